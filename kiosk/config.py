@@ -1,0 +1,221 @@
+"""One TOML file configures a kiosk; it is validated completely at start-up.
+
+A technician edits this file in the field, so a wrong value must be refused with the
+file, the key and what is allowed, before anything opens a device. With no file at
+all the kiosk runs in demo mode: emulated devices and the reference platform on
+loopback, state under the user's home.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KioskSection(_Section):
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")] = "demo-kiosk-001"
+    """Kiosk id given by the platform at enrolment."""
+    secret_file: str = ""
+    """File holding the enrolment secret (mode 0600). Empty: the demo secret."""
+    site_name: str = "示范政务服务中心"
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    elder_mode_default: bool = False
+    state_dir: str = ""
+    """Journal, catalogue cache and keys. Empty: /var/lib/kiosk, or ~/.local/state/kiosk in demo mode."""
+    screen_timeout_s: Annotated[int, Field(ge=30, le=600)] = 90
+    elder_timeout_factor: Annotated[float, Field(ge=1.0, le=4.0)] = 2.0
+    technician_pin_hash: str = ""
+
+
+class PlatformSection(_Section):
+    url: str = ""
+    """Base URL of the government-service platform. Empty: start the reference platform on loopback."""
+    connect_timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
+    read_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    verify_tls: bool = True
+    ca_bundle: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, or be empty for the reference platform")
+        return v.rstrip("/")
+
+
+class DisplaySection(_Section):
+    fullscreen: bool = True
+    width: Annotated[int, Field(ge=320, le=7680)] = 1080
+    height: Annotated[int, Field(ge=240, le=7680)] = 1920
+    rotation: Literal[0, 90, 180, 270] = 0
+    max_fps: Annotated[int, Field(ge=10, le=120)] = 30
+
+
+class IdReaderSection(_Section):
+    backend: Literal["serial", "emulator", "none"] = "emulator"
+    port: str = "/dev/kiosk/idreader"
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
+
+
+class ScannerSection(_Section):
+    backend: Literal["serial", "hid", "camera", "emulator", "none"] = "emulator"
+    port: str = "/dev/kiosk/scanner"
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600
+    hid_device: str = "/dev/kiosk/scanner-hid"
+    framing: Literal["auto", "cr", "lf", "crlf", "stx_etx", "idle_gap"] = "auto"
+
+
+class PrinterSection(_Section):
+    backend: Literal["serial", "usb", "network", "emulator", "none"] = "emulator"
+    port: str = "/dev/kiosk/printer"
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
+    host: str = ""
+    tcp_port: Annotated[int, Field(ge=1, le=65535)] = 9100
+    usb_vendor: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
+    usb_product: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
+    paper_width_dots: Literal[384, 576] = 576
+    """384 for 58 mm paper, 576 for 80 mm paper at 203 dpi."""
+
+
+class A4PrinterSection(_Section):
+    backend: Literal["cups", "emulator", "none"] = "emulator"
+    queue: str = ""
+    """CUPS queue name; empty: the CUPS default destination."""
+
+
+class CameraSection(_Section):
+    backend: Literal["opencv", "emulator", "none"] = "emulator"
+    device: str = "/dev/kiosk/camera"
+    source: str = ""
+    """Emulator: an image or video file, or a folder of images. Empty: the built-in demo frames."""
+    width: Annotated[int, Field(ge=160, le=3840)] = 1280
+    height: Annotated[int, Field(ge=120, le=2160)] = 720
+
+
+class DevicesSection(_Section):
+    idreader: IdReaderSection = IdReaderSection()
+    scanner: ScannerSection = ScannerSection()
+    printer: PrinterSection = PrinterSection()
+    a4printer: A4PrinterSection = A4PrinterSection()
+    camera: CameraSection = CameraSection()
+
+
+class MetricsSection(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 9464
+
+
+class JournalSection(_Section):
+    max_mb: Annotated[int, Field(ge=1, le=10_000)] = 200
+
+
+class SpeechSection(_Section):
+    enabled: bool = True
+    engine: Literal["espeak-ng", "none"] = "espeak-ng"
+
+
+class Config(_Section):
+    kiosk: KioskSection = KioskSection()
+    platform: PlatformSection = PlatformSection()
+    display: DisplaySection = DisplaySection()
+    devices: DevicesSection = DevicesSection()
+    metrics: MetricsSection = MetricsSection()
+    journal: JournalSection = JournalSection()
+    speech: SpeechSection = SpeechSection()
+    source: str = Field(default="", exclude=True)
+    """Where this configuration came from (a path, or "defaults")."""
+
+    @property
+    def demo(self) -> bool:
+        return self.source == "defaults"
+
+    def state_path(self) -> Path:
+        if self.kiosk.state_dir:
+            return Path(self.kiosk.state_dir)
+        if self.demo:
+            base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+            return Path(base) / "kiosk"
+        return Path("/var/lib/kiosk")
+
+
+class ConfigError(Exception):
+    """A configuration file that can't be used; the message names file, key and the allowed values."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {p}" for p in problems))
+
+
+def _describe(err: dict) -> str:
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key (check the spelling against docs/configuration.md)"
+    if kind == "literal_error":
+        return f"{key}: must be one of {ctx.get('expected')} (got {got!r})"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{key}: {msg} (got {got!r})"
+
+
+def parse(text: str, path: str) -> Config:
+    """Validate TOML text as a kiosk configuration; raises ``ConfigError`` listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    try:
+        return Config.model_validate({**data, "source": path})
+    except ValidationError as exc:
+        raise ConfigError(path, [_describe(e) for e in exc.errors()]) from None
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load the configuration the kiosk should use.
+
+    Order: the explicit path, ``$KIOSK_CONFIG``, ``/etc/kiosk/kiosk.toml``; with none of
+    them present, the demo defaults. An explicit path that does not exist is an error,
+    not a silent fallback to demo mode.
+    """
+    explicit = path or os.environ.get("KIOSK_CONFIG")
+    candidate = Path(explicit) if explicit else DEFAULT_PATH
+    if not candidate.exists():
+        if explicit:
+            raise ConfigError(str(candidate), ["file not found"])
+        return Config(source="defaults")
+    try:
+        text = candidate.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(candidate), [f"cannot be read: {exc}"]) from None
+    return parse(text, str(candidate))
+
+
+def read_secret(cfg: Config) -> bytes:
+    """The enrolment secret; the demo secret only when no secret file is configured."""
+    if not cfg.kiosk.secret_file:
+        return DEMO_SECRET
+    p = Path(cfg.kiosk.secret_file)
+    try:
+        secret = p.read_bytes().strip()
+    except OSError as exc:
+        raise ConfigError(cfg.source, [f"kiosk.secret_file: cannot read {p}: {exc.strerror}"]) from None
+    if len(secret) < 16:
+        raise ConfigError(cfg.source, [f"kiosk.secret_file: {p} holds fewer than 16 bytes"])
+    return secret
+
+
+DEMO_SECRET = b"demo-secret-for-loopback-only-0001"
+"""Shared by the demo kiosk and the reference platform's seed; never valid on a real platform."""

@@ -1,0 +1,1 @@
+"""Kivy screens and widgets. They render journey state and forward touches; no I/O."""
