@@ -123,8 +123,8 @@ class Journal:
         now = time.time()
         with self._lock:
             self._db.execute(
-                "INSERT OR IGNORE INTO outbox"
-                " (kind, idempotency_key, created_at, next_attempt_at, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO outbox (kind, idempotency_key, created_at, next_attempt_at,"
+                " nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)",
                 (kind, key, now, now, nonce, sealed),
             )
         return key
