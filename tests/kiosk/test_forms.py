@@ -1,0 +1,59 @@
+import datetime as dt
+
+from kiosk import forms
+from kiosk.forms import FieldSpec
+
+SPECS = [
+    FieldSpec("id_number", "ID", kind="id_number", prefill="id_number"),
+    FieldSpec("name", "Name", prefill="name"),
+    FieldSpec("phone", "Phone", kind="mobile"),
+    FieldSpec("moved_in", "Moved in", kind="past_date"),
+    FieldSpec("company", "Company code", kind="credit_code", required=False),
+    FieldSpec("reason", "Reason", kind="choice", choices=("lost", "damaged")),
+]
+
+GOOD = {
+    "id_number": "11010519491231002X",
+    "name": "王小明",
+    "phone": "13812341234",
+    "moved_in": "2020-05-01",
+    "company": "91110000600037341L",
+    "reason": "lost",
+}
+
+
+def test_good_form_passes():
+    result = forms.validate(SPECS, GOOD)
+    assert result.errors == []
+
+
+def test_every_problem_is_reported_at_once():
+    bad = {
+        "id_number": "110105194912310021",
+        "phone": "23812341234",
+        "moved_in": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+        "reason": "stolen",
+    }
+    result = forms.validate(SPECS, bad)
+    fields = {e.field for e in result.errors}
+    assert fields == {"id_number", "name", "phone", "moved_in", "reason"}
+    assert "check digit" in result.for_field("id_number")[0].message
+    assert not result.ok
+
+
+def test_id_number_shape_and_date_format():
+    assert forms.check_id_number("f", "1234") is not None
+    assert forms.check_id_number("f", "11010519491231002x") is None
+    assert "year-month-day" in forms.check_date("f", "2020/05/01").message
+
+
+def test_credit_code_failure_is_only_a_warning():
+    values = {**GOOD, "company": "91110000600037341A"}
+    result = forms.validate(SPECS, values)
+    (warning,) = result.for_field("company")
+    assert not warning.blocking and result.ok
+
+
+def test_prefill_from_identity():
+    values = forms.prefill(SPECS, {"id_number": "11010519491231002X", "name": "王小明", "address": "x"})
+    assert values == {"id_number": "11010519491231002X", "name": "王小明"}
