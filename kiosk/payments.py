@@ -1,0 +1,220 @@
+"""Payment orders as a journaled state machine, so one order is never charged twice.
+
+The kiosk records an order and every state it reaches on disk (fsynced) before it
+acts on it. A payment attempt is written down with its idempotency key *before* the
+payment code is sent, and the code itself is never stored. After a crash every order
+not in a final state is reconciled by asking the platform what happened, before the
+kiosk takes the next citizen; a new charge is never attempted for an order that has
+an attempt on record.
+
+A paid order whose service then failed (the printer died mid-certificate) is not
+final for the citizen: it is marked ``undelivered`` and stays completable by its
+receipt code, or is refunded, as the platform decides.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class OrderState(enum.StrEnum):
+    CREATED = "created"
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REFUND_PENDING = "refund_pending"
+    REFUNDED = "refunded"
+
+
+S = OrderState
+TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
+    S.CREATED: frozenset({S.PENDING, S.PAID, S.FAILED, S.CANCELLED, S.EXPIRED}),
+    S.PENDING: frozenset({S.PAID, S.FAILED, S.CANCELLED, S.EXPIRED}),
+    S.PAID: frozenset({S.REFUND_PENDING, S.REFUNDED}),
+    S.REFUND_PENDING: frozenset({S.REFUNDED, S.PAID}),
+    S.FAILED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+UNSETTLED = frozenset({S.CREATED, S.PENDING, S.REFUND_PENDING})
+"""States whose truth lives on the platform: reconciled after a crash."""
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    service_code: str
+    amount_fen: int
+    state: OrderState
+    receipt_code: str
+    attempt_key: str | None
+    """Idempotency key of the one payment attempt made, if any."""
+    delivered: bool
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    order_id TEXT PRIMARY KEY,
+    service_code TEXT NOT NULL,
+    amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+    state TEXT NOT NULL,
+    receipt_code TEXT NOT NULL,
+    attempt_key TEXT,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS order_events (
+    order_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+class PaymentLedger:
+    def __init__(self, directory: str | Path) -> None:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path / "payments.db", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _row(self, order_id: str) -> Order | None:
+        row = self._db.execute(
+            "SELECT order_id, service_code, amount_fen, state, receipt_code, attempt_key, delivered"
+            " FROM orders WHERE order_id = ?", (order_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Order(row[0], row[1], row[2], OrderState(row[3]), row[4], row[5], bool(row[6]))
+
+    def get(self, order_id: str) -> Order | None:
+        with self._lock:
+            return self._row(order_id)
+
+    def record(self, order_id: str, service_code: str, amount_fen: int, receipt_code: str,
+               state: OrderState = S.CREATED) -> Order:
+        """Remember an order the platform created; recording it again changes nothing."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO orders (order_id, service_code, amount_fen, state, receipt_code,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (order_id, service_code, amount_fen, state.value, receipt_code, time.time()),
+            )
+            order = self._row(order_id)
+        assert order is not None
+        return order
+
+    def begin_attempt(self, order_id: str) -> str:
+        """Reserve the order's single payment attempt; returns the idempotency key to send.
+
+        Raises ``IllegalTransition`` when an attempt already exists: the caller must
+        reconcile (ask the platform), never charge again.
+        """
+        key = str(uuid.uuid4())
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE orders SET attempt_key = ?, state = ?, updated_at = ?"
+                " WHERE order_id = ? AND attempt_key IS NULL AND state IN ('created', 'pending')",
+                (key, S.PENDING.value, time.time(), order_id),
+            )
+            if cur.rowcount != 1:
+                order = self._row(order_id)
+                raise IllegalTransition(
+                    f"order {order_id} cannot take a payment attempt "
+                    f"(state {order.state.value if order else 'unknown'}, attempt on record)"
+                )
+            self._db.execute("INSERT INTO order_events VALUES (?, ?, ?)", (order_id, S.PENDING.value, time.time()))
+        return key
+
+    def move(self, order_id: str, new: OrderState) -> Order:
+        with self._lock:
+            order = self._row(order_id)
+            if order is None:
+                raise KeyError(order_id)
+            if new == order.state:
+                return order
+            if new not in TRANSITIONS[order.state]:
+                raise IllegalTransition(f"order {order_id}: {order.state.value} -> {new.value} is not allowed")
+            self._db.execute("UPDATE orders SET state = ?, updated_at = ? WHERE order_id = ?",
+                             (new.value, time.time(), order_id))
+            self._db.execute("INSERT INTO order_events VALUES (?, ?, ?)", (order_id, new.value, time.time()))
+            result = self._row(order_id)
+        assert result is not None
+        return result
+
+    def mark_delivered(self, order_id: str) -> None:
+        with self._lock:
+            self._db.execute("UPDATE orders SET delivered = 1 WHERE order_id = ?", (order_id,))
+
+    def unsettled(self) -> list[Order]:
+        with self._lock:
+            ids = [r[0] for r in self._db.execute(
+                "SELECT order_id FROM orders WHERE state IN (?, ?, ?)", tuple(s.value for s in UNSETTLED)
+            )]
+            return [o for o in (self._row(i) for i in ids) if o is not None]
+
+    def undelivered_paid(self) -> list[Order]:
+        """Paid orders whose service the citizen did not get: reprintable by receipt code or refunded."""
+        with self._lock:
+            ids = [r[0] for r in self._db.execute(
+                "SELECT order_id FROM orders WHERE state = 'paid' AND delivered = 0"
+            )]
+            return [o for o in (self._row(i) for i in ids) if o is not None]
+
+    def by_receipt(self, receipt_code: str) -> Order | None:
+        with self._lock:
+            row = self._db.execute("SELECT order_id FROM orders WHERE receipt_code = ?", (receipt_code,)).fetchone()
+            return self._row(row[0]) if row else None
+
+
+StatusFetcher = Callable[[str], OrderState]
+"""Asks the platform for an order's state (raises when the platform can't be reached)."""
+
+
+def reconcile(ledger: PaymentLedger, fetch: StatusFetcher) -> dict[str, int]:
+    """Bring every unsettled order in line with the platform; returns counts for the log.
+
+    An order the platform cannot be asked about stays unsettled, and the caller keeps
+    the kiosk from taking a new citizen until this returns ``{"unreachable": 0}``.
+    """
+    counts = {"checked": 0, "changed": 0, "unreachable": 0}
+    for order in ledger.unsettled():
+        counts["checked"] += 1
+        try:
+            truth = fetch(order.order_id)
+        except Exception as exc:  # the platform is down or answered nonsense: ask again later
+            log.warning("reconcile %s: platform not reachable (%s)", order.order_id, type(exc).__name__)
+            counts["unreachable"] += 1
+            continue
+        if truth != order.state:
+            try:
+                ledger.move(order.order_id, truth)
+                counts["changed"] += 1
+            except IllegalTransition:
+                log.error("reconcile %s: platform says %s, kiosk had %s", order.order_id,
+                          truth.value, order.state.value)
+    return counts
