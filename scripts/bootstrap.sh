@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libzbar0                  # pyzbar's second-opinion QR decoder
   cups-client               # lp / lpstat for the A4 printer
   systemd                   # systemd-analyze verify of the units
+  espeak-ng                 # spoken prompts (Mandarin and English voices)
 )
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
