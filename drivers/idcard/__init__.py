@@ -1,0 +1,1 @@
+"""Resident ID-card reader (SAM serial protocol, GA 467): codec, card parsing, driver, emulator."""

@@ -1,0 +1,200 @@
+"""A real SAM ID-card reader on the far end of a pseudo-terminal (hardware.md 1, 6).
+
+The emulator owns the pty master; the driver opens ``port``, a symlink to the slave that
+``unplug()`` removes (and closes the pty) and ``replug()`` recreates on a fresh pty, so the
+driver sees exactly what a pulled USB cable and re-enumeration look like. It validates each
+command's checksum (SW3 0x10 on a bad one) and keeps the no-card / present / selected state.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import select
+import tempfile
+import threading
+import tty
+from pathlib import Path
+
+from drivers.idcard import frame as fr
+from drivers.idcard.card import IdCard, build_text
+
+
+class Fault(enum.StrEnum):
+    BAD_CHECKSUM = "bad_checksum"   # next reply has a corrupted CHK
+    STALL = "stall"                 # next command gets no answer at all
+    PARTIAL = "partial"             # next reply is cut in half
+    GARBAGE = "garbage"             # a burst of noise precedes the next reply
+
+
+GARBAGE = bytes(range(256)) + b"\xaa\xaa\x96\x69\x00"
+
+
+class IdReaderEmulator:
+    """``IdReaderEmulator().start()``; then ``.port``, ``.insert(card)``, ``.remove()``,
+    ``.inject_fault(Fault.X, count)``, ``.unplug()``, ``.replug()``, ``.stop()``."""
+
+    def __init__(self, port: str | None = None) -> None:
+        self._dir = None if port else tempfile.mkdtemp(prefix="idreader-")
+        self.port = port or os.path.join(self._dir or "", "idreader")
+        self._lock = threading.Lock()
+        self._card: IdCard | None = None
+        self._selected = False
+        self._faults: list[tuple[Fault, tuple[int, int] | None]] = []
+        self._master: int | None = None
+        self._slave: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.commands_seen = 0
+
+    # -- plumbing -------------------------------------------------------------------
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        tty.setraw(master)
+        self._master, self._slave = master, slave
+        tmp = self.port + ".new"
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(os.ttyname(slave), tmp)
+        os.replace(tmp, self.port)
+
+    def _close_pty(self) -> None:
+        if os.path.lexists(self.port):
+            os.unlink(self.port)
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                os.close(fd)
+        self._master = self._slave = None
+
+    def start(self) -> IdReaderEmulator:
+        with self._lock:
+            self._open_pty()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve, name="idreader-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(2)
+        with self._lock:
+            self._close_pty()
+        if self._dir and not os.listdir(self._dir):
+            Path(self._dir).rmdir()
+
+    def unplug(self) -> None:
+        """The cable is pulled: the device path vanishes and the open fd hangs up."""
+        with self._lock:
+            self._close_pty()
+
+    def replug(self) -> None:
+        """Re-enumeration: a fresh pty behind the same stable path."""
+        with self._lock:
+            if self._master is None:
+                self._open_pty()
+
+    # -- card and faults -------------------------------------------------------------
+    def insert(self, card: IdCard) -> None:
+        with self._lock:
+            self._card, self._selected = card, False
+
+    def remove(self) -> None:
+        with self._lock:
+            self._card, self._selected = None, False
+
+    def inject_fault(self, fault: Fault | str, count: int = 1, on: tuple[int, int] | None = None) -> None:
+        """Apply ``fault`` to the next ``count`` replies (only to command ``on`` if given,
+        e.g. ``frame.CMD_READ`` to break the 1295-byte card reply)."""
+        with self._lock:
+            self._faults.extend([(Fault(fault), on)] * count)
+
+    # -- protocol --------------------------------------------------------------------
+    def reply_to(self, raw: bytes) -> bytes:
+        """The reply a SAM gives to one complete command frame (pure w.r.t. the wire)."""
+        try:
+            cmd = fr.decode(raw).command
+        except fr.FrameError:
+            return fr.encode_response(fr.SW_CHECKSUM_ERROR)
+        with self._lock:
+            card = self._card
+            if cmd == fr.CMD_STATUS:
+                return fr.encode_response(fr.SW_SUCCESS)
+            if cmd == fr.CMD_FIND:
+                return fr.encode_response(fr.SW_FIND_OK, b"\0\0\0\0") if card else \
+                    fr.encode_response(fr.SW_FIND_FAIL)
+            if cmd == fr.CMD_SELECT:
+                self._selected = card is not None
+                return fr.encode_response(fr.SW_SUCCESS, b"\0" * 8) if card else \
+                    fr.encode_response(fr.SW_SELECT_FAIL)
+            if cmd == fr.CMD_READ:
+                if card is None or not self._selected:
+                    return fr.encode_response(fr.SW_READ_FAIL)
+                text, photo = build_text(card), card.photo.ljust(1024, b"\0")[:1024]
+                return fr.encode_response(fr.SW_SUCCESS, b"\x01\x00\x04\x00" + text + photo)
+        return fr.encode_response(fr.SW_COMMAND_ERROR)
+
+    def _serve(self) -> None:
+        decoder = bytearray()
+        while not self._stop.is_set():
+            master = self._master
+            if master is None:
+                self._stop.wait(0.02)
+                decoder.clear()
+                continue
+            try:
+                ready, _, _ = select.select([master], [], [], 0.05)
+                if not ready:
+                    continue
+                decoder += os.read(master, 4096)
+            except OSError:
+                decoder.clear()
+                self._stop.wait(0.02)
+                continue
+            # Commands are small; read header then Len (as a real SAM does).
+            while True:
+                start = decoder.find(fr.PREAMBLE)
+                if start < 0:
+                    del decoder[:-4]
+                    break
+                del decoder[:start]
+                if len(decoder) < fr.HEADER_LEN:
+                    break
+                total = fr.HEADER_LEN + int.from_bytes(decoder[5:7], "big")
+                if total > 64:
+                    self._write(master, fr.encode_response(fr.SW_LENGTH_ERROR))
+                    del decoder[:1]
+                    continue
+                if len(decoder) < total:
+                    break
+                raw = bytes(decoder[:total])
+                del decoder[:total]
+                self.commands_seen += 1
+                self._answer(master, raw)
+
+    def _answer(self, master: int, raw: bytes) -> None:
+        fault = None
+        with self._lock:
+            if self._faults and self._faults[0][1] in (None, tuple(raw[7:9])):
+                fault = self._faults.pop(0)[0]
+        if fault is Fault.STALL:
+            return
+        reply = self.reply_to(raw)
+        if fault is Fault.BAD_CHECKSUM:
+            reply = reply[:-1] + bytes([reply[-1] ^ 0xFF])
+        elif fault is Fault.PARTIAL:
+            reply = reply[: len(reply) // 2]
+        elif fault is Fault.GARBAGE:
+            reply = GARBAGE + reply
+        self._write(master, reply)
+
+    @staticmethod
+    def _write(master: int, data: bytes) -> None:
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(master, view)
+                view = view[n:]
+        except OSError:
+            return

@@ -1,0 +1,181 @@
+"""One connection to a thermal printer: python-escpos opens it, we add timed status reads.
+
+python-escpos 3.1 owns opening Serial / Network / Usb connections and generating
+commands, but its ``_read`` has no notion of "nothing came back": a serial read returns
+``b""`` after its timeout and ``paper_status()`` then claims paper is fine. ``Link``
+therefore drops stale input, sends ``DLE EOT n`` and waits for exactly one byte
+with its own deadline, and turns every way a connection dies into ``LinkLost`` so the
+driver can reconnect.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import termios
+import time
+
+import serial
+from escpos.escpos import Escpos
+from escpos.exceptions import DeviceNotFoundError
+
+from drivers.printer import status as st
+from drivers.printer.errors import PrinterError
+
+log = logging.getLogger(__name__)
+
+_IO_ERRORS = (OSError, serial.SerialException, termios.error)
+"""How a vanished port shows up: tcdrain on a hung-up pty raises termios.error, not OSError."""
+
+CHUNK = 4096
+"""Jobs go out in chunks so a dead link is noticed close to where it died."""
+
+
+class LinkLost(Exception):
+    """The connection is gone (unplugged, closed by the peer, port vanished)."""
+
+
+class Link:
+    """Wraps an (unopened) python-escpos printer object; not thread-safe (the driver locks)."""
+
+    def __init__(self, printer: Escpos, describe: str, write_timeout: float = 10.0) -> None:
+        self.printer = printer
+        self.describe = describe
+        self.write_timeout = write_timeout
+        self.connected = False
+        self.last_error = ""
+        """Why the last open failed or the link died (for the doctor's report)."""
+
+    @classmethod
+    def serial(cls, port: str, baud: int = 115200, *, dsrdtr: bool = False) -> Link:
+        from escpos.printer import Serial
+
+        return cls(Serial(devfile=port, baudrate=baud, timeout=0.2, dsrdtr=dsrdtr), f"serial:{port}")
+
+    @classmethod
+    def network(cls, host: str, port: int = 9100, timeout: float = 10.0) -> Link:
+        from escpos.printer import Network
+
+        return cls(Network(host=host, port=port, timeout=timeout), f"tcp:{host}:{port}")
+
+    @classmethod
+    def usb(cls, vendor: int, product: int) -> Link:
+        from escpos.printer import Usb
+
+        if not Usb.is_usable():
+            raise PrinterError("usb_unsupported", "USB printers need pyusb (pip install pyusb)")
+        return cls(Usb(idVendor=vendor, idProduct=product), f"usb:{vendor:04x}:{product:04x}")
+
+    # -- connection ---------------------------------------------------------------------
+    def open(self) -> None:
+        """Open the device; ``LinkLost`` when it is absent (no path, connection refused)."""
+        self.close()
+        try:
+            self.printer.open(raise_not_found=True)
+        except (DeviceNotFoundError, ValueError, *_IO_ERRORS) as exc:
+            self.printer.device = False
+            self.last_error = str(exc).replace("\n", " ")
+            raise LinkLost(f"{self.describe}: {self.last_error}") from None
+        except Exception as exc:  # pyusb raises its own USBError / NoBackendError types
+            self.printer.device = False
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            raise LinkLost(f"{self.describe}: {self.last_error}") from None
+        dev = self.printer.device
+        if isinstance(dev, serial.Serial):
+            dev.write_timeout = self.write_timeout
+        self.connected = True
+        self.last_error = ""
+
+    def close(self) -> None:
+        if not self.connected and not self.printer._device:
+            return
+        self.connected = False
+        dev = self.printer._device
+        self.printer._device = False
+        if not dev:
+            return
+        try:
+            if isinstance(dev, socket.socket):
+                dev.close()
+            elif isinstance(dev, serial.Serial):
+                dev.close()
+            elif hasattr(dev, "reset"):
+                import usb.util  # only reached with pyusb installed
+
+                usb.util.dispose_resources(dev)
+        except Exception as exc:  # closing a hung-up port may fail; it is gone either way
+            log.debug("closing %s: %s", self.describe, exc)
+
+    # -- data -------------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        if not self.connected:
+            raise LinkLost(f"{self.describe}: not connected")
+        try:
+            for i in range(0, len(data), CHUNK):
+                self.printer._raw(data[i:i + CHUNK])
+            dev = self.printer.device
+            if isinstance(dev, serial.Serial):
+                dev.flush()
+        except _IO_ERRORS as exc:
+            self.close()
+            self.last_error = f"write failed: {exc}"
+            raise LinkLost(f"{self.describe}: {self.last_error}") from None
+
+    def ask(self, n: int, timeout: float) -> int | None:
+        """Send ``DLE EOT n`` and return the one-byte reply, or None when nothing came in time."""
+        if not self.connected:
+            raise LinkLost(f"{self.describe}: not connected")
+        dev = self.printer.device
+        try:
+            if isinstance(dev, serial.Serial):
+                return self._ask_serial(dev, n, timeout)
+            if isinstance(dev, socket.socket):
+                return self._ask_socket(dev, n, timeout)
+            return self._ask_usb(n, timeout)
+        except _IO_ERRORS as exc:
+            self.close()
+            self.last_error = str(exc)
+            raise LinkLost(f"{self.describe}: {exc}") from None
+
+    def _ask_serial(self, dev: serial.Serial, n: int, timeout: float) -> int | None:
+        dev.reset_input_buffer()  # stale bytes (ASB pushes, late replies) must not be taken as the answer
+        dev.write(st.query(n))
+        dev.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            dev.timeout = min(left, 0.1)
+            got = dev.read(1)
+            if got:
+                return got[0]
+
+    def _ask_socket(self, dev: socket.socket, n: int, timeout: float) -> int | None:
+        while select.select([dev], [], [], 0)[0]:
+            if not dev.recv(256):
+                raise LinkLost(f"{self.describe}: closed by the printer")
+        dev.sendall(st.query(n))
+        if not select.select([dev], [], [], timeout)[0]:
+            return None
+        got = dev.recv(1)
+        if not got:
+            raise LinkLost(f"{self.describe}: closed by the printer")
+        return got[0]
+
+    def _ask_usb(self, n: int, timeout: float) -> int | None:
+        p = self.printer
+        try:
+            while p.device.read(p.in_ep, 16, 1):
+                pass
+        except Exception:  # a read timeout on an empty endpoint is how pyusb says "nothing"
+            log.debug("usb drain done")
+        p._raw(st.query(n))
+        try:
+            got = bytes(p.device.read(p.in_ep, 16, int(timeout * 1000)))
+        except Exception as exc:
+            if "timeout" in str(exc).lower() or "timed out" in str(exc).lower():
+                return None
+            raise OSError(str(exc)) from None
+        return got[-1] if got else None

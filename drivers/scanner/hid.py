@@ -1,0 +1,172 @@
+"""USB HID keyboard-mode (KBW) scanner read through evdev (hardware.md 4.1).
+
+The scanner "types" the code and presses Enter. The device is grabbed exclusively
+(EVIOCGRAB) so the keystrokes never also reach Kivy/X11 as typing. ``KeyTranslator``
+is the pure part: evdev key codes and key states in, finished codes out, with Shift
+handled for a US layout (the layout scanners default to; payment codes are digits
+anyway). A vanished device means ``offline`` and a reconnect loop with ``Backoff``.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import threading
+
+from evdev import InputDevice, InputEvent, ecodes
+
+from drivers.base import Backoff, DeviceState, Publish, StatusTracker
+from drivers.scanner.classify import classify, masked
+from drivers.scanner.events import CodeScanned
+
+log = logging.getLogger(__name__)
+
+KEY_UP, KEY_DOWN, KEY_HOLD = 0, 1, 2
+SHIFTS = frozenset({ecodes.KEY_LEFTSHIFT, ecodes.KEY_RIGHTSHIFT})
+ENTERS = frozenset({ecodes.KEY_ENTER, ecodes.KEY_KPENTER})
+
+
+def _us_layout() -> dict[int, tuple[str, str]]:
+    """evdev key code -> (unshifted, shifted) character on a US keyboard."""
+    table: dict[int, tuple[str, str]] = {}
+    for ch in "abcdefghijklmnopqrstuvwxyz":
+        table[getattr(ecodes, f"KEY_{ch.upper()}")] = (ch, ch.upper())
+    for digit, shifted in zip("1234567890", "!@#$%^&*()", strict=True):
+        table[getattr(ecodes, f"KEY_{digit}")] = (digit, shifted)
+    punct = {
+        "MINUS": ("-", "_"), "EQUAL": ("=", "+"), "LEFTBRACE": ("[", "{"), "RIGHTBRACE": ("]", "}"),
+        "BACKSLASH": ("\\", "|"), "SEMICOLON": (";", ":"), "APOSTROPHE": ("'", '"'), "GRAVE": ("`", "~"),
+        "COMMA": (",", "<"), "DOT": (".", ">"), "SLASH": ("/", "?"), "SPACE": (" ", " "), "TAB": ("\t", "\t"),
+    }
+    for name, pair in punct.items():
+        table[getattr(ecodes, f"KEY_{name}")] = pair
+    for i in range(10):
+        table[getattr(ecodes, f"KEY_KP{i}")] = (str(i), str(i))
+    table[ecodes.KEY_KPMINUS] = ("-", "-")
+    table[ecodes.KEY_KPPLUS] = ("+", "+")
+    table[ecodes.KEY_KPDOT] = (".", ".")
+    table[ecodes.KEY_KPASTERISK] = ("*", "*")
+    table[ecodes.KEY_KPSLASH] = ("/", "/")
+    return table
+
+
+US_LAYOUT = _us_layout()
+CHAR_TO_KEY: dict[str, tuple[int, bool]] = {}
+"""Reverse map for emulators typing text: char -> (key code, needs shift)."""
+for _code, (_plain, _shifted) in US_LAYOUT.items():
+    if _code not in range(ecodes.KEY_KP7, ecodes.KEY_KPDOT + 1) and _code not in (ecodes.KEY_KPSLASH,
+                                                                                  ecodes.KEY_KPASTERISK):
+        CHAR_TO_KEY.setdefault(_plain, (_code, False))
+        CHAR_TO_KEY.setdefault(_shifted, (_code, True))
+
+
+class KeyTranslator:
+    """Feed (key code, key state) pairs; ``feed`` returns a finished code on Enter, else None.
+
+    Key releases and unknown keys are ignored (a scanner may send Caps Lock or Ctrl for
+    configuration); ``max_len`` bounds a line that never ends, like the serial decoder.
+    """
+
+    def __init__(self, max_len: int = 4096) -> None:
+        self.max_len = max_len
+        self._shift_down: set[int] = set()
+        self._buf: list[str] = []
+        self._discarding = False  # an overlong line: skip to the next Enter, then resync
+        self.overflowed = 0
+
+    def reset(self) -> None:
+        self._shift_down.clear()
+        self._buf.clear()
+        self._discarding = False
+
+    def feed(self, code: int, state: int) -> str | None:
+        if code in SHIFTS:
+            if state == KEY_UP:
+                self._shift_down.discard(code)
+            else:
+                self._shift_down.add(code)
+            return None
+        if state not in (KEY_DOWN, KEY_HOLD):
+            return None
+        if code in ENTERS:
+            text = "".join(self._buf)
+            self._buf.clear()
+            self._discarding = False
+            return text or None
+        pair = US_LAYOUT.get(code)
+        if pair is None or self._discarding:
+            return None
+        if len(self._buf) >= self.max_len:
+            self._buf.clear()
+            self._discarding = True
+            self.overflowed += 1
+            return None
+        self._buf.append(pair[1] if self._shift_down else pair[0])
+        return None
+
+    def feed_event(self, event: InputEvent) -> str | None:
+        if event.type != ecodes.EV_KEY:
+            return None
+        return self.feed(event.code, event.value)
+
+
+class HidScanner:
+    """``HidScanner("scanner", "/dev/kiosk/scanner-hid", publish).start()`` ... ``.stop()``."""
+
+    def __init__(self, device: str, path: str, publish: Publish, backoff: Backoff | None = None) -> None:
+        self.device, self.path = device, path
+        self._publish = publish
+        self.status = StatusTracker(device, publish)
+        self._backoff = backoff or Backoff(first=0.2, ceiling=5.0)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> HidScanner:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"scanner-hid-{self.device}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(2)
+        self.status.set(DeviceState.OFFLINE, detail="stopped")
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                dev = InputDevice(self.path)
+            except OSError as exc:
+                self.status.set(DeviceState.OFFLINE, detail="device missing")
+                log.debug("open %s failed: %s", self.path, exc)
+                self._stop.wait(self._backoff.next_delay())
+                continue
+            try:
+                dev.grab()
+                self._backoff.reset()
+                self.status.set(DeviceState.ONLINE)
+                self._serve(dev)
+            except OSError as exc:
+                log.info("scanner %s lost: %s", self.device, exc)
+                self.status.set(DeviceState.OFFLINE, detail="device lost")
+                self._stop.wait(self._backoff.next_delay())
+            finally:
+                try:
+                    dev.ungrab()
+                except OSError:
+                    log.debug("ungrab failed", exc_info=True)
+                dev.close()
+
+    def _serve(self, dev: InputDevice) -> None:
+        keys = KeyTranslator()
+        while not self._stop.is_set():
+            ready, _, _ = select.select([dev.fd], [], [], 0.1)
+            if not ready:
+                continue
+            for event in dev.read():
+                text = keys.feed_event(event)
+                if text:
+                    kind = classify(text)
+                    log.info("scanner %s: %s code %s", self.device, kind.value, masked(text, kind))
+                    self._publish(CodeScanned(self.device, text, kind, "hid"))

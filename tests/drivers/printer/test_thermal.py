@@ -1,0 +1,188 @@
+"""The thermal driver against the emulator over a real pty and a real TCP socket."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.base import Backoff, DeviceState, DeviceStatusChanged, Event, MediaStatus
+from drivers.printer.document import Document
+from drivers.printer.emulator import PrinterEmulator
+from drivers.printer.errors import PrinterNotReady, PrintJobFailed
+from drivers.printer.events import PrintJobFinished
+from drivers.printer.status import Reason
+from drivers.printer.thermal import ThermalPrinter
+from drivers.printer.transport import Link
+
+from .helpers import VERIFY, black_pixels, certificate, decode_qr
+
+
+class Events:
+    def __init__(self) -> None:
+        self.items: list[Event] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, event: Event) -> None:
+        with self.cond:
+            self.items.append(event)
+            self.cond.notify_all()
+
+    def states(self) -> list[DeviceState]:
+        return [e.state for e in self.items if isinstance(e, DeviceStatusChanged)]
+
+    def jobs(self) -> list[PrintJobFinished]:
+        return [e for e in self.items if isinstance(e, PrintJobFinished)]
+
+    def wait_state(self, state: DeviceState, after: int = 0, timeout: float = 10.0) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: state in self.states()[after:], timeout)
+
+
+def _link(emu: PrinterEmulator) -> Link:
+    return Link.serial(emu.port) if emu.kind == "pty" else Link.network(emu.host, emu.tcp_port, timeout=3.0)
+
+
+@pytest.fixture(params=["pty", "tcp"])
+def rig(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[PrinterEmulator, ThermalPrinter, Events]]:
+    emu = PrinterEmulator(request.param, tcp_port=0, out_dir=tmp_path / "out", link=tmp_path / "printer").start()
+    events = Events()
+    printer = ThermalPrinter(_link(emu), publish=events, status_timeout=0.3, job_timeout=5.0)
+    yield emu, printer, events
+    printer.close()
+    emu.stop()
+
+
+def _receipt() -> Document:
+    return Document.build("receipt", "缴费回执", [("金额", "¥20.00"), ("订单", "PAY-0001")], footer="请妥善保管")
+
+
+def test_online(rig) -> None:
+    _, printer, events = rig
+    s = printer.status()
+    assert (s.state, s.media, s.reason) == (DeviceState.ONLINE, MediaStatus.OK, Reason.READY)
+    assert s.raw == {1: 0x12, 2: 0x12, 4: 0x12}
+    assert events.states() == [DeviceState.ONLINE]
+
+
+def test_certificate_prints_and_its_qr_decodes_from_the_paper(rig) -> None:
+    """Acceptance: the emulator's rendering of the received bytes carries a QR that scans."""
+    emu, printer, events = rig
+    after = printer.print_document(certificate(), "cert-1")
+    assert after.ready
+    pages = emu.wait_pages(1)
+    assert len(pages) == 1
+    assert decode_qr(pages[0]) == [VERIFY]
+    assert black_pixels(pages[0].crop((0, 0, pages[0].width, 80))) > 500  # the Chinese title is on paper
+    assert emu.page_paths[0].suffix == ".png" and emu.page_paths[0].exists()
+    assert events.jobs()[-1] == PrintJobFinished("printer", job_id="cert-1", ok=True, reason="ready",
+                                                 at=events.jobs()[-1].at)
+    assert DeviceState.BUSY in events.states()
+
+
+def test_paper_out_is_refused_and_nothing_is_sent(rig) -> None:
+    emu, printer, events = rig
+    emu.set_status("out")
+    before = emu.bytes_received
+    with pytest.raises(PrinterNotReady) as err:
+        printer.print_document(_receipt(), "r-1")
+    assert err.value.reason == "paper_out"
+    assert emu.bytes_received - before == 9  # only three DLE EOT queries
+    assert printer.state is DeviceState.USER_ERROR
+    assert printer.tracker.media is MediaStatus.OUT
+    assert events.jobs()[-1].ok is False and events.jobs()[-1].reason == "paper_out"
+    assert emu.pages == []
+
+
+def test_cover_open_is_user_error_and_refused(rig) -> None:
+    emu, printer, _ = rig
+    emu.set_status("cover_open")
+    s = printer.status()
+    assert (s.state, s.reason) == (DeviceState.USER_ERROR, Reason.COVER_OPEN)
+    with pytest.raises(PrinterNotReady) as err:
+        printer.print_document(_receipt())
+    assert err.value.reason == "cover_open"
+
+
+def test_near_end_still_prints(rig) -> None:
+    emu, printer, events = rig
+    emu.set_status("near_end")
+    s = printer.status()
+    assert (s.state, s.media) == (DeviceState.ONLINE, MediaStatus.NEAR_END)
+    printer.print_document(_receipt(), "r-2")
+    assert len(emu.wait_pages(1)) == 1
+    assert events.jobs()[-1].ok and events.jobs()[-1].reason == "paper_near_end"
+
+
+def test_cutter_error_is_hardware_error(rig) -> None:
+    emu, printer, _ = rig
+    emu.set_status("cutter_error")
+    s = printer.status()
+    assert (s.state, s.reason) == (DeviceState.HARDWARE_ERROR, Reason.CUTTER_ERROR)
+    assert 3 in s.raw  # DLE EOT 3 asked because DLE EOT 2 flagged an error
+
+
+def test_silent_printer_is_offline_not_paper_ok(rig) -> None:
+    emu, printer, _ = rig
+    emu.set_status("offline")
+    s = printer.status()
+    assert (s.state, s.media) == (DeviceState.OFFLINE, MediaStatus.UNKNOWN)
+    with pytest.raises(PrinterNotReady) as err:
+        printer.print_document(_receipt())
+    assert err.value.reason == "offline"
+
+
+def test_paper_out_mid_job_fails_the_job(rig) -> None:
+    emu, printer, events = rig
+    emu.set_status("out", after_bytes=2000)
+    with pytest.raises(PrintJobFailed) as err:
+        printer.print_document(certificate(), "cert-2")
+    assert err.value.reason == "paper_out" and err.value.job_id == "cert-2"
+    assert events.jobs()[-1] == PrintJobFinished("printer", job_id="cert-2", ok=False, reason="paper_out",
+                                                 at=events.jobs()[-1].at)
+    assert printer.tracker.media is MediaStatus.OUT
+    assert emu.pages == []  # no complete page came out of the printer
+
+
+def test_cable_pulled_and_replugged(rig) -> None:
+    emu, printer, events = rig
+    printer.poll_interval = 0.05
+    printer.backoff = Backoff(first=0.05, ceiling=0.2)
+    printer.start()
+    assert events.wait_state(DeviceState.ONLINE)
+    n = len(events.states())
+    emu.stop()
+    assert events.wait_state(DeviceState.OFFLINE, after=n)
+    n = len(events.states())
+    time.sleep(0.3)  # a few failed reconnects with backoff
+    emu.start()
+    assert events.wait_state(DeviceState.ONLINE, after=n)
+    printer.print_document(_receipt(), "after-replug")
+    assert len(emu.wait_pages(1)) == 1
+
+
+def test_absent_device_is_offline(tmp_path: Path) -> None:
+    events = Events()
+    printer = ThermalPrinter(Link.serial(str(tmp_path / "no-such-tty")), publish=events)
+    assert printer.status().state is DeviceState.OFFLINE
+    with pytest.raises(PrinterNotReady):
+        printer.print_document(_receipt())
+    assert events.states() == [DeviceState.OFFLINE]
+
+
+def test_demo_printer_and_from_config(tmp_path: Path) -> None:
+    from drivers.printer.emulator import demo_printer
+    from kiosk.config import PrinterSection
+
+    printer, emu = demo_printer(tmp_path, width=384)
+    try:
+        printer.print_document(_receipt(), "demo")
+        assert emu.wait_pages(1)[0].width == 384
+    finally:
+        printer.close()
+        emu.stop()
+    net = ThermalPrinter.from_config(PrinterSection(backend="network", host="127.0.0.1", tcp_port=9))
+    assert net.link.describe == "tcp:127.0.0.1:9" and net.paper_width == 576
