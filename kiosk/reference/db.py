@@ -1,0 +1,138 @@
+"""The reference platform's SQLite store (WAL): schema and a small thread-safe handle.
+
+One connection guarded by a lock is plenty for a loopback demo server and keeps
+every multi-statement change atomic (``with db.tx() as c:``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kiosks (
+    kiosk_id TEXT PRIMARY KEY, secret TEXT NOT NULL, site_name TEXT NOT NULL DEFAULT '',
+    hardware_id TEXT NOT NULL DEFAULT '', enrolled_at TEXT NOT NULL,
+    last_heartbeat TEXT, last_heartbeat_json TEXT);
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+    code TEXT PRIMARY KEY, uses_left INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS nonces (
+    kiosk_id TEXT NOT NULL, nonce TEXT NOT NULL, seen_at REAL NOT NULL,
+    PRIMARY KEY (kiosk_id, nonce));
+CREATE TABLE IF NOT EXISTS idempotency (
+    kiosk_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+    body_sha256 TEXT NOT NULL, status INTEGER, headers TEXT, body BLOB, created_at REAL NOT NULL,
+    PRIMARY KEY (kiosk_id, key));
+CREATE TABLE IF NOT EXISTS categories (code TEXT PRIMARY KEY, json TEXT NOT NULL, ord INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS services (code TEXT PRIMARY KEY, json TEXT NOT NULL, ord INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS persons (
+    person_id TEXT PRIMARY KEY, id_number TEXT UNIQUE NOT NULL, name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '', card_type TEXT NOT NULL, gender TEXT NOT NULL,
+    birth_date TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '',
+    nationality TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS app_tokens (token TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES persons);
+CREATE TABLE IF NOT EXISTS person_sessions (
+    token TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES persons, kiosk_id TEXT NOT NULL,
+    expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    person_id TEXT NOT NULL REFERENCES persons, kind TEXT NOT NULL, seq INTEGER NOT NULL,
+    json TEXT NOT NULL, PRIMARY KEY (person_id, kind, seq));
+CREATE TABLE IF NOT EXISTS bills (
+    ref TEXT PRIMARY KEY, service_code TEXT NOT NULL, person_id TEXT, description TEXT NOT NULL,
+    description_en TEXT NOT NULL, amount_fen INTEGER NOT NULL, paid_order TEXT);
+CREATE TABLE IF NOT EXISTS cases (
+    case_no TEXT PRIMARY KEY, service_code TEXT NOT NULL, person_id TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL, idempotency_key TEXT, content_sha256 TEXT NOT NULL,
+    status TEXT NOT NULL, receipt_code TEXT UNIQUE NOT NULL, received_at TEXT NOT NULL,
+    promised_by TEXT, form_json TEXT NOT NULL, materials_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, service_code TEXT NOT NULL, case_no TEXT,
+    person_id TEXT, items_json TEXT NOT NULL, amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+    status TEXT NOT NULL, mode TEXT NOT NULL, channel TEXT, receipt_code TEXT,
+    created_at REAL NOT NULL, expires_at REAL NOT NULL, paid_at REAL, refunded_at REAL);
+CREATE TABLE IF NOT EXISTS charges (
+    charge_id TEXT PRIMARY KEY, order_id TEXT UNIQUE NOT NULL REFERENCES orders,
+    channel TEXT NOT NULL, code_hash TEXT, amount_fen INTEGER NOT NULL, charged_at REAL NOT NULL,
+    refunded_at REAL);
+CREATE TABLE IF NOT EXISTS used_payment_codes (code_hash TEXT PRIMARY KEY, used_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS certificates (
+    cert_id TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES persons, kind TEXT NOT NULL,
+    name TEXT NOT NULL, name_en TEXT NOT NULL, issuer TEXT NOT NULL, issuer_en TEXT NOT NULL,
+    issued_on TEXT NOT NULL, valid_until TEXT, verification_code TEXT UNIQUE NOT NULL,
+    status TEXT NOT NULL, service_code TEXT NOT NULL, print_fee_fen INTEGER NOT NULL,
+    body_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS appointment_slots (
+    slot_id TEXT PRIMARY KEY, service_code TEXT NOT NULL, day TEXT NOT NULL, start TEXT NOT NULL,
+    end_ TEXT NOT NULL, capacity INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS appointments (
+    code TEXT PRIMARY KEY, slot_id TEXT NOT NULL REFERENCES appointment_slots,
+    person_id TEXT NOT NULL REFERENCES persons, status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS queue_tickets (
+    ticket_id TEXT PRIMARY KEY, number TEXT NOT NULL, service_code TEXT NOT NULL, window TEXT NOT NULL,
+    window_en TEXT NOT NULL, person_id TEXT, appointment_code TEXT, issued_at REAL NOT NULL,
+    served INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS ratings (
+    rating_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, service_code TEXT NOT NULL, case_no TEXT,
+    person_id TEXT, level TEXT NOT NULL, reasons TEXT NOT NULL, text TEXT NOT NULL,
+    contact TEXT NOT NULL, follow_up INTEGER NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS help_calls (
+    call_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, reason TEXT NOT NULL, screen TEXT NOT NULL,
+    service_code TEXT, note TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS announcements (
+    announcement_id TEXT PRIMARY KEY, json TEXT NOT NULL, valid_from REAL NOT NULL, valid_until REAL);
+"""
+
+
+class Database:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.executescript(SCHEMA)
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One atomic transaction; rolled back if the block raises."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def meta(self, key: str) -> str | None:
+        row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else row["value"]
+
+    def is_seeded(self) -> bool:
+        return self.meta("seeded_at") is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,150 @@
+"""Certificates rendered as PDF (fpdf2) and PNG (Pillow), both carrying a QR code
+of the public verification URL so anyone can check a printed proof."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import qrcode
+from fpdf import FPDF
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+
+
+class FontMissing(RuntimeError):
+    """No CJK font installed: certificates can't be rendered legibly."""
+
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> str:
+    for p in FONT_CANDIDATES:
+        if Path(p).exists():
+            return p
+    raise FontMissing("no CJK font found; install fonts-wqy-microhei")
+
+
+@dataclass(frozen=True)
+class CertificateDoc:
+    title: str
+    title_en: str
+    holder_name: str
+    holder_id: str
+    rows: list[tuple[str, str, str]]
+    """(label zh, label en, value)."""
+    issuer: str
+    issued_on: str
+    valid_until: str
+    verification_code: str
+    verification_url: str
+    status_note: str = ""
+
+
+def qr_image(text: str, box: int = 8) -> Image.Image:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box, border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+
+
+def _lines(doc: CertificateDoc) -> list[tuple[str, str]]:
+    out = [("持证人 Holder", doc.holder_name), ("证件号码 ID number", doc.holder_id)]
+    out += [(f"{zh} {en}", value) for zh, en, value in doc.rows]
+    out += [
+        ("出具机构 Issuer", doc.issuer),
+        ("出具日期 Issued", doc.issued_on),
+        ("有效期至 Valid until", doc.valid_until),
+    ]
+    return out
+
+
+def render_png(doc: CertificateDoc, width: int = 1240) -> bytes:
+    """A4 proportions at 150 dpi by default (1240 x 1754)."""
+    height = round(width * 297 / 210)
+    scale = width / 1240
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    font_path = cjk_font_path()
+    big = ImageFont.truetype(font_path, round(56 * scale), index=0)
+    mid = ImageFont.truetype(font_path, round(30 * scale), index=0)
+    small = ImageFont.truetype(font_path, round(24 * scale), index=0)
+    margin = round(100 * scale)
+    y = round(110 * scale)
+    for text, font in ((doc.title, big), (doc.title_en, mid)):
+        w = draw.textlength(text, font=font)
+        draw.text(((width - w) / 2, y), text, fill="black", font=font)
+        y += round(font.size * 1.6)
+    y += round(30 * scale)
+    draw.line((margin, y, width - margin, y), fill="black", width=max(1, round(2 * scale)))
+    y += round(40 * scale)
+    for label, value in _lines(doc):
+        draw.text((margin, y), label, fill="#333333", font=small)
+        draw.text((margin + round(420 * scale), y), value, fill="black", font=mid)
+        y += round(62 * scale)
+    if doc.status_note:
+        y += round(20 * scale)
+        draw.text((margin, y), doc.status_note, fill="#b00020", font=mid)
+    qr = qr_image(doc.verification_url, box=max(2, round(8 * scale)))
+    qx, qy = width - margin - qr.width, height - margin - qr.height
+    img.paste(qr, (qx, qy))
+    draw.text(
+        (margin, qy + qr.height - round(120 * scale)),
+        f"验证码 Verification code: {doc.verification_code}",
+        fill="black",
+        font=small,
+    )
+    draw.text(
+        (margin, qy + qr.height - round(80 * scale)),
+        "扫码或访问下列地址核验 Scan or visit to verify:",
+        fill="#333333",
+        font=small,
+    )
+    draw.text((margin, qy + qr.height - round(40 * scale)), doc.verification_url, fill="#333333", font=small)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def render_pdf(doc: CertificateDoc) -> bytes:
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.add_font("cjk", "", cjk_font_path())
+    pdf.set_title(doc.title_en or doc.title)
+    pdf.set_font("cjk", size=22)
+    pdf.set_xy(15, 25)
+    pdf.cell(180, 12, doc.title, align="C")
+    pdf.set_font("cjk", size=12)
+    pdf.set_xy(15, 38)
+    pdf.cell(180, 8, doc.title_en, align="C")
+    pdf.line(20, 50, 190, 50)
+    y = 58.0
+    for label, value in _lines(doc):
+        pdf.set_font("cjk", size=9)
+        pdf.set_xy(20, y)
+        pdf.cell(62, 7, label)
+        pdf.set_font("cjk", size=11)
+        pdf.set_xy(82, y)
+        pdf.multi_cell(108, 7, value)
+        y = max(y + 9, pdf.get_y() + 2)
+    if doc.status_note:
+        pdf.set_text_color(176, 0, 32)
+        pdf.set_xy(20, y + 4)
+        pdf.cell(170, 8, doc.status_note)
+        pdf.set_text_color(0, 0, 0)
+    pdf.image(qr_image(doc.verification_url), x=150, y=235, w=40, h=40)
+    pdf.set_font("cjk", size=9)
+    pdf.set_xy(20, 250)
+    pdf.cell(125, 6, f"验证码 Verification code: {doc.verification_code}")
+    pdf.set_xy(20, 257)
+    pdf.cell(125, 6, "扫码或访问下列地址核验 Scan or visit to verify:")
+    pdf.set_xy(20, 264)
+    pdf.cell(125, 6, doc.verification_url)
+    return bytes(pdf.output())

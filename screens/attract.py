@@ -1,0 +1,212 @@
+"""The attract screen: what a passer-by sees between visits.
+
+It only renders a ``StatusSnapshot`` and forwards touches; the app decides what a
+tap, the language button and the elder-mode button do. Burn-in protection is a slow
+drift of the whole content block and a slight breathing of the accent colour, the
+only timed change allowed in elder mode (no paging, no blinking there).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.metrics import dp, sp
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.status import DEVICE_LABELS, STATE_LABELS, Announcement, StatusSnapshot
+from screens.theme import THEME
+
+KV_PATH = Path(__file__).with_suffix(".kv")
+Builder.load_file(str(KV_PATH))
+
+Translate = Callable[[str], str]
+STATE_MARKUP = {
+    "online": "7fcc8c",
+    "busy": "e0c060",
+    "offline": "9aa3b0",
+    "unknown": "9aa3b0",
+    "user_error": "f2a64c",
+    "hardware_error": "e65a52",
+}
+PAGE_SIZE = 3
+PAGE_SECONDS = 8.0
+DRIFT_TICK_S = 2.0
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+class AttractScreen(FloatLayout):
+    site_name = StringProperty("")
+    clock_text = StringProperty("")
+    headline = StringProperty("")
+    headline_secondary = StringProperty("")
+    banner_text = StringProperty("")
+    announcements_title = StringProperty("")
+    devices_title = StringProperty("")
+    devices_text = StringProperty("")
+    platform_text = StringProperty("")
+    language_button_text = StringProperty("")
+    elder_button_text = StringProperty("")
+    elder = BooleanProperty(False)
+    scale = NumericProperty(1.0)
+    """Multiplies every font size; ``THEME["elder_scale"]`` (1.5) in elder mode."""
+    drift_x = NumericProperty(0.0)
+    drift_y = NumericProperty(0.0)
+    bg_color = ListProperty(THEME["background"])
+    accent_color = ListProperty(THEME["accent"])
+    announcement_labels = ListProperty([])
+
+    __events__ = ("on_start_visit", "on_toggle_language", "on_toggle_elder")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._snapshot: StatusSnapshot | None = None
+        self._tr: Translate = _identity
+        self._tr2: Translate = _identity
+        self._page = 0
+        self._language = "zh_CN"
+        self._started = time.monotonic()
+        self._events = [
+            Clock.schedule_interval(self._tick_clock, 1.0),
+            Clock.schedule_interval(self._tick_drift, DRIFT_TICK_S),
+            Clock.schedule_interval(self._tick_page, PAGE_SECONDS),
+        ]
+        self._tick_clock(0)
+
+    # --- inputs from the app -------------------------------------------------------
+    def set_translators(self, primary: Translate, secondary: Translate, language: str = "zh_CN") -> None:
+        self._tr, self._tr2 = primary, secondary
+        self._language = language
+        self._render()
+
+    def on_elder(self, _inst: object, value: bool) -> None:
+        self.scale = THEME["elder_scale"] if value else 1.0
+        self._page = 0
+        self._render()
+
+    def show(self, snapshot: StatusSnapshot) -> None:
+        self._snapshot = snapshot
+        self._render()
+
+    def stop(self) -> None:
+        for ev in self._events:
+            ev.cancel()
+
+    # --- rendering -----------------------------------------------------------------
+    def _render(self) -> None:
+        tr, tr2 = self._tr, self._tr2
+        self.headline = tr("请触摸屏幕开始办理")
+        self.headline_secondary = tr2("请触摸屏幕开始办理")
+        self.announcements_title = tr("平台公告")
+        self.devices_title = tr("设备状态")
+        self.language_button_text = tr("English")
+        self.elder_button_text = tr("标准模式") if self.elder else tr("长辈模式")
+        snap = self._snapshot
+        if snap is None:
+            return
+        parts = []
+        for name, state in snap.devices.items():
+            label = tr(DEVICE_LABELS.get(name, name))
+            colour = STATE_MARKUP.get(state, "9aa3b0")
+            parts.append(f"{label} [color={colour}]{tr(STATE_LABELS.get(state, '未知'))}[/color]")
+        self.devices_text = "    ".join(parts)
+        if snap.platform_reachable is None:
+            self.platform_text = tr("正在连接平台…")
+            self.banner_text = ""
+        elif snap.platform_reachable:
+            self.platform_text = f"[color=7fcc8c]●[/color] {tr('平台连接正常')}"
+            self.banner_text = ""
+        else:
+            down = "无法连接政务服务平台，部分业务暂不可用"
+            self.platform_text = f"[color=e65a52]●[/color] {tr(down)}"
+            self.banner_text = f"{tr(down)}\n{tr2(down)}"
+        self._render_announcements(snap.announcements)
+
+    def _render_announcements(self, items: tuple[Announcement, ...]) -> None:
+        box = self.ids.announcements
+        box.clear_widgets()
+        pages = max(1, math.ceil(len(items) / PAGE_SIZE))
+        self._page %= pages
+        shown = items[self._page * PAGE_SIZE:(self._page + 1) * PAGE_SIZE]
+        labels = []
+        if not shown:
+            shown = (Announcement(self._tr("暂无公告")),)
+        for ann in shown:
+            title, body = ann.in_language(self._language)
+            text = f"[b]{_escape(title)}[/b]"
+            if body:
+                text += f"\n{_escape(body)}"
+            lab = Label(text=text, markup=True, font_size=sp(THEME["font_sp"]["body"]) * self.scale,
+                        color=THEME["text"], halign="left", valign="top", size_hint_y=None,
+                        line_height=1.3, max_lines=4, shorten=True, shorten_from="right")
+            lab.bind(width=lambda w, v: setattr(w, "text_size", (v, None)),
+                     texture_size=lambda w, v: setattr(w, "height", v[1]))
+            box.add_widget(lab)
+            labels.append(lab)
+        box.add_widget(Widget())  # takes the slack so the list starts at the top
+        self.announcement_labels = labels
+
+    # --- timers --------------------------------------------------------------------
+    def _tick_clock(self, _dt: float) -> None:
+        self.clock_text = time.strftime("%Y-%m-%d  %H:%M")
+
+    def _tick_drift(self, _dt: float) -> None:
+        """Move content on a slow circle and breathe the colours, so no pixel stays lit for hours."""
+        phase = 2 * math.pi * ((time.monotonic() - self._started) / THEME["drift_period_s"])
+        r = dp(THEME["drift_dp"])
+        self.drift_x = r * math.cos(phase)
+        self.drift_y = r * math.sin(phase)
+        k = 0.85 + 0.15 * (0.5 + 0.5 * math.sin(phase * 3))
+        a = THEME["accent"]
+        self.accent_color = [a[0] * k, a[1] * k, a[2] * k, a[3]]
+        b = THEME["background"]
+        self.bg_color = [b[0] * (0.8 + 0.2 * k), b[1] * (0.8 + 0.2 * k), b[2] * (0.8 + 0.2 * k), 1]
+
+    def _tick_page(self, _dt: float) -> None:
+        if self.elder or self._snapshot is None or len(self._snapshot.announcements) <= PAGE_SIZE:
+            return
+        self._page += 1
+        self._render_announcements(self._snapshot.announcements)
+
+    # --- touches -------------------------------------------------------------------
+    def on_touch_down(self, touch) -> bool:
+        if super().on_touch_down(touch):
+            return True
+        if self.collide_point(*touch.pos):
+            touch.ud["attract_tap"] = self
+            return True
+        return False
+
+    def on_touch_up(self, touch) -> bool:
+        if touch.ud.get("attract_tap") is self and self.collide_point(*touch.pos):
+            self.dispatch("on_start_visit")
+            return True
+        return super().on_touch_up(touch)
+
+    def on_start_visit(self) -> None:
+        """Default handler; the app binds the real one."""
+
+    def on_toggle_language(self) -> None:
+        """Default handler; the app binds the real one."""
+
+    def on_toggle_elder(self) -> None:
+        """Default handler; the app binds the real one."""
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")

@@ -1,0 +1,38 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.commands.run import display_problem
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _run(args, env_update, drop=()):
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_update)
+    return subprocess.run([sys.executable, "-m", "kiosk", "run", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_display_detection():
+    assert display_problem({}) is not None
+    assert display_problem({"DISPLAY": ":1"}) is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}) is None
+    assert display_problem({"SDL_VIDEODRIVER": "kmsdrm"}) is None
+    assert display_problem({"SDL_VIDEODRIVER": "x11"}) is not None
+
+
+def test_no_display_prints_how_to_use_a_virtual_display_and_fails():
+    res = _run([], {"KIOSK_CONFIG": ""}, drop=("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+    assert res.returncode == 3
+    assert "no display" in res.stderr and "xvfb-run" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_bad_config_exits_2_with_the_key(tmp_path):
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text("[display]\nmax_fps = 5\n", encoding="utf-8")
+    res = _run(["--config", str(bad)], {})
+    assert res.returncode == 2
+    assert "display.max_fps" in res.stderr

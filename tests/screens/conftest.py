@@ -1,0 +1,93 @@
+"""One Kivy window for the whole test session (Kivy can create only one per process).
+
+Uses the existing DISPLAY (scripts/test.sh starts Xvfb); without one it starts its own
+Xvfb on a free display number. Kivy's environment must be set before ``kivy`` is first
+imported, hence the work at import time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+
+def _start_xvfb() -> None:
+    if os.environ.get("DISPLAY") or not shutil.which("Xvfb"):
+        return
+    for n in range(140, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            break
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x1024x24", "-ac", "+extension", "GLX",
+                             "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(proc.terminate)
+    for _ in range(100):
+        if Path(f"/tmp/.X11-unix/X{n}").exists():
+            break
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = f":{n}"
+
+
+_start_xvfb()
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-test-"))
+
+UI_SIZE = (540, 960)
+
+
+class KioskUI:
+    """The shared app, its root widget and helpers to run frames."""
+
+    def __init__(self) -> None:
+        from kiosk.app import configure_kivy
+        from kiosk.config import Config
+
+        cfg = Config(source="defaults")
+        configure_kivy(cfg, windowed=True, size=UI_SIZE)
+        from kivy.base import EventLoop
+
+        EventLoop.ensure_window()
+        from kivy.core.window import Window
+
+        from kiosk.app import build_status, make_app_class
+        from kiosk.events import EventBus
+
+        self.window = Window
+        self.event_loop = EventLoop
+        self.visits: list[int] = []
+        self.bus = EventBus()
+        self.status = build_status(cfg, self.bus)
+        self.app = make_app_class()(cfg, self.bus, self.status, announcements=None,
+                                    on_start_visit=lambda: self.visits.append(1))
+        self.root = self.app.build()
+        self.app.root = self.root
+        Window.add_widget(self.root)
+        self.frames(3)
+
+    def frames(self, n: int = 2) -> None:
+        for _ in range(n):
+            self.event_loop.idle()
+
+    def tap(self, x: float, y: float) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_up()
+        self.frames(1)
+
+
+@pytest.fixture(scope="session")
+def kiosk_ui() -> KioskUI:
+    if not os.environ.get("DISPLAY") and os.environ.get("SDL_VIDEODRIVER") != "offscreen":
+        pytest.skip("no display and no Xvfb installed")
+    return KioskUI()
