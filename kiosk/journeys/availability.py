@@ -1,0 +1,40 @@
+"""Whether a service can be done at this kiosk right now, and why not.
+
+Two things decide it: the platform's hall hours (some services only while staff are
+there) and the devices the service needs (no printer, no certificate printing). The
+citizen sees the reason instead of a button that fails later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from kiosk.contract.catalog import HallHours, Service
+from kiosk.i18n import _
+from kiosk.status import DEVICE_LABELS
+
+USABLE = frozenset({"online", "busy"})
+
+
+def hall_open(hours: HallHours, now: dt.datetime | None = None) -> bool:
+    try:
+        tz = ZoneInfo(hours.timezone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("Asia/Shanghai")
+    local = (now or dt.datetime.now(dt.UTC)).astimezone(tz)
+    if local.weekday() not in hours.weekdays:
+        return False
+    return hours.opens <= local.strftime("%H:%M") < hours.closes
+
+
+def unavailable_reason(service: Service, hours: HallHours, devices: dict[str, str],
+                       now: dt.datetime | None = None) -> str:
+    """Empty when the service can be used now; else a short citizen-facing reason."""
+    if service.available == "hall_hours" and not hall_open(hours, now):
+        return _("仅在大厅办公时间（{opens}–{closes}）办理").format(opens=hours.opens, closes=hours.closes)
+    missing = [d for d in service.required_devices if devices.get(d) not in USABLE]
+    if missing:
+        names = "、".join(_(DEVICE_LABELS[d]) for d in missing if d in DEVICE_LABELS)
+        return _("{devices}暂不可用").format(devices=names)
+    return ""

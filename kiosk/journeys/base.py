@@ -1,0 +1,166 @@
+"""The journey contract: a state machine that describes its step as a ``View``.
+
+Journeys run on one thread, the UI thread (Kivy's main loop, or the headless loop in
+tests and ``kiosk demo``), so their state needs no locks. Anything slow — a platform
+call, a print job, a camera capture — goes through ``ctx.run``: the work runs in the
+worker pool and its result comes back to the journey on the UI thread. A result that
+arrives after the citizen moved on (timeout, walked away, pressed home) is dropped,
+because the visit generation it was started under is over.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kiosk.client.errors import PlatformError
+from kiosk.i18n import _
+from kiosk.views import Action, Progress, Text, View
+
+if TYPE_CHECKING:
+    from kiosk.journeys.visit import VisitController
+    from kiosk.runtime import Runtime
+    from kiosk.session import Visit
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(enum.StrEnum):
+    DONE = "done"
+    """The service was delivered (submitted, paid, printed, ticket taken...)."""
+    BACK = "back"
+    """The citizen stepped back without finishing."""
+    FAILED = "failed"
+    """It could not be completed; the journey already told the citizen why."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    outcome: Outcome
+    reference: str = ""
+    """A case number, order id or ticket number for the rating and the goodbye screen."""
+
+
+def pick(zh: str, en: str) -> str:
+    """The platform sends both languages; show the English one where it exists and English is chosen."""
+    from kiosk.i18n import current_language
+
+    return en if current_language() == "en" and en else zh
+
+
+def error_text(exc: BaseException) -> str:
+    """A citizen-facing message for any failure from the worker pool; details go to the log only."""
+    if isinstance(exc, PlatformError):
+        return exc.message(_current_lang())
+    return _("暂时无法完成，请稍后再试或按“呼叫帮办”求助")
+
+
+def _current_lang() -> str:
+    from kiosk.i18n import current_language
+
+    return current_language()
+
+
+class Journey:
+    """Base class; subclasses set ``name`` and implement ``start``, ``view`` and ``on_*`` handlers.
+
+    ``act(id, **args)`` calls ``on_<id>``; unknown ids are logged and ignored, so a stale
+    touch (a button from the previous step) can never raise.
+    """
+
+    name = "journey"
+    needs_identity = False
+
+    def __init__(self, ctx: VisitController) -> None:
+        self.ctx = ctx
+        self.state = "start"
+        self.busy = ""
+        self.error = ""
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Called once when the journey becomes the current one."""
+
+    def resume(self, child: Journey, result: Finished) -> None:
+        """A journey this one opened (e.g. identify) has finished."""
+
+    def view(self) -> View:
+        raise NotImplementedError
+
+    def on_event(self, event: object) -> bool:
+        """A device event while this journey is current; True if it was used (counts as activity)."""
+        return False
+
+    # -- helpers for subclasses ---------------------------------------------------------
+    @property
+    def rt(self) -> Runtime:
+        return self.ctx.runtime
+
+    @property
+    def visit(self) -> Visit:
+        visit = self.ctx.sessions.visit
+        assert visit is not None, "journeys run only inside a visit"
+        return visit
+
+    def goto(self, state: str) -> None:
+        self.state = state
+        self.error = ""
+        self.ctx.changed()
+
+    def run(self, work: Callable[[], Any], then: Callable[[Any], None], busy: str,
+            fail: Callable[[BaseException], None] | None = None) -> None:
+        """Do ``work`` in the pool; ``then(result)`` or ``fail(exc)`` back on the UI thread."""
+        self.busy = busy
+        self.error = ""
+
+        def done(result: Any) -> None:
+            self.busy = ""
+            then(result)
+
+        def failed(exc: BaseException) -> None:
+            self.busy = ""
+            if fail is not None:
+                fail(exc)
+            else:
+                self.show_error(exc)
+
+        self.ctx.run(work, done, failed)
+        self.ctx.changed()
+
+    def show_error(self, exc: BaseException | str) -> None:
+        self.error = exc if isinstance(exc, str) else error_text(exc)
+        if not isinstance(exc, str):
+            log.warning("%s/%s failed: %s: %s", self.name, self.state, type(exc).__name__, exc)
+        self.ctx.changed()
+
+    def finish(self, outcome: Outcome, reference: str = "") -> None:
+        self.ctx.finish(self, Finished(outcome, reference))
+
+    def busy_view(self, title: str) -> View:
+        return View(f"{self.name}.busy", title, (Progress(self.busy),))
+
+    def decorate(self, view: View) -> View:
+        """Add the busy spinner or the error line every journey shows the same way."""
+        if self.busy:
+            return View(view.screen, view.title, (Progress(self.busy),), (), view.prompt, view.step)
+        if self.error:
+            return View(view.screen, view.title, (Text(self.error, "error"), *view.blocks), view.actions,
+                        view.prompt, view.step)
+        return view
+
+    def act(self, action: str, **args: str) -> None:
+        if self.busy:
+            log.info("%s: %r ignored while busy", self.name, action)
+            return
+        handler = getattr(self, f"on_{action}", None)
+        if handler is None:
+            log.warning("%s/%s: no handler for action %r", self.name, self.state, action)
+            return
+        handler(**args)
+
+
+def back_action(label: str | None = None) -> Action:
+    return Action("back", label or _("返回"), "secondary")

@@ -1,0 +1,172 @@
+"""Home: service categories, the most used services and search by name.
+
+The catalogue comes from the platform through the client's ETag cache, so guides still
+show while the platform is down; a service that can't be done right now (hall hours,
+a device missing) stays visible with the reason, greyed out, rather than vanishing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+
+from kiosk.client.api import CatalogResult
+from kiosk.contract.catalog import Service
+from kiosk.i18n import _
+from kiosk.journeys.availability import unavailable_reason
+from kiosk.journeys.base import Finished, Journey, back_action, pick
+from kiosk.views import Action, Choices, Form, FormField, Text, View
+
+log = logging.getLogger(__name__)
+
+POPULAR = 6
+POPULAR_ELDER = 4
+SEARCH_RESULTS = 8
+
+
+class UsageCounter:
+    """How often each service was opened at this kiosk (no personal data), for "most used"."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.counts: Counter[str] = Counter(json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError, TypeError):
+            self.counts = Counter()
+
+    def add(self, code: str) -> None:
+        self.counts[code] += 1
+        try:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(dict(self.counts)), "utf-8")
+            tmp.replace(self.path)
+        except OSError as exc:
+            log.warning("usage counts not saved: %s", exc)
+
+
+class HomeJourney(Journey):
+    name = "home"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.catalog: CatalogResult | None = None
+        self.category = ""
+        self.query = ""
+        self.usage = UsageCounter(self.rt.state_dir / "usage.json")
+
+    def start(self) -> None:
+        self.category = ""
+        self.query = ""
+        self.goto("home")
+        if self.catalog is None:
+            self.run(self.rt.client.catalog, self._loaded, _("正在加载服务目录…"), self._failed)
+
+    def _loaded(self, result: CatalogResult) -> None:
+        self.catalog = result
+        self.goto(self.state)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.show_error(_("服务目录暂时无法加载，请稍后再试或呼叫帮办"))
+        log.warning("catalogue unavailable: %s", type(exc).__name__)
+
+    # -- helpers ------------------------------------------------------------------------
+    def services(self) -> list[Service]:
+        return list(self.catalog.catalog.services) if self.catalog else []
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services() if s.code == code), None)
+
+    def _button(self, s: Service) -> Action:
+        assert self.catalog is not None
+        why = unavailable_reason(s, self.catalog.catalog.hall_hours, self.rt.status.snapshot().devices)
+        return Action("service", pick(s.name, s.name_en), "secondary" if why else "primary", True,
+                      (("code", s.code), ("note", why)))
+
+    def _popular(self) -> list[Service]:
+        limit = POPULAR_ELDER if self.ctx.elder else POPULAR
+        ranked = sorted(self.services(), key=lambda s: -self.usage.counts.get(s.code, 0))
+        return ranked[:limit]
+
+    # -- views --------------------------------------------------------------------------
+    def view(self) -> View:
+        if self.catalog is None:
+            return View("home", _("政务服务"), (Text(_("服务目录暂不可用")),), (Action("retry", _("重试")),))
+        if self.state == "category":
+            return self._category_view()
+        if self.state == "search":
+            return self._search_view()
+        cats = sorted(self.catalog.catalog.categories, key=lambda c: c.order)
+        if self.ctx.elder:
+            cats = cats[:6]
+        blocks = [
+            Choices(tuple(Action("category", pick(c.name, c.name_en), "primary", True, (("code", c.code),))
+                          for c in cats), columns=2 if self.ctx.elder else 3, title=_("服务分类")),
+            Choices(tuple(self._button(s) for s in self._popular()), columns=2, title=_("常用服务")),
+        ]
+        if self.catalog.stale:
+            blocks.insert(0, Text(_("当前显示的是离线保存的服务目录"), "note"))
+        actions = (Action("search", _("搜索服务"), "secondary"), Action("my_cases", _("我的办件"), "secondary"),
+                   Action("finish", _("结束办理"), "secondary"))
+        return View("home", _("请选择要办理的业务"), tuple(blocks), actions, prompt=_("请选择要办理的业务"))
+
+    def _category_view(self) -> View:
+        assert self.catalog is not None
+        cat = next((c for c in self.catalog.catalog.categories if c.code == self.category), None)
+        title = pick(cat.name, cat.name_en) if cat else _("服务")
+        items = tuple(self._button(s) for s in self.services() if s.category == self.category)
+        return View("home.category", title, (Choices(items, columns=1 if self.ctx.elder else 2),),
+                    (back_action(),))
+
+    def _search_view(self) -> View:
+        q = self.query.strip().lower()
+        hits = [s for s in self.services() if q and (q in s.name.lower() or q in s.name_en.lower()
+                                                    or q in s.code.lower())][:SEARCH_RESULTS]
+        blocks: list = [Form((FormField("q", _("服务名称"), self.query, keyboard="text", required=False),), "q")]
+        if q and not hits:
+            blocks.append(Text(_("没有找到相关服务，请换个关键词"), "note"))
+        if hits:
+            blocks.append(Choices(tuple(self._button(s) for s in hits), columns=1))
+        return View("home.search", _("搜索服务"), tuple(blocks), (back_action(),))
+
+    # -- actions ------------------------------------------------------------------------
+    def on_retry(self) -> None:
+        self.catalog = None
+        self.start()
+
+    def on_category(self, code: str) -> None:
+        self.category = code
+        self.goto("category")
+
+    def on_search(self) -> None:
+        self.query = ""
+        self.goto("search")
+
+    def on_field(self, name: str, value: str) -> None:
+        if name == "q":
+            self.query = value[:40]
+            self.ctx.changed()
+
+    def on_back(self) -> None:
+        self.goto("home")
+
+    def on_service(self, code: str, note: str = "") -> None:
+        service = self.service(code)
+        if service is None:
+            return
+        self.usage.add(code)
+        from kiosk.journeys.guide import GuideJourney
+
+        self.ctx.push(GuideJourney(self.ctx, service, self.catalog))
+
+    def on_my_cases(self) -> None:
+        from kiosk.journeys.query import CasesJourney
+
+        self.ctx.open(CasesJourney(self.ctx))
+
+    def on_finish(self) -> None:
+        self.ctx.finish_and_rate()
+
+    def resume(self, child: Journey, result: Finished) -> None:
+        self.ctx.changed()

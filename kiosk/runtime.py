@@ -1,0 +1,171 @@
+"""Everything a running kiosk holds, composed once from the config, with no Kivy in it.
+
+``kiosk run`` puts a Kivy window on top of it, ``kiosk demo`` and the tests drive it
+headless; all three get the same platform client, device manager, journal, payment
+ledger, outbox loop and speech engine, so what is tested is what runs in a hall.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from kiosk import config as config_mod
+from kiosk.config import Config
+from kiosk.devices import DeviceManager, Devices
+from kiosk.events import EventBus
+from kiosk.session import SessionHolder, remove_stale_visit_dirs
+from kiosk.status import DEVICE_NAMES, StatusModel
+
+log = logging.getLogger(__name__)
+
+Post = Callable[[Callable[[], None]], None]
+"""Runs a callable on the UI thread: Kivy's ``Clock.schedule_once`` or the headless loop."""
+
+
+class HeadlessLoop:
+    """The UI thread of a kiosk without a window: ``post`` queues, ``pump`` runs what is queued.
+
+    Tests and the demo call ``run_until(predicate)`` to let worker results arrive, the
+    way Kivy's main loop would deliver them between frames.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.thread = threading.current_thread()
+
+    def post(self, fn: Callable[[], None]) -> None:
+        self._queue.put(fn)
+
+    def pump(self, timeout: float = 0.0) -> int:
+        """Run everything queued (waiting up to ``timeout`` for the first item); returns how many ran."""
+        ran = 0
+        try:
+            fn = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
+        except queue.Empty:
+            return 0
+        while True:
+            fn()
+            ran += 1
+            try:
+                fn = self._queue.get_nowait()
+            except queue.Empty:
+                return ran
+
+    def run_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.pump(min(0.05, left))
+        return True
+
+
+class Runtime:
+    """The kiosk's parts; ``start()`` opens devices and the platform, ``stop()`` closes them."""
+
+    def __init__(self, cfg: Config, post: Post, *, platform_url: str | None = None,
+                 work_dir: str | Path | None = None, workers: int = 4) -> None:
+        self.cfg = cfg
+        self.post = post
+        self.state_dir = Path(work_dir) if work_dir else cfg.state_path()
+        self.bus = EventBus()
+        self.status = StatusModel(DEVICE_NAMES)
+        self.status.attach(self.bus)
+        self.sessions = SessionHolder()
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kiosk-work")
+        self.platform_url = platform_url
+        self.server: Any = None
+        self.client: Any = None
+        self.device_manager = DeviceManager(cfg, self.bus.publish, self.state_dir / "devices")
+        self.devices: Devices = self.device_manager.devices
+        self.journal: Any = None
+        self.ledger: Any = None
+        self.sender: Any = None
+        self.speech: Any = None
+        self.started_at = time.monotonic()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> Runtime:
+        removed = remove_stale_visit_dirs()
+        if removed:
+            log.warning("removed %d visit folder(s) left by an earlier run", removed)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._start_platform()
+        self._start_journal()
+        self._start_speech()
+        self.device_manager.start()
+        return self
+
+    def stop(self) -> None:
+        self.sessions.end()
+        if self.sender is not None:
+            self.sender.stop()
+        self.device_manager.stop()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.speech is not None and hasattr(self.speech, "close"):
+            self.speech.close()
+        if self.client is not None:
+            self.client.close()
+        for closable in (self.journal, self.ledger):
+            if closable is not None:
+                closable.close()
+        if self.server is not None:
+            self.server.stop()
+        self.bus.close()
+
+    def _start_platform(self) -> None:
+        from kiosk.client import PlatformClient
+
+        url = self.platform_url or self.cfg.platform.url
+        if not url:
+            from kiosk.reference.server import serve_in_thread
+
+            db = self.state_dir / "reference-platform.sqlite3"
+            self.server = serve_in_thread(str(db), host="127.0.0.1", port=0, always_open=True)
+            url = self.server.url
+            log.info("demo mode: reference platform on %s", url)
+        self.client = PlatformClient.from_config(
+            self.cfg.platform, self.cfg.kiosk.id, config_mod.read_secret(self.cfg),
+            base_url=url, cache_dir=self.state_dir / "cache")
+
+    def _start_journal(self) -> None:
+        from kiosk.journal import Journal, OutboxSender
+        from kiosk.outbox import send_item
+        from kiosk.payments import PaymentLedger
+
+        self.journal = Journal(self.state_dir / "journal", max_bytes=self.cfg.journal.max_mb * 1024 * 1024)
+        self.ledger = PaymentLedger(self.state_dir / "journal")
+        self.sender = OutboxSender(self.journal, lambda item: send_item(self.client, item))
+        self.sender.start()
+
+    def _start_speech(self) -> None:
+        from kiosk.speech import make_engine
+
+        self.speech = make_engine(self.cfg.speech.enabled, self.cfg.speech.engine)
+
+    # -- work off the UI thread -------------------------------------------------------------
+    def submit(self, work: Callable[[], Any], then: Callable[[Any], None],
+               fail: Callable[[BaseException], None]) -> Future:
+        """Run ``work`` in the pool; its outcome is posted back to the UI thread."""
+
+        def finished(fut: Future) -> None:
+            if fut.cancelled():
+                return
+            exc = fut.exception()
+            if exc is None:
+                result = fut.result()
+                self.post(lambda: then(result))
+            else:
+                self.post(lambda: fail(exc))
+
+        fut = self.pool.submit(work)
+        fut.add_done_callback(finished)
+        return fut

@@ -1,0 +1,92 @@
+"""A kiosk without a window: the real runtime (reference platform over HTTP, emulated
+devices on ptys, journal on disk) with the visit controller on a headless UI loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.journeys.visit import VisitController
+from kiosk.runtime import HeadlessLoop, Runtime
+from kiosk.views import Action, Choices, Frame, View
+
+
+def test_config(state: Path, **devices: dict) -> Config:
+    data = {"kiosk": {"state_dir": str(state)}, "speech": {"enabled": False},
+            "metrics": {"enabled": False}, "devices": devices, "source": "test"}
+    return Config.model_validate(data)
+
+
+class Kiosk:
+    """Drive a visit the way a citizen would: look at the frame, press what is on it."""
+
+    def __init__(self, state: Path, platform_url: str | None = None, **devices: dict) -> None:
+        self.loop = HeadlessLoop()
+        self.runtime = Runtime(test_config(state, **devices), self.loop.post, platform_url=platform_url,
+                               work_dir=state).start()
+        self.ctl = VisitController(self.runtime)
+
+    def close(self) -> None:
+        self.ctl.end_visit("test over")
+        self.runtime.stop()
+
+    # -- looking ---------------------------------------------------------------------------
+    def frame(self) -> Frame:
+        self.loop.pump()
+        return self.ctl.frame()
+
+    @property
+    def view(self) -> View:
+        return self.frame().view
+
+    @property
+    def screen(self) -> str:
+        return self.view.screen
+
+    def wait(self, screen: str, timeout: float = 15.0) -> View:
+        ok = self.loop.run_until(lambda: self.ctl.frame().view.screen == screen
+                                 and not self.ctl.frame().view.screen.endswith(".busy")
+                                 and not _busy(self.ctl.frame().view), timeout)
+        assert ok, f"waited for {screen!r}, still on {self.screen!r}: {self.text()}"
+        return self.view
+
+    def settle(self, timeout: float = 15.0) -> View:
+        """Wait until no worker call is pending for the current view."""
+        ok = self.loop.run_until(lambda: not _busy(self.ctl.frame().view), timeout)
+        assert ok, f"still busy on {self.screen!r}"
+        return self.view
+
+    def actions(self) -> list[Action]:
+        view = self.view
+        found = list(view.actions)
+        for block in view.blocks:
+            if isinstance(block, Choices):
+                found.extend(block.items)
+        return found
+
+    def text(self) -> str:
+        return repr(self.view)
+
+    # -- touching --------------------------------------------------------------------------
+    def press(self, label_or_id: str, **args: str) -> None:
+        """Press the button with this id or label (the first match), as a touch would."""
+        for action in self.actions():
+            if label_or_id in (action.id, action.label) and all(action.kwargs().get(k) == v for k, v in args.items()):
+                assert action.enabled, f"{label_or_id!r} is disabled on {self.screen}"
+                self.ctl.act(action.id, **action.kwargs())
+                self.loop.pump()
+                return
+        raise AssertionError(f"no {label_or_id!r} on {self.screen}: {[a.label for a in self.actions()]}")
+
+    def act(self, action: str, **args: str) -> None:
+        self.ctl.act(action, **args)
+        self.loop.pump()
+
+    def type(self, field: str, value: str) -> None:
+        self.act("field", name=field, value=value)
+
+
+def _busy(view: View) -> bool:
+    from kiosk.views import Progress
+
+    return any(isinstance(b, Progress) for b in view.blocks) and not view.actions

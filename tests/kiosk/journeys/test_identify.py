@@ -1,0 +1,53 @@
+"""Home -> guide -> identify with the ID card on the emulated reader, over the real platform."""
+
+from __future__ import annotations
+
+from kiosk.i18n import set_language
+from kiosk.reference.demo_cards import DEMO_CARDS
+
+from .harness import Kiosk
+
+
+def open_guide(kiosk: Kiosk, category: str, service_label: str) -> None:
+    kiosk.act("start")
+    kiosk.wait("home")
+    kiosk.press("category", code=category)
+    kiosk.wait("home.category")
+    kiosk.press(service_label)
+    kiosk.wait("guide")
+
+
+def test_card_on_reader_identifies_and_shows_masked(kiosk: Kiosk) -> None:
+    set_language("zh_CN")
+    open_guide(kiosk, "social", "个人社会保险参保缴费查询")
+    kiosk.press("query")
+    kiosk.wait("identify")
+    kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
+    view = kiosk.wait("identify.confirmed")
+    shown = repr(view)
+    assert "110105********002X" in shown and "11010519491231002X" not in shown
+    assert kiosk.ctl.sessions.visit.identity.id_number == "11010519491231002X"
+
+
+def test_wrong_number_is_refused_with_a_message(kiosk: Kiosk) -> None:
+    set_language("zh_CN")
+    open_guide(kiosk, "social", "个人社会保险参保缴费查询")
+    kiosk.press("query")
+    kiosk.wait("identify")
+    kiosk.press("by_number")
+    kiosk.type("id_number", "110105194912310021")
+    kiosk.press("number_ok")
+    view = kiosk.view
+    assert view.screen == "identify.number"
+    assert "校验" in repr(view) or "check" in repr(view)
+
+
+def test_ending_the_visit_wipes_identity(kiosk: Kiosk) -> None:
+    kiosk.act("start")
+    kiosk.wait("home")
+    kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
+    kiosk.act("my_cases")
+    kiosk.wait("identify.confirmed")
+    kiosk.ctl.end_visit("test")
+    assert kiosk.ctl.sessions.visit is None
+    assert kiosk.frame().attract
