@@ -16,7 +16,7 @@ done
 SRC=$(cd "$(dirname "$0")" && pwd)
 put() { install -D -m "$1" "$SRC/$2" "$ROOT$3"; }
 
-for unit in kiosk.service cage@.service kiosk-selfcheck.service kiosk-selfcheck.timer; do
+for unit in kiosk.service cage@.service kiosk-selfcheck.service kiosk-selfcheck.timer kiosk-boot-ok.service; do
     put 0644 "$unit" "/etc/systemd/system/$unit"
 done
 put 0644 udev/60-kiosk.rules /etc/udev/rules.d/60-kiosk.rules

@@ -5,7 +5,8 @@ exact bytes the kiosk signed and the exact response it must replay.
   (kiosk.signing): unsigned, stale or bad ones get 401, and a nonce seen before
   (stored in SQLite) gets 401 ``replayed``. A retry is re-signed with a fresh nonce.
 * Every state-changing ``/v1`` request (POST, PUT, PATCH, DELETE) must carry an
-  ``Idempotency-Key``. The first response with a status below 500 is stored; a
+  ``Idempotency-Key`` (optional only for the unsigned enrolment, where it is
+  honoured). The first response with a status below 500 is stored; a
   request with the same key and the same method, path and body gets that response
   back byte for byte; the same key with anything different gets 422.
 """
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNSIGNED_V1 = frozenset({("POST", paths.ENROL)})
+UNSIGNED_SCOPE = ""
+"""Idempotency keys of unsigned calls live under this kiosk id (no real kiosk id is empty)."""
 REPLAY_HEADER = "Idempotent-Replayed"
 NONCE_PURGE_EVERY_S = 60.0
 
@@ -50,10 +53,17 @@ class SigningMiddleware:
         method = scope["method"].upper()
         body = await _read_body(receive)
         replay_receive = _replaying(body, receive)
-        if (method, scope["path"]) in UNSIGNED_V1:
-            await self.app(scope, replay_receive, send)
-            return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if (method, scope["path"]) in UNSIGNED_V1:
+            # Enrolment is unsigned, but an Idempotency-Key still makes a resend safe: the
+            # same key and body (which holds the code) get the first answer again, so a
+            # kiosk that lost the answer does not enrol twice (kiosk provision resumes so).
+            key = headers.get(signing.HEADER_IDEMPOTENCY.lower(), "").strip()
+            if key and len(key) <= 200 and key.isprintable():
+                await self._idempotent(scope, replay_receive, send, UNSIGNED_SCOPE, key, method, body)
+            else:
+                await self.app(scope, replay_receive, send)
+            return
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         query = scope.get("query_string", b"").decode("latin-1")
         signed_path = raw_path + ("?" + query if query else "")
