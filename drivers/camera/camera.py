@@ -4,7 +4,9 @@ Consumers (the UI preview, the QR fallback scanner, the photo step) never queue 
 the camera: the thread overwrites a single "latest frame" slot and bumps a sequence
 number, so a slow consumer skips frames instead of building a backlog, and nothing but
 the capture thread ever blocks on the device. A source that fails is closed and reopened
-with ``Backoff``; each change is reported through ``StatusTracker``.
+with ``Backoff``; each change is reported through ``StatusTracker``: ``online`` once frames
+flow, ``offline`` when the camera is missing or was lost, ``hardware_error`` when it opens
+but gives no frame at all.
 """
 
 from __future__ import annotations
@@ -84,18 +86,27 @@ class Camera:
                 log.debug("camera %s open failed: %s", self.device, exc)
                 self._stop.wait(self._backoff.next_delay())
                 continue
-            self.status.set(DeviceState.ONLINE)
-            self._backoff.reset()
+            delivered = False
             try:
                 while not self._stop.is_set():
                     image = source.read()
+                    if not delivered:
+                        delivered = True
+                        self.status.set(DeviceState.ONLINE)
+                        self._backoff.reset()
                     with self._cond:
                         self._seq += 1
                         self._frame = Frame(self._seq, image)
                         self._cond.notify_all()
             except (SourceError, OSError) as exc:
-                log.info("camera %s lost: %s", self.device, exc)
-                self.status.set(DeviceState.OFFLINE, detail="camera lost")
+                # Opened but never gave a frame: the device is there and broken (or held by
+                # another program), which a technician must look at; a camera that worked
+                # and then failed was unplugged, and comes back by itself.
+                log.info("camera %s %s: %s", self.device, "lost" if delivered else "gives no frames", exc)
+                if delivered:
+                    self.status.set(DeviceState.OFFLINE, detail="camera lost")
+                else:
+                    self.status.set(DeviceState.HARDWARE_ERROR, detail="no frames")
                 self._stop.wait(self._backoff.next_delay())
             finally:
                 source.close()

@@ -25,6 +25,7 @@ class Fault(enum.StrEnum):
     STALL = "stall"                 # next command gets no answer at all
     PARTIAL = "partial"             # next reply is cut in half
     GARBAGE = "garbage"             # a burst of noise precedes the next reply
+    READ_FAIL = "read_fail"         # next reply is SW3 0x41, "read card failed" (card moved, dirty)
 
 
 GARBAGE = bytes(range(256)) + b"\xaa\xaa\x96\x69\x00"
@@ -187,6 +188,8 @@ class IdReaderEmulator:
             reply = reply[: len(reply) // 2]
         elif fault is Fault.GARBAGE:
             reply = GARBAGE + reply
+        elif fault is Fault.READ_FAIL:
+            reply = fr.encode_response(fr.SW_READ_FAIL)
         self._write(master, reply)
 
     @staticmethod

@@ -21,6 +21,7 @@ from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 
 from drivers.printer import status as st
+from drivers.printer.devnode import PrinterPort, RawNode
 from drivers.printer.errors import PrinterError
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,13 @@ class Link:
 
     @classmethod
     def serial(cls, port: str, baud: int = 115200, *, dsrdtr: bool = False) -> Link:
-        from escpos.printer import Serial
+        """A serial port, or a usblp node (``/dev/usb/lpN``) behind the same path: see ``devnode``."""
+        return cls(PrinterPort(devfile=port, baudrate=baud, timeout=0.2, dsrdtr=dsrdtr), f"serial:{port}")
 
-        return cls(Serial(devfile=port, baudrate=baud, timeout=0.2, dsrdtr=dsrdtr), f"serial:{port}")
+    @classmethod
+    def device_node(cls, path: str) -> Link:
+        """Any device node as a plain byte stream, never configured as a tty (what usblp needs)."""
+        return cls(PrinterPort(devfile=path, node_only=True), f"node:{path}")
 
     @classmethod
     def network(cls, host: str, port: int = 9100, timeout: float = 10.0) -> Link:
@@ -82,7 +87,7 @@ class Link:
             self.last_error = f"{type(exc).__name__}: {exc}"
             raise LinkLost(f"{self.describe}: {self.last_error}") from None
         dev = self.printer.device
-        if isinstance(dev, serial.Serial):
+        if isinstance(dev, serial.Serial | RawNode):
             dev.write_timeout = self.write_timeout
         self.connected = True
         self.last_error = ""
@@ -96,9 +101,7 @@ class Link:
         if not dev:
             return
         try:
-            if isinstance(dev, socket.socket):
-                dev.close()
-            elif isinstance(dev, serial.Serial):
+            if isinstance(dev, socket.socket | serial.Serial | RawNode):
                 dev.close()
             elif hasattr(dev, "reset"):
                 import usb.util  # only reached with pyusb installed
@@ -132,6 +135,8 @@ class Link:
                 return self._ask_serial(dev, n, timeout)
             if isinstance(dev, socket.socket):
                 return self._ask_socket(dev, n, timeout)
+            if isinstance(dev, RawNode):
+                return dev.ask(st.query(n), timeout)
             return self._ask_usb(n, timeout)
         except _IO_ERRORS as exc:
             self.close()

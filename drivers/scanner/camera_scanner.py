@@ -65,8 +65,10 @@ class CameraScanner:
         while not self._stop.is_set():
             frame = self.camera.wait_next(seq, 0.2)
             cam_state = self.camera.status.state
-            self.status.set(DeviceState.ONLINE if cam_state is DeviceState.ONLINE else DeviceState.OFFLINE,
-                            detail="" if cam_state is DeviceState.ONLINE else "camera offline")
+            if cam_state in (DeviceState.ONLINE, DeviceState.HARDWARE_ERROR):
+                self.status.set(cam_state, detail="" if cam_state is DeviceState.ONLINE else "camera gives no frames")
+            else:
+                self.status.set(DeviceState.OFFLINE, detail="camera offline")
             if frame is None:
                 continue
             seq = frame.seq

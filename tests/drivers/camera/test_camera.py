@@ -87,6 +87,47 @@ def test_camera_reconnects_when_the_source_comes_back(tmp_path: Path) -> None:
         cam.stop()
 
 
+class OpensButGivesNoFrames:
+    """A V4L2 node that opens but times out on every read (device held elsewhere, broken)."""
+
+    def __init__(self, opened: list[int]) -> None:
+        self.opened = opened
+
+    def open(self) -> None:
+        self.opened.append(1)
+
+    def read(self) -> np.ndarray:
+        raise SourceError("select() timeout")
+
+    def close(self) -> None:
+        pass
+
+
+def test_camera_that_opens_but_gives_no_frames_is_a_hardware_error() -> None:
+    events: queue.Queue[Event] = queue.Queue()
+    opened: list[int] = []
+    cam = Camera("camera", lambda: OpensButGivesNoFrames(opened), events.put, backoff=Backoff(0.02, 2, 0.05)).start()
+    scanner = CameraScanner("scanner", cam, events.put).start()
+    wanted = {("camera", DeviceState.HARDWARE_ERROR, "no frames"),
+              ("scanner", DeviceState.HARDWARE_ERROR, "camera gives no frames")}
+    states: set[tuple[str, DeviceState, str]] = set()
+    try:
+        deadline = time.monotonic() + 3
+        while (not wanted <= states or len(opened) < 3) and time.monotonic() < deadline:
+            try:
+                ev = events.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if isinstance(ev, DeviceStatusChanged):
+                states.add((ev.device, ev.state, ev.detail))
+    finally:
+        scanner.stop()
+        cam.stop()
+    assert wanted <= states
+    assert not any(state is DeviceState.ONLINE for _, state, _ in states)
+    assert len(opened) >= 3   # it keeps retrying with backoff
+
+
 def test_camera_scanner_decodes_a_generated_code_once(tmp_path: Path) -> None:
     folder = tmp_path / "frames"
     folder.mkdir()

@@ -39,3 +39,22 @@ def test_noisy_code_needs_a_rescue_pass() -> None:
     assert zxing_texts(noisy) == []                       # zxing-cpp alone gives up
     assert [(r.text, r.decoder) for r in QrDecoder(Profile.FAST).decode(noisy)] == [("365021", "zxing-median")]
     assert pyzbar_texts(img) == ["365021"] and zxing_texts(img) == ["365021"]
+
+
+def small_blurred_code(text: str, sigma: float) -> np.ndarray:
+    """Modules two pixels wide, then camera blur: what a phone held far from the lens gives."""
+    q = qrcode.QRCode(box_size=2, border=4)
+    q.add_data(text)
+    q.make()
+    img = cv2.GaussianBlur(np.array(q.make_image().convert("L")), (0, 0), sigma)
+    return np.pad(img, 20, constant_values=255)
+
+
+@pytest.mark.parametrize(("text", "sigma", "rescue"), [
+    ("GZZW-APP-7d3f9a61c2e84b0f", 1.0, "zxing-adaptive"),
+    ("https://zwfw.example.gov.cn/verify?code=ZM-2026-000123", 1.0, "zxing-upscale"),
+])
+def test_small_blurred_code_is_rescued_by_the_thorough_cascade(text: str, sigma: float, rescue: str) -> None:
+    img = small_blurred_code(text, sigma)
+    assert zxing_texts(img) == []                          # zxing-cpp alone gives up
+    assert [(r.text, r.decoder) for r in QrDecoder(Profile.THOROUGH).decode(img)] == [(text, rescue)]

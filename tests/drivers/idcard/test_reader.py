@@ -88,6 +88,18 @@ def test_stall_reports_hardware_error_then_recovers(rig):
     events.wait_for(lambda e: isinstance(e, CardRead))
 
 
+def test_busy_while_reading_and_user_error_when_the_card_cannot_be_read(rig):
+    emu, _, events = rig
+    events.wait_for(is_state(DeviceState.ONLINE))
+    emu.inject_fault(Fault.READ_FAIL, 1, on=CMD_READ)
+    emu.insert(DEMO_CARDS["resident"])
+    events.wait_for(is_state(DeviceState.BUSY))
+    assert events.wait_for(is_state(DeviceState.USER_ERROR)).detail == "read failed"
+    events.wait_for(is_state(DeviceState.BUSY))          # the next poll retries the whole read
+    events.wait_for(is_state(DeviceState.ONLINE))
+    assert events.wait_for(lambda e: isinstance(e, CardRead)).card.id_number == "11010519491231002X"
+
+
 def test_unplug_offline_then_replug_reads_again(rig):
     emu, _, events = rig
     emu.insert(DEMO_CARDS["resident"])
