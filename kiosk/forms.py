@@ -2,12 +2,14 @@
 
 Each rule returns a ``FieldError`` with a message code instead of raising, so the
 screen can show every problem at once beside its field, in the citizen's language.
-The messages are gettext ids (English source, Chinese in the zh_CN catalogue).
+The messages are gettext ids in Chinese like every other citizen-facing string
+(kiosk.i18n); the journey translates them with ``_`` where it shows them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ def N_(message: str) -> str:
 class FieldError:
     field: str
     message: str
-    """A gettext message id, e.g. "The ID number's check digit is wrong"."""
+    """A gettext message id (Chinese), e.g. "身份证号码校验位不正确，请核对"."""
     blocking: bool = True
     """False for warnings the citizen may accept (an early credit code failing its check)."""
 
@@ -42,42 +44,59 @@ def _normalise(value: str) -> str:
 def check_id_number(name: str, value: str) -> FieldError | None:
     v = _normalise(value)
     if not re.fullmatch(r"\d{17}[\dX]", v):
-        return FieldError(name, N_("An ID number has 18 characters: 17 digits and a digit or X"))
+        return FieldError(name, N_("身份证号码应为18位：17位数字加1位数字或X"))
     try:
         ric.validate(v)
     except stdnum_errors.InvalidChecksum:
-        return FieldError(name, N_("The ID number's check digit is wrong; please check it"))
+        return FieldError(name, N_("身份证号码校验位不正确，请核对"))
     except stdnum_errors.ValidationError:
-        return FieldError(name, N_("The ID number's birth date or area is not valid"))
+        return FieldError(name, N_("身份证号码中的出生日期或地区码无效"))
     return None
 
 
 def check_credit_code(name: str, value: str) -> FieldError | None:
     v = _normalise(value)
     if not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{18}", v):
-        return FieldError(name, N_("A unified social credit code has 18 letters and digits"))
+        return FieldError(name, N_("统一社会信用代码应为18位数字或大写字母"))
     try:
         uscc.validate(v)
     except stdnum_errors.ValidationError:
         # GB 32100: a few early codes fail the check legitimately, so warn only.
-        return FieldError(name, N_("This credit code fails its check; please make sure it is right"),
+        return FieldError(name, N_("该统一社会信用代码未通过校验，请确认无误"),
                           blocking=False)
     return None
 
 
 def check_mobile(name: str, value: str) -> FieldError | None:
     if not MOBILE_RE.fullmatch(_normalise(value)):
-        return FieldError(name, N_("A mobile number has 11 digits and starts with 1"))
+        return FieldError(name, N_("手机号码应为以1开头的11位数字"))
     return None
 
 
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def check_date(name: str, value: str, *, not_future: bool = False) -> FieldError | None:
+    """Only ``YYYY-MM-DD``: what the platform accepts (``fromisoformat`` alone also takes 20240301)."""
+    v = value.strip()
     try:
-        day = dt.date.fromisoformat(value.strip())
+        if not DATE_RE.fullmatch(v):
+            raise ValueError(v)
+        day = dt.date.fromisoformat(v)
     except ValueError:
-        return FieldError(name, N_("Enter the date as year-month-day, e.g. 2024-03-01"))
+        return FieldError(name, N_("请按“年-月-日”输入日期，例如 2024-03-01"))
     if not_future and day > dt.date.today():
-        return FieldError(name, N_("This date cannot be in the future"))
+        return FieldError(name, N_("日期不能晚于今天"))
+    return None
+
+
+def check_number(name: str, value: str) -> FieldError | None:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        return FieldError(name, N_("请输入数字"))
     return None
 
 
@@ -87,7 +106,7 @@ class FieldSpec:
 
     name: str
     label: str
-    kind: str = "text"  # text | id_number | mobile | date | past_date | credit_code | choice
+    kind: str = "text"  # text | id_number | mobile | date | past_date | number | credit_code | choice
     required: bool = True
     max_length: int = 200
     choices: tuple[str, ...] = ()
@@ -112,6 +131,7 @@ _KIND_RULES: dict[str, Callable[[str, str], FieldError | None]] = {
     "mobile": check_mobile,
     "date": check_date,
     "past_date": lambda n, v: check_date(n, v, not_future=True),
+    "number": check_number,
     "credit_code": check_credit_code,
 }
 
@@ -122,13 +142,13 @@ def validate(specs: list[FieldSpec], values: Mapping[str, str]) -> FormResult:
         value = (values.get(spec.name) or "").strip()
         if not value:
             if spec.required:
-                result.errors.append(FieldError(spec.name, N_("This field is required")))
+                result.errors.append(FieldError(spec.name, N_("此项为必填项")))
             continue
         if len(value) > spec.max_length:
-            result.errors.append(FieldError(spec.name, N_("This entry is too long")))
+            result.errors.append(FieldError(spec.name, N_("内容超过长度限制")))
             continue
         if spec.kind == "choice" and value not in spec.choices:
-            result.errors.append(FieldError(spec.name, N_("Choose one of the offered options")))
+            result.errors.append(FieldError(spec.name, N_("请从给出的选项中选择")))
             continue
         rule = _KIND_RULES.get(spec.kind)
         error = rule(spec.name, value) if rule else None

@@ -110,7 +110,8 @@ class Journal:
         """Seal and store one item durably; returns its idempotency key.
 
         Enqueuing the same key twice keeps the first item: a retried "submit" tap after
-        a crash must not create a second application.
+        a crash must not create a second application. That holds after delivery too: a
+        key the platform already acknowledged is not queued again.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown outbox kind {kind!r}; allowed: {', '.join(KINDS)}")
@@ -124,8 +125,9 @@ class Journal:
         with self._lock:
             self._db.execute(
                 "INSERT OR IGNORE INTO outbox (kind, idempotency_key, created_at, next_attempt_at,"
-                " nonce, sealed) VALUES (?, ?, ?, ?, ?, ?)",
-                (kind, key, now, now, nonce, sealed),
+                " nonce, sealed) SELECT ?, ?, ?, ?, ?, ?"
+                " WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE idempotency_key = ?)",
+                (kind, key, now, now, nonce, sealed, key),
             )
         return key
 
@@ -165,6 +167,25 @@ class Journal:
                 "SELECT reference FROM delivered WHERE idempotency_key = ?", (idempotency_key,)
             ).fetchone()
         return row[0] if row else None
+
+    def state(self, idempotency_key: str) -> str | None:
+        """Where one item is: ``delivered``, ``pending`` (not tried yet), ``retrying`` (a send
+        failed, another is scheduled), ``rejected``, or None for a key never enqueued.
+
+        Lets a journey stop waiting for the platform as soon as the first attempt failed.
+        """
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM delivered WHERE idempotency_key = ?",
+                                (idempotency_key,)).fetchone():
+                return "delivered"
+            row = self._db.execute("SELECT state, attempts FROM outbox WHERE idempotency_key = ?",
+                                   (idempotency_key,)).fetchone()
+        if row is None:
+            return None
+        state, attempts = row
+        if state == "pending" and attempts > 0:
+            return "retrying"
+        return str(state)
 
     # -- outcomes ------------------------------------------------------------------------
     def acknowledge(self, item_id: int, reference: str) -> None:

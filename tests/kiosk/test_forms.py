@@ -37,14 +37,32 @@ def test_every_problem_is_reported_at_once():
     result = forms.validate(SPECS, bad)
     fields = {e.field for e in result.errors}
     assert fields == {"id_number", "name", "phone", "moved_in", "reason"}
-    assert "check digit" in result.for_field("id_number")[0].message
+    assert "校验位" in result.for_field("id_number")[0].message
     assert not result.ok
 
 
 def test_id_number_shape_and_date_format():
     assert forms.check_id_number("f", "1234") is not None
     assert forms.check_id_number("f", "11010519491231002x") is None
-    assert "year-month-day" in forms.check_date("f", "2020/05/01").message
+    assert "年-月-日" in forms.check_date("f", "2020/05/01").message
+    assert forms.check_date("f", "20200501") is not None  # the platform takes YYYY-MM-DD only
+    assert forms.check_date("f", "2020-02-30") is not None
+    assert forms.check_date("f", "2020-05-01") is None
+
+
+def test_numbers():
+    specs = [FieldSpec("rent", "Rent", kind="number")]
+    assert forms.validate(specs, {"rent": "1500.5"}).ok
+    for bad in ("abc", "nan", "inf", "1,500"):
+        assert not forms.validate(specs, {"rent": bad}).ok, bad
+
+
+def test_messages_are_chinese_msgids_translated_for_english():
+    from kiosk.i18n import translator
+
+    message = forms.check_mobile("phone", "123").message
+    assert message == "手机号码应为以1开头的11位数字"
+    assert translator("en").gettext(message).startswith("A mobile number")
 
 
 def test_credit_code_failure_is_only_a_warning():

@@ -30,6 +30,31 @@ def test_same_key_twice_is_one_item(tmp_path):
     assert item.payload == {"level": 5}
 
 
+def test_a_delivered_key_is_not_queued_again(tmp_path):
+    j = Journal(tmp_path)
+    assert j.state("k1") is None
+    j.enqueue("application", PERSONAL, idempotency_key="k1")
+    assert j.state("k1") == "pending"
+    OutboxSender(j, lambda item: "CASE-0001").drain_once()
+    assert j.state("k1") == "delivered"
+    j.enqueue("application", PERSONAL, idempotency_key="k1")
+    assert j.depth() == 0 and j.due() == [] and j.reference("k1") == "CASE-0001"
+
+
+def test_state_tells_a_failed_attempt_from_a_fresh_item(tmp_path):
+    j = Journal(tmp_path)
+    j.enqueue("help_call", {"n": 1}, idempotency_key="a")
+    j.enqueue("help_call", {"n": 2}, idempotency_key="b")
+
+    def send(item):
+        if item.payload["n"] == 1:
+            raise ConnectionError("platform down")
+        raise PermanentRejection("refused")
+
+    OutboxSender(j, send, first_delay_s=60).drain_once()
+    assert j.state("a") == "retrying" and j.state("b") == "rejected"
+
+
 def test_unknown_kind_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown outbox kind"):
         Journal(tmp_path).enqueue("payment", {})
