@@ -1,8 +1,10 @@
-"""Composition root: wires config, event bus, status model, platform poll and the screens.
+"""Composition root: the Kivy window on top of the runtime and the visit controller.
 
 This is the only kiosk/ module that imports Kivy, and it does so only after
 ``configure_kivy`` has set Kivy's config: Kivy reads its config (fullscreen, Escape
-handling, cursor) at import time, so the order matters.
+handling, cursor) at import time, so the order matters. Everything else — devices,
+platform, journeys — lives in ``kiosk.runtime`` and ``kiosk.journeys`` and runs the
+same way headless.
 """
 
 from __future__ import annotations
@@ -10,17 +12,17 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from kiosk import i18n
 from kiosk.config import Config
-from kiosk.events import EventBus
-from kiosk.status import DEVICE_NAMES, AnnouncementsSource, PlatformPoller, StatusModel
 
 log = logging.getLogger(__name__)
 
 CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+TICK_S = 1.0
 
 
 def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | None = None) -> None:
@@ -40,6 +42,7 @@ def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | 
     full = cfg.display.fullscreen and not windowed
     width, height = size or (cfg.display.width, cfg.display.height)
     KivyConfig.set("kivy", "exit_on_escape", "0")
+    KivyConfig.set("kivy", "keyboard_mode", "dock")
     KivyConfig.set("graphics", "fullscreen", "auto" if full else "0")
     KivyConfig.set("graphics", "borderless", "1")
     KivyConfig.set("graphics", "resizable", "0")
@@ -59,97 +62,127 @@ def register_fonts() -> None:
     LabelBase.register(DEFAULT_FONT, fn_regular=CJK_FONT)
 
 
+def kivy_post(fn: Callable[[], None]) -> None:
+    """Hand ``fn`` to the Kivy main thread (what ``@mainthread`` does), from any thread."""
+    from kivy.clock import Clock
+
+    Clock.schedule_once(lambda _dt: fn(), 0)
+
+
+class FrameMeter:
+    """The longest main-loop frame, measured between Clock callbacks (the 50 ms budget)."""
+
+    def __init__(self) -> None:
+        self.longest_ms = 0.0
+        self._last = time.perf_counter()
+        self.frames = 0
+
+    def tick(self, _dt: float = 0.0) -> None:
+        now = time.perf_counter()
+        gap = (now - self._last) * 1000
+        self._last = now
+        self.frames += 1
+        if self.frames > 3:  # the first frames include window creation
+            self.longest_ms = max(self.longest_ms, gap)
+
+    def reset(self) -> None:
+        self.longest_ms = 0.0
+        self._last = time.perf_counter()
+
+
 def make_app_class() -> type:
     """Build the App class lazily so importing this module does not import Kivy."""
     from kivy.app import App
     from kivy.clock import Clock
     from kivy.core.window import Window
+    from kivy.uix.floatlayout import FloatLayout
 
     register_fonts()
+    from kiosk.journeys.visit import VisitController
+    from kiosk.runtime import Runtime
+    from kiosk.status import PlatformPoller
+    from kiosk.watchdog import Notifier
     from screens.attract import AttractScreen
+    from screens.journey import JourneyScreen
 
     class KioskApp(App):
         title = "政务服务自助终端"
 
-        def __init__(self, cfg: Config, bus: EventBus, status: StatusModel,
-                     announcements: AnnouncementsSource | None = None,
-                     on_start_visit: Callable[[], None] | None = None, **kwargs) -> None:
+        def __init__(self, runtime: Runtime, **kwargs) -> None:
             super().__init__(**kwargs)
-            self.cfg = cfg
-            self.bus = bus
-            self.status = status
-            self.language = cfg.kiosk.language
-            self.elder = cfg.kiosk.elder_mode_default
-            self.start_visit_hook = on_start_visit
-            self.poller = PlatformPoller(announcements, bus) if announcements is not None else None
+            self.runtime = runtime
+            self.cfg = runtime.cfg
+            self.status = runtime.status
+            self.ctl = VisitController(runtime)
+            self.poller = PlatformPoller(runtime.client.announcements, runtime.bus)
+            self.notifier = Notifier()
+            self.meter = FrameMeter()
             self.attract: AttractScreen | None = None
+            self.journey: JourneyScreen | None = None
+            self.root_box: FloatLayout | None = None
             self._pending = False
+            self._events: list = []
 
-        def build(self) -> AttractScreen:
+        def build(self) -> FloatLayout:
             Window.bind(on_request_close=lambda *a, **k: True)
-            screen = AttractScreen(site_name=self.cfg.kiosk.site_name)
-            screen.bind(on_start_visit=lambda *_: self.on_start_visit(),
-                        on_toggle_language=lambda *_: self.toggle_language(),
-                        on_toggle_elder=lambda *_: self.toggle_elder())
-            self.attract = screen
-            self._apply_language()
-            screen.elder = self.elder
-            screen.show(self.status.snapshot())
-            # Model changes arrive on device/poll threads; hop to the main thread once per burst.
-            self.status.on_change(self._status_changed)
-            return screen
+            from screens.widgets import warm_fonts
+
+            log.info("fonts ready in %.2f s", warm_fonts())
+            root = FloatLayout()
+            self.attract = AttractScreen(site_name=self.cfg.kiosk.site_name)
+            self.attract.bind(on_start_visit=lambda *_: self.ctl.act("start"),
+                              on_toggle_language=lambda *_: self.ctl.act("lang"),
+                              on_toggle_elder=lambda *_: self.ctl.act("elder"))
+            self.journey = JourneyScreen(self.ctl.act)
+            root.add_widget(self.attract)
+            self.root_box = root
+            self.ctl.on_change(self.request_render)
+            self.status.on_change(lambda: kivy_post(self.request_render))
+            self._render(0)
+            return root
 
         def on_start(self) -> None:
-            if self.poller is not None:
-                self.poller.start()
-            else:
-                log.warning("no platform announcements source configured")
+            self.poller.start()
+            self._events = [Clock.schedule_interval(lambda dt: self.ctl.tick(dt), TICK_S),
+                            Clock.schedule_interval(self.meter.tick, 0)]
+            interval = self.notifier.watchdog_interval_s
+            if interval:
+                self._events.append(Clock.schedule_interval(lambda _dt: self.notifier.ping(), interval / 3))
+            self.notifier.ready("attract screen shown")
 
         def on_stop(self) -> None:
-            if self.poller is not None:
-                self.poller.stop()
+            self.notifier.stopping()
+            for ev in self._events:
+                ev.cancel()
+            self.poller.stop()
             if self.attract is not None:
                 self.attract.stop()
 
-        def _status_changed(self) -> None:
+        # -- rendering -----------------------------------------------------------------------
+        def request_render(self) -> None:
+            """Coalesce bursts of changes into one render on the next frame."""
             if not self._pending:
                 self._pending = True
-                Clock.schedule_once(self._refresh, 0)
+                Clock.schedule_once(self._render, 0)
 
-        def _refresh(self, _dt: float) -> None:
+        def _render(self, _dt: float) -> None:
             self._pending = False
-            if self.attract is not None:
+            frame = self.ctl.frame()
+            assert self.root_box is not None and self.attract is not None and self.journey is not None
+            showing_attract = self.attract.parent is not None
+            if frame.attract:
+                if not showing_attract:
+                    self.root_box.clear_widgets()
+                    self.root_box.add_widget(self.attract)
+                self.attract.elder = frame.chrome.elder
+                other = "en" if frame.chrome.language == "zh_CN" else "zh_CN"
+                self.attract.set_translators(i18n.translator(frame.chrome.language).gettext,
+                                             i18n.translator(other).gettext, frame.chrome.language)
                 self.attract.show(self.status.snapshot())
-
-        def on_start_visit(self) -> None:
-            log.info("visit started from the attract screen")
-            if self.start_visit_hook is not None:
-                self.start_visit_hook()
-
-        def toggle_language(self) -> None:
-            self.language = "en" if self.language == "zh_CN" else "zh_CN"
-            self._apply_language()
-
-        def toggle_elder(self) -> None:
-            self.elder = not self.elder
-            if self.attract is not None:
-                self.attract.elder = self.elder
-
-        def _apply_language(self) -> None:
-            i18n.set_language(self.language)
-            other = "en" if self.language == "zh_CN" else "zh_CN"
-            if self.attract is not None:
-                self.attract.set_translators(i18n.translator(self.language).gettext,
-                                             i18n.translator(other).gettext, self.language)
+                return
+            if showing_attract:
+                self.root_box.clear_widgets()
+                self.root_box.add_widget(self.journey)
+            self.journey.render(frame)
 
     return KioskApp
-
-
-def build_status(cfg: Config, bus: EventBus) -> StatusModel:
-    """Every configured device starts "offline" (backend none) or "unknown" until its driver reports."""
-    status = StatusModel(DEVICE_NAMES)
-    for name in DEVICE_NAMES:
-        backend = getattr(cfg.devices, name).backend
-        status.set_device(name, "offline" if backend == "none" else "unknown")
-    status.attach(bus)
-    return status

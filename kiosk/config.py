@@ -219,3 +219,10 @@ def read_secret(cfg: Config) -> bytes:
 
 DEMO_SECRET = b"demo-secret-for-loopback-only-0001"
 """Shared by the demo kiosk and the reference platform's seed; never valid on a real platform."""
+
+
+def demo_config(state_dir: str | os.PathLike[str], *, speech: bool = False, **devices: dict) -> Config:
+    """Demo defaults with state under ``state_dir`` (``kiosk demo``, tests): emulators, loopback platform."""
+    data = {"kiosk": {"state_dir": str(state_dir)}, "speech": {"enabled": speech},
+            "metrics": {"enabled": False}, "devices": devices, "source": "defaults"}
+    return Config.model_validate(data)

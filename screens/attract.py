@@ -42,6 +42,7 @@ STATE_MARKUP = {
     "hardware_error": "e65a52",
 }
 PAGE_SIZE = 3
+BODY_CHARS = 90
 PAGE_SECONDS = 8.0
 DRIFT_TICK_S = 2.0
 
@@ -148,12 +149,13 @@ class AttractScreen(FloatLayout):
             shown = (Announcement(self._tr("暂无公告")),)
         for ann in shown:
             title, body = ann.in_language(self._language)
-            text = f"[b]{_escape(title)}[/b]"
+            text = f"[color=f0c060]{_escape(title)}[/color]"  # no [b]: synthetic CJK bold is slow
             if body:
-                text += f"\n{_escape(body)}"
+                cut = body if len(body) <= BODY_CHARS else body[:BODY_CHARS - 1] + "…"
+                text += f"\n[size={int(sp(THEME['font_sp']['small']) * self.scale)}]{_escape(cut)}[/size]"
             lab = Label(text=text, markup=True, font_size=sp(THEME["font_sp"]["body"]) * self.scale,
                         color=THEME["text"], halign="left", valign="top", size_hint_y=None,
-                        line_height=1.3, max_lines=4, shorten=True, shorten_from="right")
+                        line_height=1.3)
             lab.bind(width=lambda w, v: setattr(w, "text_size", (v, None)),
                      texture_size=lambda w, v: setattr(w, "height", v[1]))
             box.add_widget(lab)

@@ -86,7 +86,26 @@ def bench(root: Path, only: list[str] | None = None) -> dict[str, Any]:
             "mean_ms": round(statistics.fmean(times), 3) if times else None,
             "missed": missed,
         }
-    return {"dir": str(root), "images": len(attempts) // 4, "attempts": len(attempts), "decoders": results}
+    report = {"dir": str(root), "images": len(attempts) // 4, "attempts": len(attempts), "decoders": results}
+    if "kiosk" in results and BASELINE in results:
+        report["vs_baseline"] = compare(results["kiosk"], results[BASELINE])
+    return report
+
+
+BASELINE = "zxing-cpp"
+MEDIAN_BUDGET_MS = 2.0
+"""The acceptance budget for the kiosk decoder's median time per attempt."""
+
+
+def compare(kiosk: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """The verdict from one run: both decoders saw the same images on the same machine state."""
+    median = kiosk["median_ms"]
+    return {
+        "baseline": BASELINE,
+        "decoded_more": kiosk["decoded"] - baseline["decoded"],
+        "median_budget_ms": MEDIAN_BUDGET_MS,
+        "ok": kiosk["decoded"] > baseline["decoded"] and median is not None and median < MEDIAN_BUDGET_MS,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,4 +127,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{report['attempts']} attempts ({report['images']} images x 4 rotations) in {root}")
         for name, r in report["decoders"].items():
             print(f"{name:10} {r['decoded']:4}/{r['total']}  median {r['median_ms']} ms  mean {r['mean_ms']} ms")
+        if "vs_baseline" in report:
+            v = report["vs_baseline"]
+            print(f"kiosk vs {v['baseline']}: {v['decoded_more']:+d} attempts, median budget "
+                  f"{v['median_budget_ms']} ms: {'ok' if v['ok'] else 'NOT MET'}")
     return 0

@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable
 
 from kiosk import config
 
@@ -52,75 +51,40 @@ def run(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 3
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from kiosk.privacy import install_log_masking
 
-    from kiosk.app import build_status, configure_kivy
+    install_log_masking()
+    from kiosk.app import configure_kivy
 
     configure_kivy(cfg, windowed=args.windowed)
-    from kiosk.app import make_app_class
-    from kiosk.events import EventBus
+    from kiosk.app import kivy_post, make_app_class
+    from kiosk.runtime import Runtime
 
-    bus = EventBus()
-    status = build_status(cfg, bus)
-    source, cleanup = platform_source(cfg)
-    app_cls = make_app_class()
-    app = app_cls(cfg, bus, status, announcements=source)
+    runtime = Runtime(cfg, kivy_post)
+    try:
+        runtime.start()
+    except config.ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    app = make_app_class()(runtime)
     if args.screenshot:
-        _arm_screenshot(app, status, args.screenshot)
+        _arm_screenshot(app, runtime.status, args.screenshot)
     try:
         app.run()
     finally:
-        cleanup()
-        bus.close()
+        runtime.stop()
     return 0
 
 
-def platform_source(cfg: config.Config) -> tuple[Callable[[], list] | None, Callable[[], None]]:
-    """The announcements source and a cleanup; in demo mode the reference platform runs on loopback.
-
-    Seam: kiosk/reference (``serve_in_thread``) and kiosk/client (``PlatformClient``) are
-    separate packages; if they are not installed the kiosk still starts and shows the
-    platform as unreachable.
-    """
-    try:
-        from kiosk.client import PlatformClient
-    except ImportError as exc:
-        log.error("platform client unavailable: %s", exc)
-        return _unavailable(f"kiosk.client is not available: {exc}"), lambda: None
-    url = cfg.platform.url
-    stop: Callable[[], None] = lambda: None  # noqa: E731
-    if cfg.demo or not url:
-        try:
-            from kiosk.reference.server import serve_in_thread
-        except ImportError as exc:
-            return _unavailable(f"reference platform unavailable: {exc}"), lambda: None
-        db = cfg.state_path() / "reference-platform.sqlite3"
-        db.parent.mkdir(parents=True, exist_ok=True)
-        handle = serve_in_thread(str(db), host="127.0.0.1", port=0)
-        url, stop = handle.url, handle.stop
-    client = _make_client(PlatformClient, cfg, url)
-    return client.announcements, stop
-
-
-def _make_client(cls: type, cfg: config.Config, url: str):
-    from_config = getattr(cls, "from_config", None)
-    if callable(from_config):
-        return from_config(cfg, base_url=url)
-    return cls(url, cfg.kiosk.id, config.read_secret(cfg))
-
-
-def _unavailable(reason: str) -> Callable[[], list]:
-    def source() -> list:
-        raise ConnectionError(reason)
-    return source
-
-
 def _arm_screenshot(app, status, path: str) -> None:
-    """Wait until the first poll result is on screen, then save a screenshot and stop."""
+    """Wait until the platform answered and every device reported, then save a screenshot and stop."""
     from kivy.clock import Clock
     from kivy.core.window import Window
 
     def check(dt: float) -> bool:
-        if status.snapshot().platform_reachable is None and check.waited < 15:
+        snap = status.snapshot()
+        settled = snap.platform_reachable is not None and "unknown" not in snap.devices.values()
+        if not settled and check.waited < 15:
             check.waited += dt
             return True
         Clock.schedule_once(lambda _dt: _shoot(), 1.0)

@@ -57,24 +57,60 @@ class KioskUI:
         EventLoop.ensure_window()
         from kivy.core.window import Window
 
-        from kiosk.app import build_status, make_app_class
-        from kiosk.events import EventBus
+        from kiosk.app import kivy_post, make_app_class
+        from kiosk.config import demo_config
+        from kiosk.runtime import Runtime
 
         self.window = Window
         self.event_loop = EventLoop
-        self.visits: list[int] = []
-        self.bus = EventBus()
-        self.status = build_status(cfg, self.bus)
-        self.app = make_app_class()(cfg, self.bus, self.status, announcements=None,
-                                    on_start_visit=lambda: self.visits.append(1))
+        state = Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
+        self.runtime = Runtime(demo_config(state), kivy_post, work_dir=state).start()
+        atexit.register(self.runtime.stop)
+        self.status = self.runtime.status
+        self.app = make_app_class()(self.runtime)
+        self.ctl = self.app.ctl
         self.root = self.app.build()
         self.app.root = self.root
+        self.attract = self.app.attract
+        self.journey = self.app.journey
         Window.add_widget(self.root)
         self.frames(3)
 
     def frames(self, n: int = 2) -> None:
         for _ in range(n):
             self.event_loop.idle()
+
+    def wait(self, predicate, timeout: float = 15.0) -> bool:
+        """Run frames until ``predicate()`` (worker results arrive through Kivy's Clock)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.frames(1)
+            if predicate():
+                return True
+            time.sleep(0.01)
+        return False
+
+    def screen(self) -> str:
+        return self.ctl.frame().view.screen if self.ctl.active else "attract"
+
+    def wait_screen(self, name: str, timeout: float = 15.0) -> None:
+        ok = self.wait(lambda: self.screen() == name and not self.ctl.current.busy, timeout)
+        assert ok, f"waited for {name!r}, on {self.screen()!r}"
+        self.frames(2)
+
+    def buttons(self):
+        from screens.widgets import BigButton
+
+        return [w for w in self.root.walk(restrict=True) if isinstance(w, BigButton)]
+
+    def press(self, label: str) -> None:
+        """Tap the button whose text starts with ``label``, through Kivy's touch dispatch."""
+        for b in self.buttons():
+            if b.text.split("\n")[0] == label and not b.disabled:
+                x, y = b.to_window(b.center_x, b.center_y)
+                self.tap(x, y)
+                return
+        raise AssertionError(f"no button {label!r}: {[b.text for b in self.buttons()]}")
 
     def tap(self, x: float, y: float) -> None:
         from kivy.tests.common import UnitTestTouch

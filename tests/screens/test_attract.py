@@ -9,7 +9,7 @@ def _widget_center(w):
 
 def test_attract_renders_and_screenshot_is_written(kiosk_ui, tmp_path):
     kiosk_ui.frames(3)
-    root = kiosk_ui.root
+    root = kiosk_ui.attract
     assert root.headline == "请触摸屏幕开始办理"
     assert root.headline_secondary == "Touch the screen to start"
     assert root.ids.l_site.text == "示范政务服务中心"
@@ -47,45 +47,51 @@ def test_announcements_from_status_model_appear(kiosk_ui):
     kiosk_ui.status.set_announcements([{"title": "不动产登记窗口调整", "body": "周六照常办理"}])
     kiosk_ui.status.set_platform(True)
     kiosk_ui.frames(3)
-    texts = [lab.text for lab in kiosk_ui.root.announcement_labels]
+    texts = [lab.text for lab in kiosk_ui.attract.announcement_labels]
     assert any("不动产登记窗口调整" in t and "周六照常办理" in t for t in texts)
-    assert kiosk_ui.root.banner_text == ""
+    assert kiosk_ui.attract.banner_text == ""
 
 
 def test_unreachable_platform_shows_bilingual_banner(kiosk_ui):
     kiosk_ui.status.set_platform(False, "ConnectionRefusedError")
     kiosk_ui.frames(3)
-    banner = kiosk_ui.root.banner_text
+    banner = kiosk_ui.attract.banner_text
     assert "无法连接政务服务平台" in banner and "Cannot reach" in banner
     kiosk_ui.status.set_platform(True)
     kiosk_ui.frames(3)
-    assert kiosk_ui.root.banner_text == ""
+    assert kiosk_ui.attract.banner_text == ""
 
 
 def test_device_states_follow_events(kiosk_ui):
     from drivers.base import DeviceState, DeviceStatusChanged
 
-    kiosk_ui.bus.publish(DeviceStatusChanged("idreader", DeviceState.ONLINE))
+    kiosk_ui.runtime.bus.publish(DeviceStatusChanged("idreader", DeviceState.ONLINE))
     kiosk_ui.frames(3)
-    assert "身份证读卡器 [color=7fcc8c]在线" in kiosk_ui.root.devices_text
+    assert "身份证读卡器 [color=7fcc8c]在线" in kiosk_ui.attract.devices_text
 
 
-def test_tap_fires_start_visit_but_buttons_do_not(kiosk_ui):
-    root = kiosk_ui.root
-    before = len(kiosk_ui.visits)
-    kiosk_ui.tap(*_widget_center(root.ids.l_headline))
-    assert len(kiosk_ui.visits) == before + 1
+def test_tap_starts_a_visit_but_buttons_do_not(kiosk_ui):
+    root = kiosk_ui.attract
     kiosk_ui.tap(*_widget_center(root.ids.b_lang))
-    assert len(kiosk_ui.visits) == before + 1
     kiosk_ui.frames(2)
+    assert not kiosk_ui.ctl.active
     assert root.headline == "Touch the screen to start"
     kiosk_ui.tap(*_widget_center(root.ids.b_lang))
     kiosk_ui.frames(2)
     assert root.headline == "请触摸屏幕开始办理"
+    kiosk_ui.tap(*_widget_center(root.ids.l_headline))
+    try:
+        assert kiosk_ui.ctl.active
+        kiosk_ui.frames(2)
+        assert root.parent is None and kiosk_ui.journey.parent is kiosk_ui.root
+    finally:
+        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.frames(3)
+    assert root.parent is kiosk_ui.root
 
 
 def test_elder_mode_scales_text_and_buttons(kiosk_ui):
-    root = kiosk_ui.root
+    root = kiosk_ui.attract
     normal = root.ids.l_headline.font_size
     kiosk_ui.tap(*_widget_center(root.ids.b_elder))
     kiosk_ui.frames(3)
@@ -96,13 +102,13 @@ def test_elder_mode_scales_text_and_buttons(kiosk_ui):
         for b in (root.ids.b_elder, root.ids.b_lang):
             assert b.height >= dp(60) and b.width >= dp(60)
     finally:
-        kiosk_ui.app.toggle_elder()
+        kiosk_ui.ctl.act("elder")
         kiosk_ui.frames(2)
     assert root.elder is False
 
 
 def test_drift_moves_content_within_bounds(kiosk_ui):
-    root = kiosk_ui.root
+    root = kiosk_ui.attract
     root._started -= 450  # a quarter of the drift period later
     root._tick_drift(0)
     assert abs(root.drift_y) > dp(10) and abs(root.drift_x) <= dp(14) + 0.01
@@ -128,9 +134,11 @@ def test_announcements_follow_the_language(kiosk_ui):
 
     kiosk_ui.status.set_announcements([Announcement("春节安排", "暂停", "Spring Festival", "Closed")])
     kiosk_ui.frames(3)
-    assert "春节安排" in kiosk_ui.root.announcement_labels[0].text
-    kiosk_ui.app.toggle_language()
+    assert "春节安排" in kiosk_ui.attract.announcement_labels[0].text
+    kiosk_ui.ctl.act("lang")
+    kiosk_ui.frames(2)
     try:
-        assert "Spring Festival" in kiosk_ui.root.announcement_labels[0].text
+        assert "Spring Festival" in kiosk_ui.attract.announcement_labels[0].text
     finally:
-        kiosk_ui.app.toggle_language()
+        kiosk_ui.ctl.act("lang")
+        kiosk_ui.frames(2)

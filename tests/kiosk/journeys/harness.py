@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.config import Config
+from kiosk.config import demo_config
 from kiosk.journeys.visit import VisitController
 from kiosk.runtime import HeadlessLoop, Runtime
 from kiosk.views import Action, Choices, Frame, View
-
-
-def test_config(state: Path, **devices: dict) -> Config:
-    data = {"kiosk": {"state_dir": str(state)}, "speech": {"enabled": False},
-            "metrics": {"enabled": False}, "devices": devices, "source": "test"}
-    return Config.model_validate(data)
 
 
 class Kiosk:
@@ -22,7 +16,7 @@ class Kiosk:
 
     def __init__(self, state: Path, platform_url: str | None = None, **devices: dict) -> None:
         self.loop = HeadlessLoop()
-        self.runtime = Runtime(test_config(state, **devices), self.loop.post, platform_url=platform_url,
+        self.runtime = Runtime(demo_config(state, **devices), self.loop.post, platform_url=platform_url,
                                work_dir=state).start()
         self.ctl = VisitController(self.runtime)
 

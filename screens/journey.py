@@ -1,0 +1,310 @@
+"""The one screen every journey step is drawn on: it renders a ``Frame`` and forwards touches.
+
+Layout, top to bottom: a bar (title, masked identity, language, elder mode, help), the
+offline banner, the help status, the scrolling body of blocks, and the action buttons
+in the lower part of the panel (reach range for wheelchair users). The 20-second
+timeout warning covers the body with a countdown and "I need more time".
+
+Rebuilding is done only when the view's shape changes; typing into a form only
+updates the field, so the keypad never loses its place and a frame stays cheap.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import replace
+
+from kivy.core.image import Image as CoreImage
+from kivy.graphics import Color, Rectangle
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.textinput import TextInput
+
+from kiosk.views import Choices, Form, Frame, Pairs, Picture, Progress, Rating, Table, Text, View
+from screens.theme import CJK_FONT, THEME
+from screens.widgets import TEXT_COLOURS, TEXT_SIZES, BigButton, Keypad, Panel, WrapLabel, font
+
+Act = Callable[..., None]
+
+
+def shape_of(view: View) -> View:
+    """The view with form values and errors blanked: equal shapes mean "update fields in place"."""
+    blocks = tuple(
+        Form(tuple(replace(f, value="", error="") for f in b.fields), b.focus) if isinstance(b, Form) else b
+        for b in view.blocks)
+    return replace(view, blocks=blocks)
+
+
+class JourneyScreen(FloatLayout):
+    """Renders frames; ``act(action_id, **args)`` is the visit controller's ``act``."""
+
+    def __init__(self, act: Act, **kw) -> None:
+        super().__init__(**kw)
+        self.act = act
+        self.scale = 1.0
+        self._shape: View | None = None
+        self._chrome_key: tuple | None = None
+        self._fields: dict[str, tuple[TextInput | WrapLabel, WrapLabel]] = {}
+        self._focus = ""
+        with self.canvas.before:
+            Color(*THEME["background"])
+            self._bg = Rectangle()
+        self.bind(pos=self._redraw, size=self._redraw)
+        self.root_box = BoxLayout(orientation="vertical", padding=dp(20), spacing=dp(12))
+        self.add_widget(self.root_box)
+        self.bar = BoxLayout(size_hint_y=None, height=dp(72), spacing=dp(10))
+        self.banner = WrapLabel("", "small", colour=(1, 1, 1, 1), halign="center")
+        self.help_line = WrapLabel("", "small", colour=THEME["accent"], halign="center")
+        self.title = WrapLabel("", "title", colour=THEME["accent"])
+        self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(8))
+        self.body = GridLayout(cols=1, spacing=dp(14), size_hint_y=None, padding=(0, dp(4)))
+        self.body.bind(minimum_height=self.body.setter("height"))
+        self.scroll.add_widget(self.body)
+        self.actions = GridLayout(cols=2, spacing=dp(12), size_hint_y=None)
+        self.actions.bind(minimum_height=self.actions.setter("height"))
+        for w in (self.bar, self.banner, self.help_line, self.title, self.scroll, self.actions):
+            self.root_box.add_widget(w)
+        self.overlay: Panel | None = None
+
+    def _redraw(self, *_a) -> None:
+        self._bg.pos, self._bg.size = self.pos, self.size
+
+    # -- rendering ---------------------------------------------------------------------------
+    def render(self, frame: Frame) -> None:
+        chrome = frame.chrome
+        scale = THEME["elder_scale"] if chrome.elder else 1.0
+        chrome_key = (chrome.language, chrome.elder, chrome.banner, chrome.help_status, chrome.identity,
+                      chrome.can_go_home, chrome.labels)
+        rebuild_all = scale != self.scale
+        self.scale = scale
+        if chrome_key != self._chrome_key or rebuild_all:
+            self._chrome_key = chrome_key
+            self._render_chrome(frame)
+        shape = shape_of(frame.view)
+        if rebuild_all or shape != self._shape or chrome_key[:2] != getattr(self, "_lang_key", None):
+            self._lang_key = chrome_key[:2]
+            self._shape = shape
+            self._render_view(frame.view)
+        else:
+            self._update_fields(frame.view)
+        self._render_overlay(frame)
+
+    def _render_chrome(self, frame: Frame) -> None:
+        c = frame.chrome
+        s = self.scale
+        self.bar.clear_widgets()
+        self.bar.height = dp(72) * s
+        ident = WrapLabel(c.identity, "small", s, colour=THEME["text_dim"], valign="middle")
+        ident.size_hint_y = 1
+        self.bar.add_widget(ident)
+        buttons = [("home", "secondary")] if c.can_go_home else []
+        buttons += [("lang", "secondary"), ("elder", "secondary"), ("help", "primary"), ("end", "secondary")]
+        for key, style in buttons:
+            b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=min(s, 1.2))
+            b.size_hint_x = None
+            b.width = dp(150) * min(s, 1.3)
+            b.size_hint_y = 1
+            self.bar.add_widget(b)
+        self.banner.text = c.banner
+        self.banner.font_size = font("small", s)
+        self.banner.opacity = 1 if c.banner else 0
+        with self.banner.canvas.before:
+            self.banner.canvas.before.clear()
+            if c.banner:
+                Color(*THEME["banner_bg"])
+                Rectangle(pos=self.banner.pos, size=self.banner.size)
+        self.banner.bind(pos=self._banner_bg, size=self._banner_bg)
+        self.help_line.text = c.help_status
+        self.help_line.font_size = font("small", s)
+
+    def _banner_bg(self, w, *_a) -> None:
+        w.canvas.before.clear()
+        if w.text:
+            with w.canvas.before:
+                Color(*THEME["banner_bg"])
+                Rectangle(pos=w.pos, size=w.size)
+
+    def _render_view(self, view: View) -> None:
+        s = self.scale
+        self.title.text = view.title + (f"   ({view.step[0]}/{view.step[1]})" if view.step else "")
+        self.title.font_size = font("title", s)
+        self.body.clear_widgets()
+        self._fields = {}
+        for block in view.blocks:
+            widget = self._block(block)
+            if widget is not None:
+                self.body.add_widget(widget)
+        self.scroll.scroll_y = 1
+        self.actions.clear_widgets()
+        self.actions.cols = 1 if s > 1 else 2
+        for a in view.actions:
+            self.actions.add_widget(BigButton(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style, a.enabled,
+                                              scale=s))
+
+    def _block(self, block):
+        s = self.scale
+        if isinstance(block, Text):
+            return WrapLabel(block.text, TEXT_SIZES.get(block.style, "body"), s, TEXT_COLOURS.get(block.style))
+        if isinstance(block, Progress):
+            text = block.message + (f"  {block.seconds_left}s" if block.seconds_left is not None else "")
+            return WrapLabel(text, "title", s, THEME["accent"], halign="center")
+        if isinstance(block, Pairs):
+            return self._pairs(block)
+        if isinstance(block, Table):
+            return self._table(block)
+        if isinstance(block, Choices):
+            return self._choices(block)
+        if isinstance(block, Form):
+            return self._form(block)
+        if isinstance(block, Picture):
+            return self._picture(block)
+        if isinstance(block, Rating):
+            return self._rating(block)
+        return None
+
+    def _pairs(self, block: Pairs) -> Panel:
+        panel = Panel()
+        if block.title:
+            panel.add_widget(WrapLabel(block.title, "body", self.scale, THEME["accent"]))
+        grid = GridLayout(cols=1 if self.scale > 1 else 2, spacing=(dp(16), dp(6)), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for label, value in block.rows:
+            key = WrapLabel(label, "small", self.scale, THEME["text_dim"])
+            if self.scale <= 1:
+                key.size_hint_x = 0.3
+            grid.add_widget(key)
+            val = WrapLabel(value, "body", self.scale)
+            if self.scale <= 1:
+                val.size_hint_x = 0.7
+            grid.add_widget(val)
+        panel.add_widget(grid)
+        return panel
+
+    def _table(self, block: Table) -> Panel:
+        panel = Panel()
+        if not block.rows:
+            panel.add_widget(WrapLabel(block.empty, "body", self.scale, THEME["text_dim"]))
+            return panel
+        grid = GridLayout(cols=len(block.columns), spacing=(dp(10), dp(6)), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for col in block.columns:
+            grid.add_widget(WrapLabel(col, "small", self.scale, THEME["accent"]))
+        for row in block.rows:
+            for value in row:
+                grid.add_widget(WrapLabel(value, "small", self.scale))
+        panel.add_widget(grid)
+        if block.pages > 1:
+            panel.add_widget(WrapLabel(f"{block.page} / {block.pages}", "small", self.scale, THEME["text_dim"],
+                                       halign="center"))
+        return panel
+
+    def _choices(self, block: Choices) -> GridLayout:
+        box = GridLayout(cols=1, spacing=dp(8), size_hint_y=None)
+        box.bind(minimum_height=box.setter("height"))
+        if block.title:
+            box.add_widget(WrapLabel(block.title, "body", self.scale, THEME["accent"]))
+        grid = GridLayout(cols=block.columns, spacing=dp(10), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for a in block.items:
+            args = a.kwargs()
+            note = args.pop("note", "")
+            grid.add_widget(BigButton(a.label, lambda a=a, args=args: self.act(a.id, **args), a.style, a.enabled,
+                                      scale=self.scale, note=note))
+        box.add_widget(grid)
+        return box
+
+    def _form(self, block: Form) -> Panel:
+        panel = Panel()
+        self._focus = block.focus or (block.fields[0].name if block.fields else "")
+        keypad_kind = ""
+        for f in block.fields:
+            panel.add_widget(WrapLabel(f.label + ("" if f.required else "（选填）"), "small", self.scale,
+                                       THEME["text_dim"]))
+            if f.keyboard == "text":
+                entry = TextInput(text=f.value, multiline=False, font_size=font("body", self.scale),
+                                  size_hint_y=None, height=dp(64) * self.scale, font_name=CJK_FONT)
+                entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))
+                entry.bind(focus=lambda w, v, name=f.name: self._set_focus(name) if v else None)
+            else:
+                entry = BigButton(f.value or " ", lambda name=f.name: self._set_focus(name), "secondary",
+                                  scale=self.scale)
+                if f.name == self._focus:
+                    keypad_kind = f.keyboard
+            error = WrapLabel(f.error, "small", self.scale, THEME["error"])
+            panel.add_widget(entry)
+            panel.add_widget(error)
+            self._fields[f.name] = (entry, error)
+        if keypad_kind:
+            panel.add_widget(Keypad(keypad_kind, self._key, self.scale))
+        self._values = {f.name: f.value for f in block.fields}
+        return panel
+
+    def _set_focus(self, name: str) -> None:
+        self._focus = name
+
+    def _key(self, key: str) -> None:
+        name = self._focus
+        value = self._values.get(name, "")
+        value = value[:-1] if key == "←" else value + key
+        self._values[name] = value
+        self.act("field", name=name, value=value)
+
+    def _update_fields(self, view: View) -> None:
+        for block in view.blocks:
+            if not isinstance(block, Form):
+                continue
+            for f in block.fields:
+                widgets = self._fields.get(f.name)
+                if widgets is None:
+                    continue
+                entry, error = widgets
+                self._values[f.name] = f.value
+                if isinstance(entry, TextInput):
+                    if entry.text != f.value:
+                        entry.text = f.value
+                else:
+                    entry.text = f.value or " "
+                error.text = f.error
+
+    def _picture(self, block: Picture) -> BoxLayout:
+        box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(6))
+        tex = CoreImage(io.BytesIO(block.png), ext="png").texture
+        img = Image(texture=tex, size_hint_y=None, height=dp(block.height) * min(self.scale, 1.2),
+                    fit_mode="contain")
+        box.add_widget(img)
+        height = img.height
+        if block.caption:
+            cap = WrapLabel(block.caption, "small", self.scale, THEME["text_dim"], halign="center")
+            box.add_widget(cap)
+            height += dp(60) * self.scale
+        box.height = height
+        return box
+
+    def _rating(self, block: Rating) -> GridLayout:
+        grid = GridLayout(cols=1, spacing=dp(10), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for i, label in enumerate(block.levels):
+            style = "primary" if block.selected == i or block.selected is None else "secondary"
+            grid.add_widget(BigButton(label, lambda i=i: self.act("level", index=str(i)), style, scale=self.scale))
+        return grid
+
+    def _render_overlay(self, frame: Frame) -> None:
+        c = frame.chrome
+        if c.countdown is None:
+            if self.overlay is not None:
+                self.remove_widget(self.overlay)
+                self.overlay = None
+            return
+        if self.overlay is None:
+            self.overlay = Panel(size_hint=(0.86, None), pos_hint={"center_x": 0.5, "center_y": 0.45},
+                                 padding=dp(28), spacing=dp(20))
+            self.overlay.countdown = WrapLabel("", "title", self.scale, THEME["accent"], halign="center")
+            self.overlay.add_widget(self.overlay.countdown)
+            self.overlay.add_widget(BigButton(c.label("more_time"), lambda: self.act("more_time"), scale=self.scale))
+            self.add_widget(self.overlay)
+        self.overlay.countdown.text = c.label("countdown")

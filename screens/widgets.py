@@ -1,0 +1,152 @@
+"""Small widgets every journey screen is built from: wrapped labels, large buttons, a keypad.
+
+Sizes follow the elder-mode rules (services.md): type scales by ``scale`` (1.5 in elder
+mode), buttons are at least 60 dp high, line spacing at least 1.3. Labels wrap to their
+width and grow in height, so no translation can be clipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.metrics import dp, sp
+from kivy.uix.button import Button
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+
+from screens.theme import THEME
+
+STYLE_COLOURS = {
+    "primary": THEME["button_bg"],
+    "secondary": THEME["panel"],
+    "danger": THEME["error"],
+}
+TEXT_SIZES = {"big": "headline_en", "lead": "title", "body": "body", "note": "small", "error": "body",
+              "success": "body"}
+TEXT_COLOURS = {"note": THEME["text_dim"], "error": THEME["error"], "success": THEME["ok"], "big": THEME["accent"]}
+
+
+SCALES = (1.0, 1.2, THEME["elder_scale"])
+"""Every scale a screen uses: normal, the capped bar buttons, elder mode."""
+
+
+def font(kind: str, scale: float) -> float:
+    return sp(THEME["font_sp"][kind]) * scale
+
+
+def warm_fonts() -> float:
+    """Open the CJK face at every size the theme uses; returns the seconds it took.
+
+    SDL_ttf opens the 5 MB collection once per size (~100 ms each on a Pi-class CPU);
+    doing it at start-up keeps that out of the first frame of a visit.
+    """
+    import time
+
+    from kivy.core.text import Label as CoreLabel
+
+    started = time.perf_counter()
+    for kind in THEME["font_sp"]:
+        for scale in SCALES:
+            CoreLabel(text="政务 Ab", font_size=font(kind, scale)).refresh()
+    return time.perf_counter() - started
+
+
+class WrapLabel(Label):
+    """A label that wraps to its width and takes the height its text needs.
+
+    No ``bold``: the CJK face has no bold weight, and SDL_ttf's synthetic bold costs
+    ~100 ms per Chinese line on a kiosk without a GPU — emphasis is colour and size.
+    """
+
+    def __init__(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None,
+                 halign: str = "left", **kw) -> None:
+        kw.setdefault("valign", "top")
+        super().__init__(text=text, font_size=font(kind, scale), color=colour or THEME["text"], halign=halign,
+                         size_hint_y=None, line_height=1.3, **kw)
+        self.bind(width=self._wrap, texture_size=self._grow)
+        if not text:
+            self.height = 0
+
+    def _wrap(self, _w, width: float) -> None:
+        self.text_size = (width, None)
+
+    def _grow(self, _w, size) -> None:
+        self.height = size[1] + dp(4) if self.text else 0
+
+
+class BigButton(Button):
+    """A touch target of at least 60 dp (90 dp in elder mode) that wraps its label."""
+
+    def __init__(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
+                 scale: float = 1.0, note: str = "", **kw) -> None:
+        label = f"{text}\n[size={int(font('small', scale))}][color=e0c060]{note}[/color][/size]" if note else text
+        super().__init__(text=label, markup=True, font_size=font("body", scale), color=THEME["text"],
+                         background_normal="", background_down="", background_color=(0, 0, 0, 0),
+                         size_hint_y=None, halign="center", valign="middle", disabled=not enabled, **kw)
+        self.min_height = dp(60) * scale
+        self._colour = STYLE_COLOURS.get(style, THEME["button_bg"])
+        with self.canvas.before:
+            self._bg_colour = Color(*self._colour)
+            self._bg = RoundedRectangle(radius=[dp(8)])
+        self.bind(pos=self._redraw, size=self._redraw, state=self._pressed, width=self._wrap,
+                  texture_size=self._grow)
+        self._callback = on_press
+        self.height = self.min_height
+        if not enabled:
+            self.opacity = 0.5
+
+    def _wrap(self, _w, width: float) -> None:
+        self.text_size = (max(0.0, width - dp(24)), None)
+
+    def _grow(self, _w, size) -> None:
+        self.height = max(self.min_height, size[1] + dp(24))
+
+    def _redraw(self, *_a) -> None:
+        self._bg.pos, self._bg.size = self.pos, self.size
+
+    def _pressed(self, _w, state: str) -> None:
+        k = 1.3 if state == "down" else 1.0
+        c = self._colour
+        self._bg_colour.rgba = (min(1, c[0] * k), min(1, c[1] * k), min(1, c[2] * k), c[3])
+
+    def on_release(self) -> None:
+        self._callback()
+
+
+class Panel(GridLayout):
+    """A one-column box with the panel colour behind it; grows with its content."""
+
+    def __init__(self, **kw) -> None:
+        kw.setdefault("cols", 1)
+        kw.setdefault("padding", dp(16))
+        kw.setdefault("spacing", dp(8))
+        super().__init__(size_hint_y=None, **kw)
+        self.bind(minimum_height=self.setter("height"))
+        with self.canvas.before:
+            Color(*THEME["panel"])
+            self._bg = Rectangle()
+        self.bind(pos=self._redraw, size=self._redraw)
+
+    def _redraw(self, *_a) -> None:
+        self._bg.pos, self._bg.size = self.pos, self.size
+
+
+KEYPADS = {
+    "digits": "123456789←0✓",
+    "phone": "123456789←0✓",
+    "id": "123456789X0←",
+    "date": "123456789-0←",
+}
+
+
+class Keypad(GridLayout):
+    """On-screen keypad for numbers, ID numbers and dates (no physical keyboard on a kiosk)."""
+
+    def __init__(self, keyboard: str, on_key: Callable[[str], None], scale: float = 1.0) -> None:
+        super().__init__(cols=3, spacing=dp(8), size_hint_y=None)
+        self.bind(minimum_height=self.setter("height"))
+        for key in KEYPADS.get(keyboard, KEYPADS["digits"]):
+            if key == "✓":
+                continue
+            self.add_widget(BigButton(key, lambda k=key: on_key(k), "secondary", scale=scale))
