@@ -12,6 +12,7 @@ from kiosk.client import PlatformClient, ValidationRejected
 from kiosk.client.errors import Conflict, NotFound
 from kiosk.contract.applications import ApplicationRequest
 from kiosk.contract.feedback import HelpCallRequest, RatingRequest
+from kiosk.contract.problem import IDEMPOTENCY_IN_PROGRESS
 from kiosk.journal import OutboxItem, PermanentRejection
 
 
@@ -26,6 +27,10 @@ def send_item(client: PlatformClient, item: OutboxItem) -> str:
             return client.rate(RatingRequest.model_validate(item.payload), idempotency_key=key).rating_id
         if item.kind == "help_call":
             return client.call_help(HelpCallRequest.model_validate(item.payload), idempotency_key=key).call_id
-    except (ValidationRejected, NotFound, Conflict) as exc:
+    except Conflict as exc:
+        if exc.code == IDEMPOTENCY_IN_PROGRESS:
+            raise  # the platform is still working on our first send: try again later
+        raise PermanentRejection(f"{type(exc).__name__}: {exc.code}") from exc
+    except (ValidationRejected, NotFound) as exc:
         raise PermanentRejection(f"{type(exc).__name__}: {exc.code}") from exc
     raise PermanentRejection(f"unknown outbox kind {item.kind!r}")

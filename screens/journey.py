@@ -35,7 +35,8 @@ Act = Callable[..., None]
 def shape_of(view: View) -> View:
     """The view with form values and errors blanked: equal shapes mean "update fields in place"."""
     blocks = tuple(
-        Form(tuple(replace(f, value="", error="") for f in b.fields), b.focus) if isinstance(b, Form) else b
+        Form(tuple(f if f.choices else replace(f, value="", error="") for f in b.fields), b.focus)
+        if isinstance(b, Form) else b
         for b in view.blocks)
     return replace(view, blocks=blocks)
 
@@ -144,7 +145,7 @@ class JourneyScreen(FloatLayout):
         self.actions.cols = 1 if s > 1 else 2
         for a in view.actions:
             self.actions.add_widget(BigButton(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style, a.enabled,
-                                              scale=s))
+                                              scale=s, action_id=a.id))
 
     def _block(self, block):
         s = self.scale
@@ -214,7 +215,7 @@ class JourneyScreen(FloatLayout):
             args = a.kwargs()
             note = args.pop("note", "")
             grid.add_widget(BigButton(a.label, lambda a=a, args=args: self.act(a.id, **args), a.style, a.enabled,
-                                      scale=self.scale, note=note))
+                                      scale=self.scale, note=note, action_id=a.id))
         box.add_widget(grid)
         return box
 
@@ -225,7 +226,14 @@ class JourneyScreen(FloatLayout):
         for f in block.fields:
             panel.add_widget(WrapLabel(f.label + ("" if f.required else "（选填）"), "small", self.scale,
                                        THEME["text_dim"]))
-            if f.keyboard == "text":
+            if f.choices:
+                entry = GridLayout(cols=2 if self.scale > 1 else 3, spacing=dp(8), size_hint_y=None)
+                entry.bind(minimum_height=entry.setter("height"))
+                for choice in f.choices:
+                    entry.add_widget(BigButton(choice, lambda c=choice, name=f.name: self.act("field", name=name,
+                                                                                               value=c),
+                                               "primary" if choice == f.value else "secondary", scale=self.scale))
+            elif f.keyboard == "text":
                 entry = TextInput(text=f.value, multiline=False, font_size=font("body", self.scale),
                                   size_hint_y=None, height=dp(64) * self.scale, font_name=CJK_FONT)
                 entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))
@@ -267,7 +275,7 @@ class JourneyScreen(FloatLayout):
                 if isinstance(entry, TextInput):
                     if entry.text != f.value:
                         entry.text = f.value
-                else:
+                elif isinstance(entry, BigButton):
                     entry.text = f.value or " "
                 error.text = f.error
 

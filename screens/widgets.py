@@ -79,7 +79,7 @@ class BigButton(Button):
     """A touch target of at least 60 dp (90 dp in elder mode) that wraps its label."""
 
     def __init__(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
-                 scale: float = 1.0, note: str = "", **kw) -> None:
+                 scale: float = 1.0, note: str = "", action_id: str = "", **kw) -> None:
         label = f"{text}\n[size={int(font('small', scale))}][color=e0c060]{note}[/color][/size]" if note else text
         super().__init__(text=label, markup=True, font_size=font("body", scale), color=THEME["text"],
                          background_normal="", background_down="", background_color=(0, 0, 0, 0),
@@ -92,6 +92,8 @@ class BigButton(Button):
         self.bind(pos=self._redraw, size=self._redraw, state=self._pressed, width=self._wrap,
                   texture_size=self._grow)
         self._callback = on_press
+        self.action_id = action_id
+        """The journey action this button sends (lets the demo and tests press by id in any language)."""
         self.height = self.min_height
         if not enabled:
             self.opacity = 0.5

@@ -140,6 +140,9 @@ class GuideJourney(Journey):
     def _open(self, capability: KioskCapability) -> None:
         from kiosk.journeys import registry
 
+        if capability is KioskCapability.PAY and self.ctx.payments_blocked:
+            self.show_error(_("上一笔缴费正在与平台核对，暂不能缴费，请稍后再试"))
+            return
         journey = registry.for_capability(self.ctx, capability, self.service)
         if journey is not None:
             self.ctx.open(journey)

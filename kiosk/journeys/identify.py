@@ -181,10 +181,10 @@ class IdentifyJourney(Journey):
         self.show_error(exc)
 
     def on_continue(self) -> None:
-        then = self.then
-        self.finish(Outcome.DONE)
-        if then is not None:
-            self.ctx.push(then)
+        if self.then is not None:
+            self.ctx.replace(self, self.then)  # the gated service takes identify's place on the stack
+        else:
+            self.finish(Outcome.DONE)
 
     def on_back(self) -> None:
         if self.state in ("number", "face"):

@@ -93,7 +93,15 @@ class RateJourney(Journey):
             self.rt.journal.enqueue("rating", payload)
             self.rt.sender.kick()
 
-        self.run(journal, lambda _r: self.goto("thanks"), _("正在提交评价…"))
+        self.run(journal, lambda _r: self.goto("thanks"), _("正在提交评价…"), self._not_saved)
+
+    def _not_saved(self, exc: BaseException) -> None:
+        from kiosk.journal import JournalFull
+
+        if isinstance(exc, JournalFull):
+            self.show_error(_("本机存储空间已满，评价暂时无法保存，请联系工作人员"))
+        else:
+            self.show_error(exc)
 
     def on_back(self) -> None:
         self.level = None

@@ -10,6 +10,7 @@ outlives it. It runs on the UI thread; devices and workers reach it through ``po
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from kiosk.views import Chrome, Frame, View
 log = logging.getLogger(__name__)
 
 GOODBYE_S = 6.0
+SETTLE_RETRY_S = 30.0
 
 
 class VisitController:
@@ -47,8 +49,15 @@ class VisitController:
         self._listeners: list[Callable[[], None]] = []
         self._goodbye_left: float | None = None
         self._spoken = ""
+        self.settling = False
+        """Orders left open by a crash or a finished visit are being settled with the platform."""
+        self.payments_blocked = False
+        """Some order could not be settled (platform unreachable): no new payment until it is."""
+        self._start_pending = False
+        self._last_settle = 0.0
         i18n.set_language(self.language)
         runtime.bus.subscribe(self._from_device_thread, CardInserted, CardRead, CodeScanned, sync=True)
+        self.settle_orders()
 
     # -- plumbing --------------------------------------------------------------------------
     def on_change(self, listener: Callable[[], None]) -> None:
@@ -83,8 +92,42 @@ class VisitController:
         return self.stack[-1] if self.stack else None
 
     # -- visit lifecycle --------------------------------------------------------------------
+    def settle_orders(self) -> None:
+        """Before the next citizen: every order not final is settled (invariant 2), off the UI thread."""
+        ledger = self.runtime.ledger
+        if self.settling or ledger is None or not ledger.unsettled():
+            self.payments_blocked = False
+            return
+        from kiosk.journeys.pay import settle_left_orders
+
+        self.settling = True
+        self._last_settle = time.monotonic()
+
+        def done(counts: dict[str, int]) -> None:
+            self.settling = False
+            self.payments_blocked = counts.get("unreachable", 0) > 0
+            log.info("orders settled before the next citizen: %s", counts)
+            self._after_settle()
+
+        def failed(exc: BaseException) -> None:
+            self.settling = False
+            self.payments_blocked = True
+            log.warning("settling orders failed: %s", type(exc).__name__)
+            self._after_settle()
+
+        self.runtime.submit(lambda: settle_left_orders(self.runtime.client, ledger), done, failed)
+
+    def _after_settle(self) -> None:
+        if self._start_pending:
+            self._start_pending = False
+            self.start_visit()
+        self.changed()
+
     def start_visit(self, first: Journey | None = None) -> None:
         if self.active:
+            return
+        if self.settling:
+            self._start_pending = first is None  # a tap waits the second it takes; card/code events retry
             return
         from kiosk.journeys.home import HomeJourney
 
@@ -114,6 +157,7 @@ class VisitController:
         self.help_status = ""
         self.sessions.end()
         log.info("visit ended (%s); personal data wiped", reason)
+        self.settle_orders()
         if token:
             self._end_person_session(token)
         self.language = self.runtime.cfg.kiosk.language
@@ -170,6 +214,12 @@ class VisitController:
             return
         parent.resume(journey, result)
         self.changed()
+
+    def replace(self, journey: Journey, successor: Journey) -> None:
+        """``journey`` hands over to ``successor`` without finishing (identify -> the service it gated)."""
+        if journey in self.stack:
+            del self.stack[self.stack.index(journey):]
+        self.push(successor)
 
     def home(self) -> None:
         del self.stack[1:]
@@ -252,7 +302,9 @@ class VisitController:
 
     # -- time ------------------------------------------------------------------------------
     def tick(self, dt: float = 1.0) -> None:
-        """Called about once a second by the UI loop: timeout warning, expiry, goodbye."""
+        """Called about once a second by the UI loop: timeout warning, expiry, goodbye, settling."""
+        if self.payments_blocked and not self.settling and time.monotonic() - self._last_settle > SETTLE_RETRY_S:
+            self.settle_orders()
         if not self.active:
             return
         if self._goodbye_left is not None:

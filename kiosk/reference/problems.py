@@ -27,6 +27,7 @@ CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
     codes.VALIDATION: ("填写的信息有误，请检查后重试。", "Some information is not valid. Please check and try again."),
     codes.IDEMPOTENCY_KEY_MISSING: ("系统错误，请重试。", "System error. Please try again."),
     codes.IDEMPOTENCY_MISMATCH: ("系统错误，请重试。", "System error. Please try again."),
+    codes.IDEMPOTENCY_IN_PROGRESS: ("正在处理，请稍候。", "Still being processed, please wait."),
     codes.PERSON_TOKEN_INVALID: (
         "身份验证已过期，请重新验证身份。",
         "Your identification has expired. Please identify again.",

@@ -140,7 +140,7 @@ class SigningMiddleware:
                     receive,
                     send,
                     409,
-                    codes.CONFLICT,
+                    codes.IDEMPOTENCY_IN_PROGRESS,
                     "a request with this Idempotency-Key is still being processed",
                 )
             else:

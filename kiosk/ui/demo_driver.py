@@ -124,7 +124,7 @@ class DemoDriver:
 
     def press(self, label: str) -> None:
         for button in self.buttons():
-            if button.text.split("\n")[0] == label:
+            if label in (button.text.split("\n")[0], button.action_id):
                 self._scroll_into_view(button)
                 self.tap_widget(button)
                 return
@@ -174,11 +174,38 @@ class DemoDriver:
             self.ctl.act("elder")
         elif kind == "paper":
             emulators.printer.set_status(args[0])
+        elif kind == "paper_mid_job":
+            emulators.printer.set_status("out", after_bytes=3000)  # the roll ends a few lines into the job
+        elif kind == "printer_ready":
+            printer = self.runtime.devices.printer
+            self.idle_until(lambda: printer.status().ready, 10)
+        elif kind == "pay_qr":
+            self._pay_shown_qr()
         else:
             raise DemoFailed(f"unknown step {kind!r}")
         self.frames(2)
 
     # -- visits ---------------------------------------------------------------------------------
+    def _pay_shown_qr(self) -> None:
+        """The citizen's phone: decode the QR on screen and pay it through the demo settle path."""
+        import io
+
+        import numpy as np
+        import requests
+        from PIL import Image
+
+        from drivers.camera.qr import QrDecoder
+        from kiosk.views import Picture
+
+        pictures = [b for b in self.ctl.frame().view.blocks if isinstance(b, Picture)]
+        if not pictures:
+            raise DemoFailed("no QR code on the payment screen")
+        image = np.array(Image.open(io.BytesIO(pictures[0].png)).convert("L"))
+        results = QrDecoder().decode(image)
+        if not results:
+            raise DemoFailed("the payment QR code on screen does not decode")
+        requests.post(results[0].text, timeout=5).raise_for_status()
+
     def run_visit(self, visit: Visit) -> Result:
         self.result = Result(visit.name)
         self._last_shot = ""
@@ -186,7 +213,8 @@ class DemoDriver:
             if not self.idle_until(lambda: not self.ctl.active, 10):
                 self.ctl.end_visit("demo: previous visit left over")
             self.shoot()
-            self.tap_widget(self.app.attract.ids.l_headline)
+            if visit.tap_to_start:
+                self.tap_widget(self.app.attract.ids.l_headline)
             for step in visit.steps:
                 self.step(step)
             if self.screen() != visit.expect:

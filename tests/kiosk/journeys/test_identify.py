@@ -51,3 +51,19 @@ def test_ending_the_visit_wipes_identity(kiosk: Kiosk) -> None:
     kiosk.ctl.end_visit("test")
     assert kiosk.ctl.sessions.visit is None
     assert kiosk.frame().attract
+
+
+def test_identifying_for_a_service_is_not_the_service_being_done(kiosk: Kiosk) -> None:
+    """After identify, back from the service returns to the guide, not to a rating."""
+    open_guide(kiosk, "social", "个人社会保险参保缴费查询")
+    kiosk.press("query")
+    kiosk.wait("identify")
+    kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
+    kiosk.wait("identify.confirmed")
+    kiosk.press("continue")
+    kiosk.wait("query")
+    assert [j.name for j in kiosk.ctl.stack] == ["home", "guide", "query"]
+    kiosk.press("back")
+    kiosk.wait("guide")
+    kiosk.press("query")
+    kiosk.wait("query")  # identified already: no second identification

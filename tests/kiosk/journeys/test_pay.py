@@ -339,3 +339,29 @@ def test_expired_qr_order_offers_a_new_order(kiosk: Kiosk) -> None:
     kiosk.press("重新支付")
     kiosk.wait("pay.qr")
     assert order_id_on_screen(kiosk) != first
+
+
+def test_a_restarted_kiosk_settles_a_crashed_order_before_the_next_visit(tmp_path) -> None:
+    """A crash between the attempt and the answer: the next kiosk process settles it first."""
+    from kiosk.contract.payments import CreateOrderRequest, OrderItem
+
+    first = Kiosk(tmp_path)
+    client, ledger = first.runtime.client, first.runtime.ledger
+    first.loop.run_until(lambda: not first.ctl.settling, 5)
+    order = client.create_order(CreateOrderRequest(service_code="440100-YBJ-0201",
+                                                   items=[OrderItem(ref="fee:0", amount_fen=38000)]))
+    pay.record_order(ledger, order)
+    ledger.begin_attempt(order.order_id)
+    first.runtime.stop()  # the process dies: no end of visit, no cancel
+
+    second = Kiosk(tmp_path)  # same state folder, same platform database
+    try:
+        assert second.ctl.settling
+        second.act("start")
+        assert not second.ctl.active  # the tap waits for the settlement
+        assert second.loop.run_until(lambda: second.ctl.active, 10)
+        assert second.runtime.ledger.get(order.order_id).state is OrderState.CANCELLED
+        assert second.runtime.client.order(order.order_id).status is OrderStatus.CANCELLED
+        assert not second.ctl.payments_blocked
+    finally:
+        second.close()
