@@ -114,6 +114,8 @@ class MetricsSection(_Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 9464
+    heartbeat_s: Annotated[int, Field(ge=10, le=3600)] = 60
+    """Seconds between heartbeats to the platform (device states, paper, journal depth)."""
 
 
 class JournalSection(_Section):
@@ -221,8 +223,9 @@ DEMO_SECRET = b"demo-secret-for-loopback-only-0001"
 """Shared by the demo kiosk and the reference platform's seed; never valid on a real platform."""
 
 
-def demo_config(state_dir: str | os.PathLike[str], *, speech: bool = False, **devices: dict) -> Config:
+def demo_config(state_dir: str | os.PathLike[str], *, speech: bool = False, metrics: dict | None = None,
+                **devices: dict) -> Config:
     """Demo defaults with state under ``state_dir`` (``kiosk demo``, tests): emulators, loopback platform."""
     data = {"kiosk": {"state_dir": str(state_dir)}, "speech": {"enabled": speech},
-            "metrics": {"enabled": False}, "devices": devices, "source": "defaults"}
+            "metrics": metrics or {"enabled": False}, "devices": devices, "source": "defaults"}
     return Config.model_validate(data)

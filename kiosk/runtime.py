@@ -91,6 +91,12 @@ class Runtime:
         self.sender: Any = None
         self.speech: Any = None
         self.started_at = time.monotonic()
+        from kiosk.heartbeat import DeviceBoard
+
+        self.board = DeviceBoard()
+        self.bus.subscribe(self.board.on_event, sync=True)
+        self.heartbeat: Any = None
+        self.metrics: Any = None
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Runtime:
@@ -101,11 +107,31 @@ class Runtime:
         self._start_platform()
         self._start_journal()
         self._start_speech()
+        self._start_fleet_health()
         self.device_manager.start()
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         return self
+
+    def _start_fleet_health(self) -> None:
+        """Prometheus gauges and the heartbeat follow the device events from the first one on."""
+        from kiosk.heartbeat import HeartbeatLoop
+
+        self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
+                                       interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at)
+        if self.cfg.metrics.enabled:
+            from kiosk import __version__
+            from kiosk.metrics import KioskMetrics
+
+            self.metrics = KioskMetrics(__version__, self.cfg.kiosk.id)
+            self.bus.subscribe(self.metrics.on_event, sync=True)
+            self.metrics.journal_depth.set_function(self.journal.depth)
+            self.metrics.serve(self.cfg.metrics.host, self.cfg.metrics.port)
 
     def stop(self) -> None:
         self.sessions.end()
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.sender is not None:
             self.sender.stop()
         self.device_manager.stop()

@@ -26,6 +26,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from kiosk.i18n import N_
 from kiosk.status import DEVICE_LABELS, STATE_LABELS, Announcement, StatusSnapshot
 from screens.theme import THEME
 
@@ -115,7 +116,8 @@ class AttractScreen(FloatLayout):
         self.headline_secondary = tr2("请触摸屏幕开始办理")
         self.announcements_title = tr("平台公告")
         self.devices_title = tr("设备状态")
-        self.language_button_text = tr("English")
+        # names the other language in that language, like the journey chrome; not a translation
+        self.language_button_text = "中文" if self._language == "en" else "English"
         self.elder_button_text = tr("标准模式") if self.elder else tr("长辈模式")
         snap = self._snapshot
         if snap is None:
@@ -130,10 +132,10 @@ class AttractScreen(FloatLayout):
             self.platform_text = tr("正在连接平台…")
             self.banner_text = ""
         elif snap.platform_reachable:
-            self.platform_text = f"[color=7fcc8c]●[/color] {tr('平台连接正常')}"
+            self.platform_text = "[color=7fcc8c]●[/color] " + tr("平台连接正常")
             self.banner_text = ""
         else:
-            down = "无法连接政务服务平台，部分业务暂不可用"
+            down = N_("无法连接政务服务平台，部分业务暂不可用")
             self.platform_text = f"[color=e65a52]●[/color] {tr(down)}"
             self.banner_text = f"{tr(down)}\n{tr2(down)}"
         self._render_announcements(snap.announcements)
@@ -146,7 +148,7 @@ class AttractScreen(FloatLayout):
         shown = items[self._page * PAGE_SIZE:(self._page + 1) * PAGE_SIZE]
         labels = []
         if not shown:
-            shown = (Announcement(self._tr("暂无公告")),)
+            shown = (Announcement(self._tr(N_("暂无公告"))),)
         for ann in shown:
             title, body = ann.in_language(self._language)
             text = f"[color=f0c060]{_escape(title)}[/color]"  # no [b]: synthetic CJK bold is slow

@@ -25,6 +25,7 @@ from kivy.uix.image import Image
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 
+from kiosk.i18n import _
 from kiosk.views import Choices, Form, Frame, Pairs, Picture, Progress, Rating, Table, Text, View
 from screens.theme import CJK_FONT, THEME
 from screens.widgets import TEXT_COLOURS, TEXT_SIZES, BigButton, Keypad, Panel, WrapLabel, font
@@ -224,7 +225,7 @@ class JourneyScreen(FloatLayout):
         self._focus = block.focus or (block.fields[0].name if block.fields else "")
         keypad_kind = ""
         for f in block.fields:
-            panel.add_widget(WrapLabel(f.label + ("" if f.required else "（选填）"), "small", self.scale,
+            panel.add_widget(WrapLabel(f.label + ("" if f.required else _("（选填）")), "small", self.scale,
                                        THEME["text_dim"]))
             if f.choices:
                 entry = GridLayout(cols=2 if self.scale > 1 else 3, spacing=dp(8), size_hint_y=None)
@@ -234,8 +235,9 @@ class JourneyScreen(FloatLayout):
                                                                                                value=c),
                                                "primary" if choice == f.value else "secondary", scale=self.scale))
             elif f.keyboard == "text":
-                entry = TextInput(text=f.value, multiline=False, font_size=font("body", self.scale),
-                                  size_hint_y=None, height=dp(64) * self.scale, font_name=CJK_FONT)
+                size = font("body", self.scale)
+                entry = TextInput(text=f.value, multiline=False, font_size=size, font_name=CJK_FONT,
+                                  size_hint_y=None, height=size * 1.5 + dp(24), padding=[dp(12), dp(12)])
                 entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))
                 entry.bind(focus=lambda w, v, name=f.name: self._set_focus(name) if v else None)
             else:

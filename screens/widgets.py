@@ -19,7 +19,7 @@ from screens.theme import THEME
 
 STYLE_COLOURS = {
     "primary": THEME["button_bg"],
-    "secondary": THEME["panel"],
+    "secondary": THEME["button_secondary"],
     "danger": THEME["error"],
 }
 TEXT_SIZES = {"big": "headline_en", "lead": "title", "body": "body", "note": "small", "error": "body",

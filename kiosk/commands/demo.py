@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = demo_config(state)
     configure_kivy(cfg, windowed=True, size=(width, height))
+    from kivy.config import Config as KivyConfig
+
+    # The driver paces frames itself; Kivy's fps limiter would add its sleep to every measured frame.
+    KivyConfig.set("graphics", "maxfps", "0")
     from kivy.base import EventLoop
 
     EventLoop.ensure_window()

@@ -296,7 +296,7 @@ class ApplyJourney(Journey):
             detail.append(note)
         blocks: list = [Text(_("材料 {n}/{total}：{name}").format(n=self.pos + 1, total=len(self.todo),
                                                               name=self._material_label(i)), "lead"),
-                        Text("，".join(detail), "note")]
+                        Text(_("，").join(detail), "note")]
         photos = self.visit.photos
         camera = self.rt.devices.camera is not None
         if PREVIEW_PNG in photos:

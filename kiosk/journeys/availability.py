@@ -35,6 +35,6 @@ def unavailable_reason(service: Service, hours: HallHours, devices: dict[str, st
         return _("仅在大厅办公时间（{opens}–{closes}）办理").format(opens=hours.opens, closes=hours.closes)
     missing = [d for d in service.required_devices if devices.get(d) not in USABLE]
     if missing:
-        names = "、".join(_(DEVICE_LABELS[d]) for d in missing if d in DEVICE_LABELS)
+        names = _("、").join(_(DEVICE_LABELS[d]) for d in missing if d in DEVICE_LABELS)
         return _("{devices}暂不可用").format(devices=names)
     return ""

@@ -319,13 +319,16 @@ class _PrintingJourney(Journey):
             rows.append((_("A4打印机"), self.printer_ready(A4)[1]))
         return [Pairs(tuple(rows), title=_("打印机状态"))]
 
-    def printer_actions(self, verb: str = "") -> list[Action]:
+    def printer_actions(self, pay: bool = False) -> list[Action]:
+        """One button per printer; ``pay`` when the fee is collected first ("缴费并…", one id each)."""
         thermal_ok, thermal_why = self.printer_ready(THERMAL)
-        actions = [Action("print", verb + _("用凭条打印机打印"), enabled=thermal_ok,
+        thermal_label = _("缴费并用凭条打印机打印") if pay else _("用凭条打印机打印")
+        actions = [Action("print", thermal_label, enabled=thermal_ok,
                           args=(("printer", THERMAL), ("note", "" if thermal_ok else thermal_why)))]
         if self.rt.devices.a4printer is not None:
             a4_ok, a4_why = self.printer_ready(A4)
-            actions.append(Action("print", verb + _("用A4打印机打印"), enabled=a4_ok,
+            a4_label = _("缴费并用A4打印机打印") if pay else _("用A4打印机打印")
+            actions.append(Action("print", a4_label, enabled=a4_ok,
                                   args=(("printer", A4), ("note", "" if a4_ok else a4_why))))
         return actions
 
@@ -489,8 +492,7 @@ class CertificatesJourney(_PrintingJourney):
             blocks.append(Text(why_not, "error"))
         else:
             blocks.extend(self.printer_blocks())
-            verb = _("缴费并") if c.print_fee_fen and c.cert_id not in self.paid else ""
-            actions.extend(self.printer_actions(verb))
+            actions.extend(self.printer_actions(pay=bool(c.print_fee_fen) and c.cert_id not in self.paid))
         actions.append(back_action())
         return View("certificates.preview", pick(c.name, c.name_en), tuple(blocks), tuple(actions),
                     prompt=_("请核对预览，然后选择打印机"), step=(2, 3))

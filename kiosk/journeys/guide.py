@@ -9,23 +9,26 @@ from __future__ import annotations
 
 from kiosk.client.api import CatalogResult
 from kiosk.contract.catalog import SERVICE_TYPE_LABELS, KioskCapability, Service
-from kiosk.i18n import _, current_language
+from kiosk.i18n import N_, _, current_language
 from kiosk.journeys.availability import unavailable_reason
 from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
 from kiosk.qrimage import qr_png
 from kiosk.views import Action, Pairs, Picture, Text, View
 
-FORMS = {"original": "原件", "copy": "复印件", "original_and_copy": "原件及复印件", "electronic": "电子证照"}
-DELIVERY = {"pick_up": "窗口领取", "post": "邮寄", "electronic": "电子证照", "print_at_kiosk": "自助终端打印"}
-DEPTH = {"information": "一级（办事指南）", "download": "二级（表格下载）", "pre_review": "三级（网上预审）",
-         "full_online": "四级（全程网办）"}
+# Values are message ids (marked with N_ for extraction), translated with _ where shown.
+FORMS = {"original": N_("原件"), "copy": N_("复印件"), "original_and_copy": N_("原件及复印件"),
+         "electronic": N_("电子证照")}
+DELIVERY = {"pick_up": N_("窗口领取"), "post": N_("邮寄"), "electronic": N_("电子证照"),
+            "print_at_kiosk": N_("自助终端打印")}
+DEPTH = {"information": N_("一级（办事指南）"), "download": N_("二级（表格下载）"),
+         "pre_review": N_("三级（网上预审）"), "full_online": N_("四级（全程网办）")}
 CAPABILITY_ACTIONS = {
-    KioskCapability.QUERY: "查询",
-    KioskCapability.APPLY: "在线申请",
-    KioskCapability.PAY: "缴费",
-    KioskCapability.PRINT: "打印证明",
-    KioskCapability.QUEUE: "取号排队",
-    KioskCapability.APPOINTMENT: "预约签到",
+    KioskCapability.QUERY: N_("查询"),
+    KioskCapability.APPLY: N_("在线申请"),
+    KioskCapability.PAY: N_("缴费"),
+    KioskCapability.PRINT: N_("打印证明"),
+    KioskCapability.QUEUE: N_("取号排队"),
+    KioskCapability.APPOINTMENT: N_("预约签到"),
 }
 
 
@@ -64,16 +67,18 @@ class GuideJourney(Journey):
                         (back_action(),))
         lang = current_language()
         type_label = SERVICE_TYPE_LABELS.get(s.type, {}).get(lang, s.type.value)
-        fees = "；".join(f"{pick(f.name, f.name_en)} {_fen(f.amount_fen)}" for f in s.fees) or _("不收费")
+        fees = _("；").join(f"{pick(f.name, f.name_en)} {_fen(f.amount_fen)}" for f in s.fees) or _("不收费")
         result = pick(s.result.certificate_name, s.result.certificate_name_en) or _("无")
-        delivery = "、".join(_(DELIVERY.get(d, d)) for d in s.result.delivery)
+        delivery = _("、").join(_(DELIVERY.get(d, d)) for d in s.result.delivery)
+        if delivery:
+            result = _("{result}（{delivery}）").format(result=result, delivery=delivery)
         rows = (
             (_("事项名称"), pick(s.name, s.name_en)),
             (_("事项编码"), s.code),
             (_("事项类型"), type_label),
             (_("实施主体"), pick(s.department, s.department_en)),
-            (_("设定依据"), "；".join(s.legal_basis_en if lang == "en" and s.legal_basis_en else s.legal_basis)),
-            (_("受理条件"), "；".join(s.conditions_en if lang == "en" and s.conditions_en else s.conditions)),
+            (_("设定依据"), _("；").join(s.legal_basis_en if lang == "en" and s.legal_basis_en else s.legal_basis)),
+            (_("受理条件"), _("；").join(s.conditions_en if lang == "en" and s.conditions_en else s.conditions)),
             (_("办理流程"), " → ".join(pick(st.title, st.title_en) for st in s.steps)),
             (_("法定时限"), _days(s.legal_time_limit_days)),
             (_("承诺时限"), _days(s.promised_time_limit_days)),
@@ -81,7 +86,7 @@ class GuideJourney(Journey):
             (_("办理地点"), pick(s.where, s.where_en)),
             (_("办理时间"), pick(s.when, s.when_en)),
             (_("到现场次数"), _("{n} 次").format(n=s.visits_needed)),
-            (_("办理结果"), f"{result}{'（' + delivery + '）' if delivery else ''}"),
+            (_("办理结果"), result),
             (_("网上办理深度"), _(DEPTH.get(s.online_depth.value, s.online_depth.value))),
             (_("咨询方式"), pick(s.consult, s.consult_en)),
             (_("监督投诉"), pick(s.complaint, s.complaint_en)),
@@ -115,7 +120,7 @@ class GuideJourney(Journey):
             note = pick(m.note, m.note_en)
             if note:
                 detail.append(note)
-            rows.append((pick(m.name, m.name_en), "，".join(detail)))
+            rows.append((pick(m.name, m.name_en), _("，").join(detail)))
             if m.sample_form_url:
                 samples.append(Action("sample", _("样表：") + pick(m.name, m.name_en), "secondary",
                                       args=(("index", str(i)),)))

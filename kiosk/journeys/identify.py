@@ -136,10 +136,20 @@ class IdentifyJourney(Journey):
         actions = [Action("by_number", _("输入证件号码并拍照"), "secondary"), back_action()]
         if self.rt.devices.camera is None:
             actions = [back_action()]
+        if self.rt.devices.emulators.idreader is not None:
+            actions.insert(0, Action("demo_card", _("演示：放入示范身份证"), "secondary"))
         return View("identify", _("身份核验"), (*methods, notice), tuple(actions),
                     prompt=_("请将身份证放在读卡区"))
 
     # -- actions ------------------------------------------------------------------------
+    def on_demo_card(self) -> None:
+        """Demo kiosks only: a demo citizen's card goes onto the emulated reader and is read by the driver."""
+        from kiosk.reference.demo_cards import DEMO_CARDS
+
+        emulator = self.rt.devices.emulators.idreader
+        if emulator is not None:
+            emulator.insert(DEMO_CARDS["P001"])
+
     def on_by_number(self) -> None:
         self.number_error = ""
         self.goto("number")
@@ -208,7 +218,7 @@ def _take_photo(camera) -> tuple[bytes, bytes, str]:
         if not quality.ok:
             from kiosk.i18n import current_language
 
-            note = "；".join(quality.prompts(current_language()))
+            note = _("；").join(quality.prompts(current_language()))
     except FaceDetectorUnavailable as exc:
         log.info("face quality not checked: %s", exc)
     small = cv2.resize(frame.image, (640, int(640 * frame.image.shape[0] / frame.image.shape[1])))

@@ -60,7 +60,7 @@ from kiosk.client.transport import new_idempotency_key
 from kiosk.contract.catalog import Service
 from kiosk.contract.payments import CreateOrderRequest, Order, OrderItem, OrderStatus, PaymentMode
 from kiosk.contract.queries import QueryKind
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.journeys.base import Journey, Outcome, back_action, error_text, pick
 from kiosk.payments import IllegalTransition, OrderState, PaymentLedger
 from kiosk.printing import PrintOutcome, print_slip
@@ -87,7 +87,7 @@ BILL_QUERIES: dict[str, tuple[QueryKind, str, str, str, str]] = {
 """Services without catalogue fees whose bills are in the citizen's records, by category:
 query kind, and the row keys of the bill reference, amount and description (zh, en)."""
 
-CHANNELS = {"wechat": "微信支付", "alipay": "支付宝", "demo": "演示支付"}
+CHANNELS = {"wechat": N_("微信支付"), "alipay": N_("支付宝"), "demo": N_("演示支付")}
 
 
 def yuan(fen: int) -> str:
@@ -175,6 +175,10 @@ class _Step:
     delay: float
     fetch: bool
     cancel_if_open: bool
+
+
+DEMO_PAYMENT_CODE = "134567890123456789"
+"""A well-formed WeChat code (18 digits, prefix 13); the reference platform settles it."""
 
 
 class PayJourney(Journey):
@@ -342,10 +346,19 @@ class PayJourney(Journey):
         return View("pay.qr", self.title, tuple(blocks), (Action("cancel", _("取消支付"), "danger"),),
                     prompt=_("请用手机扫描二维码完成支付"), step=(2, 3))
 
+    def on_demo_code(self) -> None:
+        """Demo kiosks only: the emulated scanner reads a demo WeChat code, through the real driver."""
+        emulator = self.rt.devices.emulators.scanner
+        if emulator is not None:
+            emulator.scan(DEMO_PAYMENT_CODE)
+
     def _scan_view(self) -> View:
         blocks = (Text(_("请打开微信或支付宝的付款码，对准扫码口"), "lead"), Pairs(self._order_rows()),
                   self._countdown())
-        return View("pay.scan", self.title, blocks, (Action("cancel", _("取消支付"), "danger"),),
+        actions: tuple[Action, ...] = (Action("cancel", _("取消支付"), "danger"),)
+        if self.rt.devices.emulators.scanner is not None:
+            actions = (Action("demo_code", _("演示：出示示范付款码"), "secondary"), *actions)
+        return View("pay.scan", self.title, blocks, actions,
                     prompt=_("请出示付款码"), step=(2, 3))
 
     def _checking_view(self) -> View:

@@ -21,6 +21,11 @@ PRINT_ROWS = 40
 def cell(value: object, unit: str) -> str:
     if value is None:
         return ""
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+        try:  # an ISO timestamp from the platform: local time to the minute
+            return dt.datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if unit == "fen" and isinstance(value, int | float):

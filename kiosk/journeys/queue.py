@@ -32,7 +32,7 @@ from kiosk.contract.visits import (
     QueueTicket,
     QueueTicketRequest,
 )
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
 from kiosk.journeys.certificates import thermal_status
 from kiosk.printing import PrintOutcome, print_slip
@@ -41,7 +41,8 @@ from kiosk.views import Action, Choices, Form, FormField, Pairs, Text, View
 log = logging.getLogger(__name__)
 
 PRIORITY_AGE = 60
-APPOINTMENT_STATUS = {"booked": "待签到", "checked_in": "已签到", "missed": "已过期", "cancelled": "已取消"}
+APPOINTMENT_STATUS = {"booked": N_("待签到"), "checked_in": N_("已签到"), "missed": N_("已过期"),
+                      "cancelled": N_("已取消")}
 
 
 def hall_tz() -> ZoneInfo:

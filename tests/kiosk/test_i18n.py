@@ -49,3 +49,118 @@ def test_every_status_label_is_translated_in_english():
     en = i18n.translator("en")
     for zh in [*DEVICE_LABELS.values(), *STATE_LABELS.values()]:
         assert en.gettext(zh) != zh
+
+
+# -- the catalogues against the source (kiosk.i18n_extract) ----------------------------------
+def _catalogue(lang: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    with (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po").open("rb") as fh:
+        return {m.id: m.string for m in read_po(fh, locale=lang) if m.id}
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, list[str]]:
+    from kiosk.i18n_extract import extract_messages
+
+    found = extract_messages()
+    assert len(found) > 300, "the extractor found almost nothing: wrong paths or keywords?"
+    return found
+
+
+def test_extraction_covers_kiosk_and_screens_but_not_the_reference_platform(extracted):
+    files = {loc.rsplit(":", 1)[0] for locs in extracted.values() for loc in locs}
+    assert "screens/attract.py" in files and "kiosk/forms.py" in files and "kiosk/printing.py" in files
+    assert not any(f.startswith(("kiosk/reference/", "tests/")) for f in files)
+
+
+def test_every_extracted_message_has_english(extracted):
+    en = _catalogue("en")
+    missing = [m for m in extracted if not en.get(m, "").strip()]
+    assert not missing, f"no English in en/kiosk.po (run python -m kiosk.i18n extract): {missing}"
+
+
+def test_zh_cn_catalogue_has_every_message_as_itself(extracted):
+    zh = _catalogue("zh_CN")
+    assert [m for m in extracted if m not in zh] == []
+    assert {m: t for m, t in zh.items() if t != m} == {}
+
+
+def test_english_keeps_the_placeholders_of_the_chinese():
+    from kiosk.i18n_extract import placeholders
+
+    wrong = {m: t for m, t in _catalogue("en").items() if t and placeholders(m) != placeholders(t)}
+    assert wrong == {}
+    assert i18n.translator("en").gettext("请在 {m}:{s:02d} 内完成支付").format(m=4, s=5) == "Please pay within 4:05"
+
+
+def test_no_chinese_left_in_english():
+    from kiosk.i18n_extract import CJK
+
+    assert {m: t for m, t in _catalogue("en").items() if CJK.search(t)} == {}
+
+
+def test_catalogues_hold_nothing_the_source_does_not_use(extracted):
+    for lang in i18n.LANGUAGES:
+        assert sorted(set(_catalogue(lang)) - set(extracted)) == [], f"{lang}: stale; extract --prune"
+
+
+def test_dynamically_translated_labels_are_marked(extracted):
+    """``_(TABLE[key])`` only works if every value of TABLE was extracted (marked with N_)."""
+    from kiosk.journeys import guide, pay, queue
+    from kiosk.status import DEVICE_LABELS, STATE_LABELS
+
+    tables = [guide.FORMS, guide.DELIVERY, guide.DEPTH, guide.CAPABILITY_ACTIONS, queue.APPOINTMENT_STATUS,
+              pay.CHANNELS, DEVICE_LABELS, STATE_LABELS]
+    en = i18n.translator("en")
+    for table in tables:
+        for zh in table.values():
+            assert zh in extracted, zh
+            assert en.gettext(zh) != zh, zh
+
+
+def test_no_translation_call_hides_inside_an_f_string():
+    from kiosk.i18n_extract import hidden_calls
+
+    assert hidden_calls() == []
+
+
+def test_update_appends_new_ids_keeps_translations_and_prunes(tmp_path):
+    import shutil
+
+    from kiosk.i18n_extract import read_po, update_catalogs
+
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale)
+    en_po = locale / "en" / "LC_MESSAGES" / "kiosk.po"
+    zh_po = locale / "zh_CN" / "LC_MESSAGES" / "kiosk.po"
+    before = en_po.read_text(encoding="utf-8")
+    messages = {"长辈模式": ["kiosk/journeys/visit.py:1"], "新的“提示”{n}": ["kiosk/journeys/new.py:3"]}
+
+    report = update_catalogs(messages, locale, write=False)
+    assert report.added == {"zh_CN": ["新的“提示”{n}"], "en": ["新的“提示”{n}"]}
+    assert report.untranslated == ["新的“提示”{n}"]
+    assert en_po.read_text(encoding="utf-8") == before  # write=False writes nothing
+
+    report = update_catalogs(messages, locale)
+    en, zh = read_po(en_po), read_po(zh_po)
+    assert en.get("长辈模式").msgstr == "Elder mode"
+    assert en.get("新的“提示”{n}").msgstr == "" and en.get("新的“提示”{n}").comments == ["# kiosk/journeys/new.py"]
+    assert zh.get("新的“提示”{n}").msgstr == "新的“提示”{n}"
+    assert en_po.read_text(encoding="utf-8").startswith(before.rstrip("\n"))  # only appended
+    assert "请触摸屏幕开始办理" in report.stale["en"]
+
+    again = update_catalogs(messages, locale)
+    assert again.added == {"zh_CN": [], "en": []}
+
+    update_catalogs(messages, locale, prune=True)
+    assert [e.msgid for e in read_po(en_po).entries] == ["长辈模式", "新的“提示”{n}"]
+    written = i18n.compile_catalogs(locale)
+    en_mo = next(p for p in written if p.parent.parent.name == "en")
+    cat = gettext.GNUTranslations(en_mo.open("rb"))
+    assert cat.gettext("长辈模式") == "Elder mode"
+    assert cat.gettext("新的“提示”{n}") == "新的“提示”{n}"  # untranslated falls back to Chinese
+
+
+def test_extract_check_is_clean_on_the_repository(capsys):
+    assert i18n.main(["extract", "--check"]) == 0, capsys.readouterr().out

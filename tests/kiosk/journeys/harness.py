@@ -14,10 +14,11 @@ from kiosk.views import Action, Choices, Frame, View
 class Kiosk:
     """Drive a visit the way a citizen would: look at the frame, press what is on it."""
 
-    def __init__(self, state: Path, platform_url: str | None = None, **devices: dict) -> None:
+    def __init__(self, state: Path, platform_url: str | None = None, metrics: dict | None = None,
+                 **devices: dict) -> None:
         self.loop = HeadlessLoop()
-        self.runtime = Runtime(demo_config(state, **devices), self.loop.post, platform_url=platform_url,
-                               work_dir=state).start()
+        cfg = demo_config(state, metrics=metrics, **devices)
+        self.runtime = Runtime(cfg, self.loop.post, platform_url=platform_url, work_dir=state).start()
         self.ctl = VisitController(self.runtime)
 
     def close(self) -> None:

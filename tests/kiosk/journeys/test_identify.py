@@ -67,3 +67,25 @@ def test_identifying_for_a_service_is_not_the_service_being_done(kiosk: Kiosk) -
     kiosk.wait("guide")
     kiosk.press("query")
     kiosk.wait("query")  # identified already: no second identification
+
+
+def test_demo_card_button_reads_through_the_emulated_reader(kiosk: Kiosk) -> None:
+    kiosk.act("start")
+    kiosk.wait("home")
+    kiosk.act("my_cases")
+    kiosk.wait("identify")
+    kiosk.press("demo_card")
+    kiosk.wait("identify.confirmed")
+    assert kiosk.ctl.sessions.visit.identity.method == "id_card"
+
+
+def test_no_demo_button_with_a_real_reader(tmp_path) -> None:
+    k = Kiosk(tmp_path, idreader={"backend": "serial", "port": str(tmp_path / "no-such-port")})
+    try:
+        k.act("start")
+        k.wait("home")
+        k.act("my_cases")
+        k.wait("identify")
+        assert "demo_card" not in [a.id for a in k.actions()]
+    finally:
+        k.close()

@@ -365,3 +365,12 @@ def test_a_restarted_kiosk_settles_a_crashed_order_before_the_next_visit(tmp_pat
         assert not second.ctl.payments_blocked
     finally:
         second.close()
+
+
+def test_demo_code_button_pays_through_the_emulated_scanner(kiosk: Kiosk) -> None:
+    open_pay(kiosk)
+    kiosk.press("scan_code")
+    kiosk.wait("pay.scan")
+    kiosk.press("demo_code")
+    view = kiosk.wait("pay.result")
+    assert "支付成功" in repr(view)
