@@ -18,6 +18,7 @@ from pathlib import Path
 
 from kivy.base import EventLoop
 from kivy.core.window import Window
+from kivy.graphics.opengl import glFinish
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.label import Label
 
@@ -60,8 +61,14 @@ class DemoDriver:
 
     # -- frames ----------------------------------------------------------------------------
     def frame(self) -> None:
+        """One frame, measured until the renderer has finished it (``glFinish``).
+
+        Without the finish a software renderer queues frames and a later frame pays for
+        the queue; with it, each frame is charged its own layout, texture and raster work.
+        """
         started = time.perf_counter()
         EventLoop.idle()
+        glFinish()
         ms = (time.perf_counter() - started) * 1000
         if self.result is not None:
             self.result.frames += 1
@@ -86,8 +93,9 @@ class DemoDriver:
         return False
 
     def settled(self) -> bool:
+        """No worker call pending and the screen fully built (rows are added a few per frame)."""
         journey = self.ctl.current
-        return journey is None or not journey.busy
+        return (journey is None or not journey.busy) and not self.app.journey.building
 
     # -- evidence ----------------------------------------------------------------------------
     def shoot(self) -> None:

@@ -94,7 +94,8 @@ class KioskUI:
         return self.ctl.frame().view.screen if self.ctl.active else "attract"
 
     def wait_screen(self, name: str, timeout: float = 15.0) -> None:
-        ok = self.wait(lambda: self.screen() == name and not self.ctl.current.busy, timeout)
+        ok = self.wait(lambda: self.screen() == name and not self.ctl.current.busy and not self.journey.building,
+                       timeout)
         assert ok, f"waited for {name!r}, on {self.screen()!r}"
         self.frames(2)
 
