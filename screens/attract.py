@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import dp, sp
 from kivy.properties import (
@@ -95,6 +96,14 @@ class AttractScreen(FloatLayout):
         self._tr, self._tr2 = primary, secondary
         self._language = language
         self._render()
+
+    def on_bg_color(self, _inst: object, value: list) -> None:
+        if self.parent is not None:
+            Window.clearcolor = value
+
+    def on_parent(self, _inst: object, parent: object) -> None:
+        if parent is not None:
+            Window.clearcolor = self.bg_color
 
     def on_elder(self, _inst: object, value: bool) -> None:
         self.scale = THEME["elder_scale"] if value else 1.0

@@ -105,6 +105,7 @@ class JourneyScreen(FloatLayout):
     # -- rendering ---------------------------------------------------------------------------
     def render(self, frame: Frame) -> None:
         chrome = frame.chrome
+        Window.clearcolor = THEME["background"]  # the attract screen breathes this colour; take it back
         scale = THEME["elder_scale"] if chrome.elder else 1.0
         chrome_key = (chrome.language, chrome.elder, chrome.banner, chrome.help_status, chrome.identity,
                       chrome.can_go_home, chrome.labels)
