@@ -37,6 +37,8 @@ from screens.widgets import TEXT_COLOURS, TEXT_SIZES, BigButton, Keypad, Panel, 
 Act = Callable[..., None]
 BUILD_BUDGET_S = 0.008
 """Python time per frame for adding rows; label textures and the raster come on top."""
+LABELS_PER_FRAME = 12
+"""Labels are laid out and rendered (CJK wrapping is costly) in the frame after they are added."""
 
 
 def shape_of(view: View) -> View:
@@ -59,7 +61,7 @@ class JourneyScreen(FloatLayout):
         self._chrome_key: tuple | None = None
         self._fields: dict[str, tuple[TextInput | WrapLabel, WrapLabel]] = {}
         self._focus = ""
-        self._pending: list[Callable[[], None]] = []
+        self._pending: list[tuple[Callable[[], None], int]] = []
         self._drain_event = None
         # No full-screen background quad: the window's clear colour is the background (one
         # blended 1080x1920 layer less per frame, ~15 ms on a GPU-less CPU renderer).
@@ -124,21 +126,30 @@ class JourneyScreen(FloatLayout):
         self._render_overlay(frame)
 
     def _render_chrome(self, frame: Frame) -> None:
+        """The bar is rebuilt only for a new language or scale; identity and "home" change in place."""
         c = frame.chrome
         s = self.scale
-        self.bar.clear_widgets()
-        self.bar.height = dp(72) * s
-        ident = WrapLabel(c.identity, "small", s, colour=THEME["text_dim"], valign="middle")
-        ident.size_hint_y = 1
-        self.bar.add_widget(ident)
-        buttons = [("home", "secondary")] if c.can_go_home else []
-        buttons += [("lang", "secondary"), ("elder", "secondary"), ("help", "primary"), ("end", "secondary")]
-        for key, style in buttons:
-            b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=min(s, 1.2))
-            b.size_hint_x = None
-            b.width = dp(150) * min(s, 1.3)
-            b.size_hint_y = 1
-            self.bar.add_widget(b)
+        bar_key = (c.language, c.elder, c.labels)
+        if bar_key != getattr(self, "_bar_key", None):
+            self._bar_key = bar_key
+            self.bar.clear_widgets()
+            self.bar.height = dp(72) * s
+            self.ident = WrapLabel("", "small", s, colour=THEME["text_dim"], valign="middle")
+            self.ident.size_hint_y = 1
+            self.bar.add_widget(self.ident)
+            self.bar_buttons: dict[str, BigButton] = {}
+            for key, style in (("home", "secondary"), ("lang", "secondary"), ("elder", "secondary"),
+                               ("help", "primary"), ("end", "secondary")):
+                b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=min(s, 1.2), action_id=key)
+                b.size_hint_x = None
+                b.width = dp(150) * min(s, 1.3)
+                b.size_hint_y = 1
+                self.bar.add_widget(b)
+                self.bar_buttons[key] = b
+        self.ident.text = c.identity
+        home = self.bar_buttons["home"]
+        home.disabled = not c.can_go_home
+        home.opacity = 1 if c.can_go_home else 0
         self.banner.text = c.banner
         self.banner.font_size = font("small", s)
         self.banner.opacity = 1 if c.banner else 0
@@ -215,7 +226,7 @@ class JourneyScreen(FloatLayout):
             grid.add_widget(val)
 
         for label, value in block.rows:
-            self._defer(lambda label=label, value=value: row(label, value))
+            self._defer(lambda label=label, value=value: row(label, value), 2)
         panel.add_widget(grid)
         return panel
 
@@ -234,7 +245,7 @@ class JourneyScreen(FloatLayout):
                 grid.add_widget(WrapLabel(value, "small", self.scale))
 
         for values in block.rows:
-            self._defer(lambda values=values: row(values))
+            self._defer(lambda values=values: row(values), len(values))
         panel.add_widget(grid)
         if block.pages > 1:
             panel.add_widget(WrapLabel(f"{block.page} / {block.pages}", "small", self.scale, THEME["text_dim"],
@@ -261,9 +272,9 @@ class JourneyScreen(FloatLayout):
         return box
 
     # -- progressive building -----------------------------------------------------------------
-    def _defer(self, build: Callable[[], None]) -> None:
-        """Queue a row; rows are added a few per frame so no frame carries a whole screen."""
-        self._pending.append(build)
+    def _defer(self, build: Callable[[], None], labels: int = 1) -> None:
+        """Queue a row of ``labels`` labels; rows are added a few per frame so no frame carries a whole screen."""
+        self._pending.append((build, labels))
 
     @property
     def building(self) -> bool:
@@ -271,8 +282,14 @@ class JourneyScreen(FloatLayout):
 
     def _drain(self, _dt: float = 0.0) -> None:
         started = time.perf_counter()
+        added = 0
         while self._pending and time.perf_counter() - started < BUILD_BUDGET_S:
-            self._pending.pop(0)()
+            build, labels = self._pending[0]
+            if added and added + labels > LABELS_PER_FRAME:
+                break
+            self._pending.pop(0)
+            build()
+            added += labels
         if self._pending:
             self._drain_event = Clock.schedule_once(self._drain, 0)
 
