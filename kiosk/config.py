@@ -224,8 +224,9 @@ DEMO_SECRET = b"demo-secret-for-loopback-only-0001"
 
 
 def demo_config(state_dir: str | os.PathLike[str], *, speech: bool = False, metrics: dict | None = None,
-                **devices: dict) -> Config:
+                platform: dict | None = None, **devices: dict) -> Config:
     """Demo defaults with state under ``state_dir`` (``kiosk demo``, tests): emulators, loopback platform."""
     data = {"kiosk": {"state_dir": str(state_dir)}, "speech": {"enabled": speech},
-            "metrics": metrics or {"enabled": False}, "devices": devices, "source": "defaults"}
+            "metrics": metrics or {"enabled": False}, "platform": platform or {}, "devices": devices,
+            "source": "defaults"}
     return Config.model_validate(data)
