@@ -7,9 +7,13 @@ not in a final state is reconciled by asking the platform what happened, before 
 kiosk takes the next citizen; a new charge is never attempted for an order that has
 an attempt on record.
 
-A paid order whose service then failed (the printer died mid-certificate) is not
-final for the citizen: it is marked ``undelivered`` and stays completable by its
-receipt code, or is refunded, as the platform decides.
+An order may pay for something the kiosk still has to deliver (``purpose`` names it,
+e.g. ``print:<cert_id>`` for a certificate's print fee). Such an order is not
+``delivered`` when it is paid, only when the print came out; until then the ledger
+keeps the platform's receipt code with it (written in the same transaction as
+``paid``), so the print stays completable by that code after any crash — or is
+refunded, as the platform decides. An order whose payment is the service (a fee, a
+bill) is delivered when paid.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ class Order:
     attempt_key: str | None
     """Idempotency key of the one payment attempt made, if any."""
     delivered: bool
+    purpose: str = ""
+    """What the payment buys that the kiosk must still deliver (``print:<cert_id>``); empty: paying is it."""
 
 
 _SCHEMA = """
@@ -78,7 +84,8 @@ CREATE TABLE IF NOT EXISTS orders (
     receipt_code TEXT NOT NULL,
     attempt_key TEXT,
     delivered INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    purpose TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS order_events (
     order_id TEXT NOT NULL,
@@ -97,6 +104,9 @@ class PaymentLedger:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(orders)")}
+        if "purpose" not in columns:  # a ledger from before purposes were recorded
+            self._db.execute("ALTER TABLE orders ADD COLUMN purpose TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         with self._lock:
@@ -104,25 +114,25 @@ class PaymentLedger:
 
     def _row(self, order_id: str) -> Order | None:
         row = self._db.execute(
-            "SELECT order_id, service_code, amount_fen, state, receipt_code, attempt_key, delivered"
+            "SELECT order_id, service_code, amount_fen, state, receipt_code, attempt_key, delivered, purpose"
             " FROM orders WHERE order_id = ?", (order_id,),
         ).fetchone()
         if row is None:
             return None
-        return Order(row[0], row[1], row[2], OrderState(row[3]), row[4], row[5], bool(row[6]))
+        return Order(row[0], row[1], row[2], OrderState(row[3]), row[4], row[5], bool(row[6]), row[7])
 
     def get(self, order_id: str) -> Order | None:
         with self._lock:
             return self._row(order_id)
 
     def record(self, order_id: str, service_code: str, amount_fen: int, receipt_code: str,
-               state: OrderState = S.CREATED) -> Order:
+               state: OrderState = S.CREATED, purpose: str = "") -> Order:
         """Remember an order the platform created; recording it again changes nothing."""
         with self._lock:
             self._db.execute(
                 "INSERT OR IGNORE INTO orders (order_id, service_code, amount_fen, state, receipt_code,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (order_id, service_code, amount_fen, state.value, receipt_code, time.time()),
+                " updated_at, purpose) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (order_id, service_code, amount_fen, state.value, receipt_code, time.time(), purpose),
             )
             order = self._row(order_id)
         assert order is not None
@@ -150,18 +160,21 @@ class PaymentLedger:
             self._db.execute("INSERT INTO order_events VALUES (?, ?, ?)", (order_id, S.PENDING.value, time.time()))
         return key
 
-    def move(self, order_id: str, new: OrderState) -> Order:
-        with self._lock:
+    def move(self, order_id: str, new: OrderState, receipt_code: str | None = None) -> Order:
+        """Record the order's new state (and the receipt code it came with) in one transaction."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
             order = self._row(order_id)
             if order is None:
                 raise KeyError(order_id)
-            if new == order.state:
+            if new == order.state and not receipt_code:
                 return order
-            if new not in TRANSITIONS[order.state]:
+            if new != order.state and new not in TRANSITIONS[order.state]:
                 raise IllegalTransition(f"order {order_id}: {order.state.value} -> {new.value} is not allowed")
-            self._db.execute("UPDATE orders SET state = ?, updated_at = ? WHERE order_id = ?",
-                             (new.value, time.time(), order_id))
-            self._db.execute("INSERT INTO order_events VALUES (?, ?, ?)", (order_id, new.value, time.time()))
+            self._db.execute("UPDATE orders SET state = ?, receipt_code = COALESCE(?, receipt_code), updated_at = ?"
+                             " WHERE order_id = ?", (new.value, receipt_code or None, time.time(), order_id))
+            if new != order.state:
+                self._db.execute("INSERT INTO order_events VALUES (?, ?, ?)", (order_id, new.value, time.time()))
             result = self._row(order_id)
         assert result is not None
         return result
@@ -189,6 +202,14 @@ class PaymentLedger:
         with self._lock:
             row = self._db.execute("SELECT order_id FROM orders WHERE receipt_code = ?", (receipt_code,)).fetchone()
             return self._row(row[0]) if row else None
+
+    def paid_undelivered(self, receipt_code: str, purpose_prefix: str) -> Order | None:
+        """The paid order with this receipt code whose ``purpose`` (e.g. a print) is still owed."""
+        order = self.by_receipt(receipt_code)
+        if (order is None or order.state is not S.PAID or order.delivered
+                or not order.purpose.startswith(purpose_prefix)):
+            return None
+        return order
 
 
 StatusFetcher = Callable[[str], OrderState]

@@ -14,6 +14,12 @@ reprint without identifying again) and in a small table on disk under the state
 folder with nothing but ``cert_id``, the code and the time (so the proof stays
 reprintable after a crash or a new visit; the platform then only serves it again to
 the identified owner). A print that completes removes both; a failed one keeps them.
+
+A paid print is reprinted with the payment's receipt code. The payment ledger keeps
+that code with the order from the moment the platform says "paid" (the order's purpose
+names the certificate), and marks the order delivered only once the print came out; so
+a print paid for but never printed — the kiosk died between the payment and the
+printer, or before the reprint row was written — is still found by its receipt code.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from kiosk.printing import REPRINT_ALPHABET, print_slip, reason_text, reprint_co
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Picture, Text, View
 
 if TYPE_CHECKING:
+    from kiosk.payments import PaymentLedger
     from kiosk.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -117,6 +124,26 @@ class ReprintTable:
 
 def reprint_table(rt: Runtime) -> ReprintTable:
     return ReprintTable(rt.state_dir / REPRINT_DB)
+
+
+PRINT_PURPOSE = "print:"
+"""Ledger purpose of a certificate's print fee: ``print:<cert_id>``."""
+
+
+def find_reprint(table: ReprintTable, ledger: PaymentLedger | None, code: str) -> ReprintEntry | None:
+    """What a reprint code stands for: a row of the reprint table, or a paid print still owed.
+
+    The second is a print fee the platform took whose print never completed at this kiosk
+    (whatever stopped it: paper, a crash before the job started); the citizen holds the
+    payment's receipt code, and the ledger kept it with the order when it was paid.
+    """
+    entry = table.find(code)
+    if entry is not None or ledger is None:
+        return entry
+    order = ledger.paid_undelivered(code, PRINT_PURPOSE)
+    if order is None:
+        return None
+    return ReprintEntry(code, order.purpose.removeprefix(PRINT_PURPOSE), time.time())
 
 
 def normalise_code(text: str) -> str:
@@ -215,11 +242,11 @@ def deliver_job(rt: Runtime, job: PrintJob, token: str | None, tmp_dir: Path, re
         outcome = print_slip(rt.devices.printer, certificate_document(job.cert, rt.cfg.kiosk.id, reprint))
         result = PrintResult(job, outcome.ok, outcome.reason, outcome.printed_before_failure)
     if result.ok and not result.pending:
+        _paid_print_delivered(rt, job)  # first: a crash between the two leaves it reprintable, never lost
         try:
             reprint_table(rt).remove(job.code)
         except (OSError, sqlite3.Error) as exc:
             log.error("reprint code could not be removed: %s", exc)
-        _paid_print_delivered(rt, job)
     log.info("certificate %s on %s: %s", job.cert.cert_id, job.printer,
              "printed" if result.ok and not result.pending else "pending" if result.ok else result.reason)
     return result
@@ -580,8 +607,9 @@ class CertificatesJourney(_PrintingJourney):
             self.show_error(_("本机暂不能收取打印费，请到窗口办理"))
             return
         self.pay_printer = printer
+        purpose = PRINT_PURPOSE + cert.cert_id
         if self.service is not None and self.service.code == cert.service_code:
-            self.ctx.push(PayJourney(self.ctx, self.service))
+            self.ctx.push(PayJourney(self.ctx, self.service, purpose=purpose))
             return
 
         def service_of() -> Service | None:
@@ -591,7 +619,7 @@ class CertificatesJourney(_PrintingJourney):
             if service is None or not service.fees:
                 self.show_error(_("本机暂不能收取该证明的打印费，请到窗口办理"))
                 return
-            self.ctx.push(PayJourney(self.ctx, service))
+            self.ctx.push(PayJourney(self.ctx, service, purpose=purpose))
 
         self.run(service_of, found, _("正在准备缴费…"))
 
@@ -723,7 +751,8 @@ class ReprintJourney(_PrintingJourney):
             self.job = job
             self.deliver(job, reprint=True)
             return
-        self.run(lambda: reprint_table(self.rt).find(code), self._found, _("正在查找…"), self._lookup_failed)
+        table, ledger = reprint_table(self.rt), self.rt.ledger
+        self.run(lambda: find_reprint(table, ledger, code), self._found, _("正在查找…"), self._lookup_failed)
 
     def _wrong(self, message: str) -> None:
         self.tries += 1
@@ -768,7 +797,8 @@ class ReprintJourney(_PrintingJourney):
             self.entry = None
             self._wrong(_("该回执码对应的证明不属于当前核验的身份"))
             return
-        self.job = PrintJob(entry.code, cert, THERMAL)
+        # a paid print's code is its payment receipt: printing it settles what the ledger owes
+        self.job = PrintJob(entry.code, cert, THERMAL, order_ref=entry.code)
         self.goto("confirm")
         self.refresh_printers()
 

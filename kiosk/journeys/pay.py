@@ -106,25 +106,30 @@ def parse_yuan(text: str) -> int | None:
 
 # -- the ledger side, shared by the journey and the leftover check ------------------------------
 
-def record_order(ledger: PaymentLedger, order: Order) -> None:
+def record_order(ledger: PaymentLedger, order: Order, purpose: str = "") -> None:
     """Write what the platform says about ``order`` into the ledger (worker thread).
 
     Created and pending are both "open": a ledger that already holds ``pending`` (an
     attempt was reserved) is not moved back to ``created`` when the platform has not
-    seen the attempt yet.
+    seen the attempt yet. ``purpose`` is recorded with a new order: what the payment
+    buys that the kiosk still has to deliver (``print:<cert_id>``). Such an order is
+    not delivered when paid; its receipt code is written with ``paid`` (one
+    transaction), so whatever happens next the print stays completable by that code.
     """
     truth = OrderState(order.status.value)
     kept = ledger.get(order.order_id)
     if kept is None:
-        kept = ledger.record(order.order_id, order.service_code, order.amount_fen, order.order_id, truth)
+        kept = ledger.record(order.order_id, order.service_code, order.amount_fen,
+                             order.receipt_code or order.order_id, truth, purpose)
     open_states = (OrderState.CREATED, OrderState.PENDING)
-    if truth != kept.state and not (truth in open_states and kept.state is OrderState.PENDING):
+    receipt = order.receipt_code if truth is OrderState.PAID and order.receipt_code != kept.receipt_code else None
+    if (truth != kept.state and not (truth in open_states and kept.state is OrderState.PENDING)) or receipt:
         try:
-            kept = ledger.move(order.order_id, truth)
+            kept = ledger.move(order.order_id, truth, receipt)
         except IllegalTransition:
             log.error("order %s: platform says %s, the ledger has %s", order.order_id, truth.value,
                       kept.state.value)
-    if truth is OrderState.PAID and not kept.delivered:
+    if truth is OrderState.PAID and not kept.delivered and not kept.purpose:
         ledger.mark_delivered(order.order_id)  # paying is the service here
 
 
@@ -185,10 +190,12 @@ class PayJourney(Journey):
     name = "pay"
     needs_identity = True
 
-    def __init__(self, ctx, service: Service, *, case_no: str | None = None) -> None:
+    def __init__(self, ctx, service: Service, *, case_no: str | None = None, purpose: str = "") -> None:
         super().__init__(ctx)
         self.service = service
         self.case_no = case_no
+        self.purpose = purpose
+        """What the kiosk delivers after the payment (``print:<cert_id>``), kept with the order in the ledger."""
         self.items: list[OrderItem] = []
         self.chosen: list[str] = []
         """Refs of the items the citizen will pay, in the order shown."""
@@ -468,11 +475,11 @@ class PayJourney(Journey):
         if self._create is None or self._create[0] != body:
             self._create = (body, new_idempotency_key())
         key = self._create[1]
-        client, ledger = self.rt.client, self.rt.ledger
+        client, ledger, purpose = self.rt.client, self.rt.ledger, self.purpose
 
         def work() -> Order:
             order = client.create_order(req, idempotency_key=key)
-            record_order(ledger, order)
+            record_order(ledger, order, purpose)
             if order.qr_text or order.pay_url:
                 self._qr(order.qr_text or order.pay_url or "")  # render the QR off the UI thread
             return order

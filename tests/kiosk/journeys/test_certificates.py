@@ -224,3 +224,48 @@ def test_a_revoked_certificate_is_not_printed(kiosk: Kiosk) -> None:
     kiosk.act("print", printer="thermal")  # a stale touch
     kiosk.settle()
     assert kiosk.screen == "certificates.preview" and kiosk.runtime.devices.emulators.printer.pages == []
+
+
+def test_a_print_paid_for_when_the_kiosk_died_reprints_by_the_payment_receipt(tmp_path) -> None:
+    """Found by ``kiosk chaos``: killed between "paid" and the print, the fee was lost with the print."""
+    kiosk = Kiosk(tmp_path)
+    try:
+        open_certificates(kiosk, "P002")
+        preview(kiosk, "个人信用报告（本人版）（打印费 10.00 元）")
+        kiosk.press("print", printer="thermal")
+        kiosk.wait("pay")
+        kiosk.press("scan_code")
+        kiosk.wait("pay.scan")
+        kiosk.runtime.devices.emulators.scanner.scan("134567890123456789")
+        kiosk.wait("pay.result")
+        order = kiosk.ctl.current.order
+        kept = kiosk.runtime.ledger.get(order.order_id)
+        assert kept.state.value == "paid" and not kept.delivered  # the print is still owed
+    finally:
+        kiosk.runtime.stop()  # the process dies on the "paid" screen: no print, no reprint row
+    assert ReprintTable(tmp_path / REPRINT_DB).entries() == []
+
+    kiosk = Kiosk(tmp_path)
+    try:
+        set_language("zh_CN")
+        kiosk.act("start")
+        kiosk.wait("home")
+        kiosk.press("reprint")
+        kiosk.type("code", order.receipt_code)
+        kiosk.press("lookup")
+        kiosk.wait("reprint.identify")
+        kiosk.press("identify")
+        identify(kiosk, "P002")
+        kiosk.wait("reprint.confirm")
+        assert kiosk.loop.run_until(lambda: any(a.id == "print" and a.enabled for a in kiosk.view.actions), 10)
+        kiosk.press("print", printer="thermal")
+        view = kiosk.wait("reprint.result")
+        assert "补打完成" in repr(view)
+        assert len(kiosk.runtime.devices.emulators.printer.wait_pages(1)) == 1
+        assert kiosk.runtime.ledger.get(order.order_id).delivered  # printed: nothing is owed any more
+        kiosk.press("done")
+        kiosk.ctl.open(ReprintJourney(kiosk.ctl, order.receipt_code))
+        kiosk.wait("reprint")
+        assert "未找到" in kiosk.text()  # and the code does not print a second free copy
+    finally:
+        kiosk.close()
