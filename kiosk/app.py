@@ -160,7 +160,8 @@ def make_app_class() -> type:
             self.attract = AttractScreen(site_name=self.cfg.kiosk.site_name)
             self.attract.bind(on_start_visit=lambda *_: self.ctl.act("start"),
                               on_toggle_language=lambda *_: self.ctl.act("lang"),
-                              on_toggle_elder=lambda *_: self.ctl.act("elder"))
+                              on_toggle_elder=lambda *_: self.ctl.act("elder"),
+                              on_technician=lambda *_: self.ctl.act("technician"))
             self.journey = JourneyScreen(self.ctl.act)
             root.add_widget(self.attract)
             self.root_box = root

@@ -35,6 +35,8 @@ class KioskSection(_Section):
     screen_timeout_s: Annotated[int, Field(ge=30, le=600)] = 90
     elder_timeout_factor: Annotated[float, Field(ge=1.0, le=4.0)] = 2.0
     technician_pin_hash: str = ""
+    technician_export_dir: str = ""
+    """Technician mode exports its log bundle here. Empty: the first USB stick mounted under /media or /run/media."""
 
 
 class PlatformSection(_Section):

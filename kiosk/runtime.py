@@ -97,9 +97,14 @@ class Runtime:
         self.bus.subscribe(self.board.on_event, sync=True)
         self.heartbeat: Any = None
         self.metrics: Any = None
+        from kiosk.fieldops import FieldOps
+
+        self.field = FieldOps(before_exit=self.stop)
+        """Recent log records, restart/reboot and log export for technician mode."""
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Runtime:
+        self.field.start(self.bus)
         removed = remove_stale_visit_dirs()
         if removed:
             log.warning("removed %d visit folder(s) left by an earlier run", removed)
@@ -146,6 +151,7 @@ class Runtime:
         if self.server is not None:
             self.server.stop()
         self.bus.close()
+        self.field.stop()
 
     def _start_platform(self) -> None:
         from kiosk.client import PlatformClient

@@ -69,6 +69,11 @@ class PinGate:
                                    "lockouts": self._lockouts}))
         os.replace(tmp, self.state_file)
 
+    @property
+    def remaining_attempts(self) -> int:
+        """Wrong PINs left before the next lock-out."""
+        return MAX_FAILURES - self._failures
+
     def locked_for(self) -> float:
         return max(0.0, self._locked_until - self._clock())
 

@@ -43,6 +43,10 @@ STATE_MARKUP = {
     "user_error": "f2a64c",
     "hardware_error": "e65a52",
 }
+CORNER_FRACTION = 0.12
+"""The technician gesture's corner: this share of the shorter side (at least 60 dp), top left."""
+CORNER_TAPS = 5
+CORNER_WINDOW_S = 3.0
 PAGE_SIZE = 3
 BODY_CHARS = 90
 PAGE_SECONDS = 8.0
@@ -74,7 +78,7 @@ class AttractScreen(FloatLayout):
     accent_color = ListProperty(THEME["accent"])
     announcement_labels = ListProperty([])
 
-    __events__ = ("on_start_visit", "on_toggle_language", "on_toggle_elder")
+    __events__ = ("on_start_visit", "on_toggle_language", "on_toggle_elder", "on_technician")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -84,6 +88,7 @@ class AttractScreen(FloatLayout):
         self._page = 0
         self._language = "zh_CN"
         self._started = time.monotonic()
+        self._corner_taps: list[float] = []
         self._events = [
             Clock.schedule_interval(self._tick_clock, 1.0),
             Clock.schedule_interval(self._tick_drift, DRIFT_TICK_S),
@@ -201,15 +206,30 @@ class AttractScreen(FloatLayout):
         if super().on_touch_down(touch):
             return True
         if self.collide_point(*touch.pos):
-            touch.ud["attract_tap"] = self
+            touch.ud["attract_tap"] = "corner" if self._in_corner(*touch.pos) else self
             return True
         return False
 
     def on_touch_up(self, touch) -> bool:
+        if touch.ud.get("attract_tap") == "corner":
+            self._corner_tap()  # never starts a visit
+            return True
         if touch.ud.get("attract_tap") is self and self.collide_point(*touch.pos):
             self.dispatch("on_start_visit")
             return True
         return super().on_touch_up(touch)
+
+    def _in_corner(self, x: float, y: float) -> bool:
+        side = max(dp(60), min(self.width, self.height) * CORNER_FRACTION)
+        return x <= self.x + side and y >= self.top - side
+
+    def _corner_tap(self) -> None:
+        """Technician mode's hidden gesture: five taps in the top-left corner within three seconds."""
+        now = time.monotonic()
+        self._corner_taps = [t for t in self._corner_taps if now - t <= CORNER_WINDOW_S] + [now]
+        if len(self._corner_taps) >= CORNER_TAPS:
+            self._corner_taps = []
+            self.dispatch("on_technician")
 
     def on_start_visit(self) -> None:
         """Default handler; the app binds the real one."""
@@ -219,6 +239,9 @@ class AttractScreen(FloatLayout):
 
     def on_toggle_elder(self) -> None:
         """Default handler; the app binds the real one."""
+
+    def on_technician(self) -> None:
+        """Default handler; the app binds the real one (``act("technician")``)."""
 
 
 def _escape(text: str) -> str:

@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _test_page(describe: str, before: dict) -> object:
+def self_test_document(describe: str, before: dict) -> object:
+    """The test page: device, time, status, Chinese text and a QR code (also printed from technician mode)."""
     from drivers.printer.document import Document
 
     now = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 report["error"] = f"refusing to print: printer is {before.state.value} ({before.reason.value})"
             else:
                 try:
-                    printer.print_document(_test_page(link.describe, before.as_dict()), "doctor-test-page")
+                    printer.print_document(self_test_document(link.describe, before.as_dict()), "doctor-test-page")
                     report["printed"] = True
                 except PrinterError as exc:
                     report["printed"] = False

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.idcard.reader import CardInserted, CardRead
 from drivers.scanner.classify import CodeKind
@@ -23,6 +23,9 @@ from kiosk.journeys.base import Finished, Journey, Outcome
 from kiosk.runtime import Runtime
 from kiosk.timeouts import Phase, ScreenTimer
 from kiosk.views import Chrome, Frame, View
+
+if TYPE_CHECKING:
+    from kiosk.journeys.technician import TechnicianJourney
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ class VisitController:
         """Some order could not be settled (platform unreachable): no new payment until it is."""
         self._start_pending = False
         self._last_settle = 0.0
+        self.technician: TechnicianJourney | None = None
+        """Technician mode (kiosk/journeys/technician.py) while open: only from attract, never in a visit."""
         i18n.set_language(self.language)
         runtime.bus.subscribe(self._from_device_thread, CardInserted, CardRead, CodeScanned, sync=True)
         self.settle_orders()
@@ -124,7 +129,7 @@ class VisitController:
         self.changed()
 
     def start_visit(self, first: Journey | None = None) -> None:
-        if self.active:
+        if self.active or self.technician is not None:
             return
         if self.settling:
             self._start_pending = first is None  # a tap waits the second it takes; card/code events retry
@@ -230,11 +235,17 @@ class VisitController:
     # -- input -----------------------------------------------------------------------------
     def act(self, action: str, **args: str) -> None:
         """Every touch comes here (UI thread). Chrome actions first, then the current journey."""
+        if self.technician is not None:
+            self.technician.act(action, **args)
+            self.changed()
+            return
         if self.timer is not None:
             self.timer.touch()
         if not self.active:
             if action in ("start", "touch"):
                 self.start_visit()
+            elif action == "technician":
+                self.open_technician()
             elif action == "lang":
                 self.toggle_language()
             elif action == "elder":
@@ -285,11 +296,38 @@ class VisitController:
 
         request_help(self)
 
+    # -- technician mode ---------------------------------------------------------------------
+    def open_technician(self) -> None:
+        """The attract screen's hidden gesture: the PIN prompt. Never while a citizen's visit runs."""
+        if self.active or self.technician is not None or self.sessions.visit is not None:
+            return
+        from kiosk.journeys.technician import TechnicianJourney
+
+        self.generation += 1
+        self.technician = TechnicianJourney(self)
+        self.technician.start()
+        self.changed()
+
+    def close_technician(self) -> None:
+        """Back to attract; late results of technician work are dropped like a visit's."""
+        if self.technician is None:
+            return
+        self.technician = None
+        self.generation += 1
+        self.language = self.runtime.cfg.kiosk.language
+        self.elder = self.runtime.cfg.kiosk.elder_mode_default
+        i18n.set_language(self.language)
+        self.changed()
+
     def _from_device_thread(self, event: object) -> None:
         self.runtime.post(lambda: self.on_device(event))
 
     def on_device(self, event: object) -> None:
         """A card or a code (UI thread): starts a visit from attract, else goes to the current journey."""
+        if self.technician is not None:
+            self.technician.on_event(event)  # the scanner self-test; a card never starts a visit here
+            self.changed()
+            return
         if not self.active:
             first = _journey_for_first_event(self, event)
             if first is not None or isinstance(event, CardInserted):
@@ -305,6 +343,9 @@ class VisitController:
         """Called about once a second by the UI loop: timeout warning, expiry, goodbye, settling."""
         if self.payments_blocked and not self.settling and time.monotonic() - self._last_settle > SETTLE_RETRY_S:
             self.settle_orders()
+        if self.technician is not None:
+            self.technician.tick(dt)
+            return
         if not self.active:
             return
         if self._goodbye_left is not None:
@@ -322,6 +363,8 @@ class VisitController:
 
     # -- what to show -----------------------------------------------------------------------
     def frame(self) -> Frame:
+        if self.technician is not None:
+            return self.technician.frame()
         chrome = self._chrome()
         journey = self.current
         if journey is None:
