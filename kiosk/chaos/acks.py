@@ -1,0 +1,57 @@
+"""Append-only JSON-lines files the worker writes and the harness reads.
+
+``acks.jsonl`` holds what a citizen was *shown* as done: an application submitted, an
+order paid, a slip printed, a reprint code. Each line is written with one ``write()``
+on an ``O_APPEND`` descriptor and fsynced before the worker goes on, so a line is
+either whole on disk or absent; a torn last line (a kill mid-write) is skipped by the
+reader. ``events.jsonl`` (worker start, ready, visit, phase) needs no fsync: a SIGKILL
+does not lose what the page cache holds, and it is only used for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ACKS = "acks.jsonl"
+EVENTS = "events.jsonl"
+
+
+class LineLog:
+    """One JSON object per line; ``durable`` fsyncs every line before returning."""
+
+    def __init__(self, path: str | os.PathLike[str], *, durable: bool) -> None:
+        self.path = Path(path)
+        self.durable = durable
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def write(self, kind: str, **fields: Any) -> None:
+        record = {"kind": kind, "t": round(time.time(), 3), "pid": os.getpid(), **fields}
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        os.write(self._fd, line)
+        if self.durable:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def read_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Every whole record in the file; torn or garbled lines are skipped."""
+    p = Path(path)
+    if not p.exists():
+        return
+    with p.open("rb") as fh:
+        for raw in fh:
+            if not raw.endswith(b"\n"):
+                continue  # the writer was killed mid-line
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                yield record
