@@ -1,9 +1,10 @@
 """Printing on the thermal printer from a journey: one call, one typed outcome.
 
 Journeys never see driver exceptions: ``print_slip`` (run in the worker pool) returns a
-``PrintOutcome`` whose ``message`` tells the citizen what happened and what happens
-next. Every slip carries a reprint code, so a job lost to paper out or a jam stays
-reprintable at the counter or at this kiosk later.
+``PrintOutcome`` whose ``message`` tells the citizen what happened and, through the
+journey's ``then``, what happens next. Certificates get a reprint code of their own
+(kiosk/journeys/certificates.py); every other slip is printed again from the screen that
+offered it, where its number (case number, receipt code, queue number) stays shown.
 """
 
 from __future__ import annotations
@@ -40,17 +41,26 @@ def reason_text(reason: str) -> str:
     return texts.get(current_language(), texts["zh_CN"]) if texts else reason
 
 
-def print_slip(printer, doc: Document) -> PrintOutcome:
-    """Print ``doc`` (already masked) on ``printer``; never raises for a printer problem."""
+def print_slip(printer, doc: Document, then: str = "") -> PrintOutcome:
+    """Print ``doc`` (already masked) on ``printer``; never raises for a printer problem.
+
+    ``then`` (already translated) follows the reason when the slip did not come out: what the
+    citizen can do next, which only the journey knows ("press 'print receipt' again once the
+    printer is back"). The message used to promise "reprint with the receipt code" for every
+    slip, but only certificates have reprint codes: a citizen with a torn queue ticket or
+    application receipt was sent to a code that does not exist.
+    """
     if printer is None:
         return PrintOutcome(False, "no_printer", _("本机未配置凭条打印机"))
     try:
         printer.print_document(doc)
     except PrinterNotReady as exc:
         log.warning("print refused: %s", exc.reason)
-        return PrintOutcome(False, exc.reason, _("未能打印：{why}").format(why=reason_text(exc.reason)))
+        message = _("未能打印：{why}。{then}").format(why=reason_text(exc.reason), then=then)
+        return PrintOutcome(False, exc.reason, message.strip())
     except PrinterError as exc:
         log.warning("print failed mid-job: %s", exc.reason)
-        return PrintOutcome(False, exc.reason, _("打印中断：{why}。凭条可凭回执码补打").format(
-            why=reason_text(exc.reason)), printed_before_failure=True)
+        message = _("打印中断：{why}。已打出的部分无效，请交给工作人员。{then}").format(
+            why=reason_text(exc.reason), then=then)
+        return PrintOutcome(False, exc.reason, message.strip(), printed_before_failure=True)
     return PrintOutcome(True, "ready", _("打印完成，请取走凭条"))

@@ -84,15 +84,28 @@ def classify(text: str) -> CodeKind:
     return CodeKind.OTHER
 
 
+EMBEDDED_DIGITS_RE = re.compile(r"\d{11,}[Xx]?")
+"""A run long enough to be a payment code, an ID number or a phone number inside other text."""
+EMBEDDED_TOKEN_RE = re.compile(r"GZZW-APP-[0-9a-f]{16}")
+
+
 def masked(text: str, kind: CodeKind | None = None) -> str:
     """Safe for logs and screens: payment codes keep their last 4 digits, tokens their prefix;
-    other long digit runs are masked too (a payment code from an unknown wallet)."""
+    other long digit runs are masked too (a payment code from an unknown wallet).
+
+    An "other" code is masked inside as well, and its control bytes are replaced: line noise
+    in front of a real scan (no terminator in between) makes one "other" code of the noise
+    and the citizen's payment code or app token, and that text went to the log in full.
+    """
     k = kind or classify(text)
     t = text.strip()
     if k in PAYMENT_KINDS or (t.isdigit() and len(t) >= 15):
         return "*" * max(len(t) - 4, 0) + t[-4:]
     if k is CodeKind.GOV_APP_TOKEN:
         return "GZZW-APP-****"
+    t = EMBEDDED_TOKEN_RE.sub("GZZW-APP-****", t)
+    t = EMBEDDED_DIGITS_RE.sub(lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], t)
+    t = "".join(ch if ch.isprintable() else "?" for ch in t)
     if len(t) > 80:
         return t[:77] + "..."
     return t

@@ -592,7 +592,8 @@ class ApplyJourney(Journey):
             return
         doc = self.receipt_document()
         printer = self.rt.devices.printer
-        self.run(lambda: print_slip(printer, doc), self._printed, _("正在打印回执…"))
+        then = _("您的申请不受影响，请记下屏幕上的编号；打印机恢复后可按“打印回执”重新打印。")
+        self.run(lambda: print_slip(printer, doc, then), self._printed, _("正在打印回执…"))
 
     def _printed(self, outcome: PrintOutcome) -> None:
         self.printed = outcome

@@ -132,14 +132,32 @@ class IdentifyJourney(Journey):
                         prompt=_("请正对摄像头"))
         notice = Text(_("为办理您选择的业务，本机将读取您的身份证件信息（姓名、证件号码等）并提交政务服务平台核验；"
                         "信息仅用于本次办理，离开后立即清除。"), "note")
-        methods = [Text(_("请将身份证放在读卡区"), "lead"), Text(_("或出示政务服务APP中的身份码"), "body")]
+        reader = self._reader_prompt()
+        methods = [reader, Text(_("或出示政务服务APP中的身份码"), "body")]
         actions = [Action("by_number", _("输入证件号码并拍照"), "secondary"), back_action()]
         if self.rt.devices.camera is None:
             actions = [back_action()]
         if self.rt.devices.emulators.idreader is not None:
             actions.insert(0, Action("demo_card", _("演示：放入示范身份证"), "secondary"))
-        return View("identify", _("身份核验"), (*methods, notice), tuple(actions),
-                    prompt=_("请将身份证放在读卡区"))
+        return View("identify", _("身份核验"), (*methods, notice), tuple(actions), prompt=reader.text)
+
+    def _reader_prompt(self) -> Text:
+        """What the card reader's live state means for the citizen waiting with a card in hand.
+
+        The screen used to say "put your card on the reader" whatever the reader did, so a
+        reader unplugged mid-read (or a card that could not be read) left the citizen holding
+        a card on a dead reader with no word why. The state comes from the status model the
+        driver reports to (``offline`` while unplugged, ``user_error`` after a failed read),
+        and the Kivy app redraws on every status change.
+        """
+        state = self.rt.status.snapshot().devices.get("idreader", "unknown")
+        if self.rt.devices.idreader is None or state in ("offline", "hardware_error"):
+            return Text(_("身份证读卡器暂时无法使用，请稍候再试"), "error")
+        if state == "user_error":
+            return Text(_("未能读取身份证，请将证件平放在读卡区，不要移动"), "error")
+        if state == "busy":
+            return Text(_("正在读取身份证，请不要移动证件"), "lead")
+        return Text(_("请将身份证放在读卡区"), "lead")
 
     # -- actions ------------------------------------------------------------------------
     def on_demo_card(self) -> None:

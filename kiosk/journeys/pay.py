@@ -660,7 +660,8 @@ class PayJourney(Journey):
                              qr_caption=_("回执码 {code}").format(code=receipt),
                              footer=[_("请妥善保管本凭证"),
                                      _("打印时间 {t}").format(t=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))])
-        self.run(lambda: print_slip(printer, doc), self._printed, _("正在打印…"))
+        then = _("缴费已成功，不受影响，请记下屏幕上的回执码；打印机恢复后可按“再次打印”重新打印。")
+        self.run(lambda: print_slip(printer, doc, then), self._printed, _("正在打印…"))
 
     def _printed(self, outcome: PrintOutcome) -> None:
         self.printed = outcome
