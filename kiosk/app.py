@@ -153,9 +153,9 @@ def make_app_class() -> type:
 
         def build(self) -> FloatLayout:
             Window.bind(on_request_close=lambda *a, **k: True)
-            from screens.widgets import warm_fonts
+            from screens.widgets import warm_fonts, warm_images
 
-            log.info("fonts ready in %.2f s", warm_fonts())
+            log.info("fonts ready in %.2f s, image loader in %.2f s", warm_fonts(), warm_images())
             root = FloatLayout()
             self.attract = AttractScreen(site_name=self.cfg.kiosk.site_name)
             self.attract.bind(on_start_visit=lambda *_: self.ctl.act("start"),
@@ -208,6 +208,7 @@ def make_app_class() -> type:
                 if not showing_attract:
                     self.root_box.clear_widgets()
                     self.root_box.add_widget(self.attract)
+                    self.journey.clear()
                     Clock.schedule_once(self._collect, GC_AFTER_VISIT_S)
                 self.attract.elder = frame.chrome.elder
                 other = "en" if frame.chrome.language == "zh_CN" else "zh_CN"

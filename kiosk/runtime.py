@@ -72,7 +72,7 @@ class Runtime:
     """The kiosk's parts; ``start()`` opens devices and the platform, ``stop()`` closes them."""
 
     def __init__(self, cfg: Config, post: Post, *, platform_url: str | None = None,
-                 work_dir: str | Path | None = None, workers: int = 4) -> None:
+                 work_dir: str | Path | None = None, workers: int = 4, platform_process: bool = False) -> None:
         self.cfg = cfg
         self.post = post
         self.state_dir = Path(work_dir) if work_dir else cfg.state_path()
@@ -82,6 +82,8 @@ class Runtime:
         self.sessions = SessionHolder()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kiosk-work")
         self.platform_url = platform_url
+        self.platform_process = platform_process
+        """Demo mode only: run the reference platform as a child process (kiosk.reference.process), not a thread."""
         self.server: Any = None
         self.client: Any = None
         self.device_manager = DeviceManager(cfg, self.bus.publish, self.state_dir / "devices")
@@ -158,10 +160,15 @@ class Runtime:
 
         url = self.platform_url or self.cfg.platform.url
         if not url:
-            from kiosk.reference.server import serve_in_thread
-
             db = self.state_dir / "reference-platform.sqlite3"
-            self.server = serve_in_thread(str(db), host="127.0.0.1", port=0, always_open=True)
+            if self.platform_process:
+                from kiosk.reference.process import serve_in_process
+
+                self.server = serve_in_process(db, always_open=True, log_path=self.state_dir / "reference-platform.log")
+            else:
+                from kiosk.reference.server import serve_in_thread
+
+                self.server = serve_in_thread(str(db), host="127.0.0.1", port=0, always_open=True)
             url = self.server.url
             log.info("demo mode: reference platform on %s", url)
         self.client = PlatformClient.from_config(

@@ -32,7 +32,7 @@ from kivy.uix.textinput import TextInput
 from kiosk.i18n import _
 from kiosk.views import Choices, Form, Frame, Pairs, Picture, Progress, Rating, Table, Text, View
 from screens.theme import CJK_FONT, THEME
-from screens.widgets import TEXT_COLOURS, TEXT_SIZES, BigButton, Keypad, Panel, WrapLabel, font
+from screens.widgets import TEXT_COLOURS, TEXT_SIZES, BigButton, Keypad, Panel, Recycler, WrapLabel, font
 
 Act = Callable[..., None]
 BUILD_BUDGET_S = 0.008
@@ -50,6 +50,17 @@ def shape_of(view: View) -> View:
     return replace(view, blocks=blocks)
 
 
+def _one_line(entry: TextInput, scroll_y: float) -> None:
+    """A one-line input never scrolls vertically.
+
+    Kivy's deferred viewport adjustment, computed while a prefilled input still had its
+    default 100 px width, scrolled a long address down by most of a line after the input
+    had its real width: the text showed cut in half.
+    """
+    if scroll_y:
+        entry.scroll_y = 0
+
+
 class JourneyScreen(FloatLayout):
     """Renders frames; ``act(action_id, **args)`` is the visit controller's ``act``."""
 
@@ -63,6 +74,8 @@ class JourneyScreen(FloatLayout):
         self._focus = ""
         self._pending: list[tuple[Callable[[], None], int]] = []
         self._drain_event = None
+        self.pool = Recycler()
+        """Labels and buttons of the body and the actions, reused from screen to screen."""
         # No full-screen background quad: the window's clear colour is the background (one
         # blended 1080x1920 layer less per frame, ~15 ms on a GPU-less CPU renderer).
         Window.clearcolor = THEME["background"]
@@ -173,30 +186,44 @@ class JourneyScreen(FloatLayout):
         s = self.scale
         self.title.text = view.title + (f"   ({view.step[0]}/{view.step[1]})" if view.step else "")
         self.title.font_size = font("title", s)
-        self.body.clear_widgets()
-        self._pending.clear()
-        if self._drain_event is not None:
-            self._drain_event.cancel()
-        self._fields = {}
+        self._clear_body()
         for block in view.blocks:
             widget = self._block(block)
             if widget is not None:
                 self.body.add_widget(widget)
         self._drain()
         self.scroll.scroll_y = 1
-        self.actions.clear_widgets()
         self.actions.cols = 1 if s > 1 else 2
         for a in view.actions:
-            self.actions.add_widget(BigButton(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style, a.enabled,
-                                              scale=s, action_id=a.id))
+            self.actions.add_widget(self.pool.button(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style,
+                                                     a.enabled, scale=s, action_id=a.id))
+
+    def _clear_body(self) -> None:
+        """Take the body's and the actions' widgets back into the pool; rows still queued are dropped."""
+        self._pending.clear()
+        if self._drain_event is not None:
+            self._drain_event.cancel()
+        self._fields = {}
+        for box in (self.body, self.actions):
+            old = list(box.children)
+            box.clear_widgets()
+            self.pool.keep(old)
+
+    def clear(self) -> None:
+        """Blank the screen when the visit ends: nothing of it stays drawn or kept with text."""
+        self._clear_body()
+        self._shape = None
+        self.title.text = ""
+        if getattr(self, "ident", None) is not None:
+            self.ident.text = ""
 
     def _block(self, block):
         s = self.scale
         if isinstance(block, Text):
-            return WrapLabel(block.text, TEXT_SIZES.get(block.style, "body"), s, TEXT_COLOURS.get(block.style))
+            return self.pool.label(block.text, TEXT_SIZES.get(block.style, "body"), s, TEXT_COLOURS.get(block.style))
         if isinstance(block, Progress):
             text = block.message + (f"  {block.seconds_left}s" if block.seconds_left is not None else "")
-            return WrapLabel(text, "title", s, THEME["accent"], halign="center")
+            return self.pool.label(text, "title", s, THEME["accent"], halign="center")
         if isinstance(block, Pairs):
             return self._pairs(block)
         if isinstance(block, Table):
@@ -214,14 +241,14 @@ class JourneyScreen(FloatLayout):
     def _pairs(self, block: Pairs) -> Panel:
         panel = Panel()
         if block.title:
-            panel.add_widget(WrapLabel(block.title, "body", self.scale, THEME["accent"]))
+            panel.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
         grid = GridLayout(cols=1 if self.scale > 1 else 2, spacing=(dp(16), dp(6)), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         split = self.scale <= 1
 
         def row(label: str, value: str) -> None:
-            key = WrapLabel(label, "small", self.scale, THEME["text_dim"], size_hint_x=0.3 if split else 1)
-            val = WrapLabel(value, "body", self.scale, size_hint_x=0.7 if split else 1)
+            key = self.pool.label(label, "small", self.scale, THEME["text_dim"], size_hint_x=0.3 if split else 1)
+            val = self.pool.label(value, "body", self.scale, size_hint_x=0.7 if split else 1)
             grid.add_widget(key)
             grid.add_widget(val)
 
@@ -233,22 +260,22 @@ class JourneyScreen(FloatLayout):
     def _table(self, block: Table) -> Panel:
         panel = Panel()
         if not block.rows:
-            panel.add_widget(WrapLabel(block.empty, "body", self.scale, THEME["text_dim"]))
+            panel.add_widget(self.pool.label(block.empty, "body", self.scale, THEME["text_dim"]))
             return panel
         grid = GridLayout(cols=len(block.columns), spacing=(dp(10), dp(6)), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for col in block.columns:
-            grid.add_widget(WrapLabel(col, "small", self.scale, THEME["accent"]))
+            grid.add_widget(self.pool.label(col, "small", self.scale, THEME["accent"]))
 
         def row(values: tuple[str, ...]) -> None:
             for value in values:
-                grid.add_widget(WrapLabel(value, "small", self.scale))
+                grid.add_widget(self.pool.label(value, "small", self.scale))
 
         for values in block.rows:
             self._defer(lambda values=values: row(values), len(values))
         panel.add_widget(grid)
         if block.pages > 1:
-            panel.add_widget(WrapLabel(f"{block.page} / {block.pages}", "small", self.scale, THEME["text_dim"],
+            panel.add_widget(self.pool.label(f"{block.page} / {block.pages}", "small", self.scale, THEME["text_dim"],
                                        halign="center"))
         return panel
 
@@ -256,14 +283,14 @@ class JourneyScreen(FloatLayout):
         box = GridLayout(cols=1, spacing=dp(8), size_hint_y=None)
         box.bind(minimum_height=box.setter("height"))
         if block.title:
-            box.add_widget(WrapLabel(block.title, "body", self.scale, THEME["accent"]))
+            box.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
         grid = GridLayout(cols=block.columns, spacing=dp(10), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
 
         def button(a) -> None:
             args = a.kwargs()
             note = args.pop("note", "")
-            grid.add_widget(BigButton(a.label, lambda: self.act(a.id, **args), a.style, a.enabled,
+            grid.add_widget(self.pool.button(a.label, lambda: self.act(a.id, **args), a.style, a.enabled,
                                       scale=self.scale, note=note, action_id=a.id))
 
         for a in block.items:
@@ -298,13 +325,13 @@ class JourneyScreen(FloatLayout):
         self._focus = block.focus or (block.fields[0].name if block.fields else "")
         keypad_kind = ""
         for f in block.fields:
-            panel.add_widget(WrapLabel(f.label + ("" if f.required else _("（选填）")), "small", self.scale,
+            panel.add_widget(self.pool.label(f.label + ("" if f.required else _("（选填）")), "small", self.scale,
                                        THEME["text_dim"]))
             if f.choices:
                 entry = GridLayout(cols=2 if self.scale > 1 else 3, spacing=dp(8), size_hint_y=None)
                 entry.bind(minimum_height=entry.setter("height"))
                 for choice in f.choices:
-                    entry.add_widget(BigButton(choice, lambda c=choice, name=f.name: self.act("field", name=name,
+                    entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
                                                                                                value=c),
                                                "primary" if choice == f.value else "secondary", scale=self.scale))
             elif f.keyboard == "text":
@@ -313,17 +340,18 @@ class JourneyScreen(FloatLayout):
                                   size_hint_y=None, height=size * 1.5 + dp(24), padding=[dp(12), dp(12)])
                 entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))
                 entry.bind(focus=lambda w, v, name=f.name: self._set_focus(name) if v else None)
+                entry.bind(scroll_y=_one_line)
             else:
-                entry = BigButton(f.value or " ", lambda name=f.name: self._set_focus(name), "secondary",
+                entry = self.pool.button(f.value or " ", lambda name=f.name: self._set_focus(name), "secondary",
                                   scale=self.scale)
                 if f.name == self._focus:
                     keypad_kind = f.keyboard
-            error = WrapLabel(f.error, "small", self.scale, THEME["error"])
+            error = self.pool.label(f.error, "small", self.scale, THEME["error"])
             panel.add_widget(entry)
             panel.add_widget(error)
             self._fields[f.name] = (entry, error)
         if keypad_kind:
-            panel.add_widget(Keypad(keypad_kind, self._key, self.scale))
+            panel.add_widget(Keypad(keypad_kind, self._key, self.scale, self.pool))
         self._values = {f.name: f.value for f in block.fields}
         return panel
 
@@ -362,7 +390,7 @@ class JourneyScreen(FloatLayout):
         box.add_widget(img)
         height = img.height
         if block.caption:
-            cap = WrapLabel(block.caption, "small", self.scale, THEME["text_dim"], halign="center")
+            cap = self.pool.label(block.caption, "small", self.scale, THEME["text_dim"], halign="center")
             box.add_widget(cap)
             height += dp(60) * self.scale
         box.height = height
@@ -373,7 +401,8 @@ class JourneyScreen(FloatLayout):
         grid.bind(minimum_height=grid.setter("height"))
         for i, label in enumerate(block.levels):
             style = "primary" if block.selected == i or block.selected is None else "secondary"
-            grid.add_widget(BigButton(label, lambda i=i: self.act("level", index=str(i)), style, scale=self.scale))
+            grid.add_widget(self.pool.button(label, lambda i=i: self.act("level", index=str(i)), style,
+                                             scale=self.scale))
         return grid
 
     def _render_overlay(self, frame: Frame) -> None:

@@ -52,6 +52,26 @@ def warm_fonts() -> float:
     return time.perf_counter() - started
 
 
+def warm_images() -> float:
+    """Decode one PNG through Kivy's loader; returns the seconds it took.
+
+    The first decode makes Pillow import its ~40 format plugins (~40 ms), which would
+    otherwise land in the first frame that shows a QR code or a photo preview.
+    """
+    import io
+    import time
+
+    from kivy.core.image import Image as CoreImage
+    from PIL import Image as PILImage
+
+    started = time.perf_counter()
+    png = io.BytesIO()
+    PILImage.new("RGB", (2, 2)).save(png, "PNG")
+    png.seek(0)
+    CoreImage(png, ext="png").texture  # noqa: B018 - the decode is the point
+    return time.perf_counter() - started
+
+
 class WrapLabel(Label):
     """A label that wraps to its width and takes the height its text needs.
 
@@ -60,13 +80,23 @@ class WrapLabel(Label):
     """
 
     def __init__(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None,
-                 halign: str = "left", **kw) -> None:
-        kw.setdefault("valign", "top")
-        super().__init__(text=text, font_size=font(kind, scale), color=colour or THEME["text"], halign=halign,
-                         size_hint_y=None, line_height=1.3, **kw)
+                 halign: str = "left", valign: str = "top", size_hint_x: float | None = 1.0, **kw) -> None:
+        super().__init__(size_hint_y=None, line_height=1.3, **kw)
         self.bind(width=self._wrap, texture_size=self._grow)
+        self.reset(text, kind, scale, colour, halign, valign, size_hint_x)
+
+    def reset(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None,
+              halign: str = "left", valign: str = "top", size_hint_x: float | None = 1.0) -> None:
+        """Show new text in this label (a new one, or one the ``Recycler`` kept)."""
+        self.text = text
+        self.font_size = font(kind, scale)
+        self.color = colour or THEME["text"]
+        self.halign, self.valign = halign, valign
+        self.size_hint_x = size_hint_x
         if not text:
             self.height = 0
+        elif self.texture_size[1]:
+            self.height = self.texture_size[1] + dp(4)  # same size as the old text: no texture_size event
 
     def _wrap(self, _w, width: float) -> None:
         self.text_size = (width, None)
@@ -80,23 +110,31 @@ class BigButton(Button):
 
     def __init__(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
                  scale: float = 1.0, note: str = "", action_id: str = "", **kw) -> None:
-        label = f"{text}\n[size={int(font('small', scale))}][color=e0c060]{note}[/color][/size]" if note else text
-        super().__init__(text=label, markup=True, font_size=font("body", scale), color=THEME["text"],
-                         background_normal="", background_down="", background_color=(0, 0, 0, 0),
-                         size_hint_y=None, halign="center", valign="middle", disabled=not enabled, **kw)
-        self.min_height = dp(60) * scale
-        self._colour = STYLE_COLOURS.get(style, THEME["button_bg"])
+        super().__init__(markup=True, color=THEME["text"], background_normal="", background_down="",
+                         background_color=(0, 0, 0, 0), size_hint_y=None, halign="center", valign="middle", **kw)
         with self.canvas.before:
-            self._bg_colour = Color(*self._colour)
+            self._bg_colour = Color()
             self._bg = RoundedRectangle(radius=[dp(8)])
         self.bind(pos=self._redraw, size=self._redraw, state=self._pressed, width=self._wrap,
                   texture_size=self._grow)
+        self.reset(text, on_press, style, enabled, scale, note, action_id, kw.get("size_hint_x", 1.0))
+
+    def reset(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
+              scale: float = 1.0, note: str = "", action_id: str = "", size_hint_x: float | None = 1.0) -> None:
+        """Make this button a new one (fresh, or kept by the ``Recycler``)."""
+        self.text = f"{text}\n[size={int(font('small', scale))}][color=e0c060]{note}[/color][/size]" if note else text
+        self.font_size = font("body", scale)
+        self.size_hint_x = size_hint_x
+        self.state = "normal"
+        self.disabled = not enabled
+        self.opacity = 1.0 if enabled else 0.5
+        self.min_height = dp(60) * scale
+        self._colour = STYLE_COLOURS.get(style, THEME["button_bg"])
+        self._bg_colour.rgba = self._colour
         self._callback = on_press
         self.action_id = action_id
         """The journey action this button sends (lets the demo and tests press by id in any language)."""
-        self.height = self.min_height
-        if not enabled:
-            self.opacity = 0.5
+        self.height = max(self.min_height, self.texture_size[1] + dp(24)) if self.texture_size[1] else self.min_height
 
     def _wrap(self, _w, width: float) -> None:
         self.text_size = (max(0.0, width - dp(24)), None)
@@ -114,6 +152,65 @@ class BigButton(Button):
 
     def on_release(self) -> None:
         self._callback()
+
+
+class Recycler:
+    """Labels and buttons kept from one screen for the next.
+
+    Building a Kivy widget runs its class rules and creates ~130 Python objects of
+    properties and bindings (about 1 ms for a button on a 2-core kiosk CPU), and every
+    discarded widget is a reference cycle that only a full garbage collection frees —
+    ~80,000 objects per visit, a 100 ms collection. Resetting a kept widget is a few
+    property writes and leaves no garbage. Containers are not kept (they are few).
+    """
+
+    def __init__(self, limit: int = 240) -> None:
+        self.limit = limit
+        self._labels: list[WrapLabel] = []
+        self._buttons: list[BigButton] = []
+
+    def label(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None, halign: str = "left",
+              valign: str = "top", size_hint_x: float | None = 1.0) -> WrapLabel:
+        if self._labels:
+            w = self._labels.pop()
+            w.reset(text, kind, scale, colour, halign, valign, size_hint_x)
+            return w
+        return WrapLabel(text, kind, scale, colour, halign, valign, size_hint_x)
+
+    def button(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
+               scale: float = 1.0, note: str = "", action_id: str = "") -> BigButton:
+        if self._buttons:
+            w = self._buttons.pop()
+            w.reset(text, on_press, style, enabled, scale, note, action_id)
+            return w
+        return BigButton(text, on_press, style, enabled, scale, note, action_id)
+
+    def keep(self, widgets) -> None:
+        """Take back ``widgets`` (already removed from their parent) and every label and button inside them."""
+        for w in widgets:
+            self._keep(w)
+
+    def _keep(self, w) -> None:
+        if type(w) is WrapLabel:
+            if len(self._labels) < self.limit:
+                w.text = ""  # nothing of the last citizen's screen stays in a kept widget
+                self._labels.append(w)
+            return
+        if type(w) is BigButton:
+            if len(self._buttons) < self.limit:
+                w.text, w._callback = "", _nothing
+                self._buttons.append(w)
+            return
+        for child in list(w.children):
+            w.remove_widget(child)
+            self._keep(child)
+
+    def __len__(self) -> int:
+        return len(self._labels) + len(self._buttons)
+
+
+def _nothing() -> None:
+    """A kept button's action: none until it is reset."""
 
 
 class Panel(GridLayout):
@@ -145,10 +242,12 @@ KEYPADS = {
 class Keypad(GridLayout):
     """On-screen keypad for numbers, ID numbers and dates (no physical keyboard on a kiosk)."""
 
-    def __init__(self, keyboard: str, on_key: Callable[[str], None], scale: float = 1.0) -> None:
+    def __init__(self, keyboard: str, on_key: Callable[[str], None], scale: float = 1.0,
+                 pool: Recycler | None = None) -> None:
         super().__init__(cols=3, spacing=dp(8), size_hint_y=None)
+        make = pool.button if pool is not None else BigButton
         self.bind(minimum_height=self.setter("height"))
         for key in KEYPADS.get(keyboard, KEYPADS["digits"]):
             if key == "✓":
                 continue
-            self.add_widget(BigButton(key, lambda k=key: on_key(k), "secondary", scale=scale))
+            self.add_widget(make(key, lambda k=key: on_key(k), "secondary", scale=scale))

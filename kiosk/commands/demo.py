@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.runtime import Runtime
     from kiosk.ui.demo_driver import run_demo
 
-    runtime = Runtime(cfg, kivy_post, work_dir=state).start()
+    runtime = Runtime(cfg, kivy_post, work_dir=state, platform_process=True).start()
     try:
         app = make_app_class()(runtime)
         root = app.build()

@@ -1,0 +1,88 @@
+"""The widget recycler: reused labels and buttons carry nothing of the screen they came from."""
+
+from __future__ import annotations
+
+from kiosk.reference.demo_cards import DEMO_CARDS
+
+
+def test_a_kept_label_is_blank_and_comes_back_as_new(kiosk_ui):
+    from screens.theme import THEME
+    from screens.widgets import Recycler, WrapLabel, font
+
+    pool = Recycler()
+    first = pool.label("王秀英 11010519491231002X", "title", 1.5, THEME["accent"], size_hint_x=0.3)
+    pool.keep([first])
+    assert first.text == "" and len(pool) == 1
+    again = pool.label("办理须知", "small")
+    assert again is first and len(pool) == 0
+    assert again.text == "办理须知" and again.font_size == font("small", 1.0)
+    assert list(again.color) == list(THEME["text"]) and again.size_hint_x == 1.0
+    assert isinstance(pool.label("new"), WrapLabel) and pool.label("new") is not again
+
+
+def test_a_kept_button_forgets_its_action_and_state(kiosk_ui):
+    from screens.widgets import Recycler
+
+    pressed: list[str] = []
+    pool = Recycler()
+    button = pool.button("继续", lambda: pressed.append("old"), "danger", enabled=False, action_id="continue")
+    button.state = "down"
+    pool.keep([button])
+    assert button.text == ""
+    button.on_release()
+    assert pressed == []  # a kept button does nothing
+    again = pool.button("返回", lambda: pressed.append("new"), "secondary", action_id="back")
+    assert again is button
+    assert again.text == "返回" and again.action_id == "back" and again.state == "normal"
+    assert not again.disabled and again.opacity == 1.0
+    again.on_release()
+    assert pressed == ["new"]
+
+
+def test_containers_give_back_every_label_and_button_inside(kiosk_ui):
+    from kivy.uix.gridlayout import GridLayout
+
+    from screens.widgets import Keypad, Panel, Recycler
+
+    pool = Recycler()
+    panel = Panel()
+    grid = GridLayout(cols=2)
+    grid.add_widget(pool.label("a"))
+    grid.add_widget(pool.button("b", lambda: None))
+    panel.add_widget(grid)
+    panel.add_widget(Keypad("id", lambda _k: None, pool=pool))
+    pool.keep([panel])
+    assert len(pool) == 2 + 12 and not grid.children and all(w.parent is None for w in pool._labels + pool._buttons)
+
+
+def test_screens_reuse_widgets_and_a_finished_visit_leaves_no_text(kiosk_ui):
+    from kivy.uix.label import Label
+
+    kiosk_ui.ctl.act("start")
+    try:
+        kiosk_ui.wait_screen("home")
+        first = {id(w) for box in (kiosk_ui.journey.body, kiosk_ui.journey.actions)
+                 for w in box.walk(restrict=True) if isinstance(w, Label)}
+        kiosk_ui.press("社保医保")
+        kiosk_ui.wait_screen("home.category")
+        second = {id(w) for box in (kiosk_ui.journey.body, kiosk_ui.journey.actions)
+                  for w in box.walk(restrict=True) if isinstance(w, Label)}
+        assert first & second, "the category page was built from new widgets only"
+        kiosk_ui.press("个人社会保险参保缴费查询")
+        kiosk_ui.wait_screen("guide")
+        kiosk_ui.press("查询")
+        kiosk_ui.wait_screen("identify")
+        reader = kiosk_ui.runtime.devices.emulators.idreader
+        reader.remove()  # an earlier test may have left its card on the reader: let the reader see it go
+        kiosk_ui.wait(lambda: False, 1.5)
+        reader.insert(DEMO_CARDS["P003"])
+        kiosk_ui.wait_screen("identify.confirmed")
+        reader.remove()
+    finally:
+        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.frames(3)
+    journey = kiosk_ui.journey
+    kept = journey.pool._labels + journey.pool._buttons
+    shown = [w for box in (journey.body, journey.actions) for w in box.walk(restrict=True) if isinstance(w, Label)]
+    texts = [w.text for w in shown + kept + [journey.title, journey.ident]]
+    assert kept and not any(t.strip() for t in texts), [t for t in texts if t.strip()][:5]
