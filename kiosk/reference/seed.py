@@ -684,7 +684,18 @@ def refresh_demo_dates(db: Database, now: float) -> None:
             (datetime.fromtimestamp(now, LOCAL_TZ).date().isoformat(),),
         )
         for n in range(1, 6):
-            c.execute("UPDATE queue_tickets SET issued_at = ? WHERE ticket_id = ?", (now - 600 + n, f"T-SEED-{n}"))
+            c.execute("UPDATE queue_tickets SET issued_at = ? WHERE ticket_id = ?", (_ahead_since(now) + n,
+                                                                                      f"T-SEED-{n}"))
+
+
+def _ahead_since(now: float) -> float:
+    """When the seeded queue was issued: ten minutes ago, but never before today's midnight.
+
+    Tickets count per hall day; seeded "ten minutes ago" just after midnight, they fell on
+    yesterday and the demo queue was empty.
+    """
+    midnight = datetime.fromtimestamp(now, LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(now - 600, midnight.timestamp())
 
 
 def _queue(c, now: float) -> None:  # type: ignore[no-untyped-def]
@@ -692,7 +703,7 @@ def _queue(c, now: float) -> None:  # type: ignore[no-untyped-def]
         c.execute(
             "INSERT INTO queue_tickets (ticket_id, number, service_code, window, window_en, issued_at)"
             " VALUES (?, ?, '440100-ZW-0903', '综合窗口 1-6号', 'General windows 1-6', ?)",
-            (f"T-SEED-{n}", f"A{n:03d}", now - 600 + n),
+            (f"T-SEED-{n}", f"A{n:03d}", _ahead_since(now) + n),
         )
 
 

@@ -130,6 +130,16 @@ def test_queue_outside_hall_hours_is_503(tmp_path):
         assert catalog["hall_hours"]["weekdays"] == [0, 1, 2, 3, 4]
 
 
+def test_the_seeded_queue_is_ahead_just_after_midnight(tmp_path):
+    """The seeded tickets are issued "ten minutes ago" but never yesterday (tickets count per day)."""
+    just_after = datetime(2026, 11, 24, 0, 3, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    with serve_in_thread(tmp_path / "p.db", clock=lambda: just_after, always_open=True) as handle:
+        api = Signed(handle.url)
+        r = api.post(paths.QUEUE_TICKETS, {"service_code": "440100-JJ-0603"}, now=just_after)
+        assert r.status_code == 201, r.text
+        assert r.json()["position"] >= 5
+
+
 def test_ratings(api):
     good = api.post(paths.RATINGS, {"service_code": "440100-ZW-0901", "level": "very_satisfied"})
     assert good.status_code == 201 and good.json()["follow_up"] is False
