@@ -4,8 +4,8 @@ The kiosk records an order and every state it reaches on disk (fsynced) before i
 acts on it. A payment attempt is written down with its idempotency key *before* the
 payment code is sent, and the code itself is never stored. After a crash every order
 not in a final state is reconciled by asking the platform what happened, before the
-kiosk takes the next citizen; a new charge is never attempted for an order that has
-an attempt on record.
+kiosk takes the next citizen (``kiosk.journeys.pay.settle_left_orders``); a new
+charge is never attempted for an order that has an attempt on record.
 
 An order may pay for something the kiosk still has to deliver (``purpose`` names it,
 e.g. ``print:<cert_id>`` for a certificate's print fee). Such an order is not
@@ -24,7 +24,6 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,32 +209,3 @@ class PaymentLedger:
                 or not order.purpose.startswith(purpose_prefix)):
             return None
         return order
-
-
-StatusFetcher = Callable[[str], OrderState]
-"""Asks the platform for an order's state (raises when the platform can't be reached)."""
-
-
-def reconcile(ledger: PaymentLedger, fetch: StatusFetcher) -> dict[str, int]:
-    """Bring every unsettled order in line with the platform; returns counts for the log.
-
-    An order the platform cannot be asked about stays unsettled, and the caller keeps
-    the kiosk from taking a new citizen until this returns ``{"unreachable": 0}``.
-    """
-    counts = {"checked": 0, "changed": 0, "unreachable": 0}
-    for order in ledger.unsettled():
-        counts["checked"] += 1
-        try:
-            truth = fetch(order.order_id)
-        except Exception as exc:  # the platform is down or answered nonsense: ask again later
-            log.warning("reconcile %s: platform not reachable (%s)", order.order_id, type(exc).__name__)
-            counts["unreachable"] += 1
-            continue
-        if truth != order.state:
-            try:
-                ledger.move(order.order_id, truth)
-                counts["changed"] += 1
-            except IllegalTransition:
-                log.error("reconcile %s: platform says %s, kiosk had %s", order.order_id,
-                          truth.value, order.state.value)
-    return counts
