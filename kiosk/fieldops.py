@@ -39,9 +39,14 @@ RECENT_RECORDS = 500
 MAX_MESSAGE = 500
 RESTART_EXIT_CODE = 75
 """Any non-zero code makes systemd (``Restart=always``) start the app again; 75 is EX_TEMPFAIL."""
+REBOOT_COMMAND = ("systemctl", "reboot")
+"""Asks logind to reboot. As the unprivileged kiosk user that takes the polkit actions
+``org.freedesktop.login1.reboot`` (and ``-multiple-sessions``, ``-ignore-inhibit``), which
+systemd/polkit/50-kiosk-reboot.rules grants to the user "kiosk" only."""
 MEDIA_ROOTS = ("/media", "/run/media")
-"""Where desktop automounters and udisks mount USB sticks: ``/media/<label>``,
-``/media/<user>/<label>`` and ``/run/media/<user>/<label>``."""
+"""Where USB sticks get mounted: ``/run/media/kiosk/<sdXN>`` on a kiosk (an automount point set
+up by systemd/udev/80-kiosk-usb-stick.rules), ``/media/<label>``, ``/media/<user>/<label>`` and
+``/run/media/<user>/<label>`` by desktop automounters and udisks."""
 BUNDLE_PREFIX = "kiosk-logs"
 
 
@@ -138,7 +143,7 @@ class FieldOps:
         self.exit: Callable[[int], None] = lambda code: exit_process(code, before_exit)
         """Leaves the process (restart); tests replace it."""
         self.run_command: Callable[[Sequence[str]], CommandResult] = run_command
-        """Runs ``systemctl reboot``; tests replace it."""
+        """Runs ``REBOOT_COMMAND``; tests replace it."""
         self.media_roots: tuple[str, ...] = MEDIA_ROOTS
         self._installed = False
         self._sub: Any = None
@@ -166,10 +171,19 @@ class FieldOps:
 
 # -- the USB stick ---------------------------------------------------------------------------
 def _writable_dir(path: Path) -> bool:
+    """A folder this process may create files in. Opening it first mounts a stick that sits
+    behind an automount point (the kiosk's udev rule makes one): ``stat()`` and ``access()``
+    alone do not trigger the mount and would see the root-owned autofs directory."""
     try:
-        return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return False
+    try:
+        return os.access(path, os.W_OK | os.X_OK)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _children(path: Path) -> list[Path]:
@@ -181,7 +195,7 @@ def _children(path: Path) -> list[Path]:
 
 def find_export_dir(configured: str = "", roots: Iterable[str] = MEDIA_ROOTS) -> Path | None:
     """The folder to export to: the configured one if it is there and writable, else the first
-    writable mount point one or two levels under ``roots`` (``/media/STICK``, ``/run/media/kiosk/STICK``)."""
+    writable mount point one or two levels under ``roots`` (``/media/STICK``, ``/run/media/kiosk/sdb1``)."""
     if configured:
         path = Path(configured)
         return path if _writable_dir(path) else None

@@ -9,7 +9,8 @@
    The call's idempotency key is written to ``/etc/kiosk/enrolment.json`` *before*
    it is sent, so a run that died after the platform answered resumes with the same
    key and gets the same kiosk back instead of enrolling a second one.
-3. Install the units, udev rules, tmpfiles, sysusers and PAM files from ``systemd/``.
+3. Install the units, udev rules, tmpfiles, sysusers and PAM files and the polkit rule
+   from ``systemd/``.
 4. Write the secret (0600, owner ``kiosk`` when that user exists), the technician PIN
    hash and the configuration (0640, group ``kiosk``), editing only the keys it owns
    in an existing file so a technician's other settings and comments survive.
@@ -49,6 +50,8 @@ SECRET_PATH = "/etc/kiosk/secret"
 RECORD_PATH = "/etc/kiosk/enrolment.json"
 TEMPLATE = "kiosk.toml.example"
 KIOSK_USER = "kiosk"
+POLKITD = "/usr/lib/polkit-1/polkitd"
+"""Reads /etc/polkit-1/rules.d, where the rule letting the kiosk user reboot goes."""
 
 SYSTEM_FILES: tuple[tuple[str, str, int], ...] = (
     ("kiosk.service", "/etc/systemd/system/kiosk.service", 0o644),
@@ -57,9 +60,11 @@ SYSTEM_FILES: tuple[tuple[str, str, int], ...] = (
     ("kiosk-selfcheck.timer", "/etc/systemd/system/kiosk-selfcheck.timer", 0o644),
     ("kiosk-boot-ok.service", "/etc/systemd/system/kiosk-boot-ok.service", 0o644),
     ("udev/60-kiosk.rules", "/etc/udev/rules.d/60-kiosk.rules", 0o644),
+    ("udev/80-kiosk-usb-stick.rules", "/etc/udev/rules.d/80-kiosk-usb-stick.rules", 0o644),
     ("tmpfiles.d/kiosk.conf", "/etc/tmpfiles.d/kiosk.conf", 0o644),
     ("sysusers.d/kiosk.conf", "/etc/sysusers.d/kiosk.conf", 0o644),
     ("pam.d/cage", "/etc/pam.d/cage", 0o644),
+    ("polkit/50-kiosk-reboot.rules", "/etc/polkit-1/rules.d/50-kiosk-reboot.rules", 0o644),
 )
 """(source under systemd/, destination, mode). systemd/install.sh installs the same set."""
 
@@ -415,7 +420,7 @@ def _run(cmd: list[str], report: Report) -> None:
 
 
 def install_system_files(root: Path, src: Path = SYSTEMD_SRC) -> dict[str, FileState]:
-    """Install units, udev rules, tmpfiles, sysusers and PAM file under ``root``; state per destination."""
+    """Install units, udev rules, tmpfiles, sysusers, PAM file and polkit rule under ``root``; state per destination."""
     states: dict[str, FileState] = {}
     for rel, dest, mode in SYSTEM_FILES:
         states[dest] = write_file(under(root, dest), (src / rel).read_bytes(), mode)
@@ -428,11 +433,14 @@ def _activate(root: Path, states: dict[str, FileState], report: Report) -> None:
     if "/etc/sysusers.d/kiosk.conf" in changed or lookup_account(root) is None:
         _run(["systemd-sysusers", "/etc/sysusers.d/kiosk.conf"], report)
     _run(["systemd-tmpfiles", "--create", "/etc/tmpfiles.d/kiosk.conf"], report)
-    if "/etc/udev/rules.d/60-kiosk.rules" in changed:
+    if any(d.startswith("/etc/udev/rules.d/") for d in changed):
         _run(["udevadm", "control", "--reload"], report)
         _run(["udevadm", "trigger"], report)
     if any(d.startswith("/etc/systemd/system/") for d in changed):
         _run(["systemctl", "daemon-reload"], report)
+    if not (root / POLKITD.lstrip("/")).exists():
+        report.notes.append("polkitd is not installed: technician mode cannot reboot the kiosk "
+                            "(apt-get install polkitd; docs/technician.md, §1)")
 
 
 def _pin_hash(opts: Options, current: str) -> str:

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install the kiosk's systemd units, udev rules, tmpfiles, sysusers and PAM file.
+# Install the kiosk's systemd units, udev rules, tmpfiles, sysusers, PAM file and polkit rule.
 #   systemd/install.sh [--root DIR]
 # With --root the files land under DIR (an image tree being built); nothing is
 # enabled or reloaded then. Without it, install on this machine and reload.
@@ -20,9 +20,11 @@ for unit in kiosk.service cage@.service kiosk-selfcheck.service kiosk-selfcheck.
     put 0644 "$unit" "/etc/systemd/system/$unit"
 done
 put 0644 udev/60-kiosk.rules /etc/udev/rules.d/60-kiosk.rules
+put 0644 udev/80-kiosk-usb-stick.rules /etc/udev/rules.d/80-kiosk-usb-stick.rules
 put 0644 tmpfiles.d/kiosk.conf /etc/tmpfiles.d/kiosk.conf
 put 0644 sysusers.d/kiosk.conf /etc/sysusers.d/kiosk.conf
 put 0644 pam.d/cage /etc/pam.d/cage
+put 0644 polkit/50-kiosk-reboot.rules /etc/polkit-1/rules.d/50-kiosk-reboot.rules
 # The example config never overwrites a configured kiosk.
 if [ ! -e "$ROOT/etc/kiosk/kiosk.toml" ]; then
     put 0640 kiosk.toml.example /etc/kiosk/kiosk.toml
@@ -34,5 +36,8 @@ if [ -z "$ROOT" ]; then
     chgrp kiosk /etc/kiosk/kiosk.toml
     udevadm control --reload && udevadm trigger
     systemctl daemon-reload
+    # polkitd reads the new rule by itself; without polkitd the rule does nothing and
+    # technician mode's reboot button is refused.
+    [ -x /usr/lib/polkit-1/polkitd ] || echo "note: polkitd is not installed: technician mode cannot reboot (apt-get install polkitd)" >&2
 fi
 echo "installed into ${ROOT:-/}"

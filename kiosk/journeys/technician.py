@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from drivers.scanner.events import CodeScanned
 from kiosk.fieldops import (
     MEDIA_ROOTS,
+    REBOOT_COMMAND,
     RESTART_EXIT_CODE,
     CommandResult,
     ConfigCheck,
@@ -438,7 +439,7 @@ class TechnicianJourney(Journey):
         elif what == "reboot":
             audit.info("technician requested a reboot")
             run = self.rt.field.run_command
-            self.run(lambda: run(["systemctl", "reboot"]), self._rebooting, _("正在重启设备…"), self._failed_result)
+            self.run(lambda: run(list(REBOOT_COMMAND)), self._rebooting, _("正在重启设备…"), self._failed_result)
 
     def _rebooting(self, done: CommandResult) -> None:
         if done.code == 0:
@@ -558,9 +559,14 @@ class TechnicianJourney(Journey):
 
     def _view_errors(self) -> tuple[list[Block], list[Action]]:
         lines = list(reversed(self.rt.field.log.errors()))
-        rows = tuple((line.when()[11:], line.level, line.logger, line.message) for line in lines)
-        table = Table((_("时间"), _("级别"), _("来源"), _("内容")), rows, empty=_("暂无警告或错误"))
-        return [Text(_("最近 {n} 条警告和错误（号码已遮盖），最新的在前").format(n=len(rows)), "note"), table], []
+        note = Text(_("最近 {n} 条警告和错误（号码已遮盖），最新的在前").format(n=len(lines)), "note")
+        if not lines:
+            return [note, Text(_("暂无警告或错误"), "note")], []
+        # Label/value rows, not a four-column table: the message gets most of the width
+        # instead of a quarter of it (a long one wrapped into a narrow column on the screen).
+        rows = tuple((f"{line.when()[11:]} {line.level}\n{line.logger}", line.message) for line in lines)
+        header = " · ".join((_("时间"), _("级别"), _("来源"))) + " | " + _("内容")
+        return [note, Pairs(rows, header)], []
 
     def _view_export(self) -> tuple[list[Block], list[Action]]:
         where = self.rt.cfg.kiosk.technician_export_dir or ", ".join(self.rt.field.media_roots or MEDIA_ROOTS)

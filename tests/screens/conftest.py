@@ -2,7 +2,8 @@
 
 Uses the existing DISPLAY (scripts/test.sh starts Xvfb); without one it starts its own
 Xvfb on a free display number. Kivy's environment must be set before ``kivy`` is first
-imported, hence the work at import time.
+imported, hence the work at import time. ``KIOSK_TEST_UI_SIZE=1080x1920`` renders at a
+kiosk's full size (the documentation's screenshots, see test_technician_screens.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+UI_SIZE = tuple(int(v) for v in os.environ.get("KIOSK_TEST_UI_SIZE", "540x960").lower().split("x"))
+
 
 def _start_xvfb() -> None:
     if os.environ.get("DISPLAY") or not shutil.which("Xvfb"):
@@ -24,7 +27,8 @@ def _start_xvfb() -> None:
     for n in range(140, 200):
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
             break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x1024x24", "-ac", "+extension", "GLX",
+    screen = f"{max(1280, UI_SIZE[0])}x{max(1024, UI_SIZE[1])}x24"  # the whole window on the screen
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", screen, "-ac", "+extension", "GLX",
                              "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     atexit.register(proc.terminate)
     for _ in range(100):
@@ -39,8 +43,6 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-test-"))
-
-UI_SIZE = (540, 960)
 
 
 class KioskUI:

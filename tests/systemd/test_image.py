@@ -90,6 +90,8 @@ def test_mkosi_conf() -> None:
     packages = set(MKOSI["Content"]["Packages"])
     assert {"systemd", "systemd-boot-efi", "linux-image-amd64", "python3", "python3-venv", "cage",
             "fonts-wqy-microhei", "espeak-ng", "cups"} <= packages
+    # systemd/polkit/50-kiosk-reboot.rules (technician mode's reboot) needs polkitd, and logind needs D-Bus.
+    assert {"polkitd", "dbus"} <= packages
     # The build needs the repository (BuildSources) and the package index for pip (WithNetwork).
     src, _, target = one(MKOSI, "Content", "BuildSources").partition(":")
     assert (IMAGE / src).resolve() == REPO and target == "kiosk"

@@ -129,6 +129,11 @@ def test_app_unit_policy(name: str) -> None:
     allowed = {v.split()[0] for v in k["DeviceAllow"]}
     assert DEVICE_CLASSES <= allowed, DEVICE_CLASSES - allowed
     assert k["ExecStart"][0].endswith("/opt/kiosk/.venv/bin/kiosk --config /etc/kiosk/kiosk.toml run")
+    # Technician mode's log export writes to the USB stick udev mounts under /run/media/kiosk.
+    writable = {p for v in k["ReadWritePaths"] for p in v.split()}
+    assert {"-/media", "-/run/media"} <= writable
+    # systemctl reboot talks to logind over the D-Bus socket (polkit decides, see below).
+    assert "AF_UNIX" in k["RestrictAddressFamilies"][0].split()
 
 
 def test_kms_and_cage_variants() -> None:
@@ -159,6 +164,8 @@ def test_install_into_scratch_root(tmp_path: Path) -> None:
     expected = {dest.lstrip("/"): ((SYSTEMD / src).read_bytes(), mode) for src, dest, mode in SYSTEM_FILES}
     expected["etc/kiosk/kiosk.toml"] = ((SYSTEMD / "kiosk.toml.example").read_bytes(), 0o640)
     assert tree == expected
+    assert tree["etc/polkit-1/rules.d/50-kiosk-reboot.rules"][1] == 0o644
+    assert tree["etc/udev/rules.d/80-kiosk-usb-stick.rules"][1] == 0o644
     for rel in expected:
         if rel.startswith("etc/systemd/system/"):
             assert tree[rel][1] == 0o644
@@ -197,19 +204,32 @@ def test_sysusers_groups() -> None:
 # udevadm verify arrived in systemd 254; this machine has 252 without udevadm, so check the
 # rule syntax here: every key is known, uses a legal operator and a quoted value.
 MATCH = {"SUBSYSTEM", "KERNEL", "ATTRS", "ATTR", "KERNELS", "SUBSYSTEMS", "ENV", "ACTION"}
-ASSIGN = {"GROUP", "MODE", "SYMLINK", "OWNER", "TAG"}
+ASSIGN = {"GROUP", "MODE", "SYMLINK", "OWNER", "TAG", "RUN"}
 TOKEN = re.compile(r'^\s*([A-Z]+)(\{[A-Za-z0-9_]+\})?\s*(==|!=|\+=|:=|=)\s*"([^"]*)"\s*$')
+UDEV_RULES = sorted(p.name for p in (SYSTEMD / "udev").glob("*.rules"))
 
 
-def test_udev_rules_syntax() -> None:
-    names: set[str] = set()
-    for line in (SYSTEMD / "udev/60-kiosk.rules").read_text(encoding="utf-8").splitlines():
+def udev_tokens(name: str) -> list[list[tuple[str, str, str, str]]]:
+    """Each rule line of systemd/udev/NAME as (key, {attribute}, operator, value) tokens."""
+    rules = []
+    for line in (SYSTEMD / "udev" / name).read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
+        tokens = []
         for tok in line.split(", "):
             m = TOKEN.match(tok)
             assert m, f"bad token {tok!r} in {line!r}"
-            key, _, op, value = m.groups()
+            tokens.append(tuple(g or "" for g in m.groups()))
+        rules.append(tokens)
+    return rules
+
+
+@pytest.mark.parametrize("name", UDEV_RULES)
+def test_udev_rules_syntax(name: str) -> None:
+    names: set[str] = set()
+    for rule in udev_tokens(name):
+        for key, attr, op, value in rule:
+            tok = f"{key}{attr}{op}{value!r}"
             if op in ("==", "!="):
                 assert key in MATCH, tok
             else:
@@ -218,7 +238,168 @@ def test_udev_rules_syntax() -> None:
                 names.add(value)
             if key == "MODE":
                 assert re.fullmatch(r"0[0-7]{3}", value), tok
-    assert names == {"kiosk/idreader", "kiosk/scanner", "kiosk/scanner-hid", "kiosk/printer", "kiosk/camera"}
+            if key == "RUN":
+                assert attr == "{program}" and op == "+=", tok
+    if name == "60-kiosk.rules":
+        assert names == {"kiosk/idreader", "kiosk/scanner", "kiosk/scanner-hid", "kiosk/printer", "kiosk/camera"}
+
+
+def test_usb_stick_rule_mounts_where_the_app_looks() -> None:
+    """The stick for technician mode's log export: systemd-mount from udev, under /run/media/kiosk."""
+    import shlex
+
+    from kiosk.fieldops import MEDIA_ROOTS
+
+    name = "80-kiosk-usb-stick.rules"
+    assert name > "60-persistent-storage.rules"  # which sets ID_FS_TYPE before this rule reads it
+    [rule] = udev_tokens(name)
+    match = {(key + attr, op): value for key, attr, op, value in rule if key != "RUN"}
+    assert match[("ACTION", "==")] == "add" and match[("SUBSYSTEM", "==")] == "block"
+    assert match[("SUBSYSTEMS", "==")] == "usb"
+    assert set(match[("ENV{ID_FS_TYPE}", "==")].split("|")) == {"vfat", "exfat"}
+    assert "c12a7328-f81f-11d2-ba4b-00a0c93ec93b" in match[("ENV{ID_PART_ENTRY_TYPE}", "!=")]  # never an ESP
+    [run] = [value for key, _, _, value in rule if key == "RUN"]
+    argv = shlex.split(run)
+    assert argv[0] == "/usr/bin/systemd-mount"
+    what, where = argv[-2:]
+    options = argv[1:-2]
+    # --no-block: a blocking call from udev would wait for the device unit, which waits for udev.
+    assert {"--no-block", "--automount=yes", "--bind-device", "--fsck=no", "--collect", "--owner=kiosk"} <= set(options)
+    assert "--timeout-idle-sec=1s" in options
+    mount_options = next(o for o in options if o.startswith("--options=")).removeprefix("--options=").split(",")
+    assert {"umask=0077", "nosuid", "nodev", "noexec"} <= set(mount_options)
+    assert what == "$devnode" and where == "/run/media/kiosk/$kernel"
+    # find_export_dir looks one or two levels under its roots: /run/media/kiosk/sdb1 is two.
+    assert "/run/media" in MEDIA_ROOTS
+    tmpfiles = (SYSTEMD / "tmpfiles.d/kiosk.conf").read_text(encoding="utf-8").splitlines()
+    assert "d /run/media/kiosk 0755 root root -" in tmpfiles
+    if shutil.which("systemd-mount"):  # every option exists in this systemd (Debian 12: 252)
+        helptext = subprocess.run(["systemd-mount", "--help"], capture_output=True, text=True).stdout
+        for option in options:
+            assert option.split("=")[0] in helptext, option
+
+
+POLKIT_RULE = SYSTEMD / "polkit/50-kiosk-reboot.rules"
+REBOOT_ACTIONS = ("org.freedesktop.login1.reboot", "org.freedesktop.login1.reboot-multiple-sessions",
+                  "org.freedesktop.login1.reboot-ignore-inhibit")
+OTHER_ACTIONS = ("org.freedesktop.login1.power-off", "org.freedesktop.login1.suspend",
+                 "org.freedesktop.systemd1.manage-units")
+
+
+def test_polkit_rule_names_logind_reboot_actions() -> None:
+    from kiosk.fieldops import REBOOT_COMMAND
+
+    # What the reboot button runs: as a non-root user, systemctl asks logind, which asks polkit.
+    assert REBOOT_COMMAND == ("systemctl", "reboot")
+    text = POLKIT_RULE.read_text(encoding="utf-8")
+    assert set(re.findall(r'"(org\.freedesktop\.[a-z0-9.-]+)"', text)) == set(REBOOT_ACTIONS)
+    assert re.findall(r'subject\.user !== "(\w+)"', text) == ["kiosk"]
+    policy = Path("/usr/share/polkit-1/actions/org.freedesktop.login1.policy")
+    if policy.exists():  # the action ids are logind's own
+        ids = set(re.findall(r'<action id="([^"]+)"', policy.read_text(encoding="utf-8")))
+        assert set(REBOOT_ACTIONS) <= ids
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+def test_polkit_rule_evaluates_for_the_kiosk_user_only(tmp_path: Path) -> None:
+    """Run the rule in a JavaScript engine with polkit's API stubbed (polkitd uses Duktape, ES5)."""
+    harness = tmp_path / "harness.js"
+    harness.write_text("""
+const fs = require("fs");
+const rules = [];
+const polkit = {Result: {NO: "no", YES: "yes", AUTH_SELF: "auth_self", AUTH_SELF_KEEP: "auth_self_keep",
+                         AUTH_ADMIN: "auth_admin", AUTH_ADMIN_KEEP: "auth_admin_keep", NOT_HANDLED: null},
+                addRule: function (f) { rules.push(f); }, addAdminRule: function () {}, log: function () {}};
+new Function("polkit", fs.readFileSync(process.argv[2], "utf8"))(polkit);
+const out = {};
+for (const user of ["kiosk", "root", "visitor"]) {
+  for (const id of JSON.parse(process.argv[3])) {
+    const subject = {user: user, pid: 1234, groups: [user], local: false, active: false, seat: "", session: ""};
+    out[user + " " + id] = rules.map(function (r) { return r({id: id}, subject); })[0];
+  }
+}
+console.log(JSON.stringify(out));
+""", encoding="utf-8")
+    import json
+
+    actions = [*REBOOT_ACTIONS, *OTHER_ACTIONS]
+    res = subprocess.run(["node", str(harness), str(POLKIT_RULE), json.dumps(actions)],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    for action in REBOOT_ACTIONS:
+        assert out[f"kiosk {action}"] == "yes"
+        assert out[f"visitor {action}"] is None and out[f"root {action}"] is None
+    for action in OTHER_ACTIONS:
+        assert out[f"kiosk {action}"] is None
+
+
+POLKIT_TOOLS = ("unshare", "dbus-daemon", "pkcheck", "setpriv")
+POLKITD = Path("/usr/lib/polkit-1/polkitd")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not POLKITD.exists() or not all(map(shutil.which, POLKIT_TOOLS)),
+                    reason="needs root, polkitd, dbus-daemon, pkcheck, setpriv and unshare")
+def test_polkitd_grants_reboot_to_the_kiosk_user(tmp_path: Path) -> None:
+    """The real polkitd, on a private bus in a private mount namespace (the rule bind-mounted
+    over /etc/polkit-1/rules.d, users added to a copy of /etc/passwd): the kiosk user, outside
+    any login session like kiosk.service, may reboot and nothing else; another user may not."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(POLKIT_RULE, rules)
+    kiosk_uid, other_uid = 64242, 64243
+    for name in ("passwd", "group"):
+        text = Path(f"/etc/{name}").read_text(encoding="utf-8")
+        if name == "passwd":
+            text += f"kiosk:x:{kiosk_uid}:{kiosk_uid}::/nonexistent:/usr/sbin/nologin\n"
+            text += f"visitor:x:{other_uid}:{other_uid}::/nonexistent:/usr/sbin/nologin\n"
+        else:
+            text += f"kiosk:x:{kiosk_uid}:\nvisitor:x:{other_uid}:\n"
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    # An abstract socket: polkitd drops to its own user, which cannot enter pytest's 0700 tmp_path.
+    bus = f"abstract=kiosk-polkit-test-{os.getpid()}"
+    (tmp_path / "bus.conf").write_text(f"""<!DOCTYPE busconfig PUBLIC
+ "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:{bus}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
+<allow receive_sender="*"/></policy></busconfig>
+""", encoding="utf-8")
+    actions = " ".join((*REBOOT_ACTIONS, *OTHER_ACTIONS))
+    script = tmp_path / "check.sh"
+    script.write_text(f"""set -u
+mount --bind {rules} /etc/polkit-1/rules.d
+mount --bind {tmp_path}/passwd /etc/passwd
+mount --bind {tmp_path}/group /etc/group
+export DBUS_SYSTEM_BUS_ADDRESS=unix:{bus}
+dbus-daemon --config-file={tmp_path}/bus.conf --fork --print-pid > {tmp_path}/dbus.pid
+{POLKITD} --no-debug > {tmp_path}/polkitd.log 2>&1 & PK=$!
+setpriv --reuid={kiosk_uid} --regid={kiosk_uid} --clear-groups sleep 60 & K=$!
+setpriv --reuid={other_uid} --regid={other_uid} --clear-groups sleep 60 & V=$!
+for _ in $(seq 100); do
+    pkcheck --action-id org.freedesktop.login1.reboot --process $K 2>&1 | grep -q ServiceUnknown || break
+    sleep 0.1
+done
+for who in kiosk:$K visitor:$V; do
+    for action in {actions}; do
+        pkcheck --action-id $action --process ${{who#*:}} >/dev/null 2>&1
+        echo "${{who%:*}} $action $?"
+    done
+done
+for pid in $K $V $PK $(cat {tmp_path}/dbus.pid); do kill $pid 2>/dev/null; done
+""", encoding="utf-8")
+    probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        pytest.skip(f"no private mount namespace here: {probe.stderr.strip()[:200]}")
+    res = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", str(script)],
+                         capture_output=True, text=True, timeout=60)
+    codes = {" ".join(line.split()[:2]): int(line.split()[2]) for line in res.stdout.splitlines()}
+    assert len(codes) == 2 * len(actions.split()), res.stdout + res.stderr
+    for action in REBOOT_ACTIONS:
+        assert codes[f"kiosk {action}"] == 0, codes  # 0: authorized
+        assert codes[f"visitor {action}"] != 0, codes  # 2: would need an administrator's password
+    for action in OTHER_ACTIONS:
+        assert codes[f"kiosk {action}"] != 0, codes
 
 
 def test_example_config_loads() -> None:
