@@ -82,6 +82,7 @@ class JourneyScreen(FloatLayout):
         self.root_box = BoxLayout(orientation="vertical", padding=dp(20), spacing=dp(12))
         self.add_widget(self.root_box)
         self.bar = BoxLayout(size_hint_y=None, height=dp(72), spacing=dp(10))
+        self.bar.bind(width=self._fit_bar)
         self.banner = WrapLabel("", "small", colour=(1, 1, 1, 1), halign="center")
         self.help_line = WrapLabel("", "small", colour=THEME["accent"], halign="center")
         self.title = WrapLabel("", "title", colour=THEME["accent"])
@@ -155,10 +156,10 @@ class JourneyScreen(FloatLayout):
                                ("help", "primary"), ("end", "secondary")):
                 b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=min(s, 1.2), action_id=key)
                 b.size_hint_x = None
-                b.width = dp(150) * min(s, 1.3)
                 b.size_hint_y = 1
                 self.bar.add_widget(b)
                 self.bar_buttons[key] = b
+            self._fit_bar()
         self.ident.text = c.identity
         home = self.bar_buttons["home"]
         home.disabled = not c.can_go_home
@@ -174,6 +175,22 @@ class JourneyScreen(FloatLayout):
         self.banner.bind(pos=self._banner_bg, size=self._banner_bg)
         self.help_line.text = c.help_status
         self.help_line.font_size = font("small", s)
+
+    def _fit_bar(self, *_a) -> None:
+        """Bar buttons are 150 dp wide where they fit, narrower on a narrow screen, never off its edge.
+
+        The identity keeps the share of one button; a narrower button wraps its label.
+        """
+        buttons = getattr(self, "bar_buttons", {}).values()
+        if not buttons:
+            return
+        full = dp(150) * min(self.scale, 1.3)
+        room = self.bar.width - self.bar.spacing * len(buttons)
+        width = max(0.0, min(full, room / (len(buttons) + 1)))
+        size = max(font("small", 1.0), font("body", min(self.scale, 1.2)) * width / full)
+        for b in buttons:
+            b.width = width
+            b.font_size = size
 
     def _banner_bg(self, w, *_a) -> None:
         w.canvas.before.clear()
