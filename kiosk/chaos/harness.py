@@ -10,13 +10,16 @@ Where the kills land: a fifth while the kiosk is starting (journal draining, ord
 settling), a sixth at any moment of a visit, and the rest aimed at the moment the
 scripted citizen pressed "submit", showed a payment code, or the print started: the
 harness waits for that phase in the worker's event file and kills a random fraction
-of a typical phase's duration later. Where each kill really landed (the worker's last
-phase line) is counted in ``kills_during``.
+of a typical phase's duration later (the median of the durations measured so far in
+this run; ``PHASE_WINDOW_S`` until there is one). Where each kill really landed (the
+last phase line the worker wrote before it died) is counted in ``kills_during``; a
+kill aimed at a phase that ended first lands in the next one (``shown``, ``leaving``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -39,8 +42,11 @@ from kiosk.chaos.acks import EVENTS
 KIOSK_ID = "demo-kiosk-001"
 TARGETS = {"startup": 20, "anytime": 15, "submit": 25, "pay": 20, "print": 20}
 """Relative weights of where a kill is aimed."""
-PHASE_WINDOW_S = {"submit": 0.12, "pay": 0.10, "print": 0.35}
-"""A kill aimed at a phase lands uniformly within this long after the phase began."""
+PHASE_WINDOW_S = {"submit": 0.17, "pay": 0.18, "print": 0.05}
+"""How long a phase is taken to last until the run has measured one (seconds; the medians of a
+200-kill run). A run whose kills all land in one phase never sees that phase end, so this stays."""
+PHASE_SAMPLES = 50
+"""A phase's typical duration is the median of its last this many measurements."""
 TARGET_KINDS = {"submit": "apply", "pay": "pay", "print": "print"}
 ANYTIME_S = 4.0
 PLATFORM_START_S = 60.0
@@ -111,6 +117,10 @@ class Run:
         self.ready_s: list[float] = []
         self.kills_during: Counter[str] = Counter()
         self.aimed: Counter[str] = Counter()
+        self.phase_s: dict[str, list[float]] = {}
+        """Measured durations of each phase (from its line to the worker's next line)."""
+        self.not_ready = 0
+        """Restarted workers that took citizens without having drained and settled."""
         self.failures: list[dict[str, Any]] = []
 
     # -- processes -------------------------------------------------------------------------
@@ -213,12 +223,13 @@ class Run:
                     self._watch(tail, pid, lambda e: False, self.rng.uniform(0.0, ANYTIME_S), seen)
                 elif self._watch(tail, pid, lambda e: e["kind"] == "phase" and e.get("p") == target,
                                  PHASE_WAIT_S, seen):
-                    time.sleep(self.rng.uniform(0.0, PHASE_WINDOW_S[target]))
+                    time.sleep(self.rng.uniform(0.0, self.typical(target)))
         code = self.worker.poll()
         if code is None:
             self.worker.send_signal(signal.SIGKILL)
         self.worker.wait(10)
-        self._watch(tail, pid, lambda e: False, 0.0, seen)
+        seen += [e for e in tail.read() if e.get("pid") == pid]  # what it wrote before it died
+        self._measure(seen)
         if code is not None:
             self.failures.append({"kill": n, "exit_code": code, "aimed": target,
                                   "log_tail": _tail(self.dir / "worker.log")})
@@ -230,6 +241,20 @@ class Run:
             landed = phases[-1] if phases else "ready"
         self.kills_during[landed] += 1
         self.worker = None
+
+    def typical(self, phase: str) -> float:
+        """How long ``phase`` usually lasts in this run: where a kill aimed at it is drawn from."""
+        measured = self.phase_s.get(phase)
+        if not measured:
+            return PHASE_WINDOW_S[phase]
+        return statistics.median(measured[-PHASE_SAMPLES:])
+
+    def _measure(self, seen: list[dict]) -> None:
+        """Phase durations from one worker's lines (the last phase, cut short by the kill, is not one)."""
+        for e, nxt in itertools.pairwise(seen):
+            if e["kind"] == "phase" and e.get("p") in PHASE_WINDOW_S:
+                self.phase_s.setdefault(e["p"], []).append(max(0.0, nxt["t"] - e["t"]))
+        self.not_ready += sum(1 for e in seen if e["kind"] == "ready" and not e.get("ok"))
 
     def final(self) -> dict[str, Any]:
         out = self._log_file("final.out")
@@ -306,6 +331,8 @@ def run_chaos(kills: int, *, seed: int | None = None, keep: str | Path | None = 
         "kills_aimed": dict(run.aimed),
         "kills_during": dict(run.kills_during),
         "restart_to_ready_s": round(statistics.median(run.ready_s), 3) if run.ready_s else None,
+        "restarts_not_ready": run.not_ready,
+        "phase_s": {p: round(run.typical(p), 3) for p in PHASE_WINDOW_S if run.phase_s.get(p)},
         "worker_failures": len(run.failures),
         "final": final,
         "seed": seed,

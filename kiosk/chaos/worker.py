@@ -11,6 +11,15 @@ Then visits follow one another until the harness kills the process.
 
 With ``--final`` it only starts, waits until the journal is empty and no order is
 unsettled, prints a JSON summary and exits: 0 when both happened in time, 3 if not.
+The wait ends early, not ready, when it cannot help: the start-up settling pass ended
+with the platform reachable and orders are still open in the ledger.
+
+A payment and an application take a random moment to reach the platform and their
+answers another to come back (``NETWORK_DELAY_S``), as over a real network from a real
+acquirer: on loopback the reference platform answers in a few milliseconds, and a kill
+would almost never land between "the attempt is on disk" and "the platform has it", or
+between "the platform charged / recorded it" and "the kiosk heard" — the very moments
+the ledger and the idempotency keys exist for. The kiosk's own code is not changed.
 
 ``--mutate NAME`` breaks one guarantee on purpose, to show that the harness notices
 (see ``MUTATIONS``); it exists for the harness's own tests and is never used otherwise.
@@ -35,6 +44,29 @@ from kiosk.chaos.acks import ACKS, EVENTS, LineLog, read_lines
 log = logging.getLogger("kiosk.chaos.worker")
 
 READY_TIMEOUT_S = 60.0
+HOPELESS_S = 1.0
+"""Orders still open this long after a settling pass that reached the platform: not ready."""
+NETWORK_DELAY_S = {
+    "pay_with_code": ((0.0, 0.03), (0.05, 0.25)),
+    "submit_application": ((0.0, 0.03), (0.02, 0.12)),
+}
+"""PlatformClient calls that are slowed down: (before the request leaves, after the platform
+answered), each drawn uniformly in seconds."""
+
+
+def slow_network(client, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    """Delay ``NETWORK_DELAY_S``'s calls on this client both ways (a failure is not held back)."""
+    for name, ((out_low, out_high), (back_low, back_high)) in NETWORK_DELAY_S.items():
+        real = getattr(client, name)
+
+        def slow(*args, _real=real, _out=(out_low, out_high), _back=(back_low, back_high),  # type: ignore[no-untyped-def]
+                 **kwargs):
+            time.sleep(rng.uniform(*_out))
+            answer = _real(*args, **kwargs)
+            time.sleep(rng.uniform(*_back))
+            return answer
+
+        setattr(client, name, slow)
 
 
 # -- deliberate breakage, to prove the harness can fail --------------------------------------
@@ -52,8 +84,16 @@ def _mutate_journal_new_key() -> None:
 
 
 def _mutate_journal_after_screen() -> None:
-    """The receipt screen comes first and the application is journaled a moment later."""
+    """The receipt screen comes first and the application is journaled a moment later.
+
+    Only a kill in that moment loses the application. The citizen's person session is left
+    open at the end of the visit: the visit ends (and would end the session, the journal
+    being empty) before the late write, and the platform would then refuse the item for a
+    dead person token, retried for ever — a different failure that also blocks every
+    restart's drain for a minute, which made this mutation's test take many minutes.
+    """
     import kiosk.journeys.apply as apply
+    from kiosk.journeys.visit import VisitController
 
     def submit_and_wait(rt, request, key, wait_s=apply.ACK_WAIT_S):  # type: ignore[no-untyped-def]
         payload = request.model_dump(mode="json")
@@ -67,6 +107,7 @@ def _mutate_journal_after_screen() -> None:
         return apply.Submitted(key, state="pending")
 
     apply.submit_and_wait = submit_and_wait
+    VisitController._end_person_session = lambda self, token: None  # type: ignore[method-assign]
 
 
 def _mutate_ledger_attempt() -> None:
@@ -137,6 +178,31 @@ def settled(runtime, controller) -> bool:  # type: ignore[no-untyped-def]
             and not runtime.ledger.unsettled())
 
 
+def hopeless(runtime, controller) -> bool:  # type: ignore[no-untyped-def]
+    """Waiting cannot settle the ledger: the settling pass is over, nothing was unreachable, and
+    orders are still created or pending (only the end of a visit would settle them again)."""
+    from kiosk.payments import OrderState
+
+    return (not controller.settling and not controller.payments_blocked
+            and any(o.state in (OrderState.CREATED, OrderState.PENDING) for o in runtime.ledger.unsettled()))
+
+
+def wait_ready(citizen, runtime, controller, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    """Until the journal is drained and the ledger settled (True), or the time is up or it cannot be (False)."""
+    hopeless_since: list[float] = []
+
+    def done() -> bool:
+        if settled(runtime, controller):
+            return True
+        if not hopeless(runtime, controller):
+            hopeless_since.clear()
+        elif not hopeless_since:
+            hopeless_since.append(time.monotonic())
+        return bool(hopeless_since) and time.monotonic() - hopeless_since[0] >= HOPELESS_S
+
+    return citizen.until(done, timeout) and settled(runtime, controller)
+
+
 def summary(runtime, controller) -> dict:  # type: ignore[no-untyped-def]
     return {"journal": runtime.journal.counts(), "settling": controller.settling,
             "payments_blocked": controller.payments_blocked,
@@ -172,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
 
     set_language("zh_CN")
     loop, runtime, controller = build(args.state, args.platform)
+    slow_network(runtime.client, random.Random(f"network-{args.seed}"))
     events.write("phase", p="settling")
     try:
         from kiosk.chaos.citizen import Citizen, reprints_from_acks
@@ -179,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         citizen = Citizen(runtime, controller, loop, acks, events, random.Random(args.seed),
                           kinds=args.only or ("apply", "pay", "print"),
                           reprints=reprints_from_acks(read_lines(args.run / ACKS)))
-        ready = citizen.until(lambda: settled(runtime, controller), READY_TIMEOUT_S)
+        ready = wait_ready(citizen, runtime, controller, READY_TIMEOUT_S)
         events.write("ready", ok=ready, took_s=round(time.monotonic() - started, 3))
         if args.final:
             report = {"ready": ready, **summary(runtime, controller)}
