@@ -1,7 +1,7 @@
 """The kill harness end to end: ``kiosk chaos`` SIGKILLs a real worker kiosk and audits the platform.
 
 ``test_kill_harness_reports_nothing_lost`` is the durability check of docs/durability.md:
-``KIOSK_CHAOS_KILLS`` kills (default 30, about a minute; the release check runs 200) and
+``KIOSK_CHAOS_KILLS`` kills (default 30, about a minute; CI runs 200, .ci/run) and
 nothing acknowledged may be lost, sent twice or charged twice. ``KIOSK_CHAOS_SEED``
 changes where the kills are aimed (the default seed aims at least 7 of 30 at each of
 submit, pay and print).
@@ -23,7 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 KILLS = int(os.environ.get("KIOSK_CHAOS_KILLS", "30"))
 SEED = int(os.environ.get("KIOSK_CHAOS_SEED", "3"))
-SECONDS_PER_KILL = 2.5
+SECONDS_PER_KILL = 4.0
+"""Generous: about 2 s per kill measured on a 2-core machine; a slower CI runner must not time out."""
 SLACK_S = 120.0
 
 
