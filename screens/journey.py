@@ -26,13 +26,22 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 
 from kiosk.i18n import _
 from kiosk.views import Choices, Form, Frame, Pairs, Picture, Progress, Rating, Table, Text, View
 from screens.theme import CJK_FONT, THEME
-from screens.widgets import TEXT_COLOURS, TEXT_SIZES, BigButton, Keypad, Panel, Recycler, WrapLabel, font
+from screens.widgets import (
+    TEXT_COLOURS,
+    TEXT_SIZES,
+    BigButton,
+    ClipScrollView,
+    Keypad,
+    Panel,
+    Recycler,
+    WrapLabel,
+    font,
+)
 
 Act = Callable[..., None]
 BUILD_BUDGET_S = 0.008
@@ -86,7 +95,7 @@ class JourneyScreen(FloatLayout):
         self.banner = WrapLabel("", "small", colour=(1, 1, 1, 1), halign="center")
         self.help_line = WrapLabel("", "small", colour=THEME["accent"], halign="center")
         self.title = WrapLabel("", "title", colour=THEME["accent"])
-        self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(8))
+        self.scroll = ClipScrollView(do_scroll_x=False, bar_width=dp(8))
         self.viewport = AnchorLayout(anchor_y="top")
         self.body = GridLayout(cols=1, spacing=dp(14), size_hint_y=None, padding=(0, dp(4)))
         self.body.bind(minimum_height=self.body.setter("height"))
@@ -187,7 +196,7 @@ class JourneyScreen(FloatLayout):
         full = dp(150) * min(self.scale, 1.3)
         room = self.bar.width - self.bar.spacing * len(buttons)
         width = max(0.0, min(full, room / (len(buttons) + 1)))
-        size = max(font("small", 1.0), font("body", min(self.scale, 1.2)) * width / full)
+        size = max(font("small", 1.0), font("body", min(self.scale, 1.2)) * min(1.0, width / dp(150)))
         for b in buttons:
             b.width = width
             b.font_size = size

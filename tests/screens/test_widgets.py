@@ -86,3 +86,40 @@ def test_screens_reuse_widgets_and_a_finished_visit_leaves_no_text(kiosk_ui):
     shown = [w for box in (journey.body, journey.actions) for w in box.walk(restrict=True) if isinstance(w, Label)]
     texts = [w.text for w in shown + kept + [journey.title, journey.ident]]
     assert kept and not any(t.strip() for t in texts), [t for t in texts if t.strip()][:5]
+
+
+def test_a_scrolled_body_is_clipped_to_its_viewport(kiosk_ui, tmp_path):
+    """The scissor box keeps scrolled content off the title and the action row."""
+    from PIL import Image
+
+    kiosk_ui.ctl.act("start")
+    try:
+        kiosk_ui.wait_screen("home")
+        kiosk_ui.press("社保医保")
+        kiosk_ui.wait_screen("home.category")
+        kiosk_ui.press("个人社会保险参保缴费查询")
+        kiosk_ui.wait_screen("guide")
+        journey = kiosk_ui.journey
+        assert journey.body.parent is journey.scroll, "the guide fits: nothing to scroll in this test"
+        window = kiosk_ui.window
+
+        def shot(name: str) -> Image.Image:
+            kiosk_ui.frames(3)
+            return Image.open(window.screenshot(name=str(tmp_path / name))).convert("RGB")
+
+        before = shot("top.png")
+        journey.scroll.scroll_y = 0.0  # to the bottom
+        after = shot("bottom.png")
+        w, h = before.size
+        scroll = journey.scroll
+        top = int(h - scroll.top)  # image rows run down from the window's top
+        bottom = int(h - scroll.y)
+        above = (0, 0, w, max(0, top - 2))
+        below = (0, min(h, bottom + 2), w, h)
+        assert before.crop(above).tobytes() == after.crop(above).tobytes(), "content drawn over the title"
+        assert before.crop(below).tobytes() == after.crop(below).tobytes(), "content drawn over the actions"
+        inside = (0, top + 2, w, bottom - 2)
+        assert before.crop(inside).tobytes() != after.crop(inside).tobytes(), "the body did not scroll"
+    finally:
+        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.frames(3)
