@@ -101,6 +101,15 @@ class KioskUI:
         assert ok, f"waited for {name!r}, on {self.screen()!r}"
         self.frames(2)
 
+    def open_guide(self, category: str = "社保医保", service: str = "个人社会保险参保缴费查询") -> None:
+        """Start a visit and tap through home and a category to a service's guide."""
+        self.ctl.act("start")
+        self.wait_screen("home")
+        self.press(category)
+        self.wait_screen("home.category")
+        self.press(service)
+        self.wait_screen("guide")
+
     def buttons(self):
         from screens.widgets import BigButton
 

@@ -14,13 +14,8 @@ def _labels(kiosk_ui) -> str:
 
 
 def test_home_guide_identify_query_through_the_screens(kiosk_ui, tmp_path):
-    kiosk_ui.ctl.act("start")
     try:
-        kiosk_ui.wait_screen("home")
-        kiosk_ui.press("社保医保")
-        kiosk_ui.wait_screen("home.category")
-        kiosk_ui.press("个人社会保险参保缴费查询")
-        kiosk_ui.wait_screen("guide")
+        kiosk_ui.open_guide()
         assert "事项编码" in _labels(kiosk_ui)
         kiosk_ui.press("查询")
         kiosk_ui.wait_screen("identify")
