@@ -268,6 +268,8 @@ def queue_counts(runtime: Any) -> dict[str, Any]:
         out["outbox"] = journal.counts()
         out["depth"] = journal.depth()
         out["size_bytes"] = journal.size_bytes()
+        out["used_bytes"] = journal.used_bytes()
+        out["max_bytes"] = journal.max_bytes
     if ledger is not None:
         out["unsettled_orders"] = len(ledger.unsettled())
         out["paid_not_delivered"] = len(ledger.undelivered_paid())

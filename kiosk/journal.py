@@ -7,6 +7,12 @@ key the platform will see on every resend. The payload holds personal data, so i
 sealed with AES-GCM under a key file only the kiosk user can read, and the row is
 deleted as soon as the platform acknowledges it: what stays is a tombstone with the
 kind, the key and the platform's reference, never the personal data.
+
+A row that cannot be opened (its key was lost, the blob is damaged) is never deleted and
+never allowed to stop the others: it is set aside as ``unreadable``, kept sealed for a
+technician (restoring the old key as ``journal.key.old`` and restarting brings it back),
+and the sender goes on with the rest. The size bound counts the pages the database
+really uses, so the space of delivered rows is free again at once.
 """
 
 from __future__ import annotations
@@ -22,14 +28,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 log = logging.getLogger(__name__)
 
 KINDS = ("application", "rating", "help_call")
+STATES = ("pending", "rejected", "unreadable")
+"""``unreadable``: the sealed payload cannot be opened with any key at hand; kept, never sent."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
+KEY_FILE = "journal.key"
+OLD_KEYS = "journal.key.*"
+"""Further keys tried when a row does not open with ``journal.key`` (e.g. an old key restored
+as ``journal.key.old``); new rows are always sealed with ``journal.key``."""
+
+WAL_KEEP_BYTES = 8 * 1024 * 1024
+"""The write-ahead log is cut back to this after a checkpoint (it never shrinks otherwise)."""
+
+_SCHEMA_VERSION = 1
+
+_OUTBOX = """
+CREATE TABLE IF NOT EXISTS {name} (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     idempotency_key TEXT NOT NULL UNIQUE,
@@ -37,10 +56,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL,
     last_error TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'rejected')),
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'rejected', 'unreadable')),
     nonce BLOB NOT NULL,
     sealed BLOB NOT NULL
-);
+)"""
+_OUTBOX_COLUMNS = ("id, kind, idempotency_key, created_at, attempts, next_attempt_at, last_error, state,"
+                   " nonce, sealed")
+
+_SCHEMA = _OUTBOX.format(name="outbox") + """;
 CREATE TABLE IF NOT EXISTS delivered (
     idempotency_key TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -67,20 +90,58 @@ class OutboxItem:
     payload: dict
 
 
-def _load_or_create_key(path: Path) -> bytes:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes()
-        if len(key) != 32:
-            raise ValueError(f"{path}: journal key must be 32 bytes, found {len(key)}") from None
-        return key
-    key = AESGCM.generate_key(bit_length=256)
+_UNREADABLE = (InvalidTag, ValueError, TypeError)
+"""What opening a damaged row raises: wrong key or damaged blob (InvalidTag), a bad nonce
+(ValueError, TypeError), a payload that is not JSON or not UTF-8 (ValueError)."""
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise ValueError(f"{path}: journal key must be 32 bytes, found {len(key)}")
+    return key
+
+
+def _write_key(path: Path, key: bytes) -> None:
+    """Exclusive create, mode 0600, fsynced (file and folder); FileExistsError if it is there."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(key)
         fh.flush()
         os.fsync(fh.fileno())
-    return key
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _load_or_create_key(path: Path) -> tuple[bytes, bool]:
+    """The key in ``path``, or a new one written there; the flag says it was created now."""
+    try:
+        return _read_key(path), False
+    except FileNotFoundError:
+        pass
+    key = AESGCM.generate_key(bit_length=256)
+    try:
+        _write_key(path, key)
+    except FileExistsError:  # another process created it meanwhile: use that one
+        return _read_key(path), False
+    return key, True
+
+
+def _old_keys(directory: Path, current: bytes) -> list[bytes]:
+    """Other keys put next to ``journal.key`` (``journal.key.*``); a bad one is logged and skipped."""
+    keys: list[bytes] = []
+    for path in sorted(directory.glob(OLD_KEYS)):
+        try:
+            key = _read_key(path)
+        except (OSError, ValueError) as exc:
+            log.error("journal: ignoring key file %s: %s", path, exc)
+            continue
+        if key != current and key not in keys:
+            keys.append(key)
+    return keys
 
 
 class Journal:
@@ -90,13 +151,78 @@ class Journal:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = self.directory / "journal.db"
+        self.key_path = self.directory / KEY_FILE
         self.max_bytes = max_bytes
-        self._aead = AESGCM(_load_or_create_key(self.directory / "journal.key"))
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+        self._open_keys()
+        self._recheck_unreadable()
+
+    def _migrate(self) -> None:
+        """Journals written before ``unreadable`` existed: rebuild ``outbox`` with the new CHECK."""
+        if self._db.execute("PRAGMA user_version").fetchone()[0] >= _SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            (sql,) = self._db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").fetchone()
+            if "'unreadable'" not in sql:
+                self._db.execute(_OUTBOX.format(name="outbox_v1"))
+                self._db.execute(f"INSERT INTO outbox_v1 ({_OUTBOX_COLUMNS}) SELECT {_OUTBOX_COLUMNS} FROM outbox")
+                self._db.execute("DROP TABLE outbox")
+                self._db.execute("ALTER TABLE outbox_v1 RENAME TO outbox")
+            self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _open_keys(self) -> None:
+        key, created = _load_or_create_key(self.key_path)
+        self._aead = AESGCM(key)
+        self._aeads = [self._aead] + [AESGCM(k) for k in _old_keys(self.directory, key)]
+        if not created:
+            return
+        held = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        if held:
+            # Not silent: everything already queued was sealed with the key that went missing.
+            # A copy of the new key is kept beside it, so the new rows stay readable even if
+            # the old key is later copied over journal.key instead of next to it.
+            spare = self.key_path.with_name(f"{KEY_FILE}.{time.strftime('%Y%m%d-%H%M%S')}")
+            try:
+                _write_key(spare, key)
+            except OSError as exc:
+                log.error("journal: could not keep a copy of the new key as %s: %s", spare, exc)
+            log.error("journal key %s was missing: a new key was created, and the %d item(s) already in the"
+                      " journal cannot be read without the old key; they are kept, not sent. If the old key"
+                      " is found, copy it to %s (do not overwrite %s) and restart the kiosk",
+                      self.key_path, held, self.key_path.with_name(KEY_FILE + ".old"), self.key_path.name)
+
+    def _recheck_unreadable(self) -> None:
+        """At start: rows set aside earlier that open now (the old key was restored) are sent again."""
+        ids = [r[0] for r in self._db.execute("SELECT id FROM outbox WHERE state = 'unreadable' ORDER BY id")]
+        restored = 0
+        for item_id in ids:
+            row = self._db.execute("SELECT id, kind, idempotency_key, attempts, nonce, sealed FROM outbox"
+                                   " WHERE id = ?", (item_id,)).fetchone()
+            try:
+                self._open(row)
+            except _UNREADABLE:
+                continue
+            self._db.execute("UPDATE outbox SET state = 'pending', last_error = '', next_attempt_at = ?"
+                             " WHERE id = ?", (time.time(), item_id))
+            restored += 1
+        if restored:
+            log.warning("journal: %d unreadable item(s) can be read again and will be sent", restored)
+        if len(ids) > restored:
+            log.warning("journal: %d item(s) are unreadable (sealed with a key that is not at hand);"
+                        " kept, not sent: restore the old key as %s and restart",
+                        len(ids) - restored, self.key_path.with_name(KEY_FILE + ".old"))
 
     def close(self) -> None:
         with self._lock:
@@ -104,7 +230,21 @@ class Journal:
 
     # -- writing -------------------------------------------------------------------------
     def size_bytes(self) -> int:
+        """The journal's files on disk. They do not shrink when rows are delivered (SQLite
+        reuses the freed pages instead): see ``used_bytes`` for what the journal holds."""
         return sum(p.stat().st_size for p in self.directory.glob("journal.db*") if p.exists())
+
+    def used_bytes(self) -> int:
+        """What the journal really holds: its database pages in use (free pages left out).
+
+        A delivered row's payload is deleted with it; its pages go to SQLite's free list
+        and are reused by the next rows, so this falls again after delivery.
+        """
+        with self._lock:
+            page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+        return (pages - free) * page_size
 
     def enqueue(self, kind: str, payload: dict, idempotency_key: str | None = None) -> str:
         """Seal and store one item durably; returns its idempotency key.
@@ -117,8 +257,10 @@ class Journal:
             raise ValueError(f"unknown outbox kind {kind!r}; allowed: {', '.join(KINDS)}")
         key = idempotency_key or str(uuid.uuid4())
         plain = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        if self.size_bytes() + len(plain) > self.max_bytes:
-            raise JournalFull(f"journal at {self.path} is over its {self.max_bytes} byte bound")
+        used = self.used_bytes()
+        if used + len(plain) > self.max_bytes:
+            raise JournalFull(f"journal at {self.path} holds {used} bytes; {len(plain)} more would be over"
+                              f" its {self.max_bytes} byte bound")
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, plain, f"{kind}:{key}".encode())
         now = time.time()
@@ -133,30 +275,77 @@ class Journal:
 
     # -- reading -------------------------------------------------------------------------
     def _open(self, row: tuple) -> OutboxItem:
+        """Unseal one row; raises one of ``_UNREADABLE`` if it cannot be read."""
         item_id, kind, key, attempts, nonce, sealed = row
-        plain = self._aead.decrypt(nonce, sealed, f"{kind}:{key}".encode())
-        return OutboxItem(item_id, kind, key, attempts, json.loads(plain))
+        aad = f"{kind}:{key}".encode()
+        for aead in self._aeads:
+            try:
+                plain = aead.decrypt(nonce, sealed, aad)
+                break
+            except InvalidTag:
+                continue
+        else:
+            raise InvalidTag()
+        payload = json.loads(plain)
+        if not isinstance(payload, dict):
+            raise ValueError(f"payload is a JSON {type(payload).__name__}, not an object")
+        return OutboxItem(item_id, kind, key, attempts, payload)
+
+    def _set_aside(self, item_id: int, kind: str, key: str, exc: BaseException) -> None:
+        """Mark a row ``unreadable``: kept on disk (sealed) for a technician, never sent, logged once."""
+        with self._lock:
+            changed = self._db.execute(
+                "UPDATE outbox SET state = 'unreadable', last_error = ? WHERE id = ? AND state = 'pending'",
+                (f"unreadable: {type(exc).__name__}", item_id),
+            ).rowcount
+        if changed:  # the exception's text is left out: it could quote the payload
+            log.error("journal: %s %s cannot be read (%s: wrong key or damaged payload); kept on disk as"
+                      " unreadable and not sent, the other items go on. Do not delete the journal; restore"
+                      " the old key as %s and restart", kind, key, type(exc).__name__,
+                      self.key_path.with_name(KEY_FILE + ".old"))
 
     def due(self, now: float | None = None, limit: int = 20) -> list[OutboxItem]:
+        """Up to ``limit`` pending items whose next attempt is due, oldest first.
+
+        A row that cannot be read is set aside (``unreadable``) instead of being returned,
+        so it can never stop the items behind it.
+        """
         now = time.time() if now is None else now
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, kind, idempotency_key, attempts, nonce, sealed FROM outbox"
-                " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-                (now, limit),
-            ).fetchall()
-        return [self._open(r) for r in rows]
+        items: list[OutboxItem] = []
+        after = 0
+        while len(items) < limit:
+            want = limit - len(items)
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, kind, idempotency_key, attempts, nonce, sealed FROM outbox"
+                    " WHERE state = 'pending' AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?",
+                    (now, after, want),
+                ).fetchall()
+            for row in rows:
+                after = row[0]
+                try:
+                    items.append(self._open(row))
+                except _UNREADABLE as exc:
+                    self._set_aside(row[0], row[1], row[2], exc)
+            if len(rows) < want:
+                break
+        return items
 
     def depth(self) -> int:
-        """Items not yet acknowledged (pending or rejected): what a technician must care about."""
+        """Items not yet acknowledged (pending, rejected or unreadable): what a technician must care about."""
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+    def unreadable(self) -> int:
+        """Items set aside because they cannot be decrypted or parsed (kept, never sent)."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'unreadable'").fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
             delivered = self._db.execute("SELECT COUNT(*) FROM delivered").fetchone()[0]
-        out = {"pending": 0, "rejected": 0, **dict(rows)}
+        out = {"pending": 0, "rejected": 0, "unreadable": 0, **dict(rows)}
         out["delivered"] = delivered
         return out
 
@@ -170,7 +359,7 @@ class Journal:
 
     def state(self, idempotency_key: str) -> str | None:
         """Where one item is: ``delivered``, ``pending`` (not tried yet), ``retrying`` (a send
-        failed, another is scheduled), ``rejected``, or None for a key never enqueued.
+        failed, another is scheduled), ``rejected``, ``unreadable``, or None for a key never enqueued.
 
         Lets a journey stop waiting for the platform as soon as the first attempt failed.
         """
@@ -230,6 +419,10 @@ class OutboxSender:
     Any exception from ``send`` other than ``PermanentRejection`` means "try again
     later": the idempotency key makes a resend of something the platform already took
     harmless, which is what makes delivery exactly-once across crashes.
+
+    Nothing one item does can stop the loop: an error while handling an item is logged
+    and the next item goes on; an error in a whole round (the journal itself failing) is
+    logged and the round is tried again after a growing pause (up to ``max_delay_s``).
     """
 
     def __init__(self, journal: Journal, send: Sender, *, poll_s: float = 1.0,
@@ -259,25 +452,40 @@ class OutboxSender:
         acked = 0
         for item in self.journal.due():
             try:
-                reference = self.send(item)
-            except PermanentRejection as exc:
-                log.error("outbox %s %s rejected for good: %s", item.kind, item.idempotency_key, exc)
-                self.journal.reject(item.id, str(exc))
-            except Exception as exc:  # every other failure is retried later
-                delay = min(self.first_delay_s * (2 ** item.attempts), self.max_delay_s)
-                log.warning("outbox %s %s not delivered (%s); retry in %.0f s",
-                            item.kind, item.idempotency_key, type(exc).__name__, delay)
-                self.journal.retry_later(item.id, f"{type(exc).__name__}: {exc}", delay)
-            else:
-                self.journal.acknowledge(item.id, reference)
-                acked += 1
+                acked += self._deliver(item)
+            except Exception as exc:  # one item must never stop the others
+                log.error("outbox %s %s: %s while handling it; it stays queued and is tried again",
+                          item.kind, item.idempotency_key, type(exc).__name__, exc_info=True)
         return acked
 
+    def _deliver(self, item: OutboxItem) -> int:
+        try:
+            reference = self.send(item)
+        except PermanentRejection as exc:
+            log.error("outbox %s %s rejected for good: %s", item.kind, item.idempotency_key, exc)
+            self.journal.reject(item.id, str(exc))
+        except Exception as exc:  # every other failure is retried later
+            delay = min(self.first_delay_s * (2 ** item.attempts), self.max_delay_s)
+            log.warning("outbox %s %s not delivered (%s); retry in %.0f s",
+                        item.kind, item.idempotency_key, type(exc).__name__, delay)
+            self.journal.retry_later(item.id, f"{type(exc).__name__}: {exc}", delay)
+        else:
+            self.journal.acknowledge(item.id, reference)
+            return 1
+        return 0
+
     def _run(self) -> None:
+        failures = 0
         while not self._stop.is_set():
+            pause = self.poll_s
             try:
                 self.drain_once()
-            except sqlite3.Error:
-                log.exception("outbox: journal error")
-            self._wake.wait(self.poll_s)
+                failures = 0
+            except Exception as exc:  # the loop must never die: log, back off, go on
+                failures += 1
+                pause = min(self.poll_s * 2 ** failures, self.max_delay_s)
+                kind = "journal error" if isinstance(exc, sqlite3.Error) else "error"
+                log.error("outbox: %s (%s); sending again in %.0f s", kind, type(exc).__name__, pause,
+                          exc_info=True)
+            self._wake.wait(pause)
             self._wake.clear()

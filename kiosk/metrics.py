@@ -29,6 +29,9 @@ class KioskMetrics:
                            ["device", "media"], registry=self.registry)
         self.journal_depth = Gauge("kiosk_journal_depth", "Items waiting for the platform",
                                    registry=self.registry)
+        self.journal_unreadable = Gauge("kiosk_journal_unreadable",
+                                        "Journal items that cannot be decrypted (kept, not sent)",
+                                        registry=self.registry)
         self.platform_up = Gauge("kiosk_platform_reachable", "1 when the last platform call succeeded",
                                  registry=self.registry)
         self.visits = Counter("kiosk_visits", "Citizen visits by outcome", ["outcome"], registry=self.registry)

@@ -133,6 +133,7 @@ class Runtime:
             self.metrics = KioskMetrics(__version__, self.cfg.kiosk.id)
             self.bus.subscribe(self.metrics.on_event, sync=True)
             self.metrics.journal_depth.set_function(self.journal.depth)
+            self.metrics.journal_unreadable.set_function(self.journal.unreadable)
             self.metrics.serve(self.cfg.metrics.host, self.cfg.metrics.port)
 
     def stop(self) -> None:

@@ -549,6 +549,7 @@ class TechnicianJourney(Journey):
             return [Text(_("正在读取…"), "note")], []
         outbox = q.get("outbox", {})
         rows = [(_("待发送"), str(outbox.get("pending", 0))), (_("被平台拒收"), str(outbox.get("rejected", 0))),
+                (_("无法解密（已保留）"), str(outbox.get("unreadable", 0))),
                 (_("已送达（已清除内容）"), str(outbox.get("delivered", 0))),
                 (_("日志队列深度"), str(q.get("depth", 0))),
                 (_("日志文件大小"), f"{q.get('size_bytes', 0) / 1024:.0f} KiB"),

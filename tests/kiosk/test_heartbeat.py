@@ -48,5 +48,6 @@ def test_paper_out_reaches_heartbeat_and_metrics(tmp_path) -> None:
         assert 'kiosk_device_media{device="printer",media="out"} 1.0' in text
         assert 'kiosk_device_state{device="printer",state="user_error"} 1.0' in text
         assert "kiosk_journal_depth 0.0" in text
+        assert "kiosk_journal_unreadable 0.0" in text
     finally:
         k.close()

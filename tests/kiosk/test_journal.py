@@ -83,7 +83,7 @@ def test_failures_back_off_and_permanent_rejections_stay(tmp_path):
     sender = OutboxSender(j, send, first_delay_s=60)
     assert sender.drain_once() == 0
     assert j.due() == []  # the retry waits for its backoff, the rejection is never due
-    assert j.counts() == {"pending": 1, "rejected": 1, "delivered": 0}
+    assert j.counts() == {"pending": 1, "rejected": 1, "unreadable": 0, "delivered": 0}
 
 
 def test_bounded_size(tmp_path):

@@ -206,6 +206,7 @@ def test_queue_page_counts_journal_and_unsettled_orders(tech: Kiosk) -> None:
     view = tech.settle()
     rows = dict(view.blocks[1].rows)
     assert rows["日志队列深度"] in ("0", "1") and rows["未结清的支付订单"] == "0"
+    assert rows["无法解密（已保留）"] == "0"
 
 
 # -- log export ----------------------------------------------------------------------------------
