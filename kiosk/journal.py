@@ -413,6 +413,17 @@ Sender = Callable[[OutboxItem], str]
 """Delivers one item to the platform and returns its reference; raises on failure."""
 
 
+def error_text(exc: BaseException) -> str:
+    """What is kept of a failed send in the journal's plain ``last_error`` column and the log.
+
+    The exception's class and, for a platform error, its problem code — never ``str(exc)``:
+    a validation error quotes the payload it checked (a phone number, a name), and this
+    column is not encrypted.
+    """
+    code = getattr(exc, "code", "")
+    return f"{type(exc).__name__}: {code}" if isinstance(code, str) and code else type(exc).__name__
+
+
 class OutboxSender:
     """Background loop that drains the journal with exponential backoff per item.
 
@@ -454,8 +465,9 @@ class OutboxSender:
             try:
                 acked += self._deliver(item)
             except Exception as exc:  # one item must never stop the others
+                # no traceback: its last line is str(exc), which may quote the payload
                 log.error("outbox %s %s: %s while handling it; it stays queued and is tried again",
-                          item.kind, item.idempotency_key, type(exc).__name__, exc_info=True)
+                          item.kind, item.idempotency_key, error_text(exc))
         return acked
 
     def _deliver(self, item: OutboxItem) -> int:
@@ -468,7 +480,7 @@ class OutboxSender:
             delay = min(self.first_delay_s * (2 ** item.attempts), self.max_delay_s)
             log.warning("outbox %s %s not delivered (%s); retry in %.0f s",
                         item.kind, item.idempotency_key, type(exc).__name__, delay)
-            self.journal.retry_later(item.id, f"{type(exc).__name__}: {exc}", delay)
+            self.journal.retry_later(item.id, error_text(exc), delay)
         else:
             self.journal.acknowledge(item.id, reference)
             return 1

@@ -264,3 +264,19 @@ def test_a_bad_extra_key_file_is_skipped_not_fatal(tmp_path: Path, caplog: pytes
     assert [i.idempotency_key for i in j.due()] == [key]
     assert any("journal.key.old" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
     j.close()
+
+
+# -- 3. nothing personal in the plain columns or the log when a send fails ----------------------
+def test_a_failing_send_keeps_no_payload_text_in_the_plain_error_column(
+        tmp_path: Path, send: Callable, caplog: pytest.LogCaptureFixture) -> None:
+    """A payload the local model refuses: its error quotes the value; the journal must not keep that."""
+    long_phone = PHONE * 4  # longer than the contract's 40 characters: pydantic refuses it locally
+    j = Journal(tmp_path / "journal")
+    caplog.set_level(logging.DEBUG)
+    j.enqueue("rating", {**RATING, "contact": long_phone})
+    OutboxSender(j, send, poll_s=0.05, first_delay_s=0.05).drain_once()
+    errors = [row[0] for row in j._db.execute("SELECT last_error FROM outbox")]
+    j.close()
+    assert errors and all(errors), "the failure was not recorded"
+    assert not any(long_phone in e or PHONE[:7] in e for e in errors), errors
+    assert long_phone not in caplog.text
