@@ -26,6 +26,9 @@ Violations (each must be zero):
 ``journal_left`` / ``unsettled_orders``
     items still unsent, or orders still open, after the final kiosk had its time to
     drain and settle; ``paid_orders_unknown_to_kiosk``: a charge the kiosk has no record of.
+``journal_unreadable``
+    items the kiosk can no longer decrypt (set aside, never sent): a crash must never
+    leave a row or a key that the kiosk cannot open again.
 """
 
 from __future__ import annotations
@@ -76,9 +79,10 @@ def _platform(db_path: Path, kiosk_id: str, before: set[str]) -> dict[str, Any]:
 def _journal(state: Path) -> dict[str, int]:
     path = state / "journal" / "journal.db"
     if not path.exists():
-        return {"pending": 0, "rejected": 0, "delivered": 0}
+        return {"pending": 0, "rejected": 0, "unreadable": 0, "delivered": 0}
     with closing(_ro(path)) as db:
-        out = {"pending": 0, "rejected": 0, **dict(db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"))}
+        states = dict(db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+        out = {"pending": 0, "rejected": 0, "unreadable": 0, **states}
         out["delivered"] = db.execute("SELECT COUNT(*) FROM delivered").fetchone()[0]
     return out
 
@@ -164,6 +168,7 @@ def judge(run_dir: Path, db_path: Path, state: Path, kiosk_id: str, before: set[
         "lost_payments": len(lost_payments),
         "journal_left": journal["pending"],
         "journal_rejected": journal["rejected"],
+        "journal_unreadable": journal["unreadable"],
         "unsettled_orders": len(unsettled),
         "paid_orders_unknown_to_kiosk": len(paid_unknown),
         "payments_acknowledged": len(paid_acks),
@@ -186,6 +191,6 @@ def judge(run_dir: Path, db_path: Path, state: Path, kiosk_id: str, before: set[
         },
     }
     violations = ("lost", "duplicated", "double_charged", "lost_paid_prints", "lost_payments", "journal_left",
-                  "journal_rejected", "unsettled_orders", "paid_orders_unknown_to_kiosk")
+                  "journal_rejected", "journal_unreadable", "unsettled_orders", "paid_orders_unknown_to_kiosk")
     result["violations"] = [v for v in violations if result[v]]
     return result

@@ -30,7 +30,7 @@ PRINT_SERVICE = "440100-ZW-0904"
 FEE_SERVICE = "440100-YBJ-0201"
 APPLY_SERVICE = "440100-RSJ-0103"
 VIOLATIONS = ("lost", "duplicated", "double_charged", "lost_paid_prints", "lost_payments", "journal_left",
-              "journal_rejected", "unsettled_orders", "paid_orders_unknown_to_kiosk")
+              "journal_rejected", "journal_unreadable", "unsettled_orders", "paid_orders_unknown_to_kiosk")
 
 
 class World:
@@ -205,6 +205,17 @@ def test_an_application_left_in_the_journal_is_lost_and_left(world):
     result = world.judge()
     assert_only(result, "lost", "journal_left")
     assert result["details"]["lost"] == ["K9"]
+
+
+def test_an_item_the_kiosk_can_no_longer_decrypt_is_a_violation(world):
+    """A row set aside as unreadable (its key lost) would never be sent: the run must say so."""
+    journal = world.kiosk_journal()
+    journal.enqueue("rating", {"level": "satisfied"}, "K8")
+    journal._db.execute("UPDATE outbox SET state = 'unreadable' WHERE idempotency_key = 'K8'")
+    journal._db.commit()
+    result = world.judge()
+    assert_only(result, "journal_unreadable")
+    assert result["journal_unreadable"] == 1
 
 
 # -- invariant 1: applications ------------------------------------------------------------------
