@@ -32,7 +32,12 @@ class ApplicationRequest(ContractModel):
     form: dict[str, FormValue] = Field(default_factory=dict)
     materials: list[MaterialAttachment] = Field(default_factory=list)
     submitted_at: datetime | None = None
-    """When the citizen pressed submit on the kiosk (the journal may resend later)."""
+    """When the citizen pressed submit on the kiosk, with its UTC offset (the journal may
+    resend much later). Part of the signed body, so only the kiosk can set it. When present
+    the platform checks ``person_token`` at this time, not at arrival: it accepts a token
+    that this kiosk received and that was valid then, if the stamp lies within the
+    platform's submission grace period; otherwise 403 ``submission_token_refused`` (final).
+    Without it the token must be valid on arrival (else 401 ``person_token_invalid``)."""
 
 
 class ApplicationReceipt(ContractModel):

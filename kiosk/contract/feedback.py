@@ -49,6 +49,9 @@ class RatingRequest(ContractModel):
     text: str = Field(default="", max_length=500)
     contact: str = Field(default="", max_length=40)
     """Phone number for the follow-up of a bad rating."""
+    submitted_at: datetime | None = None
+    """When the citizen gave the rating; checked against ``person_token`` exactly like
+    ``ApplicationRequest.submitted_at`` (a journaled rating may be delivered much later)."""
 
     @model_validator(mode="after")
     def _bad_needs_reason_and_contact(self) -> RatingRequest:

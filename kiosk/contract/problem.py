@@ -45,6 +45,11 @@ IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
 IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
 """409: the first request with this key is still being processed; send it again later."""
 PERSON_TOKEN_INVALID = "person_token_invalid"
+"""401: the person token is unknown, expired or ended now (calls without a ``submitted_at``)."""
+SUBMISSION_TOKEN_REFUSED = "submission_token_refused"
+"""403, final: a stamped submission (``submitted_at``) the person token cannot vouch for —
+the token was not issued to this kiosk, or was not valid at the stamped time, or the stamp
+is older than the grace period or in the future. Resending it can never succeed."""
 IDENTITY_FAILED = "identity_failed"
 ORDER_NOT_PAYABLE = "order_not_payable"
 PAYMENT_CODE_INVALID = "payment_code_invalid"

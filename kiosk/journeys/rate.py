@@ -7,6 +7,8 @@ person token; the contact for a bad rating is prefilled from the identity when k
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kiosk.contract.feedback import BAD_LEVELS, RATING_LEVEL_LABELS, RATING_REASONS, RatingLevel, RatingRequest
 from kiosk.forms import check_mobile
 from kiosk.i18n import _, current_language
@@ -83,10 +85,13 @@ class RateJourney(Journey):
     def _submit(self) -> None:
         assert self.level is not None
         ident = self.ctx.sessions.visit.identity if self.ctx.sessions.visit else None
+        # The stamp lets the platform accept the person token after it expired, when the
+        # journal delivers the rating late (docs/platform.md, "Late delivery").
         req = RatingRequest(service_code=self.service_code or "kiosk", case_no=self.reference or None,
                             person_token=ident.person_token if ident else None, level=self.level,
                             reasons=self.reasons if self.level in BAD_LEVELS else [],
-                            contact=self.contact if self.level in BAD_LEVELS else "")
+                            contact=self.contact if self.level in BAD_LEVELS else "",
+                            submitted_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
         payload = req.model_dump(mode="json")
 
         def journal() -> None:

@@ -171,10 +171,12 @@ class VisitController:
         self.changed()
 
     def _end_person_session(self, token: str) -> None:
-        """Tell the platform the citizen left, unless journaled items still need the token."""
-        journal = self.runtime.journal
-        if journal is not None and journal.depth() > 0:
-            return
+        """Tell the platform the citizen left: the token stops working for live calls.
+
+        Items still in the journal are not affected: each carries the time the citizen
+        submitted it, and the platform honours an ended session for such stamped
+        submissions within its grace period (docs/platform.md, "Late delivery").
+        """
         client = self.runtime.client
         self.runtime.pool.submit(_quietly, client.end_person_session, token)
 

@@ -22,6 +22,7 @@ from kiosk.reference.routes import (
     queries,
     visits,
 )
+from kiosk.reference.routes._deps import SUBMISSION_GRACE_S
 from kiosk.reference.security import SigningMiddleware
 from kiosk.reference.seed import refresh_demo_dates, seed
 
@@ -32,12 +33,16 @@ def create_app(
     clock: Callable[[], float] = time.time,
     always_open: bool = False,
     seed_if_empty: bool = True,
+    submission_grace_s: float = SUBMISSION_GRACE_S,
 ) -> FastAPI:
     """Build the platform on ``db`` (a path is opened, created and seeded when new).
 
     ``always_open`` makes hall-hours services available around the clock (demos at night);
-    ``clock`` lets tests move time.
+    ``clock`` lets tests move time; ``submission_grace_s`` is how long after the citizen
+    submitted a stamped application or rating (``submitted_at``) it is still accepted.
     """
+    if submission_grace_s <= 0:
+        raise ValueError("submission_grace_s must be positive")
     store = db if isinstance(db, Database) else Database(db)
     if seed_if_empty:
         seed(store, now=clock())
@@ -46,6 +51,7 @@ def create_app(
     app.state.db = store
     app.state.clock = clock
     app.state.always_open = always_open
+    app.state.submission_grace_s = float(submission_grace_s)
     problems.install(app)
     for module in (
         operations,

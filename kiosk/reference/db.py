@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS persons (
 CREATE TABLE IF NOT EXISTS app_tokens (token TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES persons);
 CREATE TABLE IF NOT EXISTS person_sessions (
     token TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES persons, kiosk_id TEXT NOT NULL,
-    expires_at REAL NOT NULL);
+    expires_at REAL NOT NULL, issued_at REAL, ended_at REAL);
 CREATE TABLE IF NOT EXISTS records (
     person_id TEXT NOT NULL REFERENCES persons, kind TEXT NOT NULL, seq INTEGER NOT NULL,
     json TEXT NOT NULL, PRIMARY KEY (person_id, kind, seq));
@@ -101,6 +101,17 @@ class Database:
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a database made by an older version up to the schema above."""
+        with self.tx() as c:
+            columns = {row["name"] for row in c.execute("PRAGMA table_info(person_sessions)")}
+            if "issued_at" not in columns:  # sessions then lived 15 minutes from issue
+                c.execute("ALTER TABLE person_sessions ADD COLUMN issued_at REAL")
+                c.execute("UPDATE person_sessions SET issued_at = expires_at - 900")
+            if "ended_at" not in columns:
+                c.execute("ALTER TABLE person_sessions ADD COLUMN ended_at REAL")
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:

@@ -18,6 +18,10 @@ Every `/v1` request except `POST /v1/enrol` is signed with the kiosk's enrolment
 Unsigned, stale (more than 300 s off) or replayed (nonce seen before) requests get 401.
 Every state-changing `/v1` request carries an `Idempotency-Key`; repeating it returns the first response.
 Errors are `application/problem+json` (RFC 9457) with a machine `code` and a `citizen_message`.
+Person tokens are bound to the kiosk that received them. An application or rating may carry
+`submitted_at` (when the citizen submitted it; the kiosk may deliver it late from its journal): the
+person token is then checked at that time, within a grace period (7 days on the reference platform),
+even if it has since expired or been ended; otherwise 403 `submission_token_refused`, which is final.
 `/demo/*` exists only on the reference platform.
 """
 

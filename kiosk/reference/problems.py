@@ -32,6 +32,10 @@ CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
         "身份验证已过期，请重新验证身份。",
         "Your identification has expired. Please identify again.",
     ),
+    codes.SUBMISSION_TOKEN_REFUSED: (
+        "该提交已超出可受理时限，请重新验证身份后再次办理，或到窗口办理。",
+        "This submission can no longer be accepted. Please identify again and resubmit, or go to a service window.",
+    ),
     codes.IDENTITY_FAILED: ("身份核验未通过。", "Your identity could not be verified."),
     codes.ORDER_NOT_PAYABLE: ("该订单不能支付。", "This order can no longer be paid."),
     codes.PAYMENT_CODE_INVALID: ("付款码无效，请刷新付款码后重试。", "Invalid payment code. Refresh it and try again."),

@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 
 from kiosk.reference.app import create_app
+from kiosk.reference.routes._deps import SUBMISSION_GRACE_S
 
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
@@ -65,9 +66,10 @@ def serve_in_thread(
     access_log: bool = False,
     start_timeout: float = 20.0,
     clock: Callable[[], float] = time.time,
+    submission_grace_s: float = SUBMISSION_GRACE_S,
 ) -> ServerHandle:
     """Start the platform on ``host:port`` (0 = a free port) and return once it accepts connections."""
-    app = create_app(db_path, always_open=always_open, clock=clock)
+    app = create_app(db_path, always_open=always_open, clock=clock, submission_grace_s=submission_grace_s)
     config = uvicorn.Config(
         app, host=host, port=port, log_config=LOG_CONFIG, access_log=access_log, log_level="warning", lifespan="off"
     )
@@ -86,7 +88,14 @@ def serve_in_thread(
     return ServerHandle(url=f"http://{host}:{bound}", db_path=str(db_path), server=server, thread=thread)
 
 
-def run(db_path: str | Path, host: str, port: int, *, always_open: bool = False) -> None:
+def run(
+    db_path: str | Path,
+    host: str,
+    port: int,
+    *,
+    always_open: bool = False,
+    submission_grace_s: float = SUBMISSION_GRACE_S,
+) -> None:
     """Serve in the foreground until interrupted."""
-    app = create_app(db_path, always_open=always_open)
+    app = create_app(db_path, always_open=always_open, submission_grace_s=submission_grace_s)
     uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG)

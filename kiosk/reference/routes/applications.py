@@ -30,12 +30,14 @@ from kiosk.reference.problems import PlatformProblem
 from kiosk.reference.routes._deps import (
     CONFLICT,
     ERRORS,
+    SUBMISSION_REFUSED,
     add_working_days,
     db,
     iso,
     kiosk_id,
     local_date,
     now,
+    person_for_submission,
     person_for_token,
     service_or_404,
     short_code,
@@ -110,12 +112,17 @@ def _validate(service: Service, body: ApplicationRequest) -> list[str]:
     return digests
 
 
-@router.post(paths.APPLICATIONS, response_model=ApplicationReceipt, status_code=201, responses={**ERRORS, **CONFLICT})
+@router.post(
+    paths.APPLICATIONS,
+    response_model=ApplicationReceipt,
+    status_code=201,
+    responses={**ERRORS, **SUBMISSION_REFUSED, **CONFLICT},
+)
 def submit(body: ApplicationRequest, request: Request) -> ApplicationReceipt:
     service = service_or_404(request, body.service_code)
     if KioskCapability.APPLY not in service.kiosk_capability:
         raise PlatformProblem(409, codes.CONFLICT, f"{service.code} cannot be applied for at a kiosk")
-    person_id = person_for_token(request, body.person_token)
+    person_id = person_for_submission(request, body.person_token, body.submitted_at)
     digests = _validate(service, body)
     content = hashlib.sha256(
         json.dumps(

@@ -19,15 +19,23 @@ from kiosk.contract import (
 )
 from kiosk.contract import problem as codes
 from kiosk.reference.problems import PlatformProblem
-from kiosk.reference.routes._deps import ERRORS, db, kiosk_id, now, person_for_token, service_or_404
+from kiosk.reference.routes._deps import (
+    ERRORS,
+    SUBMISSION_REFUSED,
+    db,
+    kiosk_id,
+    now,
+    person_for_submission,
+    service_or_404,
+)
 
 router = APIRouter(tags=["feedback"])
 
 
-@router.post(paths.RATINGS, response_model=RatingReceipt, status_code=201, responses=ERRORS)
+@router.post(paths.RATINGS, response_model=RatingReceipt, status_code=201, responses={**ERRORS, **SUBMISSION_REFUSED})
 def rate(body: RatingRequest, request: Request) -> RatingReceipt:
     service_or_404(request, body.service_code)
-    person_id = person_for_token(request, body.person_token) if body.person_token else None
+    person_id = person_for_submission(request, body.person_token, body.submitted_at) if body.person_token else None
     if body.case_no and db(request).one("SELECT 1 FROM cases WHERE case_no = ?", (body.case_no,)) is None:
         raise PlatformProblem(404, codes.NOT_FOUND, "no such case")
     bad = body.level in BAD_LEVELS

@@ -33,7 +33,15 @@ from kiosk.contract import (
 from kiosk.contract import problem as codes
 from kiosk.privacy import mask_id, mask_name
 from kiosk.reference.problems import PlatformProblem
-from kiosk.reference.routes._deps import ERRORS, PERSON_SESSION_S, db, kiosk_id, local_date, now
+from kiosk.reference.routes._deps import (
+    ERRORS,
+    PERSON_SESSION_S,
+    db,
+    kiosk_id,
+    local_date,
+    now,
+    purge_person_sessions,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["identity"])
@@ -53,12 +61,13 @@ def _open_session(request: Request, person_id: str) -> IdentityResponse:
     row = db(request).one("SELECT * FROM persons WHERE person_id = ?", (person_id,))
     assert row is not None
     token = secrets.token_urlsafe(24)
-    expires = now(request) + PERSON_SESSION_S
+    issued = now(request)
+    expires = issued + PERSON_SESSION_S
+    purge_person_sessions(request)
     with db(request).tx() as c:
-        c.execute("DELETE FROM person_sessions WHERE expires_at < ?", (now(request),))
         c.execute(
-            "INSERT INTO person_sessions (token, person_id, kiosk_id, expires_at) VALUES (?, ?, ?, ?)",
-            (token, person_id, kiosk_id(request), expires),
+            "INSERT INTO person_sessions (token, person_id, kiosk_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            (token, person_id, kiosk_id(request), issued, expires),
         )
     display_name = row["name"] or row["name_en"]
     log.info("person session opened for %s (%s)", mask_id(row["id_number"]), mask_name(display_name))
@@ -165,7 +174,16 @@ def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> Identi
 
 @router.delete(paths.IDENTITY_SESSION, status_code=204, responses=ERRORS)
 def end_session(person_token: str, request: Request) -> Response:
-    """End a person session early (visit over). Ending an unknown session is not an error."""
+    """End a person session early (visit over). Ending an unknown session is not an error.
+
+    The token stops working for live calls at once. The session is kept (person, kiosk,
+    issued, expiry and end times) for the submission grace period, so a submission the
+    kiosk journaled during the visit and sends later (stamped ``submitted_at``) is still
+    honoured. Only the kiosk the token was issued to can end it.
+    """
     with db(request).tx() as c:
-        c.execute("DELETE FROM person_sessions WHERE token = ?", (person_token,))
+        c.execute(
+            "UPDATE person_sessions SET ended_at = ? WHERE token = ? AND kiosk_id = ? AND ended_at IS NULL",
+            (now(request), person_token, kiosk_id(request)),
+        )
     return Response(status_code=204)
