@@ -46,7 +46,7 @@ from screens.widgets import (
 Act = Callable[..., None]
 BUILD_BUDGET_S = 0.008
 """Python time per frame for adding rows; label textures and the raster come on top."""
-LABELS_PER_FRAME = 12
+LABELS_PER_FRAME = 8
 """Labels are laid out and rendered (CJK wrapping is costly) in the frame after they are added."""
 
 
@@ -238,6 +238,7 @@ class JourneyScreen(FloatLayout):
     def clear(self) -> None:
         """Blank the screen when the visit ends: nothing of it stays drawn or kept with text."""
         self._clear_body()
+        self.pool.blank()
         self._shape = None
         self.title.text = ""
         if getattr(self, "ident", None) is not None:
@@ -347,39 +348,44 @@ class JourneyScreen(FloatLayout):
             self._drain_event = Clock.schedule_once(self._drain, 0)
 
     def _form(self, block: Form) -> Panel:
+        """Fields are rows like any others: a few per frame (a form is the heaviest step to build)."""
         panel = Panel()
         self._focus = block.focus or (block.fields[0].name if block.fields else "")
         keypad_kind = ""
         for f in block.fields:
-            panel.add_widget(self.pool.label(f.label + ("" if f.required else _("（选填）")), "small", self.scale,
-                                       THEME["text_dim"]))
-            if f.choices:
-                entry = GridLayout(cols=2 if self.scale > 1 else 3, spacing=dp(8), size_hint_y=None)
-                entry.bind(minimum_height=entry.setter("height"))
-                for choice in f.choices:
-                    entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
-                                                                                               value=c),
-                                               "primary" if choice == f.value else "secondary", scale=self.scale))
-            elif f.keyboard == "text":
-                size = font("body", self.scale)
-                entry = TextInput(text=f.value, multiline=False, font_size=size, font_name=CJK_FONT,
-                                  size_hint_y=None, height=size * 1.5 + dp(24), padding=[dp(12), dp(12)])
-                entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))
-                entry.bind(focus=lambda w, v, name=f.name: self._set_focus(name) if v else None)
-                entry.bind(scroll_y=_one_line)
-            else:
-                entry = self.pool.button(f.value or " ", lambda name=f.name: self._set_focus(name), "secondary",
-                                  scale=self.scale)
-                if f.name == self._focus:
-                    keypad_kind = f.keyboard
-            error = self.pool.label(f.error, "small", self.scale, THEME["error"])
-            panel.add_widget(entry)
-            panel.add_widget(error)
-            self._fields[f.name] = (entry, error)
+            if not f.choices and f.keyboard != "text" and f.name == self._focus:
+                keypad_kind = f.keyboard
+            self._defer(lambda f=f: self._field(panel, f), 3 + len(f.choices))
         if keypad_kind:
-            panel.add_widget(Keypad(keypad_kind, self._key, self.scale, self.pool))
+            self._defer(lambda: panel.add_widget(Keypad(keypad_kind, self._key, self.scale, self.pool)), 12)
         self._values = {f.name: f.value for f in block.fields}
         return panel
+
+    def _field(self, panel: Panel, f) -> None:
+        panel.add_widget(self.pool.label(f.label + ("" if f.required else _("（选填）")), "small", self.scale,
+                                         THEME["text_dim"]))
+        if f.choices:
+            entry = GridLayout(cols=2 if self.scale > 1 else 3, spacing=dp(8), size_hint_y=None)
+            entry.bind(minimum_height=entry.setter("height"))
+            for choice in f.choices:
+                entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
+                                                                                                 value=c),
+                                                  "primary" if choice == f.value else "secondary", scale=self.scale))
+        elif f.keyboard == "text":
+            size = font("body", self.scale)
+            entry = TextInput(text=self._values.get(f.name, f.value), multiline=False, font_size=size,
+                              font_name=CJK_FONT, size_hint_y=None, height=size * 1.5 + dp(24),
+                              padding=[dp(12), dp(12)])
+            entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))
+            entry.bind(focus=lambda w, v, name=f.name: self._set_focus(name) if v else None)
+            entry.bind(scroll_y=_one_line)
+        else:
+            entry = self.pool.button(self._values.get(f.name, f.value) or " ",
+                                     lambda name=f.name: self._set_focus(name), "secondary", scale=self.scale)
+        error = self.pool.label(f.error, "small", self.scale, THEME["error"])
+        panel.add_widget(entry)
+        panel.add_widget(error)
+        self._fields[f.name] = (entry, error)
 
     def _set_focus(self, name: str) -> None:
         self._focus = name
@@ -396,11 +402,11 @@ class JourneyScreen(FloatLayout):
             if not isinstance(block, Form):
                 continue
             for f in block.fields:
+                self._values[f.name] = f.value  # a row not built yet is built with it
                 widgets = self._fields.get(f.name)
                 if widgets is None:
                     continue
                 entry, error = widgets
-                self._values[f.name] = f.value
                 if isinstance(entry, TextInput):
                     if entry.text != f.value:
                         entry.text = f.value

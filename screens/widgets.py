@@ -205,7 +205,7 @@ class BigButton(Button):
 
     def __init__(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
                  scale: float = 1.0, note: str = "", action_id: str = "", **kw) -> None:
-        super().__init__(markup=True, color=THEME["text"], background_normal="", background_down="",
+        super().__init__(color=THEME["text"], background_normal="", background_down="",
                          background_color=(0, 0, 0, 0), size_hint_y=None, halign="center", valign="middle", **kw)
         with self.canvas.before:
             self._bg_colour = Color()
@@ -218,6 +218,7 @@ class BigButton(Button):
     def reset(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
               scale: float = 1.0, note: str = "", action_id: str = "", size_hint_x: float | None = 1.0) -> None:
         """Make this button a new one (fresh, or kept by the ``Recycler``)."""
+        self.markup = bool(note)  # the markup renderer is slower: only a note needs it
         self.text = f"{text}\n[size={int(font('small', scale))}][color=e0c060]{note}[/color][/size]" if note else text
         self.font_size = font("body", scale)
         self.size_hint_x = size_hint_x
@@ -287,19 +288,25 @@ class Recycler:
             self._keep(w)
 
     def _keep(self, w) -> None:
+        # The text stays until reuse or ``blank()``: blanking here would re-render every
+        # kept label's texture in the frame that builds the next step.
         if type(w) is WrapLabel:
             if len(self._labels) < self.limit:
-                w.text = ""  # nothing of the last citizen's screen stays in a kept widget
                 self._labels.append(w)
             return
         if type(w) is BigButton:
             if len(self._buttons) < self.limit:
-                w.text, w._callback = "", _nothing
+                w._callback = _nothing
                 self._buttons.append(w)
             return
         for child in list(w.children):
             w.remove_widget(child)
             self._keep(child)
+
+    def blank(self) -> None:
+        """Empty every kept widget's text: at the end of a visit nothing of it stays in memory."""
+        for w in (*self._labels, *self._buttons):
+            w.text = ""
 
     def __len__(self) -> int:
         return len(self._labels) + len(self._buttons)
