@@ -15,6 +15,7 @@ platform behind.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -33,8 +34,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+PLATFORM_NICE = 10
+"""The stand-in platform yields the CPU to the kiosk's UI: on a real kiosk it is another machine."""
+
+
 def die_with_parent() -> None:
-    """Runs in the child between fork and exec: SIGKILL when the parent dies (Linux)."""
+    """Runs in the child between fork and exec: SIGKILL when the parent dies (Linux), lower priority."""
+    try:
+        os.nice(PLATFORM_NICE)
+    except OSError:
+        pass
     try:
         import ctypes
 
