@@ -80,6 +80,26 @@ class Kiosk:
     def type(self, field: str, value: str) -> None:
         self.act("field", name=field, value=value)
 
+    def to_apply_materials(self, card: str = "P001") -> None:
+        """Start a visit and apply for unemployment registration up to the materials step."""
+        from kiosk.reference.demo_cards import DEMO_CARDS
+
+        self.act("start")
+        self.wait("home")
+        self.press("category", code="social")
+        self.wait("home.category")
+        self.press("就业失业登记")
+        self.wait("guide")
+        self.press("apply")
+        self.wait("identify")
+        self.runtime.devices.emulators.idreader.insert(DEMO_CARDS[card])
+        self.wait("identify.confirmed")
+        self.press("continue")
+        self.wait("apply.form")
+        self.type("status", "失业登记")
+        self.press("next")
+        self.wait("apply.materials")
+
 
 def _busy(view: View) -> bool:
     from kiosk.views import Progress

@@ -13,7 +13,6 @@ from types import SimpleNamespace
 import pytest
 
 from kiosk import signing
-from kiosk.reference.demo_cards import DEMO_CARDS
 from kiosk.reference.server import ServerHandle, serve_in_thread
 
 from .fault_proxy import FaultProxy
@@ -56,21 +55,7 @@ def _platform(server: ServerHandle, sql: str, *args: object) -> list[tuple]:
 def test_application_and_rating_queued_offline_are_delivered_after_the_token_expired(offline) -> None:
     kiosk, proxy, server, clock = offline
     proxy.fault, proxy.only = "reset", ("/v1/applications", "/v1/ratings")  # everything else gets through
-    kiosk.act("start")
-    kiosk.wait("home")
-    kiosk.press("category", code="social")
-    kiosk.wait("home.category")
-    kiosk.press("就业失业登记")
-    kiosk.wait("guide")
-    kiosk.press("apply")
-    kiosk.wait("identify")
-    kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
-    kiosk.wait("identify.confirmed")
-    kiosk.press("continue")
-    kiosk.wait("apply.form")
-    kiosk.type("status", "失业登记")
-    kiosk.press("next")
-    kiosk.wait("apply.materials")
+    kiosk.to_apply_materials()
     kiosk.press("skip")
     kiosk.wait("apply.review")
     key = kiosk.ctl.current.key

@@ -74,21 +74,7 @@ def test_catalogue_unavailable_says_so_and_retry_recovers(faulty, fault: str) ->
 
 def test_application_during_resets_is_queued_and_delivered_later(faulty) -> None:
     kiosk, proxy = faulty
-    kiosk.act("start")
-    kiosk.wait("home")
-    kiosk.press("category", code="social")
-    kiosk.wait("home.category")
-    kiosk.press("就业失业登记")
-    kiosk.wait("guide")
-    kiosk.press("apply")
-    kiosk.wait("identify")
-    kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
-    kiosk.wait("identify.confirmed")
-    kiosk.press("continue")
-    kiosk.wait("apply.form")
-    kiosk.type("status", "失业登记")
-    kiosk.press("next")
-    kiosk.wait("apply.materials")
+    kiosk.to_apply_materials()
     kiosk.press("skip")
     kiosk.wait("apply.review")
     proxy.set("reset", only="/v1/applications")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kiosk.reference.demo_cards import DEMO_CARDS
 from kiosk.session import TMP_PREFIX, _private_tmp_root
 
 from .harness import Kiosk
@@ -25,21 +24,7 @@ def test_warning_countdown_then_more_time(kiosk: Kiosk) -> None:
 
 
 def test_abandoned_visit_is_wiped_on_timeout(kiosk: Kiosk) -> None:
-    kiosk.act("start")
-    kiosk.wait("home")
-    kiosk.press("category", code="social")
-    kiosk.wait("home.category")
-    kiosk.press("就业失业登记")
-    kiosk.wait("guide")
-    kiosk.press("apply")
-    kiosk.wait("identify")
-    kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
-    kiosk.wait("identify.confirmed")
-    kiosk.press("continue")
-    kiosk.wait("apply.form")
-    kiosk.type("status", "失业登记")
-    kiosk.press("next")
-    kiosk.wait("apply.materials")
+    kiosk.to_apply_materials()
     kiosk.press("photo")
     kiosk.wait("apply.materials")
     visit = kiosk.ctl.sessions.visit
