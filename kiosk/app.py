@@ -73,6 +73,9 @@ def kivy_post(fn: Callable[[], None]) -> None:
 GC_GEN2_THRESHOLD = 1_000_000
 """Effectively never by allocation count: full collections happen between visits instead."""
 GC_AFTER_VISIT_S = 2.0
+MAX_SKIPPED_COLLECTIONS = 5
+"""After this many visits that followed each other within GC_AFTER_VISIT_S, the collection runs
+at once when the visit ends (one slower frame on the way to attract) instead of waiting."""
 
 
 def quiet_gc() -> None:
@@ -152,6 +155,8 @@ def make_app_class() -> type:
             self._events: list = []
             self.collections = 0
             """Between-visit garbage collections done (the demo waits for them, as a kiosk's gaps allow)."""
+            self.skipped_collections = 0
+            """Collections skipped in a row because a visit had already started again."""
 
         def build(self) -> FloatLayout:
             Window.bind(on_request_close=lambda *a, **k: True)
@@ -190,11 +195,14 @@ def make_app_class() -> type:
             if self.attract is not None:
                 self.attract.stop()
 
-        def _collect(self, _dt: float) -> None:
-            if not self.ctl.active:
-                ms = collect_between_visits()
-                self.collections += 1
-                log.debug("garbage collected between visits in %.0f ms", ms)
+        def _collect(self, _dt: float = 0.0) -> None:
+            if self.ctl.active:
+                self.skipped_collections += 1  # the next citizen was quicker
+                return
+            ms = collect_between_visits()
+            self.collections += 1
+            self.skipped_collections = 0
+            log.debug("garbage collected between visits in %.0f ms", ms)
 
         # -- rendering -----------------------------------------------------------------------
         def request_render(self) -> None:
@@ -213,7 +221,10 @@ def make_app_class() -> type:
                     self.root_box.clear_widgets()
                     self.root_box.add_widget(self.attract)
                     self.journey.clear()
-                    Clock.schedule_once(self._collect, GC_AFTER_VISIT_S)
+                    if self.skipped_collections >= MAX_SKIPPED_COLLECTIONS:
+                        self._collect()  # a queue of citizens all day: collect now, before the heap grows on
+                    else:
+                        Clock.schedule_once(self._collect, GC_AFTER_VISIT_S)
                 self.attract.elder = frame.chrome.elder
                 other = "en" if frame.chrome.language == "zh_CN" else "zh_CN"
                 self.attract.set_translators(i18n.translator(frame.chrome.language).gettext,
