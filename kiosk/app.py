@@ -26,8 +26,13 @@ CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 TICK_S = 1.0
 
 
-def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | None = None) -> None:
-    """Set Kivy's environment and config; must run before any other ``kivy`` import."""
+def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | None = None,
+                   paced: bool = True) -> None:
+    """Set Kivy's environment and config; must run before any other ``kivy`` import.
+
+    ``paced=False`` turns Kivy's fps limiter off, for a caller that paces frames itself
+    (the demo driver: the limiter's sleep would be counted in every measured frame).
+    """
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # one log stream (stdlib -> journald)
@@ -49,7 +54,7 @@ def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | 
     KivyConfig.set("graphics", "resizable", "0")
     KivyConfig.set("graphics", "show_cursor", "0" if full else "1")
     KivyConfig.set("graphics", "allow_screensaver", "0")
-    KivyConfig.set("graphics", "maxfps", str(cfg.display.max_fps))
+    KivyConfig.set("graphics", "maxfps", str(cfg.display.max_fps if paced else 0))
     KivyConfig.set("graphics", "rotation", str(cfg.display.rotation))
     KivyConfig.set("graphics", "width", str(width))
     KivyConfig.set("graphics", "height", str(height))
@@ -72,6 +77,29 @@ def kivy_post(fn: Callable[[], None]) -> None:
 
 GC_GEN2_THRESHOLD = 1_000_000
 """Effectively never by allocation count: full collections happen between visits instead."""
+def arm_screenshot(app, status, path: str) -> None:
+    """Wait until the platform answered and every device reported, then save a screenshot and stop."""
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    def check(dt: float) -> bool:
+        snap = status.snapshot()
+        settled = snap.platform_reachable is not None and "unknown" not in snap.devices.values()
+        if not settled and check.waited < 15:
+            check.waited += dt
+            return True
+        Clock.schedule_once(lambda _dt: _shoot(), 1.0)
+        return False
+
+    def _shoot() -> None:
+        saved = Window.screenshot(name=path)
+        print(f"screenshot: {saved}")
+        app.stop()
+
+    check.waited = 0.0
+    Clock.schedule_interval(check, 0.2)
+
+
 GC_AFTER_VISIT_S = 2.0
 MAX_SKIPPED_COLLECTIONS = 5
 """After this many visits that followed each other within GC_AFTER_VISIT_S, the collection runs

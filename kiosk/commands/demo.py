@@ -64,31 +64,15 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.config import demo_config
 
     cfg = demo_config(state)
-    configure_kivy(cfg, windowed=True, size=(width, height))
-    from kivy.config import Config as KivyConfig
-
-    # The driver paces frames itself; Kivy's fps limiter would add its sleep to every measured frame.
-    KivyConfig.set("graphics", "maxfps", "0")
-    from kivy.base import EventLoop
-
-    EventLoop.ensure_window()
-    from kivy.core.window import Window
-
-    from kiosk.app import kivy_post, make_app_class
+    configure_kivy(cfg, windowed=True, size=(width, height), paced=False)
+    from kiosk.app import kivy_post
     from kiosk.demo_script import VISITS
     from kiosk.runtime import Runtime
-    from kiosk.ui.demo_driver import run_demo
+    from kiosk.ui.demo_driver import play
 
     runtime = Runtime(cfg, kivy_post, work_dir=state, platform_process=True).start()
     try:
-        app = make_app_class()(runtime)
-        root = app.build()
-        app.root = root
-        Window.add_widget(root)
-        app.on_start()
-        visits = tuple(v for v in VISITS if not args.only or v.name in args.only)
-        summary = run_demo(app, out, visits)
-        app.on_stop()
+        summary = play(runtime, out, tuple(v for v in VISITS if not args.only or v.name in args.only))
     finally:
         runtime.stop()
         shutil.rmtree(state, ignore_errors=True)

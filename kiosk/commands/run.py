@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.app import configure_kivy
 
     configure_kivy(cfg, windowed=args.windowed)
-    from kiosk.app import kivy_post, make_app_class
+    from kiosk.app import arm_screenshot, kivy_post, make_app_class
     from kiosk.runtime import Runtime
 
     runtime = Runtime(cfg, kivy_post, platform_process=True)
@@ -68,32 +68,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     app = make_app_class()(runtime)
     if args.screenshot:
-        _arm_screenshot(app, runtime.status, args.screenshot)
+        arm_screenshot(app, runtime.status, args.screenshot)
     try:
         app.run()
     finally:
         runtime.stop()
     return 0
-
-
-def _arm_screenshot(app, status, path: str) -> None:
-    """Wait until the platform answered and every device reported, then save a screenshot and stop."""
-    from kivy.clock import Clock
-    from kivy.core.window import Window
-
-    def check(dt: float) -> bool:
-        snap = status.snapshot()
-        settled = snap.platform_reachable is not None and "unknown" not in snap.devices.values()
-        if not settled and check.waited < 15:
-            check.waited += dt
-            return True
-        Clock.schedule_once(lambda _dt: _shoot(), 1.0)
-        return False
-
-    def _shoot() -> None:
-        saved = Window.screenshot(name=path)
-        print(f"screenshot: {saved}")
-        app.stop()
-
-    check.waited = 0.0
-    Clock.schedule_interval(check, 0.2)

@@ -291,3 +291,19 @@ def run_demo(app, out: Path, visits: tuple[Visit, ...] = VISITS) -> dict:
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
     return summary
+
+
+def play(runtime, out: Path, visits: tuple[Visit, ...] = VISITS) -> dict:
+    """Open the kiosk's window on ``runtime``, play ``visits`` through it, close it; returns the summary."""
+    from kiosk.app import make_app_class
+
+    EventLoop.ensure_window()
+    app = make_app_class()(runtime)
+    root = app.build()
+    app.root = root
+    Window.add_widget(root)
+    app.on_start()
+    try:
+        return run_demo(app, out, visits)
+    finally:
+        app.on_stop()
