@@ -25,7 +25,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kiosk.chaos.acks import EVENTS
+from kiosk.reference.process import die_with_parent, free_port
 
 KIOSK_ID = "demo-kiosk-001"
 TARGETS = {"startup": 20, "anytime": 15, "submit": 25, "pay": 20, "print": 20}
@@ -57,21 +57,6 @@ FINAL_WAIT_S = 150.0
 
 class HarnessError(RuntimeError):
     """The harness itself could not do its job (platform would not start, workers keep dying)."""
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:  # not Linux: the finally blocks still clean up
-        pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class EventTail:
@@ -133,7 +118,7 @@ class Run:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("KIOSK_CONFIG", None)
         return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout or self._log_file(log_name),
-                                stderr=self._log_file(log_name), env=env, preexec_fn=_die_with_parent)
+                                stderr=self._log_file(log_name), env=env, preexec_fn=die_with_parent)
 
     def start_platform(self) -> None:
         for _attempt in range(3):

@@ -38,12 +38,17 @@ PLATFORM_NICE = 10
 """The stand-in platform yields the CPU to the kiosk's UI: on a real kiosk it is another machine."""
 
 
-def die_with_parent() -> None:
-    """Runs in the child between fork and exec: SIGKILL when the parent dies (Linux), lower priority."""
+def _platform_child() -> None:
+    """Runs in the platform child between fork and exec: lower priority, dies with its parent."""
     try:
         os.nice(PLATFORM_NICE)
     except OSError:
         pass
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Runs in a child between fork and exec: SIGKILL when the parent dies (Linux)."""
     try:
         import ctypes
 
@@ -88,7 +93,7 @@ def serve_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_ope
             cmd = [sys.executable, "-m", "kiosk", "platform", "serve", "--host", host, "--port", str(port),
                    "--db", str(db_path)] + (["--always-open"] if always_open else [])
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    preexec_fn=die_with_parent)
+                                    preexec_fn=_platform_child)
             handle = PlatformProcess(f"http://{host}:{port}", str(db_path), proc)
             deadline = time.monotonic() + start_timeout
             while proc.poll() is None and time.monotonic() < deadline:
