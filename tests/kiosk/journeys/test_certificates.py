@@ -8,6 +8,7 @@ import numpy as np
 from drivers.camera.qr import QrDecoder
 from kiosk.i18n import set_language
 from kiosk.journeys.certificates import REPRINT_DB, ReprintJourney, ReprintTable
+from kiosk.journeys.pay import DEMO_PAYMENT_CODE
 from kiosk.reference.demo_cards import DEMO_CARDS
 from kiosk.views import Picture, Text
 
@@ -58,6 +59,17 @@ def shown_code(kiosk: Kiosk) -> str:
     big = [b.text for b in kiosk.view.blocks if isinstance(b, Text) and b.style == "big"]
     assert len(big) == 1, kiosk.text()
     return big[0]
+
+
+def pay_print_fee(kiosk: Kiosk):
+    """On a previewed paid certificate: print on the thermal printer, pay the fee by payment code."""
+    kiosk.press("print", printer="thermal")
+    kiosk.wait("pay")
+    kiosk.press("scan_code")
+    kiosk.wait("pay.scan")
+    kiosk.runtime.devices.emulators.scanner.scan(DEMO_PAYMENT_CODE)
+    kiosk.wait("pay.result")
+    return kiosk.ctl.current.order
 
 
 def test_thermal_certificate_qr_verifies_on_the_platform(kiosk: Kiosk) -> None:
@@ -192,13 +204,7 @@ def test_paid_print_is_charged_once_and_reprints_by_the_payment_receipt(kiosk: K
     assert "缴费并用凭条打印机打印" in [a.label for a in kiosk.view.actions]
     emu = kiosk.runtime.devices.emulators.printer
     emu.set_status("out", after_bytes=4000)
-    kiosk.press("print", printer="thermal")
-    kiosk.wait("pay")
-    kiosk.press("scan_code")
-    kiosk.wait("pay.scan")
-    kiosk.runtime.devices.emulators.scanner.scan("134567890123456789")
-    kiosk.wait("pay.result")
-    order = kiosk.ctl.current.order
+    order = pay_print_fee(kiosk)
     kiosk.press("done")
     view = kiosk.wait("certificates.result")
     assert "打印中断" in repr(view) and "无需再次缴费" in repr(view)
@@ -232,13 +238,7 @@ def test_a_print_paid_for_when_the_kiosk_died_reprints_by_the_payment_receipt(tm
     try:
         open_certificates(kiosk, "P002")
         preview(kiosk, "个人信用报告（本人版）（打印费 10.00 元）")
-        kiosk.press("print", printer="thermal")
-        kiosk.wait("pay")
-        kiosk.press("scan_code")
-        kiosk.wait("pay.scan")
-        kiosk.runtime.devices.emulators.scanner.scan("134567890123456789")
-        kiosk.wait("pay.result")
-        order = kiosk.ctl.current.order
+        order = pay_print_fee(kiosk)
         kept = kiosk.runtime.ledger.get(order.order_id)
         assert kept.state.value == "paid" and not kept.delivered  # the print is still owed
     finally:
