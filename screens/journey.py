@@ -196,7 +196,7 @@ class JourneyScreen(FloatLayout):
         full = dp(150) * min(self.scale, 1.3)
         room = self.bar.width - self.bar.spacing * len(buttons)
         width = max(0.0, min(full, room / (len(buttons) + 1)))
-        size = max(font("small", 1.0), font("body", min(self.scale, 1.2)) * min(1.0, width / dp(150)))
+        size = max(font("small", 1.0), font("body", min(self.scale, 1.2)) * width / full)  # no word cut in two
         for b in buttons:
             b.width = width
             b.font_size = size

@@ -150,6 +150,8 @@ class WrapLabel(Label):
     ~100 ms per Chinese line on a kiosk without a GPU — emphasis is colour and size.
     """
 
+    _resetting = False
+
     def __init__(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None,
                  halign: str = "left", valign: str = "top", size_hint_x: float | None = 1.0, **kw) -> None:
         super().__init__(size_hint_y=None, line_height=1.3, **kw)
@@ -159,18 +161,22 @@ class WrapLabel(Label):
     def reset(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None,
               halign: str = "left", valign: str = "top", size_hint_x: float | None = 1.0) -> None:
         """Show new text in this label (a new one, or one the ``Recycler`` kept)."""
+        self._resetting = True  # text and size change together: fit the text once, at the end
         self.text = text
         self.font_size = font(kind, scale)
         self.color = colour or THEME["text"]
         self.halign, self.valign = halign, valign
         self.size_hint_x = size_hint_x
+        self._resetting = False
+        self._wrap()
         if not text:
             self.height = 0
         elif self.texture_size[1]:
             self.height = self.texture_size[1] + dp(4)  # same size as the old text: no texture_size event
 
     def _wrap(self, *_a) -> None:
-        fit_text(self, self.width)
+        if not self._resetting:
+            fit_text(self, self.width)
 
     def _grow(self, _w, size) -> None:
         self.height = size[1] + dp(4) if self.text else 0
@@ -203,6 +209,8 @@ def rounded_texture() -> Texture:
 class BigButton(Button):
     """A touch target of at least 60 dp (90 dp in elder mode) that wraps its label."""
 
+    _resetting = False
+
     def __init__(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
                  scale: float = 1.0, note: str = "", action_id: str = "", **kw) -> None:
         super().__init__(color=THEME["text"], background_normal="", background_down="",
@@ -218,9 +226,12 @@ class BigButton(Button):
     def reset(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
               scale: float = 1.0, note: str = "", action_id: str = "", size_hint_x: float | None = 1.0) -> None:
         """Make this button a new one (fresh, or kept by the ``Recycler``)."""
+        self._resetting = True  # text and size change together: fit the text once, at the end
         self.markup = bool(note)  # the markup renderer is slower: only a note needs it
         self.text = f"{text}\n[size={int(font('small', scale))}][color=e0c060]{note}[/color][/size]" if note else text
         self.font_size = font("body", scale)
+        self._resetting = False
+        self._wrap()
         self.size_hint_x = size_hint_x
         self.state = "normal"
         self.disabled = not enabled
@@ -234,7 +245,8 @@ class BigButton(Button):
         self.height = max(self.min_height, self.texture_size[1] + dp(24)) if self.texture_size[1] else self.min_height
 
     def _wrap(self, *_a) -> None:
-        fit_text(self, max(0.0, self.width - dp(24)))
+        if not self._resetting:
+            fit_text(self, max(0.0, self.width - dp(24)))
 
     def _grow(self, _w, size) -> None:
         self.height = max(self.min_height, size[1] + dp(24))
