@@ -9,7 +9,6 @@ same way headless.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import tempfile
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from kiosk import i18n
 from kiosk.config import Config
+from kiosk.heap import IDLE_WHOLE_HEAP_S, Heap
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,11 @@ def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | 
     KivyConfig.set("graphics", "resizable", "0")
     KivyConfig.set("graphics", "show_cursor", "0" if full else "1")
     KivyConfig.set("graphics", "allow_screensaver", "0")
+    # No multisampling. Kivy asks for 2 samples by default, which Mesa's software renderer
+    # (llvmpipe) rounds up to 4: every pixel is shaded, blended and cleared four times, and
+    # every swap adds a resolve pass. At 1080x1920 that was ~20 ms of a ~45 ms frame.
+    # Nothing here needs it: text, rounded corners and pictures are textures.
+    KivyConfig.set("graphics", "multisamples", "0")
     KivyConfig.set("graphics", "maxfps", str(cfg.display.max_fps if paced else 0))
     KivyConfig.set("graphics", "rotation", str(cfg.display.rotation))
     KivyConfig.set("graphics", "width", str(width))
@@ -75,8 +80,6 @@ def kivy_post(fn: Callable[[], None]) -> None:
     Clock.schedule_once(lambda _dt: fn(), 0)
 
 
-GC_GEN2_THRESHOLD = 1_000_000
-"""Effectively never by allocation count: full collections happen between visits instead."""
 def arm_screenshot(app, status, path: str) -> None:
     """Wait until the platform answered and every device reported, then save a screenshot and stop."""
     from kivy.clock import Clock
@@ -104,28 +107,6 @@ GC_AFTER_VISIT_S = 2.0
 MAX_SKIPPED_COLLECTIONS = 5
 """After this many visits that followed each other within GC_AFTER_VISIT_S, the collection runs
 at once when the visit ends (one slower frame on the way to attract) instead of waiting."""
-
-
-def quiet_gc() -> None:
-    """Keep full garbage collections out of citizens' frames.
-
-    A generation-2 pass over the whole heap (Kivy, pydantic models, the catalogue) took
-    ~100 ms on a 2-core CPU, landing inside whatever frame allocated at the time. So the
-    start-up heap is frozen (never traversed again), automatic full passes are pushed out,
-    and ``collect_between_visits`` runs one on the attract screen after every visit, when
-    nobody is waiting. Young-generation collections still run as usual, and cycles are
-    still freed — once per visit instead of mid-frame.
-    """
-    gc.collect()
-    gc.freeze()
-    young, middle, _old = gc.get_threshold()
-    gc.set_threshold(young, middle, GC_GEN2_THRESHOLD)
-
-
-def collect_between_visits() -> float:
-    started = time.perf_counter()
-    gc.collect()
-    return (time.perf_counter() - started) * 1000
 
 
 class FrameMeter:
@@ -181,16 +162,25 @@ def make_app_class() -> type:
             self.root_box: FloatLayout | None = None
             self._pending = False
             self._events: list = []
+            self.heap = Heap()
             self.collections = 0
             """Between-visit garbage collections done (the demo waits for them, as a kiosk's gaps allow)."""
             self.skipped_collections = 0
             """Collections skipped in a row because a visit had already started again."""
+            self._idle_event = None
 
         def build(self) -> FloatLayout:
             Window.bind(on_request_close=lambda *a, **k: True)
-            from screens.widgets import warm_fonts, warm_images
+            from screens.widgets import warm_fonts, warm_images, warm_renderer
 
             log.info("fonts ready in %.2f s, image loader in %.2f s", warm_fonts(), warm_images())
+            undo_warm = warm_renderer(Window)
+
+            def warmed(*_a) -> None:
+                Window.unbind(on_flip=warmed)
+                Clock.schedule_once(lambda _dt: undo_warm(), 0)
+
+            Window.bind(on_flip=warmed)
             root = FloatLayout()
             self.attract = AttractScreen(site_name=self.cfg.kiosk.site_name)
             self.attract.bind(on_start_visit=lambda *_: self.ctl.act("start"),
@@ -212,13 +202,15 @@ def make_app_class() -> type:
             interval = self.notifier.watchdog_interval_s
             if interval:
                 self._events.append(Clock.schedule_interval(lambda _dt: self.notifier.ping(), interval / 3))
-            quiet_gc()
+            self.heap.start()
             self.notifier.ready("attract screen shown")
 
         def on_stop(self) -> None:
             self.notifier.stopping()
             for ev in self._events:
                 ev.cancel()
+            if self._idle_event is not None:
+                self._idle_event.cancel()
             self.poller.stop()
             if self.attract is not None:
                 self.attract.stop()
@@ -227,10 +219,20 @@ def make_app_class() -> type:
             if self.ctl.active:
                 self.skipped_collections += 1  # the next citizen was quicker
                 return
-            ms = collect_between_visits()
+            ms = self.heap.after_visit()
             self.collections += 1
             self.skipped_collections = 0
             log.debug("garbage collected between visits in %.0f ms", ms)
+            if self._idle_event is not None:
+                self._idle_event.cancel()
+            self._idle_event = Clock.schedule_once(self._collect_whole, IDLE_WHOLE_HEAP_S)
+
+        def _collect_whole(self, _dt: float = 0.0) -> None:
+            """Nobody has touched the screen since the last visit: the whole heap, once."""
+            self._idle_event = None
+            if self.ctl.active:
+                return  # the visit's end schedules the next chance
+            log.info("whole heap collected while idle in %.0f ms", self.heap.whole())
 
         # -- rendering -----------------------------------------------------------------------
         def request_render(self) -> None:

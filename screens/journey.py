@@ -114,6 +114,10 @@ class JourneyScreen(FloatLayout):
         A ScrollView clips through the stencil buffer, two more viewport-sized quads every
         frame; most steps fit, so they are drawn without it.
         """
+        if self.viewport.height < 2:
+            # Not laid out yet: a screen just added has no height and everything "overflows";
+            # moving the body into the scroll view and back re-wrapped every label twice.
+            return
         overflow = self.body.height > self.viewport.height + 1
         scrolling = self.body.parent is self.scroll
         if overflow == scrolling:

@@ -143,6 +143,32 @@ def warm_images() -> float:
     return time.perf_counter() - started
 
 
+TEXTURE_KINDS = tuple((fmt, (w, h)) for fmt in ("rgba", "rgb") for w in (2, 3) for h in (2, 3))
+"""Texture formats the screens draw (labels and PNGs are RGBA, photos and some images RGB),
+each with a power-of-two and an odd width and height."""
+
+
+def warm_renderer(window) -> Callable[[], None]:
+    """Put one invisible quad of every texture kind on ``window``; returns the undo.
+
+    A software renderer (Mesa's llvmpipe) compiles a fragment program the first time it
+    draws a new combination of texture format and power-of-two-ness, 15-40 ms each. Drawn
+    once at start-up, before any citizen, the first photo preview or QR code of a visit
+    no longer carries that hitch. Call the undo after the first frame has been drawn.
+    """
+    from kivy.uix.widget import Widget
+
+    warm = Widget(size=(1, 1))
+    with warm.canvas:
+        Color(1, 1, 1, 0)
+        for fmt, size in TEXTURE_KINDS:
+            tex = Texture.create(size=size, colorfmt=fmt)
+            tex.blit_buffer(bytes(size[0] * size[1] * len(fmt)), colorfmt=fmt, bufferfmt="ubyte")
+            Rectangle(texture=tex, pos=(0, 0), size=(1, 1))
+    window.add_widget(warm)
+    return lambda: window.remove_widget(warm)
+
+
 class WrapLabel(Label):
     """A label that wraps to its width and takes the height its text needs.
 

@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", default="1080x1920", help="window size WIDTHxHEIGHT (portrait kiosk)")
 
 
-def _start_xvfb(size: str) -> None:
+def start_xvfb(size: str) -> None:
+    """Start an Xvfb of ``size`` on a free display number and point ``DISPLAY`` at it (ends with us)."""
     if not shutil.which("Xvfb"):
         raise SystemExit("kiosk demo --headless needs Xvfb (apt-get install xvfb)")
     for n in range(99, 160):
@@ -50,7 +51,7 @@ def _start_xvfb(size: str) -> None:
 def run(args: argparse.Namespace) -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     if args.headless and not os.environ.get("DISPLAY"):
-        _start_xvfb(args.size)
+        start_xvfb(args.size)
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)

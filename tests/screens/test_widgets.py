@@ -135,3 +135,62 @@ def test_back_to_back_visits_still_get_their_garbage_collected(kiosk_ui):
     kiosk_ui.ctl.end_visit("test")
     kiosk_ui.frames(2)  # no 2 s wait: collected on the way to the attract screen
     assert app.collections == done + 1 and app.skipped_collections == 0
+
+
+def test_the_whole_heap_is_collected_when_nobody_comes(kiosk_ui):
+    """Between visits only the visit's objects are walked; the whole heap waits for an idle minute."""
+    from kiosk.heap import IDLE_WHOLE_HEAP_S
+
+    app = kiosk_ui.app
+    kiosk_ui.ctl.act("start")
+    kiosk_ui.wait_screen("home")
+    kiosk_ui.ctl.end_visit("test")
+    kiosk_ui.frames(2)
+    app._collect()  # the between-visit pass, normally 2 s after the visit
+    assert app._idle_event is not None and app._idle_event.timeout == IDLE_WHOLE_HEAP_S
+    whole = app.heap.whole_passes
+    kiosk_ui.ctl.act("start")
+    kiosk_ui.wait_screen("home")
+    app._collect_whole()  # the idle minute ran out just as a citizen touched the screen
+    assert app.heap.whole_passes == whole
+    kiosk_ui.ctl.end_visit("test")
+    kiosk_ui.frames(2)
+    app._collect()
+    app._collect_whole()
+    assert app.heap.whole_passes == whole + 1 and app._idle_event is None
+
+
+def test_renderer_warm_up_draws_each_texture_kind_invisibly_and_goes(kiosk_ui):
+    from kivy.graphics import Color, Rectangle
+
+    from screens.widgets import TEXTURE_KINDS, warm_renderer
+
+    window = kiosk_ui.window
+    before = list(window.children)
+    assert all(tuple(w.size) != (1, 1) for w in before), "the app's warm-up is gone after its first frame"
+    undo = warm_renderer(window)
+    added = [w for w in window.children if w not in before]
+    assert len(added) == 1
+    quads = [i for i in added[0].canvas.children if isinstance(i, Rectangle)]
+    assert sorted((q.texture.colorfmt, tuple(q.texture.size)) for q in quads) == sorted(TEXTURE_KINDS)
+    assert [i.a for i in added[0].canvas.children if isinstance(i, Color)] == [0]
+    kiosk_ui.frames(1)
+    undo()
+    assert list(window.children) == before
+
+
+def test_the_body_keeps_its_width_when_a_visit_starts(kiosk_ui):
+    """The journey screen has no size in its first frame; its body must not be moved into the
+    scroll view then (everything "overflows" a zero height) and back: every label would be
+    laid out at a 60 px width and then again at the real one."""
+    journey = kiosk_ui.journey
+    widths: list[float] = []
+    journey.body.bind(width=lambda _w, value: widths.append(value))
+    try:
+        kiosk_ui.open_guide()
+        assert journey.body.parent is journey.scroll, "this guide is longer than the screen"
+        assert widths == [] or min(widths) >= journey.viewport.width - 1, widths
+    finally:
+        journey.body.unbind(width=widths.append)
+        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.frames(3)
