@@ -32,6 +32,7 @@ from kiosk.contract.certificates import (
 )
 from kiosk.contract.feedback import (
     BAD_LEVELS,
+    HELP_CALL_STALE_S,
     RATING_LEVEL_LABELS,
     RATING_REASONS,
     HelpCall,
@@ -97,6 +98,7 @@ from kiosk.contract.visits import (
 __all__ = [
     "BAD_LEVELS",
     "FINAL_STATUSES",
+    "HELP_CALL_STALE_S",
     "PDF_MEDIA_TYPE",
     "PNG_MEDIA_TYPE",
     "RATING_LEVEL_LABELS",

@@ -87,12 +87,21 @@ class HelpCallRequest(ContractModel):
     """The screen the citizen pressed help on, so staff know the context."""
     service_code: str | None = None
     note: str = Field(default="", max_length=200)
+    requested_at: datetime | None = None
+    """When the citizen pressed help (kiosk clock). A call the kiosk could not deliver at once
+    is journaled and sent when the platform is back; one older than ``HELP_CALL_STALE_S``
+    then is recorded as ``missed`` (the hall's report shows it) and sends nobody to a
+    kiosk the citizen has long left."""
+
+
+HELP_CALL_STALE_S = 15 * 60
+"""Age at which a help call no longer summons staff (the platform's rule; kiosks only stamp)."""
 
 
 class HelpCall(ContractModel):
     call_id: str
     status: str
-    """queued / accepted / on_the_way / closed."""
+    """queued / accepted / on_the_way / closed, or missed: delivered too late to send anyone."""
     expected_minutes: int = Field(ge=0)
     created_at: datetime
     message: Bilingual

@@ -2,11 +2,14 @@
 
 A help call must not be lost when the network is: it is tried directly (so the citizen
 hears how long staff will take) and, if that fails, journaled and sent by the outbox
-loop, while the screen says that staff were asked and where to find the hall desk.
+loop, while the screen says that staff were asked and where to find the hall desk. The
+call carries the moment help was pressed: one that reaches the platform too late is
+recorded as missed instead of sending staff to a citizen who has gone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
@@ -25,7 +28,8 @@ def request_help(ctl: VisitController) -> None:
     screen = ctl.history[-1] if ctl.history else "attract"
     service = getattr(getattr(journey, "service", None), "code", None)
     reason = HelpReason.ELDERLY if ctl.elder else HelpReason.QUESTION
-    req = HelpCallRequest(reason=reason, screen=screen, service_code=service)
+    req = HelpCallRequest(reason=reason, screen=screen, service_code=service,
+                          requested_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
     runtime = ctl.runtime
     ctl.help_status = _("正在呼叫工作人员…")
     ctl.changed()

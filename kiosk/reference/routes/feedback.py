@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 
 from kiosk.contract import (
     BAD_LEVELS,
+    HELP_CALL_STALE_S,
     Bilingual,
     HelpCall,
     HelpCallRequest,
@@ -69,6 +70,15 @@ def rate(body: RatingRequest, request: Request) -> RatingReceipt:
 
 
 def _call(row: dict) -> HelpCall:
+    if row["status"] == "missed":
+        return HelpCall(
+            call_id=row["call_id"],
+            status="missed",
+            expected_minutes=0,
+            created_at=datetime.fromtimestamp(row["created_at"], UTC),
+            message=Bilingual(zh_CN="求助送达时已超时，未派工作人员；已记入大厅服务记录。",
+                              en="The call arrived too late to send staff; it is in the hall's service record."),
+        )
     return HelpCall(
         call_id=row["call_id"],
         status=row["status"],
@@ -80,12 +90,18 @@ def _call(row: dict) -> HelpCall:
 
 @router.post(paths.HELP_CALLS, response_model=HelpCall, status_code=201, responses=ERRORS)
 def call_help(body: HelpCallRequest, request: Request) -> HelpCall:
+    """A call pressed more than ``HELP_CALL_STALE_S`` ago (delivered from a kiosk's queue) is
+    recorded as missed: the citizen has left, and staff must not be sent to an empty kiosk."""
     call_id = "H" + uuid.uuid4().hex[:12]
+    received = now(request)
+    pressed = body.requested_at.timestamp() if body.requested_at else received
+    status = "missed" if received - pressed > HELP_CALL_STALE_S else "queued"
     with db(request).tx() as c:
         c.execute(
             "INSERT INTO help_calls (call_id, kiosk_id, reason, screen, service_code, note, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)",
-            (call_id, kiosk_id(request), body.reason.value, body.screen, body.service_code, body.note, now(request)),
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (call_id, kiosk_id(request), body.reason.value, body.screen, body.service_code, body.note, status,
+             min(pressed, received)),
         )
     return _call(dict(db(request).one("SELECT * FROM help_calls WHERE call_id = ?", (call_id,))))
 

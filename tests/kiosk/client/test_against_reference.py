@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from kiosk import signing
 from kiosk.client import AuthRejected, NotFound, PlatformClient, PlatformUnreachable, RetryPolicy
 from kiosk.config import DEMO_SECRET
 from kiosk.contract import paths
-from kiosk.contract.feedback import HelpCallRequest
+from kiosk.contract.feedback import HELP_CALL_STALE_S, HelpCallRequest
 
 server_mod = pytest.importorskip("kiosk.reference.server")
 
@@ -64,6 +65,17 @@ def test_same_idempotency_key_returns_the_first_result(platform: str, tmp_path: 
     again = c.call_help(HelpCallRequest(note="replay test"), idempotency_key="help-key-0001")
     other = c.call_help(HelpCallRequest(note="replay test"))
     assert first.call_id == again.call_id != other.call_id
+
+
+def test_a_help_call_pressed_long_ago_is_recorded_as_missed(platform: str, tmp_path: Path) -> None:
+    c = make(platform, tmp_path)
+    now = datetime.now(UTC)
+    fresh = c.call_help(HelpCallRequest(screen="home", requested_at=now - timedelta(minutes=2)))
+    ahead = c.call_help(HelpCallRequest(screen="home", requested_at=now + timedelta(minutes=3)))  # kiosk clock fast
+    stale = c.call_help(HelpCallRequest(screen="home", requested_at=now - timedelta(seconds=HELP_CALL_STALE_S + 60)))
+    assert (fresh.status, ahead.status, stale.status) == ("queued", "queued", "missed")
+    assert fresh.expected_minutes > 0 and stale.expected_minutes == 0
+    assert "too late" in stale.message.en and stale.message.zh_CN
 
 
 def test_unknown_order_is_not_found(platform: str, tmp_path: Path) -> None:

@@ -79,3 +79,24 @@ def test_application_and_rating_queued_offline_are_delivered_after_the_token_exp
     assert journal.counts()["rejected"] == 0
     assert _platform(server, "SELECT COUNT(*) FROM cases WHERE idempotency_key = ?", key)[0][0] == 1
     assert _platform(server, "SELECT COUNT(*) FROM ratings WHERE person_id IS NOT NULL")[0][0] == 1
+
+
+@pytest.mark.parametrize(("delay_s", "status"), [(5 * 60, "queued"), (2 * HOUR, "missed")])
+def test_a_help_call_queued_offline_summons_staff_only_while_it_is_fresh(offline, delay_s: float, status: str) -> None:
+    """Staff are sent for a call delivered minutes late; one delivered hours late is recorded
+    as missed (the hall's report shows it) instead of sending someone to an empty kiosk."""
+    kiosk, proxy, server, clock = offline
+    proxy.fault, proxy.only = "reset", ("/v1/help-calls",)
+    kiosk.act("start")
+    kiosk.wait("home")
+    kiosk.act("help")
+    journal = kiosk.runtime.journal
+    assert kiosk.loop.run_until(lambda: journal.counts()["pending"] == 1, 15), "the help call was not journaled"
+    assert "已记录您的求助" in kiosk.ctl.help_status
+    kiosk.ctl.end_visit("the citizen went to the hall desk")
+
+    clock.offset += delay_s
+    proxy.fault = "ok"
+    kiosk.runtime.sender.kick()
+    assert kiosk.loop.run_until(lambda: journal.depth() == 0, 30), f"not delivered: {journal.counts()}"
+    assert _platform(server, "SELECT status, screen FROM help_calls") == [(status, "home")]
