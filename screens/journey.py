@@ -140,24 +140,29 @@ class JourneyScreen(FloatLayout):
                       chrome.can_go_home, chrome.labels)
         rebuild_all = scale != self.scale
         self.scale = scale
+        bar_built = False
         if chrome_key != self._chrome_key or rebuild_all:
             self._chrome_key = chrome_key
-            self._render_chrome(frame)
+            bar_built = self._render_chrome(frame)
         shape = shape_of(frame.view)
         if rebuild_all or shape != self._shape or chrome_key[:2] != getattr(self, "_lang_key", None):
             self._lang_key = chrome_key[:2]
             self._shape = shape
-            self._render_view(frame.view)
+            # A new bar (language or elder mode switched) is a frame's worth of labels itself:
+            # the body's rows start in the next frame.
+            self._render_view(frame.view, drain_now=not bar_built)
         else:
             self._update_fields(frame.view)
         self._render_overlay(frame)
 
-    def _render_chrome(self, frame: Frame) -> None:
-        """The bar is rebuilt only for a new language or scale; identity and "home" change in place."""
+    def _render_chrome(self, frame: Frame) -> bool:
+        """The bar is rebuilt only for a new language or scale (returns whether it was); identity
+        and "home" change in place."""
         c = frame.chrome
         s = self.scale
         bar_key = (c.language, c.elder, c.labels)
-        if bar_key != getattr(self, "_bar_key", None):
+        rebuilt = bar_key != getattr(self, "_bar_key", None)
+        if rebuilt:
             self._bar_key = bar_key
             self.bar.clear_widgets()
             self.bar.height = dp(72) * s
@@ -188,6 +193,7 @@ class JourneyScreen(FloatLayout):
         self.banner.bind(pos=self._banner_bg, size=self._banner_bg)
         self.help_line.text = c.help_status
         self.help_line.font_size = font("small", s)
+        return rebuilt
 
     def _fit_bar(self, *_a) -> None:
         """Bar buttons are 150 dp wide where they fit, narrower on a narrow screen, never off its edge.
@@ -212,7 +218,7 @@ class JourneyScreen(FloatLayout):
                 Color(*THEME["banner_bg"])
                 Rectangle(pos=w.pos, size=w.size)
 
-    def _render_view(self, view: View) -> None:
+    def _render_view(self, view: View, drain_now: bool = True) -> None:
         s = self.scale
         self.title.text = view.title + (f"   ({view.step[0]}/{view.step[1]})" if view.step else "")
         self.title.font_size = font("title", s)
@@ -221,7 +227,10 @@ class JourneyScreen(FloatLayout):
             widget = self._block(block)
             if widget is not None:
                 self.body.add_widget(widget)
-        self._drain()
+        if drain_now:
+            self._drain()
+        elif self._pending:
+            self._drain_event = Clock.schedule_once(self._drain, 0)
         self.scroll.scroll_y = 1
         self.actions.cols = 1 if s > 1 else 2
         for a in view.actions:
