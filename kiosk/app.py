@@ -109,6 +109,10 @@ MAX_SKIPPED_COLLECTIONS = 5
 at once when the visit ends (one slower frame on the way to attract) instead of waiting."""
 
 
+FRAME_METRIC_S = 60.0
+"""``kiosk_longest_frame_ms`` is the longest frame of each such period."""
+
+
 class FrameMeter:
     """The longest main-loop frame, measured between Clock callbacks (the 50 ms budget)."""
 
@@ -128,6 +132,11 @@ class FrameMeter:
     def reset(self) -> None:
         self.longest_ms = 0.0
         self._last = time.perf_counter()
+
+    def publish(self, gauge) -> None:
+        """Hand the longest frame since the last call to ``gauge`` (``kiosk_longest_frame_ms``), start over."""
+        gauge.set(round(self.longest_ms, 1))
+        self.reset()
 
 
 def make_app_class() -> type:
@@ -202,6 +211,10 @@ def make_app_class() -> type:
             interval = self.notifier.watchdog_interval_s
             if interval:
                 self._events.append(Clock.schedule_interval(lambda _dt: self.notifier.ping(), interval / 3))
+            metrics = self.runtime.metrics
+            if metrics is not None:
+                self._events.append(Clock.schedule_interval(lambda _dt: self.meter.publish(metrics.frame_ms),
+                                                            FRAME_METRIC_S))
             self.heap.start()
             self.notifier.ready("attract screen shown")
 
