@@ -48,7 +48,6 @@ class Heap:
         self.growth_limit = growth_limit
         self.after_visit_passes = 0
         self.whole_passes = 0
-        self.last_ms = 0.0
         self._frozen_after_whole = 0
 
     def start(self) -> None:
@@ -58,17 +57,16 @@ class Heap:
         self.whole()
 
     def after_visit(self) -> float:
-        """Collect what the last visit left; returns the pass's milliseconds."""
+        """Collect what the last visit left; returns the milliseconds (a whole pass's included)."""
         started = time.perf_counter()
         gc.collect()
         gc.freeze()
         self.after_visit_passes += 1
-        self.last_ms = (time.perf_counter() - started) * 1000
-        grown = gc.get_freeze_count() - self._frozen_after_whole
-        if grown > self.growth_limit:
-            log.info("%d objects frozen since the last whole-heap collection: collecting it now", grown)
-            return self.last_ms + self.whole()
-        return self.last_ms
+        if self.frozen_since_whole > self.growth_limit:
+            log.info("%d objects frozen since the last whole-heap collection: collecting it now",
+                     self.frozen_since_whole)
+            self.whole()
+        return (time.perf_counter() - started) * 1000
 
     def whole(self) -> float:
         """Collect the whole heap, frozen part included; returns the pass's milliseconds."""
@@ -78,8 +76,7 @@ class Heap:
         gc.freeze()
         self._frozen_after_whole = gc.get_freeze_count()
         self.whole_passes += 1
-        self.last_ms = (time.perf_counter() - started) * 1000
-        return self.last_ms
+        return (time.perf_counter() - started) * 1000
 
     @property
     def frozen_since_whole(self) -> int:
