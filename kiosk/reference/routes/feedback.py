@@ -69,22 +69,19 @@ def rate(body: RatingRequest, request: Request) -> RatingReceipt:
     return RatingReceipt(rating_id=rating_id, follow_up=bad, message=msg)
 
 
+_MISSED = Bilingual(zh_CN="求助送达时已超时，未派工作人员；已记入大厅服务记录。",
+                   en="The call arrived too late to send staff; it is in the hall's service record.")
+_CALLED = Bilingual(zh_CN="已通知工作人员，请在原地稍候。", en="Staff have been called. Please wait here.")
+
+
 def _call(row: dict) -> HelpCall:
-    if row["status"] == "missed":
-        return HelpCall(
-            call_id=row["call_id"],
-            status="missed",
-            expected_minutes=0,
-            created_at=datetime.fromtimestamp(row["created_at"], UTC),
-            message=Bilingual(zh_CN="求助送达时已超时，未派工作人员；已记入大厅服务记录。",
-                              en="The call arrived too late to send staff; it is in the hall's service record."),
-        )
+    missed = row["status"] == "missed"
     return HelpCall(
         call_id=row["call_id"],
         status=row["status"],
-        expected_minutes=3,
+        expected_minutes=0 if missed else 3,
         created_at=datetime.fromtimestamp(row["created_at"], UTC),
-        message=Bilingual(zh_CN="已通知工作人员，请在原地稍候。", en="Staff have been called. Please wait here."),
+        message=_MISSED if missed else _CALLED,
     )
 
 
