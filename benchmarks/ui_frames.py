@@ -26,8 +26,8 @@ BARE_FRAMES = 60
 
 def bare_window(size: str, multisamples: int | None) -> dict:
     """Time frames of an empty window and of one full-screen quad (runs in a child process)."""
+    from devtools.commands.demo import start_xvfb
     from kiosk.app import configure_kivy
-    from kiosk.commands.demo import start_xvfb
     from kiosk.config import demo_config
 
     state = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))

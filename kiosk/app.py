@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kiosk import i18n
 from kiosk.config import Config
-from kiosk.heap import IDLE_WHOLE_HEAP_S, Heap
+from kiosk.ops.heap import IDLE_WHOLE_HEAP_S, Heap
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +147,10 @@ def make_app_class() -> type:
     from kivy.uix.floatlayout import FloatLayout
 
     register_fonts()
-    from kiosk.journeys.visit import VisitController
+    from kiosk.devices.status import PlatformPoller
+    from kiosk.journeys.controller import VisitController
+    from kiosk.ops.watchdog import Notifier
     from kiosk.runtime import Runtime
-    from kiosk.status import PlatformPoller
-    from kiosk.watchdog import Notifier
     from screens.attract import AttractScreen
     from screens.journey import JourneyScreen
 

@@ -1,16 +1,20 @@
-"""The ``kiosk`` command line: builds the argument tree from ``kiosk.commands``.
+"""The ``kiosk`` command line: builds the argument tree from command packages.
 
-Command modules are imported lazily by name discovery only; heavy imports (Kivy,
-OpenCV, FastAPI) belong inside each module's ``run`` so ``kiosk config check`` stays
-fast and works on a machine without a display.
+``kiosk.commands`` holds the kiosk's own commands. Other packages add theirs through
+the ``kiosk.commands`` entry-point group (the reference platform's ``kiosk platform``,
+the development tools' ``kiosk demo`` and ``kiosk chaos``), so the kiosk never imports
+them. Heavy imports (Kivy, OpenCV, FastAPI) belong inside each module's ``run`` so
+``kiosk config check`` stays fast and works on a machine without a display.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
+from importlib.metadata import entry_points
 from types import ModuleType
 
 import kiosk.commands
@@ -24,14 +28,30 @@ GROUP_HELP = {
 }
 
 
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "kiosk.commands"
+
+
+def _command_packages() -> list[ModuleType]:
+    packages = [kiosk.commands]
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            packages.append(ep.load())
+        except ImportError as exc:  # a plugin package that is not installed: its commands are absent
+            log.debug("command package %s not loaded: %s", ep.value, exc)
+    return packages
+
+
 def _command_modules() -> list[ModuleType]:
     mods = []
-    for info in pkgutil.iter_modules(kiosk.commands.__path__):
-        if info.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"kiosk.commands.{info.name}")
-        if hasattr(mod, "COMMAND") and hasattr(mod, "run"):
-            mods.append(mod)
+    for package in _command_packages():
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.startswith("_"):
+                continue
+            mod = importlib.import_module(f"{package.__name__}.{info.name}")
+            if hasattr(mod, "COMMAND") and hasattr(mod, "run"):
+                mods.append(mod)
     return sorted(mods, key=lambda m: m.COMMAND)
 
 

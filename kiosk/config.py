@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kiosk.platform.contract.demo import DEMO_KIOSK_ID, DEMO_SECRET
+
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 
 
@@ -23,7 +25,7 @@ class _Section(BaseModel):
 
 
 class KioskSection(_Section):
-    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")] = "demo-kiosk-001"
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")] = DEMO_KIOSK_ID
     """Kiosk id given by the platform at enrolment."""
     secret_file: str = ""
     """File holding the enrolment secret (mode 0600). Empty: the demo secret."""
@@ -219,10 +221,6 @@ def read_secret(cfg: Config) -> bytes:
     if len(secret) < 16:
         raise ConfigError(cfg.source, [f"kiosk.secret_file: {p} holds fewer than 16 bytes"])
     return secret
-
-
-DEMO_SECRET = b"demo-secret-for-loopback-only-0001"
-"""Shared by the demo kiosk and the reference platform's seed; never valid on a real platform."""
 
 
 def demo_config(state_dir: str | os.PathLike[str], *, speech: bool = False, metrics: dict | None = None,

@@ -42,7 +42,7 @@ class PlatformReachability:
 
 @dataclass(frozen=True)
 class AnnouncementsUpdated:
-    """The platform's current announcements (kiosk.status.Announcement or dicts), newest first."""
+    """The platform's current announcements (kiosk.devices.status.Announcement or dicts), newest first."""
 
     items: tuple[object, ...]
 

@@ -3,15 +3,14 @@
 Message ids are the Chinese strings themselves, so a missing catalogue or a missing
 entry still shows correct Chinese — the primary language never degrades to an id.
 Catalogues live in assets/locale/<lang>/LC_MESSAGES/kiosk.po; the .mo files are
-compiled from them with Babel (``python -m kiosk.i18n compile``, run by bootstrap and
-by the tests) so the source of truth is the reviewed .po text. ``python -m kiosk.i18n
-extract`` adds the ids marked in the source to the .po files (kiosk.i18n_extract).
+compiled from them with Babel (``python -m devtools.i18n_extract compile``, run by
+the tests) so the source of truth is the reviewed .po text. ``python -m devtools.i18n_extract
+extract`` adds the ids marked in the source to the .po files (devtools.i18n_extract).
 """
 
 from __future__ import annotations
 
 import gettext
-import sys
 import threading
 from pathlib import Path
 
@@ -73,20 +72,3 @@ def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
     with _lock:
         _cache.clear()
     return written
-
-
-def main(argv: list[str]) -> int:
-    if argv[:1] == ["extract"]:
-        from kiosk.i18n_extract import run
-
-        return run(argv[1:])
-    if argv[:1] != ["compile"]:
-        print("usage: python -m kiosk.i18n compile | extract [--check] [--prune]", file=sys.stderr)
-        return 2
-    for mo in compile_catalogs():
-        print(mo)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

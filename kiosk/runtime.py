@@ -18,10 +18,10 @@ from typing import Any
 
 from kiosk import config as config_mod
 from kiosk.config import Config
-from kiosk.devices import DeviceManager, Devices
+from kiosk.devices.manager import DeviceManager, Devices
+from kiosk.devices.status import DEVICE_NAMES, StatusModel
 from kiosk.events import EventBus
-from kiosk.session import SessionHolder, remove_stale_visit_dirs
-from kiosk.status import DEVICE_NAMES, StatusModel
+from kiosk.visit import SessionHolder, remove_stale_visit_dirs
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Runtime:
     """The kiosk's parts; ``start()`` opens devices and the platform, ``stop()`` closes them."""
 
     def __init__(self, cfg: Config, post: Post, *, platform_url: str | None = None,
-                 work_dir: str | Path | None = None, workers: int = 4, platform_process: bool = False) -> None:
+                 work_dir: str | Path | None = None, workers: int = 4) -> None:
         self.cfg = cfg
         self.post = post
         self.state_dir = Path(work_dir) if work_dir else cfg.state_path()
@@ -82,8 +82,6 @@ class Runtime:
         self.sessions = SessionHolder()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kiosk-work")
         self.platform_url = platform_url
-        self.platform_process = platform_process
-        """Demo mode only: run the reference platform as a child process (kiosk.reference.process), not a thread."""
         self.server: Any = None
         self.client: Any = None
         self.device_manager = DeviceManager(cfg, self.bus.publish, self.state_dir / "devices")
@@ -93,13 +91,13 @@ class Runtime:
         self.sender: Any = None
         self.speech: Any = None
         self.started_at = time.monotonic()
-        from kiosk.heartbeat import DeviceBoard
+        from kiosk.ops.heartbeat import DeviceBoard
 
         self.board = DeviceBoard()
         self.bus.subscribe(self.board.on_event, sync=True)
         self.heartbeat: Any = None
         self.metrics: Any = None
-        from kiosk.fieldops import FieldOps
+        from kiosk.ops.fieldops import FieldOps
 
         self.field = FieldOps(before_exit=self.stop)
         """Recent log records, restart/reboot and log export for technician mode."""
@@ -122,13 +120,13 @@ class Runtime:
 
     def _start_fleet_health(self) -> None:
         """Prometheus gauges and the heartbeat follow the device events from the first one on."""
-        from kiosk.heartbeat import HeartbeatLoop
+        from kiosk.ops.heartbeat import HeartbeatLoop
 
         self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
                                        interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at)
         if self.cfg.metrics.enabled:
             from kiosk import __version__
-            from kiosk.metrics import KioskMetrics
+            from kiosk.ops.metrics import KioskMetrics
 
             self.metrics = KioskMetrics(__version__, self.cfg.kiosk.id)
             self.bus.subscribe(self.metrics.on_event, sync=True)
@@ -157,19 +155,13 @@ class Runtime:
         self.field.stop()
 
     def _start_platform(self) -> None:
-        from kiosk.client import PlatformClient
-
+        from kiosk.platform.client import PlatformClient
         url = self.platform_url or self.cfg.platform.url
         if not url:
+            from kiosk.platform.process import serve_in_process
+
             db = self.state_dir / "reference-platform.sqlite3"
-            if self.platform_process:
-                from kiosk.reference.process import serve_in_process
-
-                self.server = serve_in_process(db, always_open=True, log_path=self.state_dir / "reference-platform.log")
-            else:
-                from kiosk.reference.server import serve_in_thread
-
-                self.server = serve_in_thread(str(db), host="127.0.0.1", port=0, always_open=True)
+            self.server = serve_in_process(db, always_open=True, log_path=self.state_dir / "reference-platform.log")
             url = self.server.url
             log.info("demo mode: reference platform on %s", url)
         self.client = PlatformClient.from_config(
@@ -177,9 +169,9 @@ class Runtime:
             base_url=url, cache_dir=self.state_dir / "cache")
 
     def _start_journal(self) -> None:
-        from kiosk.journal import Journal, OutboxSender
-        from kiosk.outbox import send_item
-        from kiosk.payments import PaymentLedger
+        from kiosk.services.journal import Journal, OutboxSender
+        from kiosk.services.outbox import send_item
+        from kiosk.services.payments import PaymentLedger
 
         self.journal = Journal(self.state_dir / "journal", max_bytes=self.cfg.journal.max_mb * 1024 * 1024)
         self.ledger = PaymentLedger(self.state_dir / "journal")
@@ -187,7 +179,7 @@ class Runtime:
         self.sender.start()
 
     def _start_speech(self) -> None:
-        from kiosk.speech import make_engine
+        from kiosk.services.speech import make_engine
 
         self.speech = make_engine(self.cfg.speech.enabled, self.cfg.speech.engine)
 

@@ -27,8 +27,8 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from kiosk.devices.status import DEVICE_LABELS, STATE_LABELS, Announcement, StatusSnapshot
 from kiosk.i18n import N_
-from kiosk.status import DEVICE_LABELS, STATE_LABELS, Announcement, StatusSnapshot
 from screens.theme import THEME
 
 KV_PATH = Path(__file__).with_suffix(".kv")

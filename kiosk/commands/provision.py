@@ -5,7 +5,7 @@
 
 Safe to run again: an existing enrolment is kept and nothing that is already right is
 rewritten (the report says "unchanged"). The PIN is read from standard input, never from
-the command line, where ``ps`` and the shell history would show it. See kiosk/provision.py.
+the command line, where ``ps`` and the shell history would show it. See kiosk/ops/provision.py.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _read_pin() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.provision import Options, ProvisionError, provision, summary
+    from kiosk.ops.provision import Options, ProvisionError, provision, summary
 
     if Path(args.root).resolve() == Path("/") and os.geteuid() != 0:
         print("provision: installing on this machine needs root (sudo), or give --root DIR", file=sys.stderr)

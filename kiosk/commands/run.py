@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.app import arm_screenshot, kivy_post, make_app_class
     from kiosk.runtime import Runtime
 
-    runtime = Runtime(cfg, kivy_post, platform_process=True)
+    runtime = Runtime(cfg, kivy_post)
     try:
         runtime.start()
     except config.ConfigError as exc:

@@ -38,18 +38,18 @@ import numpy as np
 
 from drivers.camera.document import PROMPTS, DocumentIssue, capture_document
 from drivers.printer.document import Document, Kind
-from kiosk import forms
-from kiosk.client.errors import PlatformError
-from kiosk.contract.applications import ApplicationReceipt, ApplicationRequest, MaterialAttachment
-from kiosk.contract.catalog import FormField as ServiceField
-from kiosk.contract.catalog import Material, Service
 from kiosk.i18n import _, current_language
-from kiosk.journal import JournalFull
 from kiosk.journeys.base import Journey, Outcome, back_action, pick
-from kiosk.printing import PrintOutcome, print_slip
+from kiosk.platform.contract.applications import ApplicationReceipt, ApplicationRequest, MaterialAttachment
+from kiosk.platform.contract.catalog import FormField as ServiceField
+from kiosk.platform.contract.catalog import Material, Service
+from kiosk.platform.errors import PlatformError
 from kiosk.privacy import mask_id, mask_name, mask_phone
-from kiosk.session import Identity
+from kiosk.services import forms
+from kiosk.services.journal import JournalFull
+from kiosk.services.printing import PrintOutcome, print_slip
 from kiosk.views import Action, Form, FormField, Pairs, Picture, Text, View
+from kiosk.visit import Identity
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ PREVIEW_MAX_SIDE = 480
 
 SPEC_KINDS = {"text": "text", "address": "text", "id_number": "id_number", "mobile": "mobile", "date": "date",
               "number": "number", "choice": "choice", "uscc": "credit_code"}
-"""Catalogue field kinds to the kiosk's validation rules (kiosk.forms)."""
+"""Catalogue field kinds to the kiosk's validation rules (kiosk.services.forms)."""
 KEYBOARDS = {"id_number": "id", "mobile": "phone", "date": "date", "number": "digits"}
 
 IDENTITY_DOCUMENTS = frozenset({"本人有效身份证件"})

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from kiosk.contract.catalog import HallHours, Service
+from kiosk.devices.status import DEVICE_LABELS
 from kiosk.i18n import _
-from kiosk.status import DEVICE_LABELS
+from kiosk.platform.contract.catalog import HallHours, Service
 
 USABLE = frozenset({"online", "busy"})
 

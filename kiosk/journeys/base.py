@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kiosk.client.errors import PlatformError
 from kiosk.i18n import _
+from kiosk.platform.errors import PlatformError
 from kiosk.views import Action, Progress, Text, View
 
 if TYPE_CHECKING:
-    from kiosk.journeys.visit import VisitController
+    from kiosk.journeys.controller import VisitController
     from kiosk.runtime import Runtime
-    from kiosk.session import Visit
+    from kiosk.visit import Visit
 
 log = logging.getLogger(__name__)
 

@@ -41,16 +41,16 @@ from drivers.base import DeviceState
 from drivers.printer.a4 import A4JobState
 from drivers.printer.document import Document, Kind
 from drivers.printer.errors import PrinterError
-from kiosk.contract.catalog import HallHours, Service
-from kiosk.contract.certificates import Certificate, CertificateVerification
 from kiosk.i18n import _
 from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
-from kiosk.printing import REPRINT_ALPHABET, print_slip, reason_text, reprint_code
+from kiosk.platform.contract.catalog import HallHours, Service
+from kiosk.platform.contract.certificates import Certificate, CertificateVerification
+from kiosk.services.printing import REPRINT_ALPHABET, print_slip, reason_text, reprint_code
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Picture, Text, View
 
 if TYPE_CHECKING:
-    from kiosk.payments import PaymentLedger
     from kiosk.runtime import Runtime
+    from kiosk.services.payments import PaymentLedger
 
 log = logging.getLogger(__name__)
 

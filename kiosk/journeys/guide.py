@@ -7,12 +7,12 @@ where and when to go instead (到现场次数, 办理地点).
 
 from __future__ import annotations
 
-from kiosk.client.api import CatalogResult
-from kiosk.contract.catalog import SERVICE_TYPE_LABELS, KioskCapability, Service
 from kiosk.i18n import N_, _, current_language
 from kiosk.journeys.availability import unavailable_reason
 from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
-from kiosk.qrimage import qr_png
+from kiosk.platform.client import CatalogResult
+from kiosk.platform.contract.catalog import SERVICE_TYPE_LABELS, KioskCapability, Service
+from kiosk.services.qrimage import qr_png
 from kiosk.views import Action, Pairs, Picture, Text, View
 
 # Values are message ids (marked with N_ for extraction), translated with _ where shown.

@@ -13,11 +13,11 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from kiosk.contract.feedback import HelpCallRequest, HelpReason
 from kiosk.i18n import _
+from kiosk.platform.contract.feedback import HelpCallRequest, HelpReason
 
 if TYPE_CHECKING:
-    from kiosk.journeys.visit import VisitController
+    from kiosk.journeys.controller import VisitController
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from kiosk.client.api import CatalogResult
-from kiosk.contract.catalog import Service
 from kiosk.i18n import _
 from kiosk.journeys.availability import unavailable_reason
 from kiosk.journeys.base import Finished, Journey, back_action, pick
+from kiosk.platform.client import CatalogResult
+from kiosk.platform.contract.catalog import Service
 from kiosk.views import Action, Choices, Form, FormField, Text, View
 
 log = logging.getLogger(__name__)

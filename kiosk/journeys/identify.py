@@ -17,18 +17,18 @@ from drivers.idcard.card import IdCard
 from drivers.idcard.reader import CardRead
 from drivers.scanner.classify import CodeKind
 from drivers.scanner.events import CodeScanned
-from kiosk.contract.identity import (
+from kiosk.i18n import _
+from kiosk.journeys.base import Journey, Outcome, back_action
+from kiosk.platform.contract.identity import (
     AppQrIdentityRequest,
     CardType,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
     IdentityResponse,
 )
-from kiosk.forms import check_id_number
-from kiosk.i18n import _
-from kiosk.journeys.base import Journey, Outcome, back_action
-from kiosk.session import Identity
+from kiosk.services.forms import check_id_number
 from kiosk.views import Action, Form, FormField, Pairs, Picture, Text, View
+from kiosk.visit import Identity
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class IdentifyJourney(Journey):
     # -- actions ------------------------------------------------------------------------
     def on_demo_card(self) -> None:
         """Demo kiosks only: a demo citizen's card goes onto the emulated reader and is read by the driver."""
-        from kiosk.reference.demo_cards import DEMO_CARDS
+        from kiosk.devices.demo_cards import DEMO_CARDS
 
         emulator = self.rt.devices.emulators.idreader
         if emulator is not None:

@@ -33,7 +33,7 @@ answer is shown. A journey left with an open order (home, timeout, the citizen w
 away) cancels it from its watcher; ``settle_left_orders`` does the same for orders a
 crash left behind and is meant to run before the kiosk takes the next citizen.
 
-Demo settlement on the reference platform (kiosk/reference/routes/payments.py, demo.py):
+Demo settlement on the reference platform (reference_platform/routes/payments.py, demo.py):
 
 * scan mode: any well-formed payment code pays (WeChat Pay: 18 digits starting 10-15,
   e.g. ``134567890123456789``; Alipay: 16-24 digits starting 25-30); a code ending in
@@ -55,17 +55,17 @@ from dataclasses import dataclass
 from drivers.printer.document import Document, Kind
 from drivers.scanner.classify import PAYMENT_KINDS
 from drivers.scanner.events import CodeScanned
-from kiosk.client.errors import Conflict, NotFound, PlatformError, ValidationRejected
-from kiosk.client.transport import new_idempotency_key
-from kiosk.contract.catalog import Service
-from kiosk.contract.payments import CreateOrderRequest, Order, OrderItem, OrderStatus, PaymentMode
-from kiosk.contract.queries import QueryKind
 from kiosk.i18n import N_, _
 from kiosk.journeys.base import Journey, Outcome, back_action, error_text, pick
-from kiosk.payments import IllegalTransition, OrderState, PaymentLedger
-from kiosk.printing import PrintOutcome, print_slip
+from kiosk.platform.contract.catalog import Service
+from kiosk.platform.contract.payments import CreateOrderRequest, Order, OrderItem, OrderStatus, PaymentMode
+from kiosk.platform.contract.queries import QueryKind
+from kiosk.platform.errors import Conflict, NotFound, PlatformError, ValidationRejected
+from kiosk.platform.transport import new_idempotency_key
 from kiosk.privacy import mask_payment_code
-from kiosk.qrimage import qr_png
+from kiosk.services.payments import IllegalTransition, OrderState, PaymentLedger
+from kiosk.services.printing import PrintOutcome, print_slip
+from kiosk.services.qrimage import qr_png
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Picture, Table, Text, View
 
 log = logging.getLogger(__name__)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from drivers.printer.document import Document, Kind
-from kiosk.contract.catalog import KioskCapability, Service
-from kiosk.contract.queries import QueryKind, QueryPage
 from kiosk.i18n import _
 from kiosk.journeys.base import Journey, Outcome, back_action, pick
-from kiosk.printing import PrintOutcome, print_slip
+from kiosk.platform.contract.catalog import KioskCapability, Service
+from kiosk.platform.contract.queries import QueryKind, QueryPage
+from kiosk.services.printing import PrintOutcome, print_slip
 from kiosk.views import Action, Table, Text, View
 
 PAGE_SIZE = 8

@@ -21,10 +21,12 @@ from drivers.idcard.reader import CardRead
 from drivers.printer.document import Document, Kind
 from drivers.scanner.classify import CodeKind, appointment_of
 from drivers.scanner.events import CodeScanned
-from kiosk.client.errors import PlatformError
-from kiosk.contract import problem as codes
-from kiosk.contract.catalog import HallHours, Service
-from kiosk.contract.visits import (
+from kiosk.i18n import N_, _
+from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
+from kiosk.journeys.certificates import thermal_status
+from kiosk.platform.contract import problem as codes
+from kiosk.platform.contract.catalog import HallHours, Service
+from kiosk.platform.contract.visits import (
     Appointment,
     AppointmentList,
     CheckInRequest,
@@ -32,10 +34,8 @@ from kiosk.contract.visits import (
     QueueTicket,
     QueueTicketRequest,
 )
-from kiosk.i18n import N_, _
-from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
-from kiosk.journeys.certificates import thermal_status
-from kiosk.printing import PrintOutcome, print_slip
+from kiosk.platform.errors import PlatformError
+from kiosk.services.printing import PrintOutcome, print_slip
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Text, View
 
 log = logging.getLogger(__name__)

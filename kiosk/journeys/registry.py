@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kiosk.contract.catalog import KioskCapability, Service
 from kiosk.journeys.base import Journey
+from kiosk.platform.contract.catalog import KioskCapability, Service
 
 
 def for_capability(ctx, capability: KioskCapability, service: Service) -> Journey | None:

@@ -4,7 +4,7 @@ configuration check, restart and reboot — behind a hidden gesture and the tech
 The attract screen's gesture (five taps in the top-left corner within three seconds) sends
 the ``technician`` action, which the visit controller accepts only on the attract screen:
 no citizen visit is running and none can start while this mode is open. The PIN is
-checked against ``[kiosk] technician_pin_hash`` by ``kiosk.technician.PinGate`` (scrypt,
+checked against ``[kiosk] technician_pin_hash`` by ``kiosk.ops.pin.PinGate`` (scrypt,
 persisted lock-out) in the worker pool; until it is accepted no other action does
 anything. The mode needs no citizen identity and holds nothing personal: a scanned code
 is shown masked, the camera frame lives only on the page, and the log bundle is scrubbed.
@@ -20,7 +20,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from drivers.scanner.events import CodeScanned
-from kiosk.fieldops import (
+from kiosk.devices.status import DEVICE_LABELS, DEVICE_NAMES, STATE_LABELS
+from kiosk.i18n import N_, _
+from kiosk.journeys.base import Journey
+from kiosk.ops.fieldops import (
     MEDIA_ROOTS,
     REBOOT_COMMAND,
     RESTART_EXIT_CODE,
@@ -32,10 +35,7 @@ from kiosk.fieldops import (
     queue_counts,
     write_bundle,
 )
-from kiosk.i18n import N_, _
-from kiosk.journeys.base import Journey
-from kiosk.status import DEVICE_LABELS, DEVICE_NAMES, STATE_LABELS
-from kiosk.technician import PinGate
+from kiosk.ops.pin import PinGate
 from kiosk.timeouts import Phase, ScreenTimer
 from kiosk.views import (
     Action,
@@ -54,7 +54,7 @@ from kiosk.views import (
 )
 
 if TYPE_CHECKING:
-    from kiosk.journeys.visit import VisitController
+    from kiosk.journeys.controller import VisitController
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("kiosk.audit")
@@ -268,7 +268,7 @@ class TechnicianJourney(Journey):
         return None
 
     def _printer_status(self, status: Any) -> None:
-        from kiosk.printing import reason_text
+        from kiosk.services.printing import reason_text
 
         title = DEVICE_LABELS["printer"]
         raw = " ".join(f"{k}={v}" for k, v in status.as_dict()["raw"].items()) or "—"
@@ -283,7 +283,7 @@ class TechnicianJourney(Journey):
 
         def work() -> tuple[bool, str]:
             from kiosk.commands.doctor_printer import self_test_document
-            from kiosk.printing import print_slip, reason_text
+            from kiosk.services.printing import print_slip, reason_text
 
             before = printer.status()  # like `kiosk doctor printer`: nothing is sent to a printer not ready
             if not before.ready:
@@ -370,7 +370,7 @@ class TechnicianJourney(Journey):
         self.result = (Text(text, "success"),)
 
     def _platform_failed(self, exc: BaseException) -> None:
-        from kiosk.client.errors import PlatformError
+        from kiosk.platform.errors import PlatformError
 
         why = type(exc).__name__
         if isinstance(exc, PlatformError):

@@ -44,14 +44,14 @@ def test_compile_from_po_matches_committed_mo(tmp_path):
 
 
 def test_every_status_label_is_translated_in_english():
-    from kiosk.status import DEVICE_LABELS, STATE_LABELS
+    from kiosk.devices.status import DEVICE_LABELS, STATE_LABELS
 
     en = i18n.translator("en")
     for zh in [*DEVICE_LABELS.values(), *STATE_LABELS.values()]:
         assert en.gettext(zh) != zh
 
 
-# -- the catalogues against the source (kiosk.i18n_extract) ----------------------------------
+# -- the catalogues against the source (devtools.i18n_extract) ----------------------------------
 def _catalogue(lang: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
@@ -61,7 +61,7 @@ def _catalogue(lang: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def extracted() -> dict[str, list[str]]:
-    from kiosk.i18n_extract import extract_messages
+    from devtools.i18n_extract import extract_messages
 
     found = extract_messages()
     assert len(found) > 300, "the extractor found almost nothing: wrong paths or keywords?"
@@ -70,8 +70,8 @@ def extracted() -> dict[str, list[str]]:
 
 def test_extraction_covers_kiosk_and_screens_but_not_the_reference_platform(extracted):
     files = {loc.rsplit(":", 1)[0] for locs in extracted.values() for loc in locs}
-    assert "screens/attract.py" in files and "kiosk/forms.py" in files and "kiosk/printing.py" in files
-    assert not any(f.startswith(("kiosk/reference/", "tests/")) for f in files)
+    assert {"screens/attract.py", "kiosk/services/forms.py", "kiosk/services/printing.py"} <= files
+    assert not any(f.startswith(("reference_platform/", "tests/")) for f in files)
 
 
 def test_every_extracted_message_has_english(extracted):
@@ -87,7 +87,7 @@ def test_zh_cn_catalogue_has_every_message_as_itself(extracted):
 
 
 def test_english_keeps_the_placeholders_of_the_chinese():
-    from kiosk.i18n_extract import placeholders
+    from devtools.i18n_extract import placeholders
 
     wrong = {m: t for m, t in _catalogue("en").items() if t and placeholders(m) != placeholders(t)}
     assert wrong == {}
@@ -95,7 +95,7 @@ def test_english_keeps_the_placeholders_of_the_chinese():
 
 
 def test_no_chinese_left_in_english():
-    from kiosk.i18n_extract import CJK
+    from devtools.i18n_extract import CJK
 
     assert {m: t for m, t in _catalogue("en").items() if CJK.search(t)} == {}
 
@@ -107,8 +107,8 @@ def test_catalogues_hold_nothing_the_source_does_not_use(extracted):
 
 def test_dynamically_translated_labels_are_marked(extracted):
     """``_(TABLE[key])`` only works if every value of TABLE was extracted (marked with N_)."""
+    from kiosk.devices.status import DEVICE_LABELS, STATE_LABELS
     from kiosk.journeys import guide, pay, queue
-    from kiosk.status import DEVICE_LABELS, STATE_LABELS
 
     tables = [guide.FORMS, guide.DELIVERY, guide.DEPTH, guide.CAPABILITY_ACTIONS, queue.APPOINTMENT_STATUS,
               pay.CHANNELS, DEVICE_LABELS, STATE_LABELS]
@@ -120,7 +120,7 @@ def test_dynamically_translated_labels_are_marked(extracted):
 
 
 def test_no_translation_call_hides_inside_an_f_string():
-    from kiosk.i18n_extract import hidden_calls
+    from devtools.i18n_extract import hidden_calls
 
     assert hidden_calls() == []
 
@@ -128,14 +128,14 @@ def test_no_translation_call_hides_inside_an_f_string():
 def test_update_appends_new_ids_keeps_translations_and_prunes(tmp_path):
     import shutil
 
-    from kiosk.i18n_extract import read_po, update_catalogs
+    from devtools.i18n_extract import read_po, update_catalogs
 
     locale = tmp_path / "locale"
     shutil.copytree(i18n.LOCALE_DIR, locale)
     en_po = locale / "en" / "LC_MESSAGES" / "kiosk.po"
     zh_po = locale / "zh_CN" / "LC_MESSAGES" / "kiosk.po"
     before = en_po.read_text(encoding="utf-8")
-    messages = {"长辈模式": ["kiosk/journeys/visit.py:1"], "新的“提示”{n}": ["kiosk/journeys/new.py:3"]}
+    messages = {"长辈模式": ["kiosk/journeys/controller.py:1"], "新的“提示”{n}": ["kiosk/journeys/new.py:3"]}
 
     report = update_catalogs(messages, locale, write=False)
     assert report.added == {"zh_CN": ["新的“提示”{n}"], "en": ["新的“提示”{n}"]}
@@ -163,4 +163,6 @@ def test_update_appends_new_ids_keeps_translations_and_prunes(tmp_path):
 
 
 def test_extract_check_is_clean_on_the_repository(capsys):
-    assert i18n.main(["extract", "--check"]) == 0, capsys.readouterr().out
+    from devtools.i18n_extract import main
+
+    assert main(["extract", "--check"]) == 0, capsys.readouterr().out

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from journeys.harness import Kiosk  # tests/kiosk is on sys.path (rootdir-relative imports)
+from tests.kiosk.journeys.harness import Kiosk
 
-from kiosk.reference.demo_cards import DEMO_CARDS
-from kiosk.reference.seed import CITIZENS
-from kiosk.session import TMP_PREFIX, _private_tmp_root
+from kiosk.devices.demo_cards import DEMO_CARDS
+from kiosk.visit import TMP_PREFIX, _private_tmp_root
+from reference_platform.seed import CITIZENS
 
 PAYMENT_CODE = "134567890123456789"
 SECRETS = [s for c in CITIZENS for s in (c.id_number, c.name, c.phone) if s and len(s) >= 2] + [PAYMENT_CODE]
@@ -98,7 +98,7 @@ def test_nothing_personal_survives_a_batch_of_visits(tmp_path, caplog) -> None:
     finally:
         k.close()
 
-    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("kiosk.reference"))
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("reference_platform"))
     leaks = [s for s in SECRETS if s in logged]
     assert not leaks, f"logged in full: {leaks}"
 

@@ -65,8 +65,12 @@ class KioskUI:
 
         self.window = Window
         self.event_loop = EventLoop
+        from reference_platform.server import serve_in_thread
+
         state = Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
-        self.runtime = Runtime(demo_config(state), kivy_post, work_dir=state).start()
+        self.platform = serve_in_thread(str(state / "platform.sqlite3"), host="127.0.0.1", port=0, always_open=True)
+        atexit.register(self.platform.stop)
+        self.runtime = Runtime(demo_config(state), kivy_post, platform_url=self.platform.url, work_dir=state).start()
         atexit.register(self.runtime.stop)
         self.status = self.runtime.status
         self.app = make_app_class()(self.runtime)

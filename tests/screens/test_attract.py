@@ -130,7 +130,7 @@ def test_escape_and_close_requests_do_not_exit(kiosk_ui):
 
 
 def test_announcements_follow_the_language(kiosk_ui):
-    from kiosk.status import Announcement
+    from kiosk.devices.status import Announcement
 
     kiosk_ui.status.set_announcements([Announcement("春节安排", "暂停", "Spring Festival", "Closed")])
     kiosk_ui.frames(3)

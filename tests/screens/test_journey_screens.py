@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.reference.demo_cards import DEMO_CARDS
+from kiosk.devices.demo_cards import DEMO_CARDS
 
 
 def _labels(kiosk_ui) -> str:

@@ -139,7 +139,7 @@ def _printer_online(kiosk_ui) -> bool:
 
 
 def test_pin_and_devices_pages_render(kiosk_ui, gesture, tmp_path):
-    from kiosk.technician import hash_pin
+    from kiosk.ops.pin import hash_pin
 
     rt = kiosk_ui.runtime
     before = rt.cfg
@@ -165,7 +165,7 @@ def test_pin_and_devices_pages_render(kiosk_ui, gesture, tmp_path):
         assert "凭条打印机" in shown and "打印测试页" in shown and PIN not in shown
         assert kiosk_ui.ctl.sessions.visit is None and not kiosk_ui.ctl.active
         _shoot(kiosk_ui, tmp_path, "technician-devices")
-        logging.getLogger("kiosk.journal").warning(
+        logging.getLogger("kiosk.services.journal").warning(
             "outbox application 0b7c2f4e-9d1a-4c55-8a0e-3f4b2c1d9e87 not delivered (PlatformUnreachable); "
             "retry in 64 s; citizen phone 13812341234")
         for label, page in (("网络与平台", "platform"), ("队列与订单", "queues"), ("最近错误", "errors"),

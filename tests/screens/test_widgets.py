@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.reference.demo_cards import DEMO_CARDS
+from kiosk.devices.demo_cards import DEMO_CARDS
 
 
 def test_a_kept_label_is_blanked_at_visit_end_and_comes_back_as_new(kiosk_ui):
@@ -139,7 +139,7 @@ def test_back_to_back_visits_still_get_their_garbage_collected(kiosk_ui):
 
 def test_the_whole_heap_is_collected_when_nobody_comes(kiosk_ui):
     """Between visits only the visit's objects are walked; the whole heap waits for an idle minute."""
-    from kiosk.heap import IDLE_WHOLE_HEAP_S
+    from kiosk.ops.heap import IDLE_WHOLE_HEAP_S
 
     app = kiosk_ui.app
     kiosk_ui.ctl.act("start")

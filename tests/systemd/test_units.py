@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.provision import SYSTEM_FILES, install_system_files
+from kiosk.ops.provision import SYSTEM_FILES, install_system_files
 
 SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
 UNIT_SUFFIXES = (".service", ".timer", ".socket", ".path", ".target", ".mount")
@@ -248,7 +248,7 @@ def test_usb_stick_rule_mounts_where_the_app_looks() -> None:
     """The stick for technician mode's log export: systemd-mount from udev, under /run/media/kiosk."""
     import shlex
 
-    from kiosk.fieldops import MEDIA_ROOTS
+    from kiosk.ops.fieldops import MEDIA_ROOTS
 
     name = "80-kiosk-usb-stick.rules"
     assert name > "60-persistent-storage.rules"  # which sets ID_FS_TYPE before this rule reads it
@@ -287,7 +287,7 @@ OTHER_ACTIONS = ("org.freedesktop.login1.power-off", "org.freedesktop.login1.sus
 
 
 def test_polkit_rule_names_logind_reboot_actions() -> None:
-    from kiosk.fieldops import REBOOT_COMMAND
+    from kiosk.ops.fieldops import REBOOT_COMMAND
 
     # What the reboot button runs: as a non-root user, systemctl asks logind, which asks polkit.
     assert REBOOT_COMMAND == ("systemctl", "reboot")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import config, technician
-from kiosk.reference.server import ServerHandle, serve_in_thread
+from kiosk import config
+from kiosk.ops import pin as technician
+from reference_platform.server import ServerHandle, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[3]
 

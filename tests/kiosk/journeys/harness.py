@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.config import demo_config
-from kiosk.journeys.visit import VisitController
+from kiosk.journeys.controller import VisitController
 from kiosk.runtime import HeadlessLoop, Runtime
 from kiosk.views import Action, Choices, Frame, View
 
@@ -82,7 +82,7 @@ class Kiosk:
 
     def to_apply_materials(self, card: str = "P001") -> None:
         """Start a visit and apply for unemployment registration up to the materials step."""
-        from kiosk.reference.demo_cards import DEMO_CARDS
+        from kiosk.devices.demo_cards import DEMO_CARDS
 
         self.act("start")
         self.wait("home")

@@ -15,11 +15,11 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
 from kiosk.journeys.apply import ApplyJourney
-from kiosk.reference.audit import audit
-from kiosk.reference.demo_cards import DEMO_CARDS
 from kiosk.views import Form, Picture
+from reference_platform.audit import audit
 
 from .harness import Kiosk
 
@@ -155,7 +155,7 @@ def test_bad_phone_and_id_number_are_shown_beside_their_fields(kiosk: Kiosk) -> 
 
 
 def test_credit_code_failing_its_check_is_a_warning_the_citizen_may_accept(kiosk: Kiosk) -> None:
-    from kiosk.contract.catalog import FormField as ServiceField
+    from kiosk.platform.contract.catalog import FormField as ServiceField
 
     open_apply(kiosk)
     service = kiosk.ctl.current.service

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from drivers.camera.qr import QrDecoder
+from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
 from kiosk.journeys.certificates import REPRINT_DB, ReprintJourney, ReprintTable
 from kiosk.journeys.pay import DEMO_PAYMENT_CODE
-from kiosk.reference.demo_cards import DEMO_CARDS
 from kiosk.views import Picture, Text
 
 from .harness import Kiosk

@@ -26,13 +26,13 @@ from drivers.idcard import frame as fr
 from drivers.idcard.emulator import Fault
 from drivers.idcard.reader import CardInserted
 from drivers.scanner.events import CodeScanned
+from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
 from kiosk.journeys import pay
 from kiosk.journeys.certificates import REPRINT_DB, ReprintTable
 from kiosk.journeys.queue import QueueJourney
-from kiosk.reference.demo_cards import DEMO_CARDS
-from kiosk.reference.seed import APP_TOKENS
 from kiosk.views import Text
+from reference_platform.seed import APP_TOKENS
 
 from .harness import Kiosk
 from .test_apply import fill_and_reach_review, open_apply

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
-from kiosk.reference.demo_cards import DEMO_CARDS
 
 from .harness import Kiosk
 

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from kiosk import signing
-from kiosk.reference.server import ServerHandle, serve_in_thread
+from kiosk.platform import signing
+from reference_platform.server import ServerHandle, serve_in_thread
 
 from .fault_proxy import FaultProxy
 from .harness import Kiosk

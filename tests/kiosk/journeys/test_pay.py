@@ -17,15 +17,15 @@ import numpy as np
 import pytest
 import requests
 
-from kiosk.client.errors import PlatformTimeout
-from kiosk.contract.payments import OrderStatus
+from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
 from kiosk.journeys import pay
-from kiosk.payments import OrderState
-from kiosk.reference.audit import audit
-from kiosk.reference.demo_cards import DEMO_CARDS
-from kiosk.reference.server import serve_in_thread
+from kiosk.platform.contract.payments import OrderStatus
+from kiosk.platform.errors import PlatformTimeout
+from kiosk.services.payments import OrderState
 from kiosk.views import Pairs, Picture
+from reference_platform.audit import audit
+from reference_platform.server import serve_in_thread
 
 from .harness import Kiosk
 
@@ -312,7 +312,7 @@ def test_declined_code_fails_the_order_and_walking_away_cancels_the_next(kiosk: 
 
 
 def test_orders_left_open_are_settled_before_the_next_citizen(kiosk: Kiosk) -> None:
-    from kiosk.contract.payments import CreateOrderRequest, OrderItem
+    from kiosk.platform.contract.payments import CreateOrderRequest, OrderItem
 
     client, ledger = kiosk.runtime.client, kiosk.runtime.ledger
     order = client.create_order(CreateOrderRequest(service_code="440100-YBJ-0201",
@@ -343,7 +343,7 @@ def test_expired_qr_order_offers_a_new_order(kiosk: Kiosk) -> None:
 
 def test_a_restarted_kiosk_settles_a_crashed_order_before_the_next_visit(tmp_path) -> None:
     """A crash between the attempt and the answer: the next kiosk process settles it first."""
-    from kiosk.contract.payments import CreateOrderRequest, OrderItem
+    from kiosk.platform.contract.payments import CreateOrderRequest, OrderItem
 
     first = Kiosk(tmp_path)
     client, ledger = first.runtime.client, first.runtime.ledger

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from kiosk.reference.demo_cards import DEMO_CARDS
-from kiosk.reference.server import serve_in_thread
+from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.views import Text
+from reference_platform.server import serve_in_thread
 
 from .fault_proxy import FaultProxy
 from .harness import Kiosk

@@ -7,11 +7,11 @@ import numpy as np
 
 from drivers.camera.qr import QrDecoder
 from drivers.printer.render import Renderer
+from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
 from kiosk.journeys.queue import CheckInJourney, QueueJourney, ticket_document
-from kiosk.reference.demo_cards import DEMO_CARDS
-from kiosk.reference.seed import DEMO_APPOINTMENT_CODES
 from kiosk.views import Text
+from reference_platform.seed import DEMO_APPOINTMENT_CODES
 
 from .harness import Kiosk
 

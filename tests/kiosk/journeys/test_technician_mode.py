@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.fieldops import RESTART_EXIT_CODE, CommandResult, RecentLog, find_export_dir
+from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.journeys.technician import MASK, PIN_STATE_FILE, TechnicianJourney
-from kiosk.reference.demo_cards import DEMO_CARDS
-from kiosk.technician import LOCKOUT_S, MAX_FAILURES, PinGate, hash_pin
+from kiosk.ops.fieldops import RESTART_EXIT_CODE, CommandResult, RecentLog, find_export_dir
+from kiosk.ops.pin import LOCKOUT_S, MAX_FAILURES, PinGate, hash_pin
 from kiosk.views import Picture
 
 from .harness import Kiosk

@@ -1,0 +1,309 @@
+"""Drives scripted visits through the real Kivy screens for ``kiosk demo``.
+
+Touches are injected into Kivy's event dispatch at the button's position, devices act
+through their emulators (the same drivers a field kiosk runs), and the platform is the
+reference server over HTTP. Every screen visited is saved as PNG; each frame's main-
+thread time is measured around ``EventLoop.idle()``, which is the whole of Kivy's
+per-frame work (clock callbacks, input, layout, drawing).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kivy.base import EventLoop
+from kivy.core.window import Window
+from kivy.graphics.opengl import glFinish
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.label import Label
+
+from devtools.demo_script import VISITS, Visit
+from kiosk.app import GC_AFTER_VISIT_S
+from screens.widgets import BigButton
+
+log = logging.getLogger(__name__)
+
+SETTLE_S = 20.0
+
+
+class DemoFailed(Exception):
+    pass
+
+
+@dataclass
+class Result:
+    name: str
+    outcome: str = "ok"
+    detail: str = ""
+    screens: list[str] = field(default_factory=list)
+    screenshots: list[str] = field(default_factory=list)
+    longest_frame_ms: float = 0.0
+    frames: int = 0
+    frame_ms_by_screen: dict[str, float] = field(default_factory=dict)
+
+
+class DemoDriver:
+    def __init__(self, app, out: Path) -> None:
+        self.app = app
+        self.ctl = app.ctl
+        self.runtime = app.runtime
+        self.out = out
+        self.shots = out / "screens"
+        self.prints = out / "prints"
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self.prints.mkdir(parents=True, exist_ok=True)
+        self.result: Result | None = None
+        self._last_shot = ""
+
+    # -- frames ----------------------------------------------------------------------------
+    def frame(self) -> None:
+        """One frame, measured until the renderer has finished it (``glFinish``).
+
+        Without the finish a software renderer queues frames and a later frame pays for
+        the queue; with it, each frame is charged its own layout, texture and raster work.
+        """
+        started = time.perf_counter()
+        EventLoop.idle()
+        glFinish()
+        ms = (time.perf_counter() - started) * 1000
+        if self.result is not None:
+            self.result.frames += 1
+            self.result.longest_frame_ms = max(self.result.longest_frame_ms, ms)
+            name = self.screen()
+            self.result.frame_ms_by_screen[name] = round(max(self.result.frame_ms_by_screen.get(name, 0.0), ms), 1)
+
+    def frames(self, n: int) -> None:
+        for _ in range(n):
+            self.frame()
+
+    def screen(self) -> str:
+        return self.ctl.frame().view.screen if self.ctl.active else "attract"
+
+    def idle_until(self, predicate, timeout: float = SETTLE_S) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.frame()
+            if predicate():
+                return True
+            time.sleep(1 / 60)
+        return False
+
+    def settled(self) -> bool:
+        """No worker call pending and the screen fully built (rows are added a few per frame)."""
+        journey = self.ctl.current
+        return (journey is None or not journey.busy) and not self.app.journey.building
+
+    # -- evidence ----------------------------------------------------------------------------
+    def shoot(self) -> None:
+        assert self.result is not None
+        name = self.screen()
+        key = f"{name}/{self.ctl.language}/{self.ctl.elder}"
+        if key == self._last_shot:
+            return
+        self._last_shot = key
+        self.frames(3)
+        index = len(self.result.screenshots) + 1
+        target = self.shots / f"{self.result.name}-{index:02d}-{name}.png"
+        saved = Window.screenshot(name=str(target))
+        if saved:
+            Path(saved).replace(target)
+            self.result.screenshots.append(str(target.relative_to(self.out)))
+        if name not in self.result.screens:
+            self.result.screens.append(name)
+
+    def labels(self) -> str:
+        return " ".join(w.text for w in self.app.root.walk(restrict=True) if isinstance(w, Label))
+
+    # -- citizen actions ----------------------------------------------------------------------
+    def tap_widget(self, widget) -> None:
+        x, y = widget.to_window(widget.center_x, widget.center_y)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frame()
+        touch.touch_up()
+        self.frame()
+
+    def buttons(self) -> list[BigButton]:
+        return [w for w in self.app.root.walk(restrict=True) if isinstance(w, BigButton) and not w.disabled]
+
+    def press(self, label: str) -> None:
+        for button in self.buttons():
+            if label in (button.text.split("\n")[0], button.action_id):
+                self._scroll_into_view(button)
+                self.tap_widget(button)
+                return
+        raise DemoFailed(f"no button {label!r} on {self.screen()}")
+
+    def press_first_choice(self) -> None:
+        body = self.app.journey.body
+        for button in self.buttons():
+            if button.parent is not None and _inside(button, body):
+                self.tap_widget(button)
+                return
+        raise DemoFailed(f"no choice on {self.screen()}")
+
+    def _scroll_into_view(self, widget) -> None:
+        scroll = self.app.journey.scroll
+        if _inside(widget, scroll):
+            scroll.scroll_to(widget, padding=40, animate=False)
+            self.frames(2)
+
+    def step(self, step: tuple[str, ...]) -> None:
+        kind, *args = step
+        emulators = self.runtime.devices.emulators
+        if kind == "wait":
+            ok = self.idle_until(lambda: self.screen() == args[0] and self.settled())
+            if not ok:
+                raise DemoFailed(f"waited for {args[0]}, still on {self.screen()}: {self.labels()[:300]}")
+            self.shoot()
+        elif kind == "press":
+            self.idle_until(self.settled)
+            self.press(args[0])
+        elif kind == "press_first":
+            self.press_first_choice()
+        elif kind == "card":
+            from kiosk.devices.demo_cards import DEMO_CARDS
+
+            emulators.idreader.insert(DEMO_CARDS[args[0]])
+        elif kind == "remove_card":
+            emulators.idreader.remove()
+        elif kind == "scan":
+            emulators.scanner.scan(args[0])
+        elif kind == "type":
+            self.ctl.act("field", name=args[0], value=args[1])  # the keypad's own taps end in this call
+            self.frames(2)
+        elif kind == "lang":
+            self.ctl.act("lang")
+        elif kind == "elder":
+            self.ctl.act("elder")
+        elif kind == "paper":
+            emulators.printer.set_status(args[0])
+        elif kind == "paper_mid_job":
+            emulators.printer.set_status("out", after_bytes=3000)  # the roll ends a few lines into the job
+        elif kind == "printer_ready":
+            printer = self.runtime.devices.printer
+            self.idle_until(lambda: printer.status().ready, 10)
+        elif kind == "pay_qr":
+            self._pay_shown_qr()
+        else:
+            raise DemoFailed(f"unknown step {kind!r}")
+        self.frames(2)
+
+    # -- visits ---------------------------------------------------------------------------------
+    def _pay_shown_qr(self) -> None:
+        """The citizen's phone: decode the QR on screen and pay it through the demo settle path."""
+        import io
+
+        import numpy as np
+        import requests
+        from PIL import Image
+
+        from drivers.camera.qr import QrDecoder
+        from kiosk.views import Picture
+
+        pictures = [b for b in self.ctl.frame().view.blocks if isinstance(b, Picture)]
+        if not pictures:
+            raise DemoFailed("no QR code on the payment screen")
+        image = np.array(Image.open(io.BytesIO(pictures[0].png)).convert("L"))
+        results = QrDecoder().decode(image)
+        if not results:
+            raise DemoFailed("the payment QR code on screen does not decode")
+        requests.post(results[0].text, timeout=5).raise_for_status()
+
+    def run_visit(self, visit: Visit) -> Result:
+        self.result = Result(visit.name)
+        self._last_shot = ""
+        try:
+            if not self.idle_until(lambda: not self.ctl.active, 10):
+                self.ctl.end_visit("demo: previous visit left over")
+            self.shoot()
+            if visit.tap_to_start:
+                self.tap_widget(self.app.attract.ids.l_headline)
+            for step in visit.steps:
+                self.step(step)
+            if self.screen() != visit.expect:
+                raise DemoFailed(f"ended on {self.screen()}, expected {visit.expect}")
+        except Exception as exc:  # one broken visit must not hide the others' results
+            log.exception("demo visit %s failed", visit.name)
+            self.result.outcome = "failed"
+            self.result.detail = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.ctl.end_visit("demo visit over")
+            self.frames(3)
+            # The attract screen's between-visit garbage collection runs in a measured frame, as
+            # it does on a kiosk when the next citizen is not already at the screen.
+            done = self.app.collections
+            self.idle_until(lambda: self.app.collections > done, GC_AFTER_VISIT_S + 3)
+            self.runtime.devices.emulators.printer and self.runtime.devices.emulators.printer.set_status("ok")
+            if self.runtime.devices.emulators.idreader is not None:
+                self.runtime.devices.emulators.idreader.remove()
+        return self.result
+
+    def collect_prints(self) -> list[str]:
+        emu = self.runtime.devices.emulators.printer
+        names = []
+        if emu is not None:
+            for i, page in enumerate(list(emu.pages), start=1):
+                target = self.prints / f"thermal-{i:02d}.png"
+                page.save(target)
+                names.append(str(target.relative_to(self.out)))
+        a4 = self.runtime.devices.emulators.a4printer
+        if a4 is not None and a4.out_dir.exists():
+            for pdf in sorted(a4.out_dir.glob("*.pdf")):
+                shutil.copyfile(pdf, self.prints / pdf.name)
+                names.append(str((self.prints / pdf.name).relative_to(self.out)))
+        return names
+
+
+def _inside(widget, ancestor) -> bool:
+    w = widget
+    while w is not None:
+        if w is ancestor:
+            return True
+        if w.parent is w:  # the Window is its own parent
+            return False
+        w = w.parent
+    return False
+
+
+def run_demo(app, out: Path, visits: tuple[Visit, ...] = VISITS) -> dict:
+    """Run every visit; write ``summary.json``; return it."""
+    driver = DemoDriver(app, out)
+    driver.frames(5)
+    driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None, 15)
+    results = [driver.run_visit(v) for v in visits]
+    prints = driver.collect_prints()
+    summary = {
+        "journeys": [
+            {"name": r.name, "outcome": r.outcome, "detail": r.detail, "screens": r.screens,
+             "screenshots": r.screenshots, "longest_frame_ms": round(r.longest_frame_ms, 1), "frames": r.frames,
+             "frame_ms_by_screen": r.frame_ms_by_screen}
+            for r in results
+        ],
+        "prints": prints,
+        "longest_frame_ms": round(max((r.longest_frame_ms for r in results), default=0.0), 1),
+        "ok": all(r.outcome == "ok" for r in results),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+    return summary
+
+
+def play(runtime, out: Path, visits: tuple[Visit, ...] = VISITS) -> dict:
+    """Open the kiosk's window on ``runtime``, play ``visits`` through it, close it; returns the summary."""
+    from kiosk.app import make_app_class
+
+    EventLoop.ensure_window()
+    app = make_app_class()(runtime)
+    root = app.build()
+    app.root = root
+    Window.add_widget(root)
+    app.on_start()
+    try:
+        return run_demo(app, out, visits)
+    finally:
+        app.on_stop()

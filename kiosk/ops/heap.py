@@ -1,0 +1,83 @@
+"""When Python's cycle collector runs on a kiosk: between visits, never inside a citizen's frame.
+
+A full (generation-2) pass walks every container object the process holds. On a 2-core
+CPU that was ~100 ms for the start-up heap (Kivy, pydantic models, the catalogue) and
+still 12-50 ms for the ~70 000 objects a few visits add (the recycled widgets with
+their property observers, caches): a frame at or over the 50 ms budget.
+
+So the collector works in two sizes:
+
+- **after every visit** (on the attract screen): collect what is not frozen, which is
+  what this visit made, then freeze the survivors. They are the widget pool and caches
+  the next visit reuses; frozen, the next pass does not walk them again. Anything that
+  was garbage at the end of the visit is freed in this pass, as before.
+- **the whole heap** (unfreeze, collect, freeze): when the attract screen has been idle
+  for ``IDLE_WHOLE_HEAP_S`` (nobody is at the screen), or — a queue of citizens all day —
+  once more than ``FROZEN_GROWTH_LIMIT`` objects were frozen since the last one. Only a
+  cycle that became garbage *after* it was frozen waits for this pass.
+
+Objects are still freed by reference counting the moment they are unreferenced; this
+concerns only reference cycles. Personal data never relies on it: sessions wipe their
+buffers explicitly (``kiosk/visit.py``).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+GEN2_THRESHOLD = 1_000_000
+"""Effectively never by allocation count: full passes happen at the moments chosen here."""
+IDLE_WHOLE_HEAP_S = 60.0
+"""Attract-screen idle time after which the whole heap is collected once (~150 ms here)."""
+FROZEN_GROWTH_LIMIT = 250_000
+"""Objects frozen since the last whole-heap pass beyond which the next between-visit pass is whole.
+
+A visit freezes ~5 000 objects once the widget pool is warm (the first visits ~40 000),
+some of which later turn into cycles only a whole pass frees: about 30-40 visits
+without a one-minute pause, or a few MB."""
+
+
+class Heap:
+    """The collection policy: ``start`` once, ``after_visit`` after each visit, ``whole`` when idle."""
+
+    def __init__(self, growth_limit: int = FROZEN_GROWTH_LIMIT) -> None:
+        self.growth_limit = growth_limit
+        self.after_visit_passes = 0
+        self.whole_passes = 0
+        self._frozen_after_whole = 0
+
+    def start(self) -> None:
+        """Collect and freeze the start-up heap; push automatic full passes out."""
+        young, middle, _old = gc.get_threshold()
+        gc.set_threshold(young, middle, GEN2_THRESHOLD)
+        self.whole()
+
+    def after_visit(self) -> float:
+        """Collect what the last visit left; returns the milliseconds (a whole pass's included)."""
+        started = time.perf_counter()
+        gc.collect()
+        gc.freeze()
+        self.after_visit_passes += 1
+        if self.frozen_since_whole > self.growth_limit:
+            log.info("%d objects frozen since the last whole-heap collection: collecting it now",
+                     self.frozen_since_whole)
+            self.whole()
+        return (time.perf_counter() - started) * 1000
+
+    def whole(self) -> float:
+        """Collect the whole heap, frozen part included; returns the pass's milliseconds."""
+        started = time.perf_counter()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self._frozen_after_whole = gc.get_freeze_count()
+        self.whole_passes += 1
+        return (time.perf_counter() - started) * 1000
+
+    @property
+    def frozen_since_whole(self) -> int:
+        return gc.get_freeze_count() - self._frozen_after_whole

@@ -1,0 +1,110 @@
+"""The reference platform as a child process on a free loopback port.
+
+A kiosk in demo mode (``kiosk run`` and ``kiosk demo`` with no platform URL) talks to
+the reference platform like to any other: over HTTP, and in another process. Running
+it on a thread of the kiosk instead would put every request's FastAPI, pydantic and
+SQLite work under the kiosk's GIL and its objects into the kiosk's heap, so the UI
+would pay for the platform in its frames and its garbage collections — a cost no real
+kiosk has. Tests keep the thread (``reference_platform.server.serve_in_thread``): faster
+to start, and their frames are not measured.
+
+The child dies with its parent (``PR_SET_PDEATHSIG``) so a killed kiosk leaves no
+platform behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+START_TIMEOUT_S = 60.0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+PLATFORM_NICE = 10
+"""The stand-in platform yields the CPU to the kiosk's UI: on a real kiosk it is another machine."""
+
+
+def _platform_child() -> None:
+    """Runs in the platform child between fork and exec: lower priority, dies with its parent."""
+    try:
+        os.nice(PLATFORM_NICE)
+    except OSError:
+        pass
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Runs in a child between fork and exec: SIGKILL when the parent dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # not Linux: the parent's stop() still ends it
+        pass
+
+
+@dataclass
+class PlatformProcess:
+    url: str
+    db_path: str
+    process: subprocess.Popen
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> PlatformProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_open: bool = False,
+                     log_path: str | Path | None = None, start_timeout: float = START_TIMEOUT_S) -> PlatformProcess:
+    """Start ``kiosk platform serve`` on a free port; return once it answers HTTP.
+
+    Raises ``RuntimeError`` (with the child's log file named) when it exits or does not
+    answer in time; a port taken between choosing and binding it is retried.
+    """
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    try:
+        for _attempt in range(3):
+            port = free_port(host)
+            cmd = [sys.executable, "-m", "kiosk", "platform", "serve", "--host", host, "--port", str(port),
+                   "--db", str(db_path)] + (["--always-open"] if always_open else [])
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    preexec_fn=_platform_child)
+            handle = PlatformProcess(f"http://{host}:{port}", str(db_path), proc)
+            deadline = time.monotonic() + start_timeout
+            while proc.poll() is None and time.monotonic() < deadline:
+                with contextlib.suppress(OSError):
+                    with urllib.request.urlopen(handle.url + "/openapi.json", timeout=2) as resp:
+                        if resp.status == 200:
+                            return handle
+                time.sleep(0.05)
+            handle.stop()
+    finally:
+        if log is not subprocess.DEVNULL:
+            log.close()
+    where = f"; see {log_path}" if log_path else ""
+    raise RuntimeError(f"the reference platform did not start on {host}{where}")

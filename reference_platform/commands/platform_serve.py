@@ -1,0 +1,46 @@
+"""``kiosk platform serve``: run the reference government-service platform."""
+
+from __future__ import annotations
+
+import argparse
+
+COMMAND = ("platform", "serve")
+HELP = "run the reference platform (FastAPI on SQLite); creates and seeds the database when new"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8780, help="port (default 8780; 0 = any free port)")
+    parser.add_argument("--db", default="platform.db", help="SQLite database file (default ./platform.db)")
+    parser.add_argument(
+        "--always-open", action="store_true", help="offer hall-hours services (queue, check-in) around the clock"
+    )
+    parser.add_argument(
+        "--submission-grace-days",
+        type=_positive_days,
+        default=7.0,
+        help="accept a journaled application or rating this long after the citizen submitted it (default 7)",
+    )
+
+
+def _positive_days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    if not 0 < days <= 3650:
+        raise argparse.ArgumentTypeError("give a number of days above 0 and at most 3650")
+    return days
+
+
+def run(args: argparse.Namespace) -> int:
+    from reference_platform.server import run as serve
+
+    serve(
+        args.db,
+        args.host,
+        args.port,
+        always_open=args.always_open,
+        submission_grace_s=args.submission_grace_days * 86400,
+    )
+    return 0

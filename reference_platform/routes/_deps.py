@@ -1,0 +1,179 @@
+"""Helpers shared by the route modules: the store, the clock, the calling kiosk,
+person tokens, catalogue lookups and hall hours."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi import Request
+
+from kiosk.platform import signing
+from kiosk.platform.contract import HallHours, Problem, Service
+from kiosk.platform.contract import problem as codes
+from reference_platform.db import Database
+from reference_platform.problems import PlatformProblem
+from reference_platform.seed import LOCAL_TZ
+
+log = logging.getLogger(__name__)
+
+PERSON_SESSION_S = 15 * 60
+SUBMISSION_GRACE_S = 7 * 24 * 3600
+"""Default: how long after the citizen submitted a stamped submission is still honoured
+(``create_app(submission_grace_s=...)``, ``kiosk platform serve --submission-grace-days``)."""
+SUBMISSION_SKEW_S = signing.MAX_SKEW_S
+"""Clock difference allowed between the kiosk's stamp and the platform's session times: the
+same 300 s a signature may be off, so a kiosk whose signatures pass never has a genuine
+submission refused for its clock."""
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Missing Idempotency-Key or malformed request"},
+    401: {"model": Problem, "description": "Unsigned, stale, replayed or badly signed request; invalid person token"},
+    404: {"model": Problem, "description": "Unknown resource"},
+    422: {"model": Problem, "description": "Validation failed, or Idempotency-Key reused for a different request"},
+}
+SUBMISSION_REFUSED = {
+    403: {
+        "model": Problem,
+        "description": "submission_token_refused (final, do not resend): the person token cannot vouch for a"
+        " submission stamped at `submitted_at` — not issued to this kiosk, not valid at that time, or the"
+        " stamp is older than the grace period or in the future",
+    }
+}
+CONFLICT = {409: {"model": Problem, "description": "Not allowed in the resource's current state"}}
+CLOSED = {503: {"model": Problem, "description": "Only available during hall hours"}}
+
+
+def db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def now(request: Request) -> float:
+    return request.app.state.clock()
+
+
+def kiosk_id(request: Request) -> str:
+    return getattr(request.state, "kiosk_id", "unsigned")
+
+
+def iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def local_date(ts: float) -> date:
+    return datetime.fromtimestamp(ts, LOCAL_TZ).date()
+
+
+def short_code(n: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(n))
+
+
+def person_for_token(request: Request, token: str | None) -> str:
+    """The person id behind a live person token, else 401 person_token_invalid.
+
+    Live: issued to the calling kiosk, not expired, not ended by the kiosk.
+    """
+    if not token:
+        raise PlatformProblem(401, codes.PERSON_TOKEN_INVALID, "a person token is required")
+    row = db(request).one(
+        "SELECT person_id, kiosk_id, expires_at, ended_at FROM person_sessions WHERE token = ?", (token,)
+    )
+    if (
+        row is None
+        or row["kiosk_id"] != kiosk_id(request)
+        or row["ended_at"] is not None
+        or row["expires_at"] < now(request)
+    ):
+        raise PlatformProblem(401, codes.PERSON_TOKEN_INVALID, "the person token is unknown, expired or ended")
+    return row["person_id"]
+
+
+def person_for_submission(request: Request, token: str | None, submitted_at: datetime | None) -> str:
+    """The person id for a submission the kiosk may have journaled and sent late.
+
+    Without a stamp the token must be live (``person_for_token``). With one, the token is
+    checked at the stamped time: it must have been issued to the calling kiosk and been
+    valid then (issued, not yet expired, not yet ended; ``SUBMISSION_SKEW_S`` either way),
+    and the stamp must be neither in the future nor older than the grace period. Anything
+    else is a final 403 ``submission_token_refused``. The stamp is inside the signed body,
+    so nobody but the kiosk can set it.
+    """
+    if submitted_at is None:
+        return person_for_token(request, token)
+    if not token:
+        raise PlatformProblem(401, codes.PERSON_TOKEN_INVALID, "a person token is required")
+    stamp = (submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=UTC)).timestamp()
+    current = now(request)
+    grace = request.app.state.submission_grace_s
+
+    def refuse(why: str) -> PlatformProblem:
+        log.info("stamped submission from %s refused: %s", kiosk_id(request), why)
+        return PlatformProblem(403, codes.SUBMISSION_TOKEN_REFUSED, why, title="submission refused for good")
+
+    if stamp > current + SUBMISSION_SKEW_S:
+        raise refuse("submitted_at is in the future")
+    if stamp < current - grace:
+        raise refuse(f"submitted_at is older than the {grace / 86400:g}-day grace period")
+    row = db(request).one(
+        "SELECT person_id, kiosk_id, issued_at, expires_at, ended_at FROM person_sessions WHERE token = ?", (token,)
+    )
+    if row is None or row["kiosk_id"] != kiosk_id(request):
+        raise refuse("the person token was not issued to this kiosk")
+    issued = row["issued_at"] if row["issued_at"] is not None else row["expires_at"] - PERSON_SESSION_S
+    if stamp < issued - SUBMISSION_SKEW_S:
+        raise refuse("submitted_at is before the person token was issued")
+    ended = row["ended_at"]
+    valid_until = row["expires_at"] if ended is None else min(row["expires_at"], ended)
+    if stamp > valid_until + SUBMISSION_SKEW_S:
+        what = "ended" if ended is not None and ended < row["expires_at"] else "expired"
+        raise refuse(f"submitted_at is after the person session {what}")
+    return row["person_id"]
+
+
+def purge_person_sessions(request: Request) -> None:
+    """Forget sessions no stamped submission can refer to any more (past validity + grace)."""
+    horizon = now(request) - request.app.state.submission_grace_s - SUBMISSION_SKEW_S
+    with db(request).tx() as c:
+        c.execute("DELETE FROM person_sessions WHERE MIN(expires_at, COALESCE(ended_at, expires_at)) < ?", (horizon,))
+
+
+def service_or_404(request: Request, code: str) -> Service:
+    row = db(request).one("SELECT json FROM services WHERE code = ?", (code,))
+    if row is None:
+        raise PlatformProblem(404, codes.NOT_FOUND, f"no service with code {code!r}")
+    return Service.model_validate_json(row["json"])
+
+
+def hall_hours(request: Request) -> HallHours:
+    if request.app.state.always_open:
+        return HallHours(weekdays=[0, 1, 2, 3, 4, 5, 6], opens="00:00", closes="24:00")
+    return HallHours()
+
+
+def hall_open(request: Request) -> bool:
+    hours = hall_hours(request)
+    local = datetime.fromtimestamp(now(request), LOCAL_TZ)
+    hhmm = local.strftime("%H:%M")
+    return local.weekday() in hours.weekdays and hours.opens <= hhmm < hours.closes
+
+
+def require_available(request: Request, service: Service) -> None:
+    if service.available == "hall_hours" and not hall_open(request):
+        hours = hall_hours(request)
+        raise PlatformProblem(
+            503,
+            codes.OUTSIDE_HALL_HOURS,
+            f"{service.code} is only available {hours.opens}-{hours.closes} on working days",
+        )
+
+
+def add_working_days(start: date, days: int) -> date:
+    d = start
+    while days > 0:
+        d += timedelta(days=1)
+        if d.weekday() < 5:
+            days -= 1
+    return d

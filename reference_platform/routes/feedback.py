@@ -1,0 +1,111 @@
+"""好差评 and help-call routes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+
+from kiosk.platform.contract import (
+    BAD_LEVELS,
+    HELP_CALL_STALE_S,
+    Bilingual,
+    HelpCall,
+    HelpCallRequest,
+    RatingReceipt,
+    RatingRequest,
+    paths,
+)
+from kiosk.platform.contract import problem as codes
+from reference_platform.problems import PlatformProblem
+from reference_platform.routes._deps import (
+    ERRORS,
+    SUBMISSION_REFUSED,
+    db,
+    kiosk_id,
+    now,
+    person_for_submission,
+    service_or_404,
+)
+
+router = APIRouter(tags=["feedback"])
+
+
+@router.post(paths.RATINGS, response_model=RatingReceipt, status_code=201, responses={**ERRORS, **SUBMISSION_REFUSED})
+def rate(body: RatingRequest, request: Request) -> RatingReceipt:
+    service_or_404(request, body.service_code)
+    person_id = person_for_submission(request, body.person_token, body.submitted_at) if body.person_token else None
+    if body.case_no and db(request).one("SELECT 1 FROM cases WHERE case_no = ?", (body.case_no,)) is None:
+        raise PlatformProblem(404, codes.NOT_FOUND, "no such case")
+    bad = body.level in BAD_LEVELS
+    rating_id = "RT" + uuid.uuid4().hex[:12]
+    with db(request).tx() as c:
+        c.execute(
+            "INSERT INTO ratings (rating_id, kiosk_id, service_code, case_no, person_id, level, reasons, text,"
+            " contact, follow_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rating_id,
+                kiosk_id(request),
+                body.service_code,
+                body.case_no,
+                person_id,
+                body.level.value,
+                json.dumps(body.reasons),
+                body.text,
+                body.contact,
+                int(bad),
+                now(request),
+            ),
+        )
+    if bad:
+        msg = Bilingual(
+            zh_CN="感谢您的评价，工作人员将在3个工作日内与您联系并反馈处理结果。",
+            en="Thank you. Staff will contact you within 3 working days and report the outcome.",
+        )
+    else:
+        msg = Bilingual(zh_CN="感谢您的评价！", en="Thank you for your rating!")
+    return RatingReceipt(rating_id=rating_id, follow_up=bad, message=msg)
+
+
+_MISSED = Bilingual(zh_CN="求助送达时已超时，未派工作人员；已记入大厅服务记录。",
+                   en="The call arrived too late to send staff; it is in the hall's service record.")
+_CALLED = Bilingual(zh_CN="已通知工作人员，请在原地稍候。", en="Staff have been called. Please wait here.")
+
+
+def _call(row: dict) -> HelpCall:
+    missed = row["status"] == "missed"
+    return HelpCall(
+        call_id=row["call_id"],
+        status=row["status"],
+        expected_minutes=0 if missed else 3,
+        created_at=datetime.fromtimestamp(row["created_at"], UTC),
+        message=_MISSED if missed else _CALLED,
+    )
+
+
+@router.post(paths.HELP_CALLS, response_model=HelpCall, status_code=201, responses=ERRORS)
+def call_help(body: HelpCallRequest, request: Request) -> HelpCall:
+    """A call pressed more than ``HELP_CALL_STALE_S`` ago (delivered from a kiosk's queue) is
+    recorded as missed: the citizen has left, and staff must not be sent to an empty kiosk."""
+    call_id = "H" + uuid.uuid4().hex[:12]
+    received = now(request)
+    pressed = body.requested_at.timestamp() if body.requested_at else received
+    status = "missed" if received - pressed > HELP_CALL_STALE_S else "queued"
+    with db(request).tx() as c:
+        c.execute(
+            "INSERT INTO help_calls (call_id, kiosk_id, reason, screen, service_code, note, status, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (call_id, kiosk_id(request), body.reason.value, body.screen, body.service_code, body.note, status,
+             min(pressed, received)),
+        )
+    return _call(dict(db(request).one("SELECT * FROM help_calls WHERE call_id = ?", (call_id,))))
+
+
+@router.get(paths.HELP_CALL, response_model=HelpCall, responses=ERRORS)
+def get_help_call(call_id: str, request: Request) -> HelpCall:
+    row = db(request).one("SELECT * FROM help_calls WHERE call_id = ? AND kiosk_id = ?", (call_id, kiosk_id(request)))
+    if row is None:
+        raise PlatformProblem(404, codes.NOT_FOUND, "no such help call")
+    return _call(dict(row))

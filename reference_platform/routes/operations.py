@@ -1,0 +1,72 @@
+"""Kiosk operations: enrolment (the one unsigned /v1 call), announcements, heartbeat."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+
+from kiosk.platform.contract import (
+    AnnouncementList,
+    EnrolRequest,
+    EnrolResponse,
+    Heartbeat,
+    HeartbeatAck,
+    paths,
+)
+from kiosk.platform.contract import problem as codes
+from kiosk.platform.contract.operations import Announcement
+from reference_platform.problems import PlatformProblem
+from reference_platform.routes._deps import ERRORS, db, iso, kiosk_id, now
+from reference_platform.routes.catalog import build_catalog
+
+router = APIRouter(tags=["operations"])
+
+
+@router.post(paths.ENROL, response_model=EnrolResponse, status_code=201, responses=ERRORS)
+def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
+    """Unsigned: trades a one-off enrolment code for a kiosk id and its signing secret."""
+    ts = now(request)
+    kid = "kiosk-" + secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    with db(request).tx() as c:
+        row = c.execute("SELECT uses_left FROM enrolment_codes WHERE code = ?", (body.enrolment_code,)).fetchone()
+        if row is None or row["uses_left"] <= 0:
+            raise PlatformProblem(403, codes.ENROLMENT_CODE_INVALID, "unknown or used enrolment code")
+        c.execute("UPDATE enrolment_codes SET uses_left = uses_left - 1 WHERE code = ?", (body.enrolment_code,))
+        c.execute(
+            "INSERT INTO kiosks (kiosk_id, secret, site_name, hardware_id, enrolled_at) VALUES (?, ?, ?, ?, ?)",
+            (kid, secret, body.site_name, body.hardware_id, iso(ts)),
+        )
+    return EnrolResponse(kiosk_id=kid, secret=secret, enrolled_at=datetime.fromtimestamp(ts, UTC))
+
+
+def _current(request: Request) -> list[Announcement]:
+    ts = now(request)
+    rows = db(request).all(
+        "SELECT json FROM announcements WHERE valid_from <= ? AND (valid_until IS NULL OR"
+        " valid_until > ?) ORDER BY announcement_id",
+        (ts, ts),
+    )
+    return [Announcement.model_validate_json(r["json"]) for r in rows]
+
+
+@router.get(paths.ANNOUNCEMENTS, response_model=AnnouncementList, responses=ERRORS)
+def announcements(request: Request) -> AnnouncementList:
+    return AnnouncementList(announcements=_current(request))
+
+
+@router.post(paths.HEARTBEAT, response_model=HeartbeatAck, responses=ERRORS)
+def heartbeat(body: Heartbeat, request: Request) -> HeartbeatAck:
+    ts = now(request)
+    with db(request).tx() as c:
+        c.execute(
+            "UPDATE kiosks SET last_heartbeat = ?, last_heartbeat_json = ? WHERE kiosk_id = ?",
+            (iso(ts), body.model_dump_json(), kiosk_id(request)),
+        )
+    return HeartbeatAck(
+        received_at=datetime.fromtimestamp(ts, UTC),
+        catalog_version=build_catalog(request).version,
+        announcements=len(_current(request)),
+    )

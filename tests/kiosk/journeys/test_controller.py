@@ -1,0 +1,42 @@
+"""The visit controller: timeouts warn first, and an abandoned visit leaves nothing personal."""
+
+from __future__ import annotations
+
+from kiosk.visit import TMP_PREFIX, _private_tmp_root
+
+from .harness import Kiosk
+
+
+def expire(kiosk: Kiosk, seconds_left: float) -> None:
+    timer = kiosk.ctl.timer
+    timer._deadline = timer._clock() + seconds_left
+    kiosk.ctl.tick()
+    kiosk.loop.pump()
+
+
+def test_warning_countdown_then_more_time(kiosk: Kiosk) -> None:
+    kiosk.act("start")
+    kiosk.wait("home")
+    expire(kiosk, 12)
+    assert kiosk.frame().chrome.countdown == 12
+    kiosk.act("more_time")
+    assert kiosk.frame().chrome.countdown is None and kiosk.ctl.active
+
+
+def test_abandoned_visit_is_wiped_on_timeout(kiosk: Kiosk) -> None:
+    kiosk.to_apply_materials()
+    kiosk.press("photo")
+    kiosk.wait("apply.materials")
+    visit = kiosk.ctl.sessions.visit
+    assert visit.identity is not None and visit.photos
+    tmp = visit.tmp_dir()  # a file-backed photo or preview would live here
+    (tmp / "preview.png").write_bytes(b"personal")
+
+    expire(kiosk, -1)  # the citizen walked away
+
+    assert not kiosk.ctl.active and kiosk.frame().attract
+    assert kiosk.ctl.sessions.visit is None
+    assert visit.identity is None and not visit.photos and not visit.form_values and not visit.records
+    assert not tmp.exists()
+    assert not list(_private_tmp_root().glob(TMP_PREFIX + "*"))
+    assert "110105" not in repr(kiosk.frame())

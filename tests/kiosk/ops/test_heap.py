@@ -1,0 +1,80 @@
+"""The cycle-collection policy: cheap passes between visits, the whole heap when idle."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from kiosk.ops.heap import GEN2_THRESHOLD, Heap
+
+
+class Node:
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+def garbage_cycle() -> weakref.ref:
+    """Make two objects that refer to each other and nothing else; return a weak reference to one."""
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+def kept_cycle() -> tuple[Node, weakref.ref]:
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    return a, weakref.ref(a)
+
+
+@pytest.fixture
+def heap() -> Iterator[Heap]:
+    threshold = gc.get_threshold()
+    h = Heap()
+    h.start()
+    yield h
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+    gc.collect()
+
+
+def test_start_freezes_the_heap_and_pushes_full_passes_out(heap: Heap) -> None:
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[2] == GEN2_THRESHOLD
+    assert heap.whole_passes == 1
+
+
+def test_a_visits_garbage_cycles_are_freed_after_the_visit(heap: Heap) -> None:
+    ref = garbage_cycle()
+    assert ref() is not None
+    heap.after_visit()
+    assert ref() is None
+    assert heap.after_visit_passes == 1 and heap.whole_passes == 1
+
+
+def test_survivors_are_frozen_and_not_walked_again(heap: Heap) -> None:
+    kept, ref = kept_cycle()
+    heap.after_visit()
+    assert gc.is_tracked(kept)
+    assert not any(o is kept for o in gc.get_objects())  # frozen: outside generations 0-2
+    kept = None  # a cycle that turns into garbage after it was frozen
+    heap.after_visit()
+    assert ref() is not None, "a frozen cycle waits for the whole-heap pass"
+    heap.whole()
+    assert ref() is None
+    assert heap.frozen_since_whole == 0
+
+
+def test_growth_beyond_the_limit_makes_the_next_pass_whole(heap: Heap) -> None:
+    heap.growth_limit = 1000
+    kept, ref = kept_cycle()
+    hold = [Node() for _ in range(2000)]  # survivors of "many visits"
+    heap.after_visit()
+    assert heap.whole_passes == 2, "more than the limit frozen since the last whole pass"
+    kept = None  # noqa: F841
+    heap.after_visit()
+    assert ref() is not None and heap.whole_passes == 2
+    del hold
+    assert heap.frozen_since_whole < 1000

@@ -1,0 +1,53 @@
+"""Fleet health reports the emulated devices' real states: paper out on the emulator is paper out
+in the heartbeat the platform stores and on the Prometheus endpoint."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import time
+
+import requests
+from tests.kiosk.journeys.harness import Kiosk
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(predicate, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_paper_out_reaches_heartbeat_and_metrics(tmp_path) -> None:
+    port = _free_port()
+    k = Kiosk(tmp_path, metrics={"enabled": True, "port": port, "heartbeat_s": 3600})
+    try:
+        rt = k.runtime
+        assert _wait(lambda: rt.heartbeat.sent >= 1), "no heartbeat at start"
+        rt.devices.emulators.printer.set_status("out")
+        assert _wait(lambda: rt.board.media("printer") == "out"), "printer poll did not see paper out"
+        assert rt.heartbeat.beat()
+        with sqlite3.connect(rt.server.db_path) as db:
+            (stored,) = db.execute("SELECT last_heartbeat_json FROM kiosks WHERE kiosk_id = ?",
+                                   (rt.cfg.kiosk.id,)).fetchone()
+        beat = json.loads(stored)
+        printer = next(d for d in beat["devices"] if d["name"] == "printer")
+        assert printer["state"] == "user_error" and printer["media"] == "out"
+        assert beat["paper_level"] == "out" and "printer" in beat["last_error"]
+        assert {d["name"] for d in beat["devices"]} >= {"idreader", "scanner", "printer", "camera"}
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert 'kiosk_device_media{device="printer",media="out"} 1.0' in text
+        assert 'kiosk_device_state{device="printer",state="user_error"} 1.0' in text
+        assert "kiosk_journal_depth 0.0" in text
+        assert "kiosk_journal_unreadable 0.0" in text
+    finally:
+        k.close()
