@@ -50,8 +50,8 @@ class Result:
 class DemoDriver:
     def __init__(self, app, out: Path) -> None:
         self.app = app
-        self.ctl = app.ctl
-        self.runtime = app.runtime
+        self.controller = app.controller
+        self.rt = app.rt
         self.out = out
         self.shots = out / "screens"
         self.prints = out / "prints"
@@ -82,7 +82,7 @@ class DemoDriver:
             self.frame()
 
     def screen(self) -> str:
-        return self.ctl.frame().view.screen if self.ctl.active else "attract"
+        return self.controller.frame().view.screen if self.controller.active else "attract"
 
     def idle_until(self, predicate, timeout: float = SETTLE_S) -> bool:
         deadline = time.monotonic() + timeout
@@ -95,14 +95,14 @@ class DemoDriver:
 
     def settled(self) -> bool:
         """No worker call pending and the screen fully built (rows are added a few per frame)."""
-        journey = self.ctl.current
+        journey = self.controller.current
         return (journey is None or not journey.busy) and not self.app.journey.building
 
     # -- evidence ----------------------------------------------------------------------------
     def shoot(self) -> None:
         assert self.result is not None
         name = self.screen()
-        key = f"{name}/{self.ctl.language}/{self.ctl.elder}"
+        key = f"{name}/{self.controller.language}/{self.controller.elder}"
         if key == self._last_shot:
             return
         self._last_shot = key
@@ -155,7 +155,7 @@ class DemoDriver:
 
     def step(self, step: tuple[str, ...]) -> None:
         kind, *args = step
-        emulators = self.runtime.devices.emulators
+        emulators = self.rt.devices.emulators
         if kind == "wait":
             ok = self.idle_until(lambda: self.screen() == args[0] and self.settled())
             if not ok:
@@ -175,18 +175,18 @@ class DemoDriver:
         elif kind == "scan":
             emulators.scanner.scan(args[0])
         elif kind == "type":
-            self.ctl.act("field", name=args[0], value=args[1])  # the keypad's own taps end in this call
+            self.controller.act("field", name=args[0], value=args[1])  # the keypad's own taps end in this call
             self.frames(2)
         elif kind == "lang":
-            self.ctl.act("lang")
+            self.controller.act("lang")
         elif kind == "elder":
-            self.ctl.act("elder")
+            self.controller.act("elder")
         elif kind == "paper":
             emulators.printer.set_status(args[0])
         elif kind == "paper_mid_job":
             emulators.printer.set_status("out", after_bytes=3000)  # the roll ends a few lines into the job
         elif kind == "printer_ready":
-            printer = self.runtime.devices.printer
+            printer = self.rt.devices.printer
             self.idle_until(lambda: printer.status().ready, 10)
         elif kind == "pay_qr":
             self._pay_shown_qr()
@@ -206,7 +206,7 @@ class DemoDriver:
         from drivers.camera.qr import QrDecoder
         from kiosk.views import Picture
 
-        pictures = [b for b in self.ctl.frame().view.blocks if isinstance(b, Picture)]
+        pictures = [b for b in self.controller.frame().view.blocks if isinstance(b, Picture)]
         if not pictures:
             raise DemoFailed("no QR code on the payment screen")
         image = np.array(Image.open(io.BytesIO(pictures[0].png)).convert("L"))
@@ -219,8 +219,8 @@ class DemoDriver:
         self.result = Result(visit.name)
         self._last_shot = ""
         try:
-            if not self.idle_until(lambda: not self.ctl.active, 10):
-                self.ctl.end_visit("demo: previous visit left over")
+            if not self.idle_until(lambda: not self.controller.active, 10):
+                self.controller.end_visit("demo: previous visit left over")
             self.shoot()
             if visit.tap_to_start:
                 self.tap_widget(self.app.attract.ids.l_headline)
@@ -233,26 +233,26 @@ class DemoDriver:
             self.result.outcome = "failed"
             self.result.detail = f"{type(exc).__name__}: {exc}"
         finally:
-            self.ctl.end_visit("demo visit over")
+            self.controller.end_visit("demo visit over")
             self.frames(3)
             # The attract screen's between-visit garbage collection runs in a measured frame, as
             # it does on a kiosk when the next citizen is not already at the screen.
             done = self.app.collections
             self.idle_until(lambda: self.app.collections > done, GC_AFTER_VISIT_S + 3)
-            self.runtime.devices.emulators.printer and self.runtime.devices.emulators.printer.set_status("ok")
-            if self.runtime.devices.emulators.idreader is not None:
-                self.runtime.devices.emulators.idreader.remove()
+            self.rt.devices.emulators.printer and self.rt.devices.emulators.printer.set_status("ok")
+            if self.rt.devices.emulators.idreader is not None:
+                self.rt.devices.emulators.idreader.remove()
         return self.result
 
     def collect_prints(self) -> list[str]:
-        emu = self.runtime.devices.emulators.printer
+        emu = self.rt.devices.emulators.printer
         names = []
         if emu is not None:
             for i, page in enumerate(list(emu.pages), start=1):
                 target = self.prints / f"thermal-{i:02d}.png"
                 page.save(target)
                 names.append(str(target.relative_to(self.out)))
-        a4 = self.runtime.devices.emulators.a4printer
+        a4 = self.rt.devices.emulators.a4printer
         if a4 is not None and a4.out_dir.exists():
             for pdf in sorted(a4.out_dir.glob("*.pdf")):
                 shutil.copyfile(pdf, self.prints / pdf.name)

@@ -149,6 +149,7 @@ def make_app_class() -> type:
     register_fonts()
     from kiosk.devices.status import PlatformPoller
     from kiosk.journeys.controller import VisitController
+    from kiosk.journeys.registry import journey_factories
     from kiosk.ops.watchdog import Notifier
     from kiosk.runtime import Runtime
     from screens.attract import AttractScreen
@@ -157,13 +158,13 @@ def make_app_class() -> type:
     class KioskApp(App):
         title = "政务服务自助终端"
 
-        def __init__(self, runtime: Runtime, **kwargs) -> None:
+        def __init__(self, rt: Runtime, **kwargs) -> None:
             super().__init__(**kwargs)
-            self.runtime = runtime
-            self.cfg = runtime.cfg
-            self.status = runtime.status
-            self.ctl = VisitController(runtime)
-            self.poller = PlatformPoller(runtime.client.announcements, runtime.bus)
+            self.rt = rt
+            self.cfg = rt.cfg
+            self.status = rt.status
+            self.controller = VisitController(rt, journey_factories())
+            self.poller = PlatformPoller(rt.client.announcements, rt.bus)
             self.notifier = Notifier()
             self.meter = FrameMeter()
             self.attract: AttractScreen | None = None
@@ -192,26 +193,26 @@ def make_app_class() -> type:
             Window.bind(on_flip=warmed)
             root = FloatLayout()
             self.attract = AttractScreen(site_name=self.cfg.kiosk.site_name)
-            self.attract.bind(on_start_visit=lambda *_: self.ctl.act("start"),
-                              on_toggle_language=lambda *_: self.ctl.act("lang"),
-                              on_toggle_elder=lambda *_: self.ctl.act("elder"),
-                              on_technician=lambda *_: self.ctl.act("technician"))
-            self.journey = JourneyScreen(self.ctl.act)
+            self.attract.bind(on_start_visit=lambda *_: self.controller.act("start"),
+                              on_toggle_language=lambda *_: self.controller.act("lang"),
+                              on_toggle_elder=lambda *_: self.controller.act("elder"),
+                              on_technician=lambda *_: self.controller.act("technician"))
+            self.journey = JourneyScreen(self.controller.act)
             root.add_widget(self.attract)
             self.root_box = root
-            self.ctl.on_change(self.request_render)
+            self.controller.on_change(self.request_render)
             self.status.on_change(lambda: kivy_post(self.request_render))
             self._render(0)
             return root
 
         def on_start(self) -> None:
             self.poller.start()
-            self._events = [Clock.schedule_interval(lambda dt: self.ctl.tick(dt), TICK_S),
+            self._events = [Clock.schedule_interval(lambda dt: self.controller.tick(dt), TICK_S),
                             Clock.schedule_interval(self.meter.tick, 0)]
             interval = self.notifier.watchdog_interval_s
             if interval:
                 self._events.append(Clock.schedule_interval(lambda _dt: self.notifier.ping(), interval / 3))
-            metrics = self.runtime.metrics
+            metrics = self.rt.metrics
             if metrics is not None:
                 self._events.append(Clock.schedule_interval(lambda _dt: self.meter.publish(metrics.frame_ms),
                                                             FRAME_METRIC_S))
@@ -229,7 +230,7 @@ def make_app_class() -> type:
                 self.attract.stop()
 
         def _collect(self, _dt: float = 0.0) -> None:
-            if self.ctl.active:
+            if self.controller.active:
                 self.skipped_collections += 1  # the next citizen was quicker
                 return
             ms = self.heap.after_visit()
@@ -243,7 +244,7 @@ def make_app_class() -> type:
         def _collect_whole(self, _dt: float = 0.0) -> None:
             """Nobody has touched the screen since the last visit: the whole heap, once."""
             self._idle_event = None
-            if self.ctl.active:
+            if self.controller.active:
                 return  # the visit's end schedules the next chance
             log.info("whole heap collected while idle in %.0f ms", self.heap.whole())
 
@@ -256,7 +257,7 @@ def make_app_class() -> type:
 
         def _render(self, _dt: float) -> None:
             self._pending = False
-            frame = self.ctl.frame()
+            frame = self.controller.frame()
             assert self.root_box is not None and self.attract is not None and self.journey is not None
             showing_attract = self.attract.parent is not None
             if frame.attract:

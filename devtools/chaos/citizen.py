@@ -68,7 +68,7 @@ class Citizen:
     def __init__(self, runtime: Runtime, controller: Any, loop: HeadlessLoop, acks: LineLog, events: LineLog,
                  rng: random.Random, *, kinds: Iterable[str] = KINDS, reprints: list[ReprintTodo] | None = None,
                  decline_rate: float = 0.1, paper_out_rate: float = 0.2, print_rate: float = 0.5) -> None:
-        self.rt, self.ctl, self.loop = runtime, controller, loop
+        self.rt, self.controller, self.loop = runtime, controller, loop
         self.acks, self.events, self.rng = acks, events, rng
         self.kinds = tuple(kinds)
         self.reprints = list(reprints or [])
@@ -85,7 +85,7 @@ class Citizen:
             now = time.monotonic()
             if now - self._last_tick >= 1.0:
                 self._last_tick = now
-                self.ctl.tick(1.0)
+                self.controller.tick(1.0)
             if predicate():
                 return True
             if now >= deadline:
@@ -93,11 +93,11 @@ class Citizen:
 
     def view(self) -> View:
         self.loop.pump()
-        return self.ctl.frame().view
+        return self.controller.frame().view
 
     def wait(self, *screens: str, timeout: float = 20.0) -> str:
         def there() -> bool:
-            v = self.ctl.frame().view
+            v = self.controller.frame().view
             return v.screen in screens and not _busy(v)
 
         if not self.until(there, timeout):
@@ -123,7 +123,7 @@ class Citizen:
         a = self.find(action_id, **args)
         if a is None or not a.enabled:
             raise Stuck(f"no enabled {action_id!r} on {self.view().screen!r}")
-        self.ctl.act(a.id, **a.kwargs())
+        self.controller.act(a.id, **a.kwargs())
         self.loop.pump()
 
     def phase(self, name: str, **fields: Any) -> None:
@@ -136,7 +136,7 @@ class Citizen:
     def open_service(self, code: str, capability: str) -> Any:
         """Home -> the service's guide -> its button; returns the journey the button opened."""
         self.wait("home")
-        home = self.ctl.current
+        home = self.controller.current
         service = home.service(code)
         if service is None:
             raise Stuck(f"service {code} is not in the catalogue")
@@ -144,23 +144,23 @@ class Citizen:
         self.wait("home.category")
         self.press("service", code=code)
         self.wait("guide")
-        guide = self.ctl.current
+        guide = self.controller.current
         button = self.find(capability)
         if button is not None and button.enabled:
             self.press(capability)
         else:
             getattr(guide, f"on_{capability}")()  # greyed out for want of a camera / A4 printer here
             self.loop.pump()
-        opened = next((j for j in reversed(self.ctl.stack) if j is not guide and j.name != "identify"), None)
-        if self.ctl.current is guide or opened is None:
+        opened = next((j for j in reversed(self.controller.stack) if j is not guide and j.name != "identify"), None)
+        if self.controller.current is guide or opened is None:
             raise Stuck(f"the guide of {code} did not open {capability}: {guide.error}")
-        if self.ctl.current.name == "identify":
-            opened = self.ctl.current.then
+        if self.controller.current.name == "identify":
+            opened = self.controller.current.then
         return opened
 
     def start_visit(self) -> None:
-        self.ctl.act("start")  # waits for the settling of open orders, as a tap does
-        if not self.until(lambda: self.ctl.active, 60):
+        self.controller.act("start")  # waits for the settling of open orders, as a tap does
+        if not self.until(lambda: self.controller.active, 60):
             raise Stuck("the attract screen did not start a visit")
 
     def identify(self, person: str) -> None:
@@ -176,17 +176,17 @@ class Citizen:
         self.press("continue")
 
     def end_visit(self) -> None:
-        if self.ctl.active:
-            if self.ctl.current is not None and self.ctl.current.name == "rate":
-                self.ctl.act("end")
+        if self.controller.active:
+            if self.controller.current is not None and self.controller.current.name == "rate":
+                self.controller.act("end")
             else:
-                self.ctl.end_visit("chaos: the citizen walked away")
+                self.controller.end_visit("chaos: the citizen walked away")
         if self.card_in is not None:
             self.rt.devices.emulators.idreader.remove()
             self.card_in = None
             reader = self.rt.devices.idreader
             self.until(lambda: not getattr(reader, "_card_present", False), 5)
-        self.until(lambda: not self.ctl.active, 10)
+        self.until(lambda: not self.controller.active, 10)
 
     def payment_code(self, declined: bool = False) -> str:
         digits = "".join(str(self.rng.randrange(10)) for _ in range(12))
@@ -216,7 +216,7 @@ class Citizen:
     def choose(self) -> str:
         if self.reprints and "print" in self.kinds and self.rng.random() < 0.5:
             return "reprint"
-        kinds = [k for k in self.kinds if not (k in ("pay", "print") and self.ctl.payments_blocked)]
+        kinds = [k for k in self.kinds if not (k in ("pay", "print") and self.controller.payments_blocked)]
         return self.rng.choice(kinds or ["apply"])
 
     def _apply(self) -> None:
@@ -226,9 +226,9 @@ class Citizen:
         assert isinstance(journey, ApplyJourney)
         self.identify(self.rng.choice(APPLICANTS))
         self.wait("apply.form")
-        self.ctl.act("field", name="status", value=self.rng.choice(["失业登记", "就业登记"]))
+        self.controller.act("field", name="status", value=self.rng.choice(["失业登记", "就业登记"]))
         # every application differs, so "same content twice" on the platform means a duplicate
-        self.ctl.act("field", name="last_employer", value=f"chaos-{uuid.uuid4().hex[:12]}")
+        self.controller.act("field", name="last_employer", value=f"chaos-{uuid.uuid4().hex[:12]}")
         self.press("next")
         while self.wait("apply.materials", "apply.review") == "apply.materials":
             self.press("skip")
@@ -318,7 +318,7 @@ class Citizen:
         try:
             self.press("print", printer="thermal")  # "pay and print"
             self.wait("pay")
-            pay = self.ctl.current
+            pay = self.controller.current
             assert isinstance(pay, PayJourney)
             if not self._pay_with_code(pay, person, "print", cert_id=cert.kwargs()["cert_id"]):
                 return
@@ -342,8 +342,8 @@ class Citizen:
         from kiosk.journeys.certificates import ReprintJourney
 
         todo = self.reprints.pop(self.rng.randrange(len(self.reprints)))
-        journey = ReprintJourney(self.ctl, todo.code)
-        self.ctl.open(journey)
+        journey = ReprintJourney(self.controller, todo.code)
+        self.controller.open(journey)
         screen = self.wait("reprint.identify", "reprint", "reprint.result")
         if screen == "reprint":  # the code was not found
             self.events.write("reprint_refused", code=todo.code, order_id=todo.order_id)

@@ -163,13 +163,14 @@ def _private_temp(run_dir: Path) -> None:
 def build(state: Path, platform: str):  # type: ignore[no-untyped-def]
     from kiosk.config import demo_config
     from kiosk.journeys.controller import VisitController
+    from kiosk.journeys.registry import journey_factories
     from kiosk.runtime import HeadlessLoop, Runtime
 
     loop = HeadlessLoop()
     cfg = demo_config(state, speech=False, metrics={"enabled": False},
                       camera={"backend": "none"}, a4printer={"backend": "none"})
     runtime = Runtime(cfg, loop.post, platform_url=platform, work_dir=state).start()
-    return loop, runtime, VisitController(runtime)
+    return loop, runtime, VisitController(runtime, journey_factories())
 
 
 def settled(runtime, controller) -> bool:  # type: ignore[no-untyped-def]

@@ -2,7 +2,8 @@
 
 Talks to the printer exactly like the kiosk does (same driver, same DLE EOT status
 reader), prints the status before and after, and refuses to print when the printer is
-not ready, so a doctor run never wastes the last of the roll or hides a fault.
+not ready, so a doctor run never wastes the last of the roll or hides a fault. The test
+page is ``kiosk.ops.testpage``'s, the same one technician mode prints.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 COMMAND = ("doctor", "printer")
 HELP = "check the ESC/POS thermal printer: real-time status, optional test page"
@@ -29,25 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def self_test_document(describe: str, before: dict) -> object:
-    """The test page: device, time, status, Chinese text and a QR code (also printed from technician mode)."""
-    from drivers.printer.document import Document
-
-    now = time.strftime("%Y-%m-%d %H:%M:%S")
-    return Document.build(
-        "receipt", "打印机自检 Printer self-test",
-        [("设备 Device", describe), ("时间 Time", now), ("状态 Status", str(before["state"])),
-         ("纸张 Paper", str(before["media"]))],
-        qr=f"KIOSK-PRINTER-TEST {now}", qr_caption="扫描此码验证二维码打印 Scan to check QR printing",
-        footer=["中文打印正常 Chinese text OK", "政务服务自助终端"],
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     from drivers.printer.errors import PrinterError
     from drivers.printer.thermal import ThermalPrinter
     from drivers.printer.transport import Link
     from kiosk import config
+    from kiosk.ops.testpage import self_test_document
 
     try:
         cfg = config.load(getattr(args, "config", None))

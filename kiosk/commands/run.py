@@ -60,17 +60,17 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.app import arm_screenshot, kivy_post, make_app_class
     from kiosk.runtime import Runtime
 
-    runtime = Runtime(cfg, kivy_post)
+    rt = Runtime(cfg, kivy_post)
     try:
-        runtime.start()
+        rt.start()
     except config.ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    app = make_app_class()(runtime)
+    app = make_app_class()(rt)
     if args.screenshot:
-        arm_screenshot(app, runtime.status, args.screenshot)
+        arm_screenshot(app, rt.status, args.screenshot)
     try:
         app.run()
     finally:
-        runtime.stop()
+        rt.stop()
     return 0

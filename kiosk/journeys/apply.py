@@ -39,7 +39,7 @@ import numpy as np
 from drivers.camera.document import PROMPTS, DocumentIssue, capture_document
 from drivers.printer.document import Document, Kind
 from kiosk.i18n import _, current_language
-from kiosk.journeys.base import Journey, Outcome, back_action, pick
+from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.contract.applications import ApplicationReceipt, ApplicationRequest, MaterialAttachment
 from kiosk.platform.contract.catalog import FormField as ServiceField
 from kiosk.platform.contract.catalog import Material, Service
@@ -199,7 +199,7 @@ class ApplyJourney(Journey):
     name = "apply"
     needs_identity = True
 
-    def __init__(self, ctx, service: Service) -> None:
+    def __init__(self, ctx: JourneyContext, service: Service) -> None:
         super().__init__(ctx)
         self.service = service
         self.fields = list(service.form_fields)

@@ -1,4 +1,5 @@
-"""The journey contract: a state machine that describes its step as a ``View``.
+"""The journey contract: a state machine that describes its step as a ``View``, and the
+context it runs in.
 
 Journeys run on one thread, the UI thread (Kivy's main loop, or the headless loop in
 tests and ``kiosk demo``), so their state needs no locks. Anything slow — a platform
@@ -6,24 +7,26 @@ call, a print job, a camera capture — goes through ``ctx.run``: the work runs 
 worker pool and its result comes back to the journey on the UI thread. A result that
 arrives after the citizen moved on (timeout, walked away, pressed home) is dropped,
 because the visit generation it was started under is over.
+
+``JourneyContext`` is all a journey may use of the visit controller. It lives here, next
+to ``Journey``, because each names the other: keeping both in one module is what lets
+the journey modules depend on this one alone and never on the controller.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from kiosk.i18n import _
+from kiosk.i18n import _, current_language
+from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.platform.errors import PlatformError
+from kiosk.runtime import Runtime
 from kiosk.views import Action, Progress, Text, View
-
-if TYPE_CHECKING:
-    from kiosk.journeys.controller import VisitController
-    from kiosk.runtime import Runtime
-    from kiosk.visit import Visit
+from kiosk.visit import SessionHolder, Visit
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +49,78 @@ class Finished:
 
 def pick(zh: str, en: str) -> str:
     """The platform sends both languages; show the English one where it exists and English is chosen."""
-    from kiosk.i18n import current_language
-
     return en if current_language() == "en" and en else zh
 
 
 def error_text(exc: BaseException) -> str:
     """A citizen-facing message for any failure from the worker pool; details go to the log only."""
     if isinstance(exc, PlatformError):
-        return exc.message(_current_lang())
+        return exc.message(current_language())
     return _("暂时无法完成，请稍后再试或按“呼叫帮办”求助")
 
 
-def _current_lang() -> str:
-    from kiosk.i18n import current_language
+class JourneyContext(Protocol):
+    """What a journey may use of the visit it runs in (``VisitController`` provides it).
 
-    return current_language()
+    A journey reads the runtime's parts, the visit and the elder mode, hands slow work to
+    ``run``, says ``changed`` after a change the screen must show, and moves through the
+    visit only by these calls: ``open`` a sub-journey (identifying first when it needs
+    an identity), ``push`` one without that gate, ``replace`` itself, ``finish``, or end
+    the visit through rating and goodbye. The journey for a guide's capability comes
+    from ``journey_for`` (the registry the composition root handed the controller), so
+    the guide imports none of the service journeys.
+    """
 
+    rt: Runtime
+    sessions: SessionHolder
+    elder: bool
+
+    @property
+    def generation(self) -> int:
+        """Bumped at every visit start and end: work begun under an older value belongs to a visit that is over."""
+        ...
+
+    @property
+    def stack(self) -> Sequence[Journey]:
+        """The open journeys, the current one last."""
+        ...
+
+    @property
+    def payments_blocked(self) -> bool:
+        """An order left open could not be settled yet: no new payment until it is."""
+        ...
+
+    def changed(self) -> None: ...
+
+    def run(self, work: Callable[[], Any], then: Callable[[Any], None],
+            fail: Callable[[BaseException], None]) -> None: ...
+
+    def push(self, journey: Journey) -> None: ...
+
+    def open(self, journey: Journey) -> None: ...
+
+    def replace(self, journey: Journey, successor: Journey) -> None: ...
+
+    def finish(self, journey: Journey, result: Finished) -> None: ...
+
+    def journey_for(self, capability: KioskCapability, service: Service) -> Journey | None: ...
+
+    def finish_and_rate(self, service_code: str = "", reference: str = "") -> None: ...
+
+    def goodbye(self) -> None: ...
+
+    def end_visit(self, reason: str) -> None: ...
+
+
+
+class TechnicianContext(JourneyContext, Protocol):
+    """What technician mode uses of the controller besides a journey's context: the bar's language, and leaving."""
+
+    language: str
+
+    def toggle_language(self) -> None: ...
+
+    def close_technician(self) -> None: ...
 
 class Journey:
     """Base class; subclasses set ``name`` and implement ``start``, ``view`` and ``on_*`` handlers.
@@ -74,7 +132,7 @@ class Journey:
     name = "journey"
     needs_identity = False
 
-    def __init__(self, ctx: VisitController) -> None:
+    def __init__(self, ctx: JourneyContext) -> None:
         self.ctx = ctx
         self.state = "start"
         self.busy = ""
@@ -97,7 +155,7 @@ class Journey:
     # -- helpers for subclasses ---------------------------------------------------------
     @property
     def rt(self) -> Runtime:
-        return self.ctx.runtime
+        return self.ctx.rt
 
     @property
     def visit(self) -> Visit:
@@ -139,9 +197,6 @@ class Journey:
     def finish(self, outcome: Outcome, reference: str = "") -> None:
         self.ctx.finish(self, Finished(outcome, reference))
 
-    def busy_view(self, title: str) -> View:
-        return View(f"{self.name}.busy", title, (Progress(self.busy),))
-
     def decorate(self, view: View) -> View:
         """Add the busy spinner or the error line every journey shows the same way."""
         if self.busy:
@@ -164,3 +219,7 @@ class Journey:
 
 def back_action(label: str | None = None) -> Action:
     return Action("back", label or _("返回"), "secondary")
+
+
+CapabilityFactory = Callable[[JourneyContext, Service], Journey]
+"""What serves one kiosk capability of a service (a guide's button): the registry maps each to one."""

@@ -42,7 +42,7 @@ from drivers.printer.a4 import A4JobState
 from drivers.printer.document import Document, Kind
 from drivers.printer.errors import PrinterError
 from kiosk.i18n import _
-from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
+from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.contract.catalog import HallHours, Service
 from kiosk.platform.contract.certificates import Certificate, CertificateVerification
 from kiosk.services.printing import REPRINT_ALPHABET, print_slip, reason_text, reprint_code
@@ -322,7 +322,7 @@ def _refresh_statuses(rt: Runtime) -> None:
 class _PrintingJourney(Journey):
     """What certificates and reprint share: printer choice with live status, printing, result."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: JourneyContext) -> None:
         super().__init__(ctx)
         self.result: PrintResult | None = None
 
@@ -419,7 +419,7 @@ class CertificatesJourney(_PrintingJourney):
     name = "certificates"
     needs_identity = True
 
-    def __init__(self, ctx, service: Service | None = None) -> None:
+    def __init__(self, ctx: JourneyContext, service: Service | None = None) -> None:
         super().__init__(ctx)
         self.service = service
         self.certs: list[Certificate] = []
@@ -690,7 +690,7 @@ class ReprintJourney(_PrintingJourney):
     name = "reprint"
     needs_identity = False
 
-    def __init__(self, ctx, code: str = "") -> None:
+    def __init__(self, ctx: JourneyContext, code: str = "") -> None:
         super().__init__(ctx)
         self.code = code
         self.code_error = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kiosk.i18n import N_, _, current_language
 from kiosk.journeys.availability import unavailable_reason
-from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
+from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.client import CatalogResult
 from kiosk.platform.contract.catalog import SERVICE_TYPE_LABELS, KioskCapability, Service
 from kiosk.services.qrimage import qr_png
@@ -43,7 +43,7 @@ def _fen(amount: int) -> str:
 class GuideJourney(Journey):
     name = "guide"
 
-    def __init__(self, ctx, service: Service, catalog: CatalogResult | None) -> None:
+    def __init__(self, ctx: JourneyContext, service: Service, catalog: CatalogResult | None) -> None:
         super().__init__(ctx)
         self.service = service
         self.catalog = catalog
@@ -143,12 +143,10 @@ class GuideJourney(Journey):
             self.finish(Outcome.BACK)
 
     def _open(self, capability: KioskCapability) -> None:
-        from kiosk.journeys import registry
-
         if capability is KioskCapability.PAY and self.ctx.payments_blocked:
             self.show_error(_("上一笔缴费正在与平台核对，暂不能缴费，请稍后再试"))
             return
-        journey = registry.for_capability(self.ctx, capability, self.service)
+        journey = self.ctx.journey_for(capability, self.service)
         if journey is not None:
             self.ctx.open(journey)
 

@@ -11,43 +11,50 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from kiosk.i18n import _
 from kiosk.platform.contract.feedback import HelpCallRequest, HelpReason
-
-if TYPE_CHECKING:
-    from kiosk.journeys.controller import VisitController
+from kiosk.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+Run = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]
+"""The visit controller's ``run``: work in the pool, its result on the UI thread if the visit still goes on."""
 
-def request_help(ctl: VisitController) -> None:
-    """Start a help call for the current screen; the status line in the bar tells the citizen."""
-    journey = ctl.current
-    screen = ctl.history[-1] if ctl.history else "attract"
-    service = getattr(getattr(journey, "service", None), "code", None)
-    reason = HelpReason.ELDERLY if ctl.elder else HelpReason.QUESTION
-    req = HelpCallRequest(reason=reason, screen=screen, service_code=service,
-                          requested_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
-    runtime = ctl.runtime
-    ctl.help_status = _("正在呼叫工作人员…")
-    ctl.changed()
 
-    def call() -> str:
-        try:
-            answer = runtime.client.call_help(req)
-        except Exception as exc:
-            log.warning("help call not delivered now (%s); journaled", type(exc).__name__)
-            runtime.journal.enqueue("help_call", req.model_dump(mode="json"))
-            return ""
-        return str(answer.expected_minutes)
+class HelpDesk:
+    """The visit's help calls and the status line the bar shows about them."""
 
-    def done(minutes: str) -> None:
-        ctl.help_status = (_("已通知工作人员，预计 {n} 分钟内到达").format(n=minutes) if minutes
+    def __init__(self, rt: Runtime, run: Run) -> None:
+        self.rt = rt
+        self._run = run
+        self.status = ""
+        """What the bar says about the last help call of this visit; empty before the first."""
+
+    def call(self, screen: str, service_code: str | None, elder: bool) -> None:
+        """Ask for staff at ``screen``; the caller redraws to show the "calling" line."""
+        reason = HelpReason.ELDERLY if elder else HelpReason.QUESTION
+        req = HelpCallRequest(reason=reason, screen=screen, service_code=service_code,
+                              requested_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+        rt = self.rt
+        self.status = _("正在呼叫工作人员…")
+
+        def call() -> str:
+            try:
+                answer = rt.client.call_help(req)
+            except Exception as exc:
+                log.warning("help call not delivered now (%s); journaled", type(exc).__name__)
+                rt.journal.enqueue("help_call", req.model_dump(mode="json"))
+                return ""
+            return str(answer.expected_minutes)
+
+        def done(minutes: str) -> None:
+            self.status = (_("已通知工作人员，预计 {n} 分钟内到达").format(n=minutes) if minutes
                            else _("已记录您的求助，工作人员将尽快到达；也可前往大厅咨询台"))
 
-    def failed(exc: BaseException) -> None:
-        ctl.help_status = _("呼叫未成功，请前往大厅咨询台或拨打12345")
+        def failed(exc: BaseException) -> None:
+            self.status = _("呼叫未成功，请前往大厅咨询台或拨打12345")
 
-    ctl.run(call, done, failed)
+        self._run(call, done, failed)

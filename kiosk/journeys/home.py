@@ -14,7 +14,10 @@ from pathlib import Path
 
 from kiosk.i18n import _
 from kiosk.journeys.availability import unavailable_reason
-from kiosk.journeys.base import Finished, Journey, back_action, pick
+from kiosk.journeys.base import Finished, Journey, JourneyContext, back_action, pick
+from kiosk.journeys.certificates import ReprintJourney
+from kiosk.journeys.guide import GuideJourney
+from kiosk.journeys.query import CasesJourney
 from kiosk.platform.client import CatalogResult
 from kiosk.platform.contract.catalog import Service
 from kiosk.views import Action, Choices, Form, FormField, Text, View
@@ -49,7 +52,7 @@ class UsageCounter:
 class HomeJourney(Journey):
     name = "home"
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: JourneyContext) -> None:
         super().__init__(ctx)
         self.catalog: CatalogResult | None = None
         self.category = ""
@@ -156,18 +159,12 @@ class HomeJourney(Journey):
         if service is None:
             return
         self.usage.add(code)
-        from kiosk.journeys.guide import GuideJourney
-
         self.ctx.push(GuideJourney(self.ctx, service, self.catalog))
 
     def on_my_cases(self) -> None:
-        from kiosk.journeys.query import CasesJourney
-
         self.ctx.open(CasesJourney(self.ctx))
 
     def on_reprint(self) -> None:
-        from kiosk.journeys.certificates import ReprintJourney
-
         self.ctx.push(ReprintJourney(self.ctx))
 
     def on_finish(self) -> None:

@@ -17,8 +17,8 @@ from drivers.idcard.card import IdCard
 from drivers.idcard.reader import CardRead
 from drivers.scanner.classify import CodeKind
 from drivers.scanner.events import CodeScanned
-from kiosk.i18n import _
-from kiosk.journeys.base import Journey, Outcome, back_action
+from kiosk.i18n import _, current_language
+from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action
 from kiosk.platform.contract.identity import (
     AppQrIdentityRequest,
     CardType,
@@ -48,7 +48,7 @@ def card_request(card: IdCard) -> IdCardIdentityRequest:
 class IdentifyJourney(Journey):
     name = "identify"
 
-    def __init__(self, ctx, then: Journey | None = None, *, card: IdCard | None = None,
+    def __init__(self, ctx: JourneyContext, then: Journey | None = None, *, card: IdCard | None = None,
                  app_token: str | None = None) -> None:
         super().__init__(ctx)
         self.then = then
@@ -234,8 +234,6 @@ def _take_photo(camera) -> tuple[bytes, bytes, str]:
     try:
         quality = assess_face(frame.image)
         if not quality.ok:
-            from kiosk.i18n import current_language
-
             note = _("；").join(quality.prompts(current_language()))
     except FaceDetectorUnavailable as exc:
         log.info("face quality not checked: %s", exc)

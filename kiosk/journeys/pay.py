@@ -56,7 +56,7 @@ from drivers.printer.document import Document, Kind
 from drivers.scanner.classify import PAYMENT_KINDS
 from drivers.scanner.events import CodeScanned
 from kiosk.i18n import N_, _
-from kiosk.journeys.base import Journey, Outcome, back_action, error_text, pick
+from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action, error_text, pick
 from kiosk.platform.contract.catalog import Service
 from kiosk.platform.contract.payments import CreateOrderRequest, Order, OrderItem, OrderStatus, PaymentMode
 from kiosk.platform.contract.queries import QueryKind
@@ -190,7 +190,7 @@ class PayJourney(Journey):
     name = "pay"
     needs_identity = True
 
-    def __init__(self, ctx, service: Service, *, case_no: str | None = None, purpose: str = "") -> None:
+    def __init__(self, ctx: JourneyContext, service: Service, *, case_no: str | None = None, purpose: str = "") -> None:
         super().__init__(ctx)
         self.service = service
         self.case_no = case_no

@@ -7,7 +7,7 @@ import datetime as dt
 
 from drivers.printer.document import Document, Kind
 from kiosk.i18n import _
-from kiosk.journeys.base import Journey, Outcome, back_action, pick
+from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.platform.contract.queries import QueryKind, QueryPage
 from kiosk.services.printing import PrintOutcome, print_slip
@@ -45,7 +45,7 @@ class QueryJourney(Journey):
     name = "query"
     needs_identity = True
 
-    def __init__(self, ctx, service: Service | None, kind: QueryKind | str | None = None) -> None:
+    def __init__(self, ctx: JourneyContext, service: Service | None, kind: QueryKind | str | None = None) -> None:
         super().__init__(ctx)
         self.service = service
         self.kind = str(kind or (service.query_kind if service else "") or QueryKind.CASE_PROGRESS)
@@ -139,5 +139,5 @@ class CasesJourney(QueryJourney):
 
     name = "cases"
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: JourneyContext) -> None:
         super().__init__(ctx, None, QueryKind.CASE_PROGRESS)

@@ -22,7 +22,7 @@ from drivers.printer.document import Document, Kind
 from drivers.scanner.classify import CodeKind, appointment_of
 from drivers.scanner.events import CodeScanned
 from kiosk.i18n import N_, _
-from kiosk.journeys.base import Finished, Journey, Outcome, back_action, pick
+from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.journeys.certificates import thermal_status
 from kiosk.platform.contract import problem as codes
 from kiosk.platform.contract.catalog import HallHours, Service
@@ -103,7 +103,7 @@ def _age(birth_date: str) -> int | None:
 class _TicketPrinting(Journey):
     """Printing a ticket and showing what happened; shared by queue and check-in."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: JourneyContext) -> None:
         super().__init__(ctx)
         self.ticket: QueueTicket | None = None
         self.printed: PrintOutcome | None = None
@@ -146,7 +146,7 @@ class QueueJourney(_TicketPrinting):
     name = "queue"
     needs_identity = False
 
-    def __init__(self, ctx, service: Service) -> None:
+    def __init__(self, ctx: JourneyContext, service: Service) -> None:
         super().__init__(ctx)
         self.service = service
         self.priority = False
@@ -226,7 +226,8 @@ class CheckInJourney(_TicketPrinting):
     needs_identity = False
     """A scanned code is enough; without one the journey asks for the ID card itself."""
 
-    def __init__(self, ctx, service: Service | None = None, appointment_code: str | None = None) -> None:
+    def __init__(self, ctx: JourneyContext, service: Service | None = None,
+                 appointment_code: str | None = None) -> None:
         super().__init__(ctx)
         self.service = service
         self.code = (appointment_of(appointment_code) or "") if appointment_code else ""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.i18n import _, current_language
-from kiosk.journeys.base import Journey
+from kiosk.journeys.base import Journey, JourneyContext
 from kiosk.platform.contract.feedback import BAD_LEVELS, RATING_LEVEL_LABELS, RATING_REASONS, RatingLevel, RatingRequest
 from kiosk.services.forms import check_mobile
+from kiosk.services.journal import JournalFull
 from kiosk.views import Action, Choices, Form, FormField, Rating, Text, View
 
 LEVELS = tuple(RatingLevel)
@@ -21,7 +22,7 @@ LEVELS = tuple(RatingLevel)
 class RateJourney(Journey):
     name = "rate"
 
-    def __init__(self, ctx, service_code: str = "", reference: str = "") -> None:
+    def __init__(self, ctx: JourneyContext, service_code: str = "", reference: str = "") -> None:
         super().__init__(ctx)
         self.service_code = service_code
         self.reference = reference
@@ -101,8 +102,6 @@ class RateJourney(Journey):
         self.run(journal, lambda _r: self.goto("thanks"), _("正在提交评价…"), self._not_saved)
 
     def _not_saved(self, exc: BaseException) -> None:
-        from kiosk.services.journal import JournalFull
-
         if isinstance(exc, JournalFull):
             self.show_error(_("本机存储空间已满，评价暂时无法保存，请联系工作人员"))
         else:

@@ -1,5 +1,5 @@
 """Field operations behind technician mode: recent log records, the log bundle, the config
-check, restart and reboot. No Kivy and no screen (kiosk/journeys/technician.py shows it).
+check, restart and reboot. No Kivy and no screen (kiosk/journeys/technician/ shows it).
 
 The runtime starts one ``FieldOps`` before anything else, so the ring of recent records
 already holds what went wrong before the technician arrived. Every record is masked with
@@ -234,36 +234,36 @@ def write_bundle(directory: Path, bundle: dict[str, Any], kiosk_id: str) -> Path
     return path
 
 
-def build_bundle(runtime: Any, *, payments_blocked: bool = False) -> dict[str, Any]:
+def build_bundle(rt: Any, *, payments_blocked: bool = False) -> dict[str, Any]:
     """Recent log records, device states, platform and queue counts: nothing about any citizen."""
     from kiosk import __version__
 
-    field_ops: FieldOps = runtime.field
-    snap = runtime.status.snapshot()
+    field_ops: FieldOps = rt.field
+    snap = rt.status.snapshot()
     poll = field_ops.last_poll
     return {
         "kind": "kiosk-log-bundle",
         "format": 1,
-        "kiosk_id": runtime.cfg.kiosk.id,
+        "kiosk_id": rt.cfg.kiosk.id,
         "kiosk_version": __version__,
         "created_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "uptime_s": round(time.monotonic() - runtime.started_at, 1),
+        "uptime_s": round(time.monotonic() - rt.started_at, 1),
         "devices": {"states": dict(snap.devices),
-                    "reports": [r.model_dump(mode="json") for r in runtime.board.reports()],
-                    "last_error": runtime.board.last_error},
+                    "reports": [r.model_dump(mode="json") for r in rt.board.reports()],
+                    "last_error": rt.board.last_error},
         "platform": {"reachable": snap.platform_reachable, "detail": snap.platform_detail,
                      "last_poll": asdict(poll) if poll else None},
-        "journal": queue_counts(runtime),
+        "journal": queue_counts(rt),
         "payments_blocked": payments_blocked,
         "recent_errors": [line.as_dict() for line in field_ops.log.errors()],
         "recent_records": [line.as_dict() for line in field_ops.log.records()],
     }
 
 
-def queue_counts(runtime: Any) -> dict[str, Any]:
+def queue_counts(rt: Any) -> dict[str, Any]:
     """Outbox states, journal depth and size, and payment orders not yet settled."""
     out: dict[str, Any] = {}
-    journal, ledger = runtime.journal, runtime.ledger
+    journal, ledger = rt.journal, rt.ledger
     if journal is not None:
         out["outbox"] = journal.counts()
         out["depth"] = journal.depth()

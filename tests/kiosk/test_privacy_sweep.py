@@ -58,7 +58,7 @@ def visits(k: Kiosk) -> None:
     k.type("contact", "13911112222")
     k.press("submit")
     k.wait("rate.thanks")
-    k.ctl.end_visit("test")
+    k.controller.end_visit("test")
     take_card(k)
 
     identify(k, "payments", "城乡居民基本医疗保险缴费", "pay", "P002")
@@ -69,7 +69,7 @@ def visits(k: Kiosk) -> None:
     k.wait("pay.result")
     k.press("print")
     k.wait("pay.result")
-    k.ctl.end_visit("test")
+    k.controller.end_visit("test")
     take_card(k)
 
     identify(k, "social", "就业失业登记", "apply", "P003")
@@ -85,7 +85,7 @@ def visits(k: Kiosk) -> None:
     k.press("submit")
     k.wait("apply.receipt")
     assert k.runtime.journal.depth() >= 1
-    k.ctl.end_visit("test")
+    k.controller.end_visit("test")
 
 
 def test_nothing_personal_survives_a_batch_of_visits(tmp_path, caplog) -> None:
@@ -94,7 +94,7 @@ def test_nothing_personal_survives_a_batch_of_visits(tmp_path, caplog) -> None:
     reference_db = Path(k.runtime.server.db_path)
     try:
         visits(k)
-        assert k.ctl.sessions.visit is None
+        assert k.controller.sessions.visit is None
     finally:
         k.close()
 

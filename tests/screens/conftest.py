@@ -74,7 +74,7 @@ class KioskUI:
         atexit.register(self.runtime.stop)
         self.status = self.runtime.status
         self.app = make_app_class()(self.runtime)
-        self.ctl = self.app.ctl
+        self.controller = self.app.controller
         self.root = self.app.build()
         self.app.root = self.root
         self.attract = self.app.attract
@@ -97,17 +97,17 @@ class KioskUI:
         return False
 
     def screen(self) -> str:
-        return self.ctl.frame().view.screen if self.ctl.active else "attract"
+        return self.controller.frame().view.screen if self.controller.active else "attract"
 
     def wait_screen(self, name: str, timeout: float = 15.0) -> None:
-        ok = self.wait(lambda: self.screen() == name and not self.ctl.current.busy and not self.journey.building,
+        ok = self.wait(lambda: self.screen() == name and not self.controller.current.busy and not self.journey.building,
                        timeout)
         assert ok, f"waited for {name!r}, on {self.screen()!r}"
         self.frames(2)
 
     def open_guide(self, category: str = "社保医保", service: str = "个人社会保险参保缴费查询") -> None:
         """Start a visit and tap through home and a category to a service's guide."""
-        self.ctl.act("start")
+        self.controller.act("start")
         self.wait_screen("home")
         self.press(category)
         self.wait_screen("home.category")

@@ -74,18 +74,18 @@ def test_tap_starts_a_visit_but_buttons_do_not(kiosk_ui):
     root = kiosk_ui.attract
     kiosk_ui.tap(*_widget_center(root.ids.b_lang))
     kiosk_ui.frames(2)
-    assert not kiosk_ui.ctl.active
+    assert not kiosk_ui.controller.active
     assert root.headline == "Touch the screen to start"
     kiosk_ui.tap(*_widget_center(root.ids.b_lang))
     kiosk_ui.frames(2)
     assert root.headline == "请触摸屏幕开始办理"
     kiosk_ui.tap(*_widget_center(root.ids.l_headline))
     try:
-        assert kiosk_ui.ctl.active
+        assert kiosk_ui.controller.active
         kiosk_ui.frames(2)
         assert root.parent is None and kiosk_ui.journey.parent is kiosk_ui.root
     finally:
-        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
     assert root.parent is kiosk_ui.root
 
@@ -102,7 +102,7 @@ def test_elder_mode_scales_text_and_buttons(kiosk_ui):
         for b in (root.ids.b_elder, root.ids.b_lang):
             assert b.height >= dp(60) and b.width >= dp(60)
     finally:
-        kiosk_ui.ctl.act("elder")
+        kiosk_ui.controller.act("elder")
         kiosk_ui.frames(2)
     assert root.elder is False
 
@@ -135,10 +135,10 @@ def test_announcements_follow_the_language(kiosk_ui):
     kiosk_ui.status.set_announcements([Announcement("春节安排", "暂停", "Spring Festival", "Closed")])
     kiosk_ui.frames(3)
     assert "春节安排" in kiosk_ui.attract.announcement_labels[0].text
-    kiosk_ui.ctl.act("lang")
+    kiosk_ui.controller.act("lang")
     kiosk_ui.frames(2)
     try:
         assert "Spring Festival" in kiosk_ui.attract.announcement_labels[0].text
     finally:
-        kiosk_ui.ctl.act("lang")
+        kiosk_ui.controller.act("lang")
         kiosk_ui.frames(2)

@@ -29,26 +29,26 @@ def test_home_guide_identify_query_through_the_screens(kiosk_ui, tmp_path):
         saved = kiosk_ui.window.screenshot(name=str(tmp_path / "query.png"))
         assert Path(saved).stat().st_size > 5000
     finally:
-        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
     assert "110105" not in _labels(kiosk_ui)
 
 
 def test_timeout_warning_shows_countdown_and_more_time(kiosk_ui):
-    kiosk_ui.ctl.act("start")
+    kiosk_ui.controller.act("start")
     try:
         kiosk_ui.wait_screen("home")
-        timer = kiosk_ui.ctl.timer
+        timer = kiosk_ui.controller.clock.timer
         timer._deadline = timer._clock() + 10  # ten seconds left: inside the warning
-        kiosk_ui.ctl.tick()
+        kiosk_ui.controller.tick()
         kiosk_ui.frames(3)
         assert kiosk_ui.journey.overlay is not None
         kiosk_ui.press("我需要更多时间")
         kiosk_ui.frames(3)
         assert kiosk_ui.journey.overlay is None and timer.remaining() > 20
         timer._deadline = timer._clock() - 1
-        kiosk_ui.ctl.tick()
+        kiosk_ui.controller.tick()
         kiosk_ui.frames(3)
-        assert not kiosk_ui.ctl.active and kiosk_ui.attract.parent is kiosk_ui.root
+        assert not kiosk_ui.controller.active and kiosk_ui.attract.parent is kiosk_ui.root
     finally:
-        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.controller.end_visit("test")

@@ -44,10 +44,10 @@ def gesture(kiosk_ui):
     finally:
         root.unbind(on_technician=count)
         root._corner_taps = []
-        if kiosk_ui.ctl.technician is not None:
-            kiosk_ui.ctl.act("end")
-        if kiosk_ui.ctl.active:
-            kiosk_ui.ctl.end_visit("test")
+        if kiosk_ui.controller.technician is not None:
+            kiosk_ui.controller.act("end")
+        if kiosk_ui.controller.active:
+            kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
 
 
@@ -69,17 +69,17 @@ def test_five_corner_taps_open_technician_mode_and_start_no_visit(kiosk_ui, gest
     _tap_corner(kiosk_ui, CORNER_TAPS)
     kiosk_ui.frames(3)
     assert gesture == [1]
-    ctl = kiosk_ui.ctl
-    assert ctl.technician is not None and not ctl.active and ctl.sessions.visit is None
+    controller = kiosk_ui.controller
+    assert controller.technician is not None and not controller.active and controller.sessions.visit is None
     # the demo config has no technician PIN: the prompt says so and offers nothing else
-    assert ctl.frame().view.screen == "technician.no_pin"
+    assert controller.frame().view.screen == "technician.no_pin"
     assert kiosk_ui.attract.parent is None and kiosk_ui.journey.parent is kiosk_ui.root
 
 
 def test_four_corner_taps_do_nothing(kiosk_ui, gesture):
     _tap_corner(kiosk_ui, CORNER_TAPS - 1)
     kiosk_ui.frames(3)
-    assert gesture == [] and kiosk_ui.ctl.technician is None and not kiosk_ui.ctl.active
+    assert gesture == [] and kiosk_ui.controller.technician is None and not kiosk_ui.controller.active
     assert kiosk_ui.attract.parent is kiosk_ui.root
 
 
@@ -88,31 +88,31 @@ def test_taps_spread_over_more_than_three_seconds_do_nothing(kiosk_ui, gesture):
     root = kiosk_ui.attract
     root._corner_taps = [t - CORNER_WINDOW_S - 0.1 for t in root._corner_taps]  # as if tapped long ago
     _tap_corner(kiosk_ui, 1)
-    assert gesture == [] and kiosk_ui.ctl.technician is None and not kiosk_ui.ctl.active
+    assert gesture == [] and kiosk_ui.controller.technician is None and not kiosk_ui.controller.active
     _tap_corner(kiosk_ui, CORNER_TAPS - 1)  # the old taps expired: five fresh ones are needed
-    assert gesture == [1] and kiosk_ui.ctl.technician is not None
+    assert gesture == [1] and kiosk_ui.controller.technician is not None
 
 
 def test_taps_outside_the_corner_start_a_visit(kiosk_ui, gesture):
     root = kiosk_ui.attract
     kiosk_ui.tap(*root.to_window(root.x + dp(12), root.center_y))  # left edge, not the corner
     kiosk_ui.frames(2)
-    assert gesture == [] and kiosk_ui.ctl.active and kiosk_ui.ctl.technician is None
-    kiosk_ui.ctl.end_visit("test")
+    assert gesture == [] and kiosk_ui.controller.active and kiosk_ui.controller.technician is None
+    kiosk_ui.controller.end_visit("test")
     kiosk_ui.frames(3)
     x, y = _corner(kiosk_ui)
     kiosk_ui.tap(root.right - (x - root.x), y)  # the top-right corner is no gesture either
     kiosk_ui.frames(2)
-    assert gesture == [] and kiosk_ui.ctl.active
+    assert gesture == [] and kiosk_ui.controller.active
 
 
 # -- the pages, rendered -------------------------------------------------------------------------
 def _screen(kiosk_ui) -> str:
-    return kiosk_ui.ctl.frame().view.screen
+    return kiosk_ui.controller.frame().view.screen
 
 
 def _wait_page(kiosk_ui, name: str) -> None:
-    tech = kiosk_ui.ctl.technician
+    tech = kiosk_ui.controller.technician
     ok = kiosk_ui.wait(lambda: _screen(kiosk_ui) == name and not tech.busy and not kiosk_ui.journey.building)
     assert ok, f"waited for {name!r}, on {_screen(kiosk_ui)!r}"
     kiosk_ui.frames(3)
@@ -163,7 +163,7 @@ def test_pin_and_devices_pages_render(kiosk_ui, gesture, tmp_path):
         kiosk_ui.frames(3)
         shown = _labels(kiosk_ui)
         assert "凭条打印机" in shown and "打印测试页" in shown and PIN not in shown
-        assert kiosk_ui.ctl.sessions.visit is None and not kiosk_ui.ctl.active
+        assert kiosk_ui.controller.sessions.visit is None and not kiosk_ui.controller.active
         _shoot(kiosk_ui, tmp_path, "technician-devices")
         logging.getLogger("kiosk.services.journal").warning(
             "outbox application 0b7c2f4e-9d1a-4c55-8a0e-3f4b2c1d9e87 not delivered (PlatformUnreachable); "
@@ -181,6 +181,6 @@ def test_pin_and_devices_pages_render(kiosk_ui, gesture, tmp_path):
         _wait_page(kiosk_ui, "technician.system")
         kiosk_ui.press("退出维护")
         kiosk_ui.frames(3)
-        assert kiosk_ui.ctl.technician is None and kiosk_ui.attract.parent is kiosk_ui.root
+        assert kiosk_ui.controller.technician is None and kiosk_ui.attract.parent is kiosk_ui.root
     finally:
         rt.cfg = before

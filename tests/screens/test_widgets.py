@@ -59,7 +59,7 @@ def test_containers_give_back_every_label_and_button_inside(kiosk_ui):
 def test_screens_reuse_widgets_and_a_finished_visit_leaves_no_text(kiosk_ui):
     from kivy.uix.label import Label
 
-    kiosk_ui.ctl.act("start")
+    kiosk_ui.controller.act("start")
     try:
         kiosk_ui.wait_screen("home")
         first = {id(w) for box in (kiosk_ui.journey.body, kiosk_ui.journey.actions)
@@ -80,7 +80,7 @@ def test_screens_reuse_widgets_and_a_finished_visit_leaves_no_text(kiosk_ui):
         kiosk_ui.wait_screen("identify.confirmed")
         reader.remove()
     finally:
-        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
     journey = kiosk_ui.journey
     kept = journey.pool._labels + journey.pool._buttons
@@ -117,7 +117,7 @@ def test_a_scrolled_body_is_clipped_to_its_viewport(kiosk_ui, tmp_path):
         inside = (0, top + 2, w, bottom - 2)
         assert before.crop(inside).tobytes() != after.crop(inside).tobytes(), "the body did not scroll"
     finally:
-        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
 
 
@@ -127,12 +127,12 @@ def test_back_to_back_visits_still_get_their_garbage_collected(kiosk_ui):
 
     app = kiosk_ui.app
     for _ in range(MAX_SKIPPED_COLLECTIONS):
-        kiosk_ui.ctl.act("start")
+        kiosk_ui.controller.act("start")
         kiosk_ui.wait_screen("home")
         app._collect()  # the scheduled collection fires while a visit runs: skipped
     assert app.skipped_collections >= MAX_SKIPPED_COLLECTIONS
     done = app.collections
-    kiosk_ui.ctl.end_visit("test")
+    kiosk_ui.controller.end_visit("test")
     kiosk_ui.frames(2)  # no 2 s wait: collected on the way to the attract screen
     assert app.collections == done + 1 and app.skipped_collections == 0
 
@@ -142,18 +142,18 @@ def test_the_whole_heap_is_collected_when_nobody_comes(kiosk_ui):
     from kiosk.ops.heap import IDLE_WHOLE_HEAP_S
 
     app = kiosk_ui.app
-    kiosk_ui.ctl.act("start")
+    kiosk_ui.controller.act("start")
     kiosk_ui.wait_screen("home")
-    kiosk_ui.ctl.end_visit("test")
+    kiosk_ui.controller.end_visit("test")
     kiosk_ui.frames(2)
     app._collect()  # the between-visit pass, normally 2 s after the visit
     assert app._idle_event is not None and app._idle_event.timeout == IDLE_WHOLE_HEAP_S
     whole = app.heap.whole_passes
-    kiosk_ui.ctl.act("start")
+    kiosk_ui.controller.act("start")
     kiosk_ui.wait_screen("home")
     app._collect_whole()  # the idle minute ran out just as a citizen touched the screen
     assert app.heap.whole_passes == whole
-    kiosk_ui.ctl.end_visit("test")
+    kiosk_ui.controller.end_visit("test")
     kiosk_ui.frames(2)
     app._collect()
     app._collect_whole()
@@ -192,5 +192,5 @@ def test_the_body_keeps_its_width_when_a_visit_starts(kiosk_ui):
         assert widths == [] or min(widths) >= journey.viewport.width - 1, widths
     finally:
         journey.body.unbind(width=widths.append)
-        kiosk_ui.ctl.end_visit("test")
+        kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kiosk.config import demo_config
 from kiosk.journeys.controller import VisitController
+from kiosk.journeys.registry import journey_factories
 from kiosk.runtime import HeadlessLoop, Runtime
 from kiosk.views import Action, Choices, Frame, View
 
@@ -19,16 +20,16 @@ class Kiosk:
         self.loop = HeadlessLoop()
         cfg = demo_config(state, metrics=metrics, platform=platform, **devices)
         self.runtime = Runtime(cfg, self.loop.post, platform_url=platform_url, work_dir=state).start()
-        self.ctl = VisitController(self.runtime)
+        self.controller = VisitController(self.runtime, journey_factories())
 
     def close(self) -> None:
-        self.ctl.end_visit("test over")
+        self.controller.end_visit("test over")
         self.runtime.stop()
 
     # -- looking ---------------------------------------------------------------------------
     def frame(self) -> Frame:
         self.loop.pump()
-        return self.ctl.frame()
+        return self.controller.frame()
 
     @property
     def view(self) -> View:
@@ -39,15 +40,15 @@ class Kiosk:
         return self.view.screen
 
     def wait(self, screen: str, timeout: float = 15.0) -> View:
-        ok = self.loop.run_until(lambda: self.ctl.frame().view.screen == screen
-                                 and not self.ctl.frame().view.screen.endswith(".busy")
-                                 and not _busy(self.ctl.frame().view), timeout)
+        ok = self.loop.run_until(lambda: self.controller.frame().view.screen == screen
+                                 and not self.controller.frame().view.screen.endswith(".busy")
+                                 and not _busy(self.controller.frame().view), timeout)
         assert ok, f"waited for {screen!r}, still on {self.screen!r}: {self.text()}"
         return self.view
 
     def settle(self, timeout: float = 15.0) -> View:
         """Wait until no worker call is pending for the current view."""
-        ok = self.loop.run_until(lambda: not _busy(self.ctl.frame().view), timeout)
+        ok = self.loop.run_until(lambda: not _busy(self.controller.frame().view), timeout)
         assert ok, f"still busy on {self.screen!r}"
         return self.view
 
@@ -68,13 +69,13 @@ class Kiosk:
         for action in self.actions():
             if label_or_id in (action.id, action.label) and all(action.kwargs().get(k) == v for k, v in args.items()):
                 assert action.enabled, f"{label_or_id!r} is disabled on {self.screen}"
-                self.ctl.act(action.id, **action.kwargs())
+                self.controller.act(action.id, **action.kwargs())
                 self.loop.pump()
                 return
         raise AssertionError(f"no {label_or_id!r} on {self.screen}: {[a.label for a in self.actions()]}")
 
     def act(self, action: str, **args: str) -> None:
-        self.ctl.act(action, **args)
+        self.controller.act(action, **args)
         self.loop.pump()
 
     def type(self, field: str, value: str) -> None:

@@ -114,7 +114,7 @@ def test_happy_path_to_a_case_number_and_a_printed_receipt(kiosk: Kiosk) -> None
     assert json.loads(row["form_json"])["status"] == "失业登记"
     assert [m["name"] for m in json.loads(row["materials_json"])] == ["解除或终止劳动合同证明"]
     assert row["receipt_code"] in shown
-    assert not any(k.startswith("material:") for k in kiosk.ctl.sessions.visit.photos)
+    assert not any(k.startswith("material:") for k in kiosk.controller.sessions.visit.photos)
 
     printer = kiosk.runtime.devices.emulators.printer
     kiosk.press("print")
@@ -124,7 +124,7 @@ def test_happy_path_to_a_case_number_and_a_printed_receipt(kiosk: Kiosk) -> None
 
     kiosk.press("done")
     kiosk.wait("rate")
-    assert case_no in [r["case_no"] for r in kiosk.ctl.sessions.visit.receipts]
+    assert case_no in [r["case_no"] for r in kiosk.controller.sessions.visit.receipts]
 
 
 def test_bad_phone_and_id_number_are_shown_beside_their_fields(kiosk: Kiosk) -> None:
@@ -150,19 +150,19 @@ def test_bad_phone_and_id_number_are_shown_beside_their_fields(kiosk: Kiosk) -> 
     kiosk.type("status", "失业登记")
     kiosk.press("next")
     kiosk.wait("apply.materials")
-    assert kiosk.ctl.sessions.visit.form_values["phone"] == "13911112222"
-    assert kiosk.ctl.sessions.visit.form_values["id_number"] == "11010519491231002X"
+    assert kiosk.controller.sessions.visit.form_values["phone"] == "13911112222"
+    assert kiosk.controller.sessions.visit.form_values["id_number"] == "11010519491231002X"
 
 
 def test_credit_code_failing_its_check_is_a_warning_the_citizen_may_accept(kiosk: Kiosk) -> None:
     from kiosk.platform.contract.catalog import FormField as ServiceField
 
     open_apply(kiosk)
-    service = kiosk.ctl.current.service
+    service = kiosk.controller.current.service
     service = service.model_copy(update={"form_fields": [
         ServiceField(key="company", label="单位统一社会信用代码", label_en="Employer credit code", kind="uscc"),
     ]})
-    kiosk.ctl.push(ApplyJourney(kiosk.ctl, service))
+    kiosk.controller.push(ApplyJourney(kiosk.controller, service))
     kiosk.wait("apply.form")
     kiosk.type("company", "91110000600037341A")  # fails the GB 32100 check digit
     kiosk.press("next")
@@ -193,7 +193,7 @@ def test_platform_down_at_submit_still_saves_and_says_so(kiosk: Kiosk) -> None:
     view = kiosk.wait("apply.receipt", timeout=12)
     shown = repr(view)
     assert "安全保存" in shown and not CASE_NO.search(shown)
-    journey = kiosk.ctl.current
+    journey = kiosk.controller.current
     assert journey.key[:8].upper() in shown
     assert kiosk.runtime.journal.depth() == 1
     assert kiosk.runtime.journal.state(journey.key) == "retrying"
@@ -208,7 +208,7 @@ def test_platform_down_at_submit_still_saves_and_says_so(kiosk: Kiosk) -> None:
 def test_double_submit_makes_one_application(kiosk: Kiosk) -> None:
     open_apply(kiosk)
     fill_and_reach_review(kiosk, photo=True)
-    journey = kiosk.ctl.current
+    journey = kiosk.controller.current
     before = kiosk_cases(kiosk)
     kiosk.act("submit")
     kiosk.act("submit")  # a second tap while the first is on its way
@@ -241,9 +241,9 @@ def test_no_page_found_shows_the_prompt_and_still_allows_the_raw_photo(tmp_path:
         kiosk.press("use")
         view = kiosk.wait("apply.review")
         assert "已拍照 1 份" in repr(view)
-        photos = kiosk.ctl.sessions.visit.photos
+        photos = kiosk.controller.sessions.visit.photos
         assert bytes(photos["material:1"][:2]) == b"\xff\xd8"  # a JPEG, in memory only
-        kiosk.ctl.end_visit("walked away")
-        assert kiosk.ctl.sessions.visit is None and not photos
+        kiosk.controller.end_visit("walked away")
+        assert kiosk.controller.sessions.visit is None and not photos
     finally:
         kiosk.close()

@@ -69,7 +69,7 @@ def pay_print_fee(kiosk: Kiosk):
     kiosk.wait("pay.scan")
     kiosk.runtime.devices.emulators.scanner.scan(DEMO_PAYMENT_CODE)
     kiosk.wait("pay.result")
-    return kiosk.ctl.current.order
+    return kiosk.controller.current.order
 
 
 def test_thermal_certificate_qr_verifies_on_the_platform(kiosk: Kiosk) -> None:
@@ -83,7 +83,7 @@ def test_thermal_certificate_qr_verifies_on_the_platform(kiosk: Kiosk) -> None:
     page = kiosk.runtime.devices.emulators.printer.wait_pages(1)[0]
     texts = qr_texts(page)
     assert len(texts) == 1, texts
-    token = kiosk.ctl.sessions.visit.identity.person_token
+    token = kiosk.controller.sessions.visit.identity.person_token
     certs = {c.verification_url: c for c in kiosk.runtime.client.certificates(token).certificates}
     assert texts[0] in certs, texts[0]
     verified = kiosk.runtime.client.verify_certificate(texts[0].rsplit("/", 1)[1])
@@ -92,7 +92,7 @@ def test_thermal_certificate_qr_verifies_on_the_platform(kiosk: Kiosk) -> None:
     # a completed print leaves nothing to reprint, on disk or in the visit
     assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []
     kiosk.press("done")
-    assert not any(j.name == "certificates" for j in kiosk.ctl.stack)
+    assert not any(j.name == "certificates" for j in kiosk.controller.stack)
 
 
 def test_paper_out_mid_job_gives_a_code_that_reprints(kiosk: Kiosk) -> None:
@@ -106,7 +106,7 @@ def test_paper_out_mid_job_gives_a_code_that_reprints(kiosk: Kiosk) -> None:
     code = shown_code(kiosk)
     assert emu.pages == []  # nothing usable came out
     entries = ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries()
-    assert [(e.code, e.cert_id) for e in entries] == [(code, kiosk.ctl.current.result.job.cert.cert_id)]
+    assert [(e.code, e.cert_id) for e in entries] == [(code, kiosk.controller.current.result.job.cert.cert_id)]
     retry = next(a for a in kiosk.view.actions if a.id == "retry")
     assert not retry.enabled  # the printer still says paper out
 
@@ -118,7 +118,7 @@ def test_paper_out_mid_job_gives_a_code_that_reprints(kiosk: Kiosk) -> None:
     view = kiosk.wait("reprint.result")
     assert "打印完成" in repr(view), kiosk.text()
     page = emu.wait_pages(1)[0]
-    assert [t.rsplit("/", 1)[1] for t in qr_texts(page)] == [kiosk.ctl.current.result.job.cert.verification_code]
+    assert [t.rsplit("/", 1)[1] for t in qr_texts(page)] == [kiosk.controller.current.result.job.cert.verification_code]
     assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []
     kiosk.press("done")
     assert kiosk.screen == "certificates.result" and "打印完成" in kiosk.text()
@@ -133,9 +133,9 @@ def test_a4_writes_the_pdf_to_the_printer(kiosk: Kiosk) -> None:
     out = kiosk.runtime.devices.emulators.a4printer.out_dir
     pdfs = sorted(out.glob("*.pdf"))
     assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF-")
-    tmp = kiosk.ctl.sessions.visit.tmp_dir()
+    tmp = kiosk.controller.sessions.visit.tmp_dir()
     assert list(tmp.glob("*.pdf"))
-    kiosk.ctl.end_visit("test")
+    kiosk.controller.end_visit("test")
     assert not tmp.exists()  # the PDF with the citizen's (masked) data went with the visit
 
 
@@ -143,7 +143,7 @@ def test_unknown_codes_are_refused_then_locked(kiosk: Kiosk) -> None:
     set_language("zh_CN")
     kiosk.act("start")
     kiosk.wait("home")
-    kiosk.ctl.open(ReprintJourney(kiosk.ctl))
+    kiosk.controller.open(ReprintJourney(kiosk.controller))
     for _n in range(5):
         kiosk.type("code", "ABCDEFGH")
         kiosk.press("lookup")
@@ -177,7 +177,7 @@ def test_after_a_restart_the_code_reprints_for_the_owner_only(tmp_path) -> None:
         identify(kiosk, "P002")
         kiosk.wait("reprint")
         assert "不属于" in kiosk.text()
-        kiosk.ctl.end_visit("stranger left")
+        kiosk.controller.end_visit("stranger left")
 
         kiosk.act("start")
         kiosk.wait("home")
@@ -216,7 +216,7 @@ def test_paid_print_is_charged_once_and_reprints_by_the_payment_receipt(kiosk: K
     view = kiosk.wait("certificates.result")
     assert "打印完成" in repr(view)
     page = emu.wait_pages(1)[0]
-    assert qr_texts(page)[0].rsplit("/", 1)[1] == kiosk.ctl.current.result.job.cert.verification_code
+    assert qr_texts(page)[0].rsplit("/", 1)[1] == kiosk.controller.current.result.job.cert.verification_code
     assert kiosk.runtime.ledger.get(order.order_id).delivered
     assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []
 
@@ -264,7 +264,7 @@ def test_a_print_paid_for_when_the_kiosk_died_reprints_by_the_payment_receipt(tm
         assert len(kiosk.runtime.devices.emulators.printer.wait_pages(1)) == 1
         assert kiosk.runtime.ledger.get(order.order_id).delivered  # printed: nothing is owed any more
         kiosk.press("done")
-        kiosk.ctl.open(ReprintJourney(kiosk.ctl, order.receipt_code))
+        kiosk.controller.open(ReprintJourney(kiosk.controller, order.receipt_code))
         kiosk.wait("reprint")
         assert "未找到" in kiosk.text()  # and the code does not print a second free copy
     finally:

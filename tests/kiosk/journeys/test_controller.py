@@ -8,9 +8,9 @@ from .harness import Kiosk
 
 
 def expire(kiosk: Kiosk, seconds_left: float) -> None:
-    timer = kiosk.ctl.timer
+    timer = kiosk.controller.clock.timer
     timer._deadline = timer._clock() + seconds_left
-    kiosk.ctl.tick()
+    kiosk.controller.tick()
     kiosk.loop.pump()
 
 
@@ -20,22 +20,22 @@ def test_warning_countdown_then_more_time(kiosk: Kiosk) -> None:
     expire(kiosk, 12)
     assert kiosk.frame().chrome.countdown == 12
     kiosk.act("more_time")
-    assert kiosk.frame().chrome.countdown is None and kiosk.ctl.active
+    assert kiosk.frame().chrome.countdown is None and kiosk.controller.active
 
 
 def test_abandoned_visit_is_wiped_on_timeout(kiosk: Kiosk) -> None:
     kiosk.to_apply_materials()
     kiosk.press("photo")
     kiosk.wait("apply.materials")
-    visit = kiosk.ctl.sessions.visit
+    visit = kiosk.controller.sessions.visit
     assert visit.identity is not None and visit.photos
     tmp = visit.tmp_dir()  # a file-backed photo or preview would live here
     (tmp / "preview.png").write_bytes(b"personal")
 
     expire(kiosk, -1)  # the citizen walked away
 
-    assert not kiosk.ctl.active and kiosk.frame().attract
-    assert kiosk.ctl.sessions.visit is None
+    assert not kiosk.controller.active and kiosk.frame().attract
+    assert kiosk.controller.sessions.visit is None
     assert visit.identity is None and not visit.photos and not visit.form_values and not visit.records
     assert not tmp.exists()
     assert not list(_private_tmp_root().glob(TMP_PREFIX + "*"))

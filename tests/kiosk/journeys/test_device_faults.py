@@ -83,7 +83,7 @@ def open_identify(kiosk: Kiosk) -> None:
     kiosk.wait("home")
     kiosk.act("my_cases")
     kiosk.wait("identify")
-    assert kiosk.ctl.sessions.visit.identity is None
+    assert kiosk.controller.sessions.visit.identity is None
 
 
 def noise(n: int, seed: int) -> bytes:
@@ -134,7 +134,7 @@ def test_reader_unplugged_mid_read_says_so_and_a_card_read_after_replug_identifi
     assert kiosk.loop.run_until(lambda: READER_DOWN in kiosk.text(), 5), kiosk.text()
     assert kiosk.screen == "identify" and kiosk.view.prompt.startswith(READER_DOWN)
     assert states[states.index("offline") - 1] == "busy"  # the cable went while the card was being read
-    assert kiosk.ctl.active and kiosk.ctl.sessions.visit.identity is None  # no half-read identity
+    assert kiosk.controller.active and kiosk.controller.sessions.visit.identity is None  # no half-read identity
     emu.remove()  # the citizen takes the card back while the reader is gone
 
     emu.replug()
@@ -145,7 +145,7 @@ def test_reader_unplugged_mid_read_says_so_and_a_card_read_after_replug_identifi
     emu.insert(DEMO_CARDS["P001"])
     view = kiosk.wait("identify.confirmed")
     assert "110105********002X" in repr(view)
-    assert kiosk.ctl.sessions.visit.identity.id_number == "11010519491231002X"
+    assert kiosk.controller.sessions.visit.identity.id_number == "11010519491231002X"
     assert_no_crash_logged(caplog)
     assert_nothing_personal_logged(caplog, "11010519491231002X", "王秀英")
 
@@ -169,7 +169,7 @@ def test_garbage_on_the_reader_line_is_ignored_and_the_card_still_identifies(
     view = kiosk.wait("identify.confirmed")
     assert emu._faults == []  # every burst went over the line before the read that worked
     assert "110105********002X" in repr(view)
-    assert kiosk.ctl.sessions.visit.identity.id_number == "11010519491231002X"
+    assert kiosk.controller.sessions.visit.identity.id_number == "11010519491231002X"
     assert "offline" not in states  # noise is not a pulled cable
     assert_no_crash_logged(caplog)
     assert_nothing_personal_logged(caplog, "11010519491231002X", "王秀英", "北京市朝阳区建国路88号")
@@ -199,13 +199,13 @@ def test_garbage_on_the_scanner_line_is_ignored_and_an_app_code_after_it_identif
     scanner.scan(SENTINEL)
     assert kiosk.loop.run_until(lambda: SENTINEL in read, 5)
     assert any(token in line and line != token for line in read)  # the garbled line was read ...
-    assert kiosk.screen == "identify" and not kiosk.ctl.current.busy and not kiosk.ctl.current.error
-    assert kiosk.ctl.sessions.visit.identity is None  # the garbled line identified nobody
+    assert kiosk.screen == "identify" and not kiosk.controller.current.busy and not kiosk.controller.current.error
+    assert kiosk.controller.sessions.visit.identity is None  # the garbled line identified nobody
 
     scanner.scan(token)
     view = kiosk.wait("identify.confirmed")
     assert "440106********1536" in repr(view)
-    assert kiosk.ctl.sessions.visit.identity.person_token
+    assert kiosk.controller.sessions.visit.identity.person_token
     assert_no_crash_logged(caplog)
     assert_nothing_personal_logged(caplog, token, "440106198503121536", "张伟")
 
@@ -230,7 +230,7 @@ def test_garbage_before_a_payment_code_charges_nothing_and_the_clean_scan_pays_o
     kiosk.wait("pay")
     kiosk.press("出示付款码支付")
     kiosk.wait("pay.scan")
-    journey = kiosk.ctl.current
+    journey = kiosk.controller.current
     before = _used_codes(kiosk)
 
     scanner = kiosk.runtime.devices.emulators.scanner
@@ -263,7 +263,7 @@ def test_application_receipt_paper_out_mid_job_says_what_next_and_prints_once_la
     fill_and_reach_review(kiosk, photo=False)
     kiosk.press("submit")
     kiosk.wait("apply.receipt")
-    receipt_code = kiosk.ctl.current.result.receipt.receipt_code
+    receipt_code = kiosk.controller.current.result.receipt.receipt_code
     emu = kiosk.runtime.devices.emulators.printer
     emu.set_status("out", after_bytes=3000)
 
@@ -295,14 +295,14 @@ def test_queue_ticket_paper_out_mid_job_keeps_the_number_and_reprints_once(kiosk
     kiosk.act("start")
     kiosk.wait("home")
     service = kiosk.runtime.client.catalog().catalog.service(QUEUE_SERVICE)
-    kiosk.ctl.open(QueueJourney(kiosk.ctl, service))
+    kiosk.controller.open(QueueJourney(kiosk.controller, service))
     kiosk.wait("queue")
     emu = kiosk.runtime.devices.emulators.printer
     emu.set_status("out", after_bytes=3000)
 
     kiosk.press("take")
     kiosk.wait("queue.ticket")
-    ticket = kiosk.ctl.current.ticket
+    ticket = kiosk.controller.current.ticket
     assert text_blocks(kiosk, "big") == [ticket.number]
     (error,) = text_blocks(kiosk, "error")
     assert error.startswith("打印中断") and "缺纸" in error and "回执码" not in error
@@ -316,7 +316,7 @@ def test_queue_ticket_paper_out_mid_job_keeps_the_number_and_reprints_once(kiosk
     kiosk.settle()
     assert "排队凭条已打印" in kiosk.text()
     assert len(emu.pages) == 1 and qr_texts(emu.pages[0]) == [ticket.ticket_id]
-    assert kiosk.ctl.current.ticket.number == ticket.number  # the same number, not a new ticket
+    assert kiosk.controller.current.ticket.number == ticket.number  # the same number, not a new ticket
 
 
 # -- the receipt printer: cover open ----------------------------------------------------------------
@@ -382,7 +382,7 @@ def test_cover_opened_while_printing_is_reported_and_the_retry_prints_once(kiosk
     kiosk.press("retry")
     view = kiosk.wait("certificates.result")
     assert "打印完成" in repr(view)
-    job = kiosk.ctl.current.result.job
+    job = kiosk.controller.current.result.job
     assert len(emu.pages) == 1
     assert [t.rsplit("/", 1)[1] for t in qr_texts(emu.pages[0])] == [job.cert.verification_code]
     assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []

@@ -26,7 +26,7 @@ def test_card_on_reader_identifies_and_shows_masked(kiosk: Kiosk) -> None:
     view = kiosk.wait("identify.confirmed")
     shown = repr(view)
     assert "110105********002X" in shown and "11010519491231002X" not in shown
-    assert kiosk.ctl.sessions.visit.identity.id_number == "11010519491231002X"
+    assert kiosk.controller.sessions.visit.identity.id_number == "11010519491231002X"
 
 
 def test_wrong_number_is_refused_with_a_message(kiosk: Kiosk) -> None:
@@ -48,8 +48,8 @@ def test_ending_the_visit_wipes_identity(kiosk: Kiosk) -> None:
     kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
     kiosk.act("my_cases")
     kiosk.wait("identify.confirmed")
-    kiosk.ctl.end_visit("test")
-    assert kiosk.ctl.sessions.visit is None
+    kiosk.controller.end_visit("test")
+    assert kiosk.controller.sessions.visit is None
     assert kiosk.frame().attract
 
 
@@ -62,7 +62,7 @@ def test_identifying_for_a_service_is_not_the_service_being_done(kiosk: Kiosk) -
     kiosk.wait("identify.confirmed")
     kiosk.press("continue")
     kiosk.wait("query")
-    assert [j.name for j in kiosk.ctl.stack] == ["home", "guide", "query"]
+    assert [j.name for j in kiosk.controller.stack] == ["home", "guide", "query"]
     kiosk.press("back")
     kiosk.wait("guide")
     kiosk.press("query")
@@ -76,7 +76,7 @@ def test_demo_card_button_reads_through_the_emulated_reader(kiosk: Kiosk) -> Non
     kiosk.wait("identify")
     kiosk.press("demo_card")
     kiosk.wait("identify.confirmed")
-    assert kiosk.ctl.sessions.visit.identity.method == "id_card"
+    assert kiosk.controller.sessions.visit.identity.method == "id_card"
 
 
 def test_no_demo_button_with_a_real_reader(tmp_path) -> None:

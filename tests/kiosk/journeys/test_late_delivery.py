@@ -58,7 +58,7 @@ def test_application_and_rating_queued_offline_are_delivered_after_the_token_exp
     kiosk.to_apply_materials()
     kiosk.press("skip")
     kiosk.wait("apply.review")
-    key = kiosk.ctl.current.key
+    key = kiosk.controller.current.key
     kiosk.press("submit")
     kiosk.wait("apply.receipt")  # "saved, will be sent": the citizen was told it is submitted
     kiosk.press("done")
@@ -68,7 +68,7 @@ def test_application_and_rating_queued_offline_are_delivered_after_the_token_exp
     journal = kiosk.runtime.journal
     assert journal.counts()["pending"] == 2
 
-    kiosk.ctl.end_visit("finished")  # ends the person session on the platform
+    kiosk.controller.end_visit("finished")  # ends the person session on the platform
     ended = lambda: _platform(server, "SELECT COUNT(*) FROM person_sessions WHERE ended_at IS NOT NULL")[0][0]  # noqa: E731
     assert kiosk.loop.run_until(lambda: ended() == 1, 10), "the visit did not end the person session"
 
@@ -92,8 +92,9 @@ def test_a_help_call_queued_offline_summons_staff_only_while_it_is_fresh(offline
     kiosk.act("help")
     journal = kiosk.runtime.journal
     assert kiosk.loop.run_until(lambda: journal.counts()["pending"] == 1, 15), "the help call was not journaled"
-    assert "已记录您的求助" in kiosk.ctl.help_status
-    kiosk.ctl.end_visit("the citizen went to the hall desk")
+    # the journal is written in the worker a moment before the answer reaches the UI thread
+    assert kiosk.loop.run_until(lambda: "已记录您的求助" in kiosk.controller.help.status, 5)
+    kiosk.controller.end_visit("the citizen went to the hall desk")
 
     clock.offset += delay_s
     proxy.fault = "ok"

@@ -61,7 +61,7 @@ def open_pay(kiosk: Kiosk, card: str = "P001") -> None:
 
 
 def journey(kiosk: Kiosk) -> pay.PayJourney:
-    current = kiosk.ctl.current
+    current = kiosk.controller.current
     assert isinstance(current, pay.PayJourney)
     return current
 
@@ -347,7 +347,7 @@ def test_a_restarted_kiosk_settles_a_crashed_order_before_the_next_visit(tmp_pat
 
     first = Kiosk(tmp_path)
     client, ledger = first.runtime.client, first.runtime.ledger
-    first.loop.run_until(lambda: not first.ctl.settling, 5)
+    first.loop.run_until(lambda: not first.controller.settling, 5)
     order = client.create_order(CreateOrderRequest(service_code="440100-YBJ-0201",
                                                    items=[OrderItem(ref="fee:0", amount_fen=38000)]))
     pay.record_order(ledger, order)
@@ -356,13 +356,13 @@ def test_a_restarted_kiosk_settles_a_crashed_order_before_the_next_visit(tmp_pat
 
     second = Kiosk(tmp_path)  # same state folder, same platform database
     try:
-        assert second.ctl.settling
+        assert second.controller.settling
         second.act("start")
-        assert not second.ctl.active  # the tap waits for the settlement
-        assert second.loop.run_until(lambda: second.ctl.active, 10)
+        assert not second.controller.active  # the tap waits for the settlement
+        assert second.loop.run_until(lambda: second.controller.active, 10)
         assert second.runtime.ledger.get(order.order_id).state is OrderState.CANCELLED
         assert second.runtime.client.order(order.order_id).status is OrderStatus.CANCELLED
-        assert not second.ctl.payments_blocked
+        assert not second.controller.payments_blocked
     finally:
         second.close()
 

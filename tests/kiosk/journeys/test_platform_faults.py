@@ -49,7 +49,7 @@ def test_identity_check_fails_clearly_then_works(faulty, fault: str) -> None:
     proxy.set(fault, only="/v1/identity")
     kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
     assert kiosk.loop.run_until(lambda: bool(errors(kiosk)), 20), f"no message on {kiosk.screen}"
-    assert kiosk.screen == "identify" and kiosk.ctl.active
+    assert kiosk.screen == "identify" and kiosk.controller.active
     assert all(len(e) < 80 and "Traceback" not in e for e in errors(kiosk))
     assert any(hit[2] == fault for hit in proxy.hits)
     proxy.set("ok")

@@ -48,24 +48,24 @@ def assert_ticket_printed(kiosk: Kiosk, ticket, doc) -> None:
 def test_queue_ticket_is_printed_with_its_number(kiosk: Kiosk) -> None:
     start(kiosk)
     service = kiosk.runtime.client.catalog().catalog.service(QUEUE_SERVICE)
-    kiosk.ctl.open(QueueJourney(kiosk.ctl, service))
+    kiosk.controller.open(QueueJourney(kiosk.controller, service))
     kiosk.wait("queue")
     kiosk.press("take")
     view = kiosk.wait("queue.ticket")
-    journey = kiosk.ctl.current
+    journey = kiosk.controller.current
     ticket = journey.ticket
     assert big_text(kiosk) == ticket.number and ticket.number.startswith("A")
     assert ticket.position >= 5  # the seeded citizens ahead
     assert "排队凭条已打印" in repr(view)
     assert_ticket_printed(kiosk, ticket, journey.ticket_doc())
     kiosk.press("done")
-    assert journey not in kiosk.ctl.stack
+    assert journey not in kiosk.controller.stack
 
 
 def test_priority_ticket_goes_to_the_priority_window(kiosk: Kiosk) -> None:
     start(kiosk)
     service = kiosk.runtime.client.catalog().catalog.service(QUEUE_SERVICE)
-    kiosk.ctl.open(QueueJourney(kiosk.ctl, service))
+    kiosk.controller.open(QueueJourney(kiosk.controller, service))
     kiosk.wait("queue")
     kiosk.press("priority")
     assert any(a.label.startswith("✓") for a in kiosk.actions())
@@ -73,7 +73,7 @@ def test_priority_ticket_goes_to_the_priority_window(kiosk: Kiosk) -> None:
     assert not kiosk.runtime.devices.printer.status().ready  # read now rather than at the next poll
     kiosk.press("take")
     view = kiosk.wait("queue.ticket")
-    ticket = kiosk.ctl.current.ticket
+    ticket = kiosk.controller.current.ticket
     assert ticket.number.startswith("Y") and "优先窗口" in repr(view)
     # no paper: the number is on screen, and prints once the printer is back
     assert "缺纸" in repr(view)
@@ -84,7 +84,7 @@ def test_priority_ticket_goes_to_the_priority_window(kiosk: Kiosk) -> None:
     kiosk.press("reprint")
     kiosk.settle()
     assert "排队凭条已打印" in kiosk.text()
-    assert_ticket_printed(kiosk, ticket, kiosk.ctl.current.ticket_doc())
+    assert_ticket_printed(kiosk, ticket, kiosk.controller.current.ticket_doc())
 
 
 def test_scanning_an_appointment_at_attract_checks_in(kiosk: Kiosk) -> None:
@@ -92,7 +92,7 @@ def test_scanning_an_appointment_at_attract_checks_in(kiosk: Kiosk) -> None:
     assert kiosk.frame().attract
     kiosk.runtime.devices.emulators.scanner.scan(DEMO_APPOINTMENT_CODES[0])
     view = kiosk.wait("checkin.done")
-    journey = kiosk.ctl.current
+    journey = kiosk.controller.current
     assert isinstance(journey, CheckInJourney)
     result = journey.result
     assert result.appointment.appointment_code == DEMO_APPOINTMENT_CODES[0]
@@ -104,12 +104,12 @@ def test_scanning_an_appointment_at_attract_checks_in(kiosk: Kiosk) -> None:
     doc = ticket_document(result.ticket, result.appointment.service_name, result.appointment)
     assert_ticket_printed(kiosk, result.ticket, doc)
     kiosk.press("done")
-    assert journey not in kiosk.ctl.stack
+    assert journey not in kiosk.controller.stack
 
 
 def test_check_in_by_id_card_lists_todays_appointments(kiosk: Kiosk) -> None:
     start(kiosk)
-    kiosk.ctl.open(CheckInJourney(kiosk.ctl))
+    kiosk.controller.open(CheckInJourney(kiosk.controller))
     kiosk.wait("checkin")
     kiosk.runtime.devices.emulators.scanner.scan("999999")
     assert kiosk.loop.run_until(lambda: "未找到该预约" in kiosk.text(), 10), kiosk.text()

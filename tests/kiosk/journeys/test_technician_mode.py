@@ -75,12 +75,12 @@ def test_no_pin_configured_means_no_technician_mode(kiosk: Kiosk) -> None:
     hooks = Hooks(kiosk)
     kiosk.act("technician")
     view = kiosk.wait("technician.no_pin")
-    assert "kiosk provision" in repr(view) and not kiosk.ctl.active
+    assert "kiosk provision" in repr(view) and not kiosk.controller.active
     for action in TECHNICIAN_ACTIONS:
         kiosk.act(action, **_args(action))
     assert kiosk.screen == "technician.no_pin" and not hooks.exits and not hooks.commands
     kiosk.press("end")
-    assert kiosk.frame().attract and kiosk.ctl.technician is None
+    assert kiosk.frame().attract and kiosk.controller.technician is None
 
 
 def test_wrong_pin_is_refused_counted_and_never_logged(tech: Kiosk, caplog) -> None:
@@ -95,7 +95,7 @@ def test_wrong_pin_is_refused_counted_and_never_logged(tech: Kiosk, caplog) -> N
     for action in TECHNICIAN_ACTIONS:  # nothing but the PIN works before the PIN
         tech.act(action, **_args(action))
     assert tech.screen == "technician.pin" and not hooks.exits and not hooks.commands
-    assert not tech.ctl.technician.unlocked
+    assert not tech.controller.technician.unlocked
     assert WRONG not in caplog.text and PIN not in caplog.text
     assert "technician PIN refused" in caplog.text
 
@@ -105,9 +105,9 @@ def test_pin_digits_are_shown_as_dots_only(tech: Kiosk) -> None:
     tech.wait("technician.pin")
     tech.type("pin", "97")  # what the screen's keypad sends: the shown value plus the new key
     tech.type("pin", MASK * 2 + "5")
-    assert tech.ctl.technician.pin == "975"
+    assert tech.controller.technician.prompt.pin == "975"
     tech.type("pin", MASK * 2)  # the keypad's backspace
-    assert tech.ctl.technician.pin == "97"
+    assert tech.controller.technician.prompt.pin == "97"
     tech.type("pin", MASK * 2 + "5310")
     shown = repr(tech.frame())
     assert MASK * 6 in shown and "97" not in shown
@@ -127,7 +127,7 @@ def test_lockout_after_repeated_failures_persists(tech: Kiosk, caplog) -> None:
     tech.type("pin", PIN)  # the right PIN does nothing while locked
     tech.act("pin_ok")
     tech.settle()
-    assert tech.screen == "technician.locked" and not tech.ctl.technician.unlocked
+    assert tech.screen == "technician.locked" and not tech.controller.technician.unlocked
     tech.press("end")
     tech.act("technician")  # a new prompt (or a restart) is still locked: the state is on disk
     assert tech.wait("technician.locked")
@@ -145,7 +145,7 @@ def _printer_row(kiosk: Kiosk) -> tuple[str, ...]:
 
 def test_right_pin_opens_device_page_showing_paper_out(tech: Kiosk) -> None:
     unlock(tech)
-    assert tech.ctl.technician.unlocked and not tech.ctl.active and tech.ctl.sessions.visit is None
+    assert tech.controller.technician.unlocked and not tech.controller.active and tech.controller.sessions.visit is None
     tech.loop.run_until(lambda: _printer_row(tech)[1] == "在线", 10)
     tech.runtime.devices.emulators.printer.set_status("out")
     assert tech.loop.run_until(lambda: _printer_row(tech)[2] == "缺纸", 10), _printer_row(tech)
@@ -176,7 +176,7 @@ def test_scanner_and_camera_self_tests(tech: Kiosk) -> None:
     assert tech.view.blocks[-1].seconds_left == 10
     tech.runtime.devices.emulators.scanner.scan("TECH-SCAN-0001")
     assert tech.loop.run_until(lambda: "扫码成功" in tech.text(), 5)
-    assert "TECH-SCAN-0001" in tech.text() and tech.ctl.sessions.visit is None
+    assert "TECH-SCAN-0001" in tech.text() and tech.controller.sessions.visit is None
     tech.press("test_camera")
     tech.settle()
     picture = tech.view.blocks[-1]
@@ -186,8 +186,8 @@ def test_scanner_and_camera_self_tests(tech: Kiosk) -> None:
 def test_scanner_test_gives_up_after_ten_seconds(tech: Kiosk) -> None:
     unlock(tech)
     tech.press("test_scanner")
-    tech.ctl.technician.scan_deadline = time.monotonic() - 0.1
-    tech.ctl.tick()
+    tech.controller.technician.pages["devices"].scan_deadline = time.monotonic() - 0.1
+    tech.controller.tick()
     assert "10 秒内没有收到扫码" in tech.text()
 
 
@@ -220,7 +220,7 @@ def test_log_export_writes_a_masked_bundle_to_the_stick(tech: Kiosk, tmp_path: P
     tech.wait("identify.confirmed")
     # a careless log line from some module: the bundle must still not carry the number
     logging.getLogger("kiosk.journeys.careless").warning("card %s read for %s", card.id_number, card.name)
-    tech.ctl.end_visit("test")
+    tech.controller.end_visit("test")
     tech.runtime.devices.emulators.idreader.remove()
     usb = tmp_path / "usb-stick"
     usb.mkdir()
@@ -286,7 +286,7 @@ def test_restart_leaves_with_a_non_zero_code_through_the_hook(tech: Kiosk, caplo
     assert tech.screen == "technician.confirm" and not hooks.exits
     tech.press("confirm")
     assert hooks.exits == [RESTART_EXIT_CODE] and RESTART_EXIT_CODE != 0
-    assert tech.frame().attract and tech.ctl.technician is None
+    assert tech.frame().attract and tech.controller.technician is None
     assert "technician mode left (restart requested)" in caplog.text and PIN not in caplog.text
 
 
@@ -332,12 +332,12 @@ def test_config_check_reports_file_and_key_and_applies_nothing(tech: Kiosk, tmp_
 def test_inactivity_timeout_returns_to_attract_with_an_audit_line(tech: Kiosk, caplog) -> None:
     caplog.set_level(logging.INFO)
     unlock(tech)
-    timer = tech.ctl.technician.timer
+    timer = tech.controller.technician.timer
     timer._deadline = timer._clock() + 10
     assert tech.frame().chrome.countdown == 10
     timer._deadline = timer._clock() - 1
-    tech.ctl.tick()
-    assert tech.frame().attract and tech.ctl.technician is None
+    tech.controller.tick()
+    assert tech.frame().attract and tech.controller.technician is None
     assert "technician mode left (inactivity timeout)" in caplog.text
 
 
@@ -351,11 +351,11 @@ def test_no_technician_action_is_reachable_during_a_visit(tech: Kiosk) -> None:
         tech.act(action, **_args(action))
         tech.type("pin", PIN)
     tech.loop.run_until(lambda: False, 0.5)
-    assert tech.ctl.technician is None and tech.screen.startswith("home")
+    assert tech.controller.technician is None and tech.screen.startswith("home")
     assert not hooks.exits and not hooks.commands
     assert len(tech.runtime.devices.emulators.printer.pages) == pages_before
-    tech.ctl.open_technician()  # even called directly
-    assert tech.ctl.technician is None
+    tech.controller.open_technician()  # even called directly
+    assert tech.controller.technician is None
 
 
 def test_no_citizen_journey_handles_a_technician_action() -> None:
@@ -379,7 +379,7 @@ def test_technician_mode_blocks_visits_and_cards(tech: Kiosk) -> None:
     tech.act("start")
     tech.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
     tech.loop.run_until(lambda: False, 1.5)
-    assert tech.ctl.sessions.visit is None and not tech.ctl.active
+    assert tech.controller.sessions.visit is None and not tech.controller.active
     assert tech.screen == "technician.devices"
     tech.act("end")  # the bar's "退出维护"
     assert tech.frame().attract
