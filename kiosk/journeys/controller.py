@@ -29,6 +29,7 @@ from kiosk.journeys.help import HelpDesk
 from kiosk.journeys.screen import VisitScreen
 from kiosk.journeys.settling import OrderSettler
 from kiosk.journeys.stack import JourneyStack
+from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.runtime import Runtime
 from kiosk.views import Frame
 
@@ -39,9 +40,10 @@ class VisitController(JourneyStack):
     """Attract <-> visit; ``frame()`` is what the screen shows, ``act()`` is every touch."""
 
     def __init__(self, rt: Runtime, journeys: JourneyFactories) -> None:
-        super().__init__(rt, journeys)
+        super().__init__(rt)
+        self.journeys = journeys
         self.clock = VisitClock(lambda: rt.cfg.kiosk)
-        self.language = rt.cfg.kiosk.language
+        self.language: str = rt.cfg.kiosk.language
         self.elder = rt.cfg.kiosk.elder_mode_default
         self.help = HelpDesk(rt, self.run)
         self.screen = VisitScreen(rt)
@@ -122,6 +124,20 @@ class VisitController(JourneyStack):
         client = self.rt.client
         self.rt.pool.submit(_quietly, client.end_person_session, token)
 
+    # -- opening journeys -----------------------------------------------------------------
+    def open(self, journey: Journey) -> None:
+        """Open a journey, identifying the citizen first when it needs an identity."""
+        if journey.needs_identity and (self.sessions.visit is None or self.sessions.visit.identity is None):
+            self.push(self.journeys.identify(self, then=journey))
+            return
+        self.push(journey)
+
+    def journey_for(self, capability: KioskCapability, service: Service) -> Journey | None:
+        """The journey serving ``capability`` of ``service`` (a guide's button), from the registry."""
+        factory = self.journeys.capabilities.get(capability)
+        return factory(self, service) if factory is not None else None
+
+    # -- the end of a visit -------------------------------------------------------------------
     def finish_and_rate(self, service_code: str = "", reference: str = "") -> None:
         """The citizen is done: rate (好差评) the visit, then say goodbye."""
         del self.stack[1:]

@@ -1,8 +1,9 @@
-"""The journeys of one visit, the current one last, and how a journey opens, finishes or replaces another.
+"""The journeys of one visit, the current one last, and how a journey finishes or replaces another.
 
-This is the part of the visit controller that journeys use (their ``JourneyContext``):
-``VisitController`` extends it with the visit's lifecycle, input, time and what to show.
-A journey that finishes resumes the one below it; when none is left the visit ends.
+This is the core of what journeys use of the visit controller (their ``JourneyContext``):
+``VisitController`` extends it with opening journeys from its factories, the visit's
+lifecycle, input, time and what to show. A journey that finishes resumes the one below
+it; when none is left the visit ends.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.journeys.base import Finished, Journey
-from kiosk.journeys.factories import JourneyFactories
-from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -22,9 +21,8 @@ log = logging.getLogger(__name__)
 class JourneyStack:
     """The open journeys and the calls that move through them; worker results are tied to the visit."""
 
-    def __init__(self, rt: Runtime, journeys: JourneyFactories) -> None:
+    def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.journeys = journeys
         self.sessions = rt.sessions
         self.stack: list[Journey] = []
         self.generation = 0
@@ -69,13 +67,6 @@ class JourneyStack:
         journey.start()
         self.changed()
 
-    def open(self, journey: Journey) -> None:
-        """Open a journey, identifying the citizen first when it needs an identity."""
-        if journey.needs_identity and (self.sessions.visit is None or self.sessions.visit.identity is None):
-            self.push(self.journeys.identify(self, then=journey))
-            return
-        self.push(journey)
-
     def finish(self, journey: Journey, result: Finished) -> None:
         if journey not in self.stack:
             return
@@ -100,11 +91,6 @@ class JourneyStack:
         if self.stack:
             self.stack[0].start()
         self.changed()
-
-    def journey_for(self, capability: KioskCapability, service: Service) -> Journey | None:
-        """The journey serving ``capability`` of ``service`` (a guide's button), from the registry."""
-        factory = self.journeys.capabilities.get(capability)
-        return factory(self, service) if factory is not None else None
 
     def end_visit(self, reason: str) -> None:
         """The visit is over (here: its last journey finished); ``VisitController`` wipes it."""
