@@ -14,11 +14,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from tests.kiosk.journeys.harness import Kiosk
-
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.visit import TMP_PREFIX, _private_tmp_root
 from reference_platform.seed import CITIZENS
+from tests.kiosk.journeys.harness import Kiosk
 
 PAYMENT_CODE = "134567890123456789"
 SECRETS = [s for c in CITIZENS for s in (c.id_number, c.name, c.phone) if s and len(s) >= 2] + [PAYMENT_CODE]

@@ -9,8 +9,8 @@ from pathlib import Path
 from stdnum.cn import ric
 
 from kiosk import cli
-from reference_platform.commands import platform_openapi
 from kiosk.platform.contract import paths
+from reference_platform.commands import platform_openapi
 from reference_platform.seed import CITIZENS
 
 from .helpers import citizen, identify

@@ -9,6 +9,7 @@ import sqlite3
 import time
 
 import requests
+
 from tests.kiosk.journeys.harness import Kiosk
 
 
