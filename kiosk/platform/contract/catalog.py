@@ -144,10 +144,6 @@ class Service(ContractModel):
     form_fields: list[FormField] = Field(default_factory=list)
     """For ``apply`` services: the one-form fields the kiosk asks for (prefilled from the identity)."""
 
-    @property
-    def total_fee_fen(self) -> int:
-        return sum(f.amount_fen for f in self.fees)
-
 
 class FormField(ContractModel):
     """One field of the online form; ``prefill`` names the identity profile field it comes from."""
