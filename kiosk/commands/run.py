@@ -34,7 +34,10 @@ def display_problem(env: dict[str, str] | os._Environ[str] = os.environ) -> str 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="kiosk.toml (default: $KIOSK_CONFIG, /etc/kiosk/kiosk.toml, else demo)")
+    # SUPPRESS: given here it overrides `kiosk --config`; not given, it leaves that one alone
+    # (a plain default would reset it, as argparse applies a subcommand's defaults last).
+    parser.add_argument("--config", default=argparse.SUPPRESS,
+                        help="kiosk.toml (default: $KIOSK_CONFIG, /etc/kiosk/kiosk.toml, else demo)")
     parser.add_argument("--windowed", action="store_true", help="a window of display.width x height, not full screen")
     parser.add_argument("--screenshot", metavar="PNG",
                         help="save a screenshot of the attract screen once it shows platform data, then exit")
