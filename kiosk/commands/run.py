@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+from collections.abc import Callable
 
 from kiosk import config
 
@@ -43,6 +45,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="save a screenshot of the attract screen once it shows platform data, then exit")
 
 
+def stop_on_sigterm(stop: Callable[[], None], post: Callable[[Callable[[], None]], None]) -> None:
+    """Let SIGTERM (``systemctl stop``, a restart) stop the app on its main loop.
+
+    Left to SDL, SIGTERM becomes a window-close request, which the kiosk refuses so a
+    citizen cannot close it: the kiosk would hang until systemd's SIGKILL. Installed
+    here, the handler replaces SDL's; the app stops, then the runtime after it.
+    """
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("%s: stopping", signal.Signals(signum).name)
+        post(stop)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         cfg = config.load(args.config)
@@ -61,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     configure_kivy(cfg, windowed=args.windowed)
     from kiosk.app import arm_screenshot, kivy_post, make_app_class
+    from kiosk.platform.process import PlatformStartError
     from kiosk.runtime import Runtime
 
     runtime = Runtime(cfg, kivy_post)
@@ -69,9 +87,14 @@ def run(args: argparse.Namespace) -> int:
     except config.ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except PlatformStartError as exc:  # demo mode on an install without the platform extra, say
+        runtime.stop()
+        print(f"kiosk run: {exc}", file=sys.stderr)
+        return 2
     app = make_app_class()(runtime)
     if args.screenshot:
         arm_screenshot(app, runtime.status, args.screenshot)
+    stop_on_sigterm(app.stop, kivy_post)
     try:
         app.run()
     finally:

@@ -1,6 +1,8 @@
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from kiosk.commands.run import display_problem
@@ -51,3 +53,20 @@ def test_config_is_read_before_or_after_the_command_name(tmp_path):
     both = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(bad), "run", "--config", str(other)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert both.returncode == 2 and str(other) in both.stderr  # the nearer one wins
+
+
+def test_sigterm_stops_the_app_on_its_main_loop():
+    from kiosk.commands.run import stop_on_sigterm
+
+    posted = []
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_on_sigterm(lambda: posted.append("stopped"), lambda fn: (posted.append("posted"), fn()))
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100):  # the handler runs between bytecodes of the main thread
+            if posted:
+                break
+            time.sleep(0.01)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert posted == ["posted", "stopped"]
