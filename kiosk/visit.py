@@ -5,10 +5,19 @@ query results) is kept here and nowhere else, so ending a visit — finished, ti
 walked away, or the process restarting — is a single ``wipe()``. Photos that must go
 through a file (camera captures, previews) live in a per-visit folder on a RAM-backed
 file system when there is one, created 0700 and removed with the visit.
+
+The visit folders of one process sit in that process's own parent folder
+(``kiosk-visits-<pid>-…``), which holds an ``flock`` for as long as the process lives.
+A crash leaves the parent behind with its lock released, and the next start-up removes
+exactly those: two kiosks, or two test runs, on one machine never delete each other's
+live visits.
 """
 
 from __future__ import annotations
 
+import atexit
+import fcntl
+import os
 import shutil
 import tempfile
 import threading
@@ -29,7 +38,45 @@ def _private_tmp_root() -> Path:
     return Path(tempfile.gettempdir())
 
 
+OWNER_PREFIX = "kiosk-visits-"
+"""A process's parent folder of visit folders: ``kiosk-visits-<pid>-<random>``."""
 TMP_PREFIX = "kiosk-visit-"
+"""One visit's folder, inside its process's parent folder."""
+_OWNER_LOCK = ".owner"
+
+_owner_lock = threading.Lock()
+_owner: tuple[int, Path, int] | None = None
+"""(pid, parent folder, fd holding its flock) of this process, made on first use."""
+
+
+def process_visit_root() -> Path:
+    """This process's parent folder of visit folders (made on first use, again after a fork)."""
+    global _owner
+    with _owner_lock:
+        pid = os.getpid()
+        if _owner is None or _owner[0] != pid:
+            path = Path(tempfile.mkdtemp(prefix=f"{OWNER_PREFIX}{pid}-", dir=_private_tmp_root()))
+            path.chmod(0o700)
+            fd = os.open(path / _OWNER_LOCK, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _owner = (pid, path, fd)
+            atexit.register(_remove_own_root, pid)
+        return _owner[1]
+
+
+def visit_dirs() -> list[Path]:
+    """The visit folders this process holds now (empty between visits)."""
+    with _owner_lock:
+        if _owner is None or _owner[0] != os.getpid():
+            return []
+        root = _owner[1]
+    return sorted(root.glob(TMP_PREFIX + "*"))
+
+
+def _remove_own_root(pid: int) -> None:
+    if _owner is not None and _owner[0] == pid == os.getpid():
+        shutil.rmtree(_owner[1], ignore_errors=True)
+        os.close(_owner[2])
 
 
 @dataclass
@@ -63,7 +110,7 @@ class Visit:
 
     def tmp_dir(self) -> Path:
         if self._tmp is None:
-            self._tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=_private_tmp_root()))
+            self._tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=process_visit_root()))
             self._tmp.chmod(0o700)
         return self._tmp
 
@@ -109,10 +156,44 @@ class SessionHolder:
 
 
 def remove_stale_visit_dirs() -> int:
-    """After a crash a visit's folder may be left behind; start-up removes every one of them."""
+    """Remove the visit folders a crashed process left behind; returns how many.
+
+    Only parents whose owner is gone go: their lock can be taken (or, for a parent
+    caught before its lock file exists, its pid is not running). Live processes'
+    parents, this one's included, and other users' (unreadable) ones are left alone.
+    """
     removed = 0
     for root in {_private_tmp_root(), Path(tempfile.gettempdir())}:
-        for p in root.glob(TMP_PREFIX + "*"):
-            shutil.rmtree(p, ignore_errors=True)
-            removed += 1
+        for parent in root.glob(OWNER_PREFIX + "*"):
+            if _owner_gone(parent):
+                removed += len(list(parent.glob(TMP_PREFIX + "*")))
+                shutil.rmtree(parent, ignore_errors=True)
     return removed
+
+
+def _owner_gone(parent: Path) -> bool:
+    try:
+        fd = os.open(parent / _OWNER_LOCK, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return not _pid_running(parent.name.removeprefix(OWNER_PREFIX).partition("-")[0])
+    except OSError:
+        return False  # another user's kiosk, or not a folder of ours
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # held: its process is alive
+    finally:
+        os.close(fd)
+    return True
+
+
+def _pid_running(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

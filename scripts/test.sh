@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run the lint and the whole test suite. Installs what is missing first and starts a
-# virtual display (Xvfb) for the UI tests when there is no display.
+# Run the lint, the import contracts and the whole test suite. Installs what is missing
+# first and starts a virtual display (Xvfb) for the UI tests when there is no display.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
@@ -17,4 +17,5 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
 .venv/bin/ruff check .
+PYTHONPATH="$here" .venv/bin/lint-imports --no-logo   # the layers of docs/architecture.md (contracts in pyproject.toml)
 .venv/bin/python -m pytest "$@"

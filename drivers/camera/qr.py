@@ -1,4 +1,4 @@
-"""QR decoding for the camera: zxing-cpp first, cheap rescue passes after (hardware.md 5).
+"""QR decoding for the camera: zxing-cpp first, cheap rescue passes after (docs/devices-scanner-camera.md).
 
 Measured on ../shared/qr-bench (``kiosk bench qr``): zxing-cpp with default options is
 the fastest and best single decoder, so every frame goes to it first and most frames

@@ -1,4 +1,4 @@
-"""The card's 256-byte text block, all four card types (hardware.md 1.6 - 1.8).
+"""The card's 256-byte text block, all four card types (docs/devices-idreader.md, "The 256-byte text block").
 
 ``parse_text`` turns the block into a typed :class:`IdCard`; ``build_text`` is its exact
 inverse, used by the emulator and tests to make cards from data. Errors: ``CardFormatError``.

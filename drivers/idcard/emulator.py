@@ -1,4 +1,4 @@
-"""A real SAM ID-card reader on the far end of a pseudo-terminal (hardware.md 1, 6).
+"""A real SAM ID-card reader on the far end of a pseudo-terminal (docs/devices-idreader.md).
 
 The emulator owns the pty master; the driver opens ``port``, a symlink to the slave that
 ``unplug()`` removes (and closes the pty) and ``replug()`` recreates on a fresh pty, so the

@@ -1,4 +1,4 @@
-"""The SAM serial frame codec, as pure functions (hardware.md 1.2).
+"""The SAM serial frame codec, as pure functions (docs/devices-idreader.md, "Frame format").
 
 Frame: ``AA AA AA 96 69 | Len(2, big-endian) | body | CHK`` where Len counts body + CHK and
 CHK is the XOR of Len1..last body byte. Commands carry ``CMD PARA [DATA]``; responses carry

@@ -55,7 +55,7 @@ class EmulatedStatus:
         return self.paper != "out" and not self.cover_open
 
     def reply(self, n: int) -> bytes | None:
-        """The DLE EOT n byte, built from the Epson bit table (hardware.md 3.1)."""
+        """The DLE EOT n byte, built from the Epson bit table (docs/devices-printer.md, "Real-time status")."""
         if self.silent:
             return None
         base = 0x12

@@ -5,7 +5,7 @@ socket, every complete command is executed in order, ``DLE EOT n`` is answered t
 a callback, and each cut (``GS V``) closes a page. It decodes what python-escpos emits
 for images (``GS v 0``, ``GS ( L``, ``ESC *``) and native QR (``GS ( k``), and text as
 GB18030 in Chinese (Kanji) mode, which Chinese-market printers start in, or a single-byte
-code page after ``FS .`` (hardware.md 3.4, 3.5). Unknown commands are skipped by their
+code page after ``FS .`` (docs/devices-printer.md, "Chinese text"). Unknown commands are skipped by their
 documented length and counted, never fatal: garbage on the line must not kill a printer.
 """
 

@@ -1,7 +1,7 @@
 """Documents rendered to 1-bit raster images at the paper's dot width (Pillow, no Kivy).
 
 Rendering on the host with a CJK font means every ESC/POS printer prints Chinese the
-same way, whatever resident fonts or code pages it has (hardware.md 3.4, option 2), and
+same way, whatever resident fonts or code pages it has (docs/devices-printer.md, "Chinese text", way 2), and
 the layout on paper is exactly what tests decode back from the emulator's output.
 QR modules are at least 4 dots (0.5 mm at 203 dpi) so phone cameras read them.
 """

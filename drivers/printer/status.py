@@ -5,7 +5,7 @@ a pulled cable would look like a healthy printer. This module decodes the raw re
 bytes itself: every reply must match the fixed pattern ``0xx1xx10`` (bit 1 and bit 4
 set, bits 0 and 7 clear); a missing reply means ``offline`` and a reply that breaks the
 pattern means the thing on the port is not (or no longer) talking ESC/POS.
-See hardware.md section 3.1 for the bit table.
+The bit table is in docs/devices-printer.md, "Real-time status".
 """
 
 from __future__ import annotations

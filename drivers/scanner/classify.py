@@ -1,4 +1,4 @@
-"""What a scanned code is, decided once where it is read (hardware.md 4.3).
+"""What a scanned code is, decided once where it is read (docs/devices-scanner-camera.md, "Payment codes").
 
 Formats:
 

@@ -1,4 +1,4 @@
-"""A serial scanner on the far end of a pseudo-terminal (hardware.md 4.1, 6).
+"""A serial scanner on the far end of a pseudo-terminal (docs/devices-scanner-camera.md, "Emulators").
 
 The emulator owns the pty master; drivers open ``port``, a symlink to the slave that
 ``unplug()`` removes (closing the pty, so an open driver reads EIO exactly as when a USB

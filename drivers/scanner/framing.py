@@ -1,4 +1,4 @@
-"""Incremental framing of a serial scanner's byte stream into codes (hardware.md 4.1).
+"""Incremental framing of a serial scanner's byte stream into codes (docs/devices-scanner-camera.md).
 
 Scanners end a code with CR, LF or CR LF, some wrap it in STX ... ETX, and some send no
 terminator at all so only a silence tells where a code ends. ``LineDecoder`` takes bytes

@@ -1,4 +1,4 @@
-"""USB HID keyboard-mode (KBW) scanner read through evdev (hardware.md 4.1).
+"""USB HID keyboard-mode (KBW) scanner read through evdev (docs/devices-scanner-camera.md).
 
 The scanner "types" the code and presses Enter. The device is grabbed exclusively
 (EVIOCGRAB) so the keystrokes never also reach Kivy/X11 as typing. ``KeyTranslator``

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+from collections.abc import Callable
 
 from kiosk import config
 
@@ -34,10 +36,28 @@ def display_problem(env: dict[str, str] | os._Environ[str] = os.environ) -> str 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="kiosk.toml (default: $KIOSK_CONFIG, /etc/kiosk/kiosk.toml, else demo)")
+    # SUPPRESS: given here it overrides `kiosk --config`; not given, it leaves that one alone
+    # (a plain default would reset it, as argparse applies a subcommand's defaults last).
+    parser.add_argument("--config", default=argparse.SUPPRESS,
+                        help="kiosk.toml (default: $KIOSK_CONFIG, /etc/kiosk/kiosk.toml, else demo)")
     parser.add_argument("--windowed", action="store_true", help="a window of display.width x height, not full screen")
     parser.add_argument("--screenshot", metavar="PNG",
                         help="save a screenshot of the attract screen once it shows platform data, then exit")
+
+
+def stop_on_sigterm(stop: Callable[[], None], post: Callable[[Callable[[], None]], None]) -> None:
+    """Let SIGTERM (``systemctl stop``, a restart) stop the app on its main loop.
+
+    Left to SDL, SIGTERM becomes a window-close request, which the kiosk refuses so a
+    citizen cannot close it: the kiosk would hang until systemd's SIGKILL. Installed
+    here, the handler replaces SDL's; the app stops, then the runtime after it.
+    """
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("%s: stopping", signal.Signals(signum).name)
+        post(stop)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     configure_kivy(cfg, windowed=args.windowed)
     from kiosk.app import arm_screenshot, kivy_post, make_app_class
+    from kiosk.platform.process import PlatformStartError
     from kiosk.runtime import Runtime
 
     rt = Runtime(cfg, kivy_post)
@@ -66,9 +87,14 @@ def run(args: argparse.Namespace) -> int:
     except config.ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except PlatformStartError as exc:  # demo mode on an install without the platform extra, say
+        rt.stop()
+        print(f"kiosk run: {exc}", file=sys.stderr)
+        return 2
     app = make_app_class()(rt)
     if args.screenshot:
         arm_screenshot(app, rt.status, args.screenshot)
+    stop_on_sigterm(app.stop, kivy_post)
     try:
         app.run()
     finally:

@@ -1,4 +1,5 @@
-"""``PlatformClient``: one typed method per platform endpoint.
+"""``PlatformClient``: one typed method per platform endpoint the kiosk calls (the contract
+has more, such as booking, refunds and case progress, for the platform's other clients).
 
 Every answer is validated against the contract models; anything else becomes
 ``BadResponse``. State-changing methods take ``idempotency_key``: the journal
@@ -42,18 +43,14 @@ from kiosk.platform.contract.payments import (
     CreateOrderRequest,
     Order,
     PayWithCodeRequest,
-    RefundRequest,
 )
-from kiosk.platform.contract.queries import CaseProgress, QueryKind, QueryPage
+from kiosk.platform.contract.queries import QueryKind, QueryPage
 from kiosk.platform.contract.visits import (
-    Appointment,
     AppointmentList,
-    BookAppointmentRequest,
     CheckInRequest,
     CheckInResult,
     QueueTicket,
     QueueTicketRequest,
-    SlotList,
 )
 from kiosk.platform.errors import BadResponse, PlatformError, PlatformTimeout, PlatformUnreachable, ServerError
 from kiosk.platform.transport import RetryPolicy, Transport, new_idempotency_key
@@ -279,9 +276,6 @@ class PlatformClient:
     def submit_application(self, req: ApplicationRequest, *, idempotency_key: str | None = None) -> ApplicationReceipt:
         return self._change("POST", paths.APPLICATIONS, req, ApplicationReceipt, idempotency_key)
 
-    def application(self, case_no: str, person_token: str | None = None) -> CaseProgress:
-        return self._get(paths.APPLICATION, CaseProgress, person_token=person_token, case_no=case_no)
-
     # -- payments ---------------------------------------------------------------------------
 
     def create_order(self, req: CreateOrderRequest, *, idempotency_key: str | None = None) -> Order:
@@ -305,11 +299,6 @@ class PlatformClient:
             "POST", paths.ORDER_CANCEL, CancelOrderRequest(reason=reason), Order, idempotency_key, order_id=order_id
         )
 
-    def refund_order(self, order_id: str, reason: str, *, idempotency_key: str | None = None) -> Order:
-        return self._change(
-            "POST", paths.ORDER_REFUND, RefundRequest(reason=reason), Order, idempotency_key, order_id=order_id
-        )
-
     # -- certificates -----------------------------------------------------------------------
 
     def certificates(self, person_token: str) -> CertificateList:
@@ -326,14 +315,8 @@ class PlatformClient:
 
     # -- visits -----------------------------------------------------------------------------
 
-    def appointment_slots(self, service_code: str) -> SlotList:
-        return self._get(paths.APPOINTMENT_SLOTS, SlotList, params={"service_code": service_code})
-
     def appointments(self, person_token: str) -> AppointmentList:
         return self._get(paths.APPOINTMENTS, AppointmentList, person_token=person_token)
-
-    def book_appointment(self, req: BookAppointmentRequest, *, idempotency_key: str | None = None) -> Appointment:
-        return self._change("POST", paths.APPOINTMENTS, req, Appointment, idempotency_key)
 
     def check_in(self, req: CheckInRequest, *, idempotency_key: str | None = None) -> CheckInResult:
         return self._change("POST", paths.APPOINTMENT_CHECK_IN, req, CheckInResult, idempotency_key)

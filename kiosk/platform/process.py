@@ -57,6 +57,10 @@ def die_with_parent() -> None:
         pass
 
 
+class PlatformStartError(RuntimeError):
+    """The reference platform child did not come up; the message says why when it could tell."""
+
+
 @dataclass
 class PlatformProcess:
     url: str
@@ -83,8 +87,9 @@ def serve_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_ope
                      log_path: str | Path | None = None, start_timeout: float = START_TIMEOUT_S) -> PlatformProcess:
     """Start ``kiosk platform serve`` on a free port; return once it answers HTTP.
 
-    Raises ``RuntimeError`` (with the child's log file named) when it exits or does not
-    answer in time; a port taken between choosing and binding it is retried.
+    Raises ``PlatformStartError`` (with the child's log file named, and its last line when
+    it exited, such as a missing ``platform`` extra) when it exits or does not answer in
+    time; a port taken between choosing and binding it is retried.
     """
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     try:
@@ -107,4 +112,13 @@ def serve_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_ope
         if log is not subprocess.DEVNULL:
             log.close()
     where = f"; see {log_path}" if log_path else ""
-    raise RuntimeError(f"the reference platform did not start on {host}{where}")
+    said = _last_line(log_path) if log_path else ""
+    raise PlatformStartError(f"the reference platform did not start on {host}{where}" + (f": {said}" if said else ""))
+
+
+def _last_line(path: str | Path) -> str:
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip()[:300] if lines else ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reference_platform.commands import platform_extra_missing
+
 COMMAND = ("platform", "openapi")
 HELP = "write the platform API as OpenAPI 3.1 JSON (default docs/openapi.json)"
 
@@ -24,6 +26,8 @@ def render() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if platform_extra_missing("platform openapi"):
+        return 2
     text = render()
     if args.out == "-":
         print(text, end="")

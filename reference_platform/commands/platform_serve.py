@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from reference_platform.commands import platform_extra_missing
+
 COMMAND = ("platform", "serve")
 HELP = "run the reference platform (FastAPI on SQLite); creates and seeds the database when new"
 
@@ -34,6 +36,8 @@ def _positive_days(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    if platform_extra_missing("platform serve"):
+        return 2
     from reference_platform.server import run as serve
 
     serve(

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 
 from kiosk.devices.demo_cards import DEMO_CARDS
-from kiosk.visit import TMP_PREFIX, _private_tmp_root
+from kiosk.visit import visit_dirs
 from reference_platform.seed import CITIZENS
 from tests.kiosk.journeys.harness import Kiosk
 
@@ -109,4 +109,4 @@ def test_nothing_personal_survives_a_batch_of_visits(tmp_path, caplog) -> None:
             for encoded in {secret.encode("utf-8"), secret.encode("utf-16-le")}:
                 assert encoded not in data, f"{secret!r} found in {path.relative_to(tmp_path)}"
 
-    assert not list(_private_tmp_root().glob(TMP_PREFIX + "*")), "a visit temp folder was left behind"
+    assert not visit_dirs(), "a visit temp folder was left behind"

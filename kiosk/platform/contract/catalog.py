@@ -139,13 +139,10 @@ class Service(ContractModel):
     required_devices: list[DeviceName] = Field(default_factory=list)
     """The kiosk hides or disables the service while one of these is not online."""
     query_kind: str | None = None
-    """For ``query`` services: the :class:`kiosk.platform.contract.queries.QueryKind` to call."""
+    """For ``query`` services: the kind to call, a :class:`kiosk.platform.contract.queries.QueryKind`
+    value or one the platform added since (the page it returns says how to show it)."""
     form_fields: list[FormField] = Field(default_factory=list)
     """For ``apply`` services: the one-form fields the kiosk asks for (prefilled from the identity)."""
-
-    @property
-    def total_fee_fen(self) -> int:
-        return sum(f.amount_fen for f in self.fees)
 
 
 class FormField(ContractModel):

@@ -24,7 +24,8 @@ IDENTITY_SESSION = "/v1/identity/sessions/{person_token}"
 """DELETE ends a person session early (the citizen walked away)."""
 
 QUERY = "/v1/queries/{kind}"
-"""GET, kind is a :class:`kiosk.platform.contract.queries.QueryKind` value; ``?page=&page_size=``."""
+"""GET, kind is a :class:`kiosk.platform.contract.queries.QueryKind` value or a newer kind the
+catalogue names; ``?page=&page_size=``."""
 
 APPLICATIONS = "/v1/applications"
 APPLICATION = "/v1/applications/{case_no}"

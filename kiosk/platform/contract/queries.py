@@ -1,5 +1,9 @@
-"""Self-service queries (查询): typed records per kind, and the generic paged
-:class:`QueryPage` the kiosk renders as a table and may print."""
+"""Self-service queries (查询): the generic paged :class:`QueryPage` the kiosk renders
+as a table and may print, and a case's progress.
+
+A page describes itself (title, columns with their titles and units), so the kiosk can
+show a query kind the platform added after the kiosk was built: ``QueryPage.kind`` is
+an open string, :class:`QueryKind` only names the kinds known today."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from kiosk.platform.contract._base import ContractModel
 
 
 class QueryKind(enum.StrEnum):
+    """The query kinds this version knows by name; a platform may serve more."""
+
     SOCIAL_SECURITY = "social_security"
     HOUSING_FUND = "housing_fund"
     PROPERTY = "property"
@@ -32,7 +38,8 @@ class Column(ContractModel):
 
 
 class QueryPage(ContractModel):
-    kind: QueryKind
+    kind: str = Field(min_length=1, max_length=64, description=(
+        "A QueryKind value or a kind added since; either way the page's own columns say how to show it."))
     title: str
     title_en: str
     columns: list[Column]
@@ -47,71 +54,6 @@ class QueryPage(ContractModel):
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
-
-
-class SocialSecurityRecord(ContractModel):
-    month: str
-    """YYYY-MM."""
-    insurance: str
-    """养老 / 医疗 / 失业 / 工伤 / 生育."""
-    insurance_en: str
-    employer: str
-    base_fen: int
-    personal_fen: int
-    employer_fen: int
-    status: str
-    """已到账 / 欠缴."""
-    status_en: str
-
-
-class HousingFundRecord(ContractModel):
-    month: str
-    employer: str
-    deposit_fen: int
-    """Personal plus employer deposit that month."""
-    balance_fen: int
-    status: str
-    status_en: str
-
-
-class PropertyRecord(ContractModel):
-    certificate_no: str
-    """不动产权证书号, e.g. 京(2021)朝阳区不动产权第0012345号."""
-    address: str
-    area_m2: float
-    usage: str
-    usage_en: str
-    share: str
-    """共有情况: 单独所有 / 共同共有 / 按份共有 1/2."""
-    registered_on: date
-    mortgaged: bool
-    sealed: bool = False
-    """查封."""
-
-
-class CreditRecord(ContractModel):
-    item: str
-    item_en: str
-    institution: str
-    opened_on: date
-    amount_fen: int
-    balance_fen: int
-    status: str
-    status_en: str
-    overdue_months: int = 0
-
-
-class TrafficViolation(ContractModel):
-    violation_id: str
-    plate: str
-    occurred_at: datetime
-    place: str
-    behaviour: str
-    behaviour_en: str
-    points: int
-    fine_fen: int
-    handled: bool
-    paid: bool
 
 
 class CaseStep(ContractModel):

@@ -1,4 +1,4 @@
-"""Codec tests against the example frames of hardware.md 1.3 / 1.5."""
+"""Codec tests against the example frames of docs/devices-idreader.md."""
 
 import pytest
 

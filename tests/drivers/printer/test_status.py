@@ -1,4 +1,4 @@
-"""DLE EOT reply decoding: the bit table of hardware.md 3.1, byte by byte."""
+"""DLE EOT reply decoding: the bit table of docs/devices-printer.md, byte by byte."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from kiosk.commands.run import display_problem
@@ -36,3 +38,35 @@ def test_bad_config_exits_2_with_the_key(tmp_path):
     res = _run(["--config", str(bad)], {})
     assert res.returncode == 2
     assert "display.max_fps" in res.stderr
+
+
+def test_config_is_read_before_or_after_the_command_name(tmp_path):
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text("[display]\nmax_fps = 5\n", encoding="utf-8")
+    no_display = ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")  # a config ignored exits 3, not hanging in a UI
+    env = {**{k: v for k, v in os.environ.items() if k not in no_display}, "KIOSK_CONFIG": ""}
+    before = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(bad), "run"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert before.returncode == 2 and "display.max_fps" in before.stderr
+    other = tmp_path / "other.toml"
+    other.write_text("[display]\nmax_fps = 4\n", encoding="utf-8")
+    both = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(bad), "run", "--config", str(other)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert both.returncode == 2 and str(other) in both.stderr  # the nearer one wins
+
+
+def test_sigterm_stops_the_app_on_its_main_loop():
+    from kiosk.commands.run import stop_on_sigterm
+
+    posted = []
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_on_sigterm(lambda: posted.append("stopped"), lambda fn: (posted.append("posted"), fn()))
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100):  # the handler runs between bytecodes of the main thread
+            if posted:
+                break
+            time.sleep(0.01)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert posted == ["posted", "stopped"]

@@ -2,7 +2,9 @@
 
 ``proxy.fault = "500"`` (or "stall", "reset", "truncated", "malformed", "html") makes
 every request whose path starts with ``proxy.only`` fail that way; "ok" forwards.
-Bounded: stalls sleep ``stall_s`` and then close; the server stops with the test.
+``proxy.rewrite(method, path, status, body) -> (status, body)`` may change what the
+platform answered (sent as JSON), to play a newer platform. Bounded: stalls sleep
+``stall_s`` and then close; the server stops with the test.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -25,6 +28,7 @@ class FaultProxy:
         self.only = "/"
         self.stall_s = stall_s
         self.hits: list[tuple[str, str, str]] = []
+        self.rewrite: Callable[[str, str, int, bytes], tuple[int, bytes]] | None = None
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,17 +59,24 @@ class FaultProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "host"}
                 resp = requests.request(self.command, proxy.upstream + self.path, data=body, headers=headers,
                                         timeout=10, allow_redirects=False)
-                content = resp.content
+                status, content = resp.status_code, resp.content
+                answered = dict(resp.headers)
+                if proxy.rewrite is not None:
+                    status, new = proxy.rewrite(self.command, self.path, status, content)
+                    if new != content:
+                        content = new
+                        answered = {k: v for k, v in answered.items() if k.lower() not in ("content-type", "etag")}
+                        answered["Content-Type"] = "application/json"
                 if fault == "truncated":
-                    self.send_response(resp.status_code)
+                    self.send_response(status)
                     self.send_header("Content-Type", resp.headers.get("Content-Type", "application/json"))
                     self.send_header("Content-Length", str(len(content)))
                     self.end_headers()
                     self.wfile.write(content[: len(content) // 2])
                     self.close_connection = True
                     return
-                self.send_response(resp.status_code)
-                for k, v in resp.headers.items():
+                self.send_response(status)
+                for k, v in answered.items():
                     if k.lower() not in HOP:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(content)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.visit import TMP_PREFIX, _private_tmp_root
+from kiosk.visit import visit_dirs
 
 from .harness import Kiosk
 
@@ -38,5 +38,5 @@ def test_abandoned_visit_is_wiped_on_timeout(kiosk: Kiosk) -> None:
     assert kiosk.controller.sessions.visit is None
     assert visit.identity is None and not visit.photos and not visit.form_values and not visit.records
     assert not tmp.exists()
-    assert not list(_private_tmp_root().glob(TMP_PREFIX + "*"))
+    assert not visit_dirs()
     assert "110105" not in repr(kiosk.frame())
