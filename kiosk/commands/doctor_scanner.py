@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     import serial
 
     from drivers.scanner.serial_scanner import scan_once
+    from kiosk.services.codes import ClassifiedCode, interpret
 
     try:
         event = scan_once(args.port, args.timeout, baud=args.baud, framing=args.framing)
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args, "no_device", f"cannot read {args.port}: {exc}", 3)
     if event is None:
         return _fail(args, "timeout", f"no code scanned on {args.port} within {args.timeout:g} s", 4)
+    event = interpret(event)
+    assert isinstance(event, ClassifiedCode)
     out = {"ok": True, "code": event.masked_text, "kind": event.kind.value, "length": len(event.text)}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from drivers.idcard.reader import CardInserted, CardRead
-from drivers.scanner.classify import CodeKind
 from drivers.scanner.events import CodeScanned
 from kiosk import i18n
 from kiosk.i18n import _
 from kiosk.journeys.base import Finished, Journey, Outcome
 from kiosk.runtime import Runtime
+from kiosk.services.codes import CodeKind
 from kiosk.timeouts import Phase, ScreenTimer
 from kiosk.views import Chrome, Frame, View
 
