@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Generic, TypeVar, cast, overload
 
 from drivers import registry
 from drivers.base import DeviceState, DeviceStatusChanged, Publish
@@ -39,10 +39,10 @@ class _ByName:
     def __init__(self) -> None:
         self._items: dict[str, object] = {}
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> object | None:
         return self._items.get(name)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object | None:
         """Any registered device class by attribute, like the typed ones below."""
         if name.startswith("_") or name not in registry.names():
             raise AttributeError(f"{type(self).__name__} has no device {name!r}")
@@ -65,7 +65,7 @@ class _Slot(Generic[T]):
     def __get__(self, holder: _ByName, owner: type | None = None) -> T | None: ...
 
     def __get__(self, holder: _ByName | None, owner: type | None = None) -> _Slot[T] | T | None:
-        return self if holder is None else holder.get(self.name)
+        return self if holder is None else cast("T | None", holder.get(self.name))
 
 
 class Emulators(_ByName):

@@ -2,14 +2,15 @@
 
 Journeys and services program against these, never against a driver class, so a
 backend (serial, HID, camera; ESC/POS over serial, USB or TCP; CUPS or a folder) can
-change without touching them. Readings that arrive on their own (a card, a code) are
+change without touching them. They are runtime-checkable so a test can hold every
+backend's driver against them. Readings that arrive on their own (a card, a code) are
 events on the bus, not methods: these protocols hold what is asked for.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from drivers.base import DeviceState, StatusTracker
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from drivers.printer.transport import Link
 
 
+@runtime_checkable
 class IdReader(Protocol):
     """Publishes ``CardInserted``, ``CardRead`` and ``CardRemoved``."""
 
@@ -27,12 +29,14 @@ class IdReader(Protocol):
     status: StatusTracker
 
 
+@runtime_checkable
 class Scanner(Protocol):
     """Publishes ``CodeScanned`` (read by ``kiosk.services.codes``)."""
 
     status: StatusTracker
 
 
+@runtime_checkable
 class Camera(Protocol):
     status: StatusTracker
 
@@ -43,6 +47,7 @@ class Camera(Protocol):
         ...
 
 
+@runtime_checkable
 class ThermalPrinter(Protocol):
     """Receipts, tickets and certificates; refuses a job unless ready (``PrinterNotReady``)."""
 
@@ -59,6 +64,7 @@ class ThermalPrinter(Protocol):
     def print_document(self, doc: Document, job_id: str | None = None) -> PrinterStatus: ...
 
 
+@runtime_checkable
 class A4Printer(Protocol):
     tracker: StatusTracker
 
