@@ -1,9 +1,10 @@
 """Finding the translatable strings in the source and keeping the .po catalogues in step.
 
-``python -m devtools.i18n_extract extract`` runs Babel's Python extractor over kiosk/ and
-screens/ (not reference_platform/, the demo platform, nor the tests), appends every
-message id the catalogues lack — zh_CN with the id itself as the text, en with an
-empty text for a translator to fill in — and lists what is still untranslated.
+``python -m devtools.i18n_extract extract`` runs Babel's Python extractor over kiosk/,
+screens/ and drivers/ (for the device labels of the driver registry; not
+reference_platform/, the demo platform, nor the tests), appends every message id the
+catalogues lack — zh_CN with the id itself as the text, en with an empty text for a
+translator to fill in — and lists what is still untranslated.
 Existing entries, their order and their comments are kept as they are; entries no
 longer found in the source are only reported (``--prune`` drops them).
 ``python -m devtools.i18n_extract extract --check`` changes nothing and exits 1 when anything is
@@ -26,7 +27,7 @@ from pathlib import Path
 from kiosk.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, compile_catalogs
 
 PROJECT_ROOT = LOCALE_DIR.parent.parent
-SOURCE_DIRS = ("kiosk", "screens")
+SOURCE_DIRS = ("kiosk", "screens", "drivers")
 KEYWORDS = {"_": None, "N_": None, "tr": None, "tr2": None}
 """``tr``/``tr2`` are the attract screen's translators for the chosen and the other language."""
 METHOD_MAP = [("reference/**", "ignore"), ("tests/**", "ignore"), ("**.py", "python")]

@@ -22,7 +22,6 @@ import kiosk.commands
 GROUP_HELP = {
     "config": "check configuration files",
     "platform": "the reference government-service platform",
-    "doctor": "device diagnostics for technicians",
     "emulate": "run one device emulator standalone",
     "bench": "benchmarks printed as JSON",
 }

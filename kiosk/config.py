@@ -8,13 +8,25 @@ loopback, state under the user's home.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
+from drivers import registry
+from drivers.registry import SectionModel
 from kiosk.platform.contract.demo import DEMO_KIOSK_ID, DEMO_SECRET
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -65,53 +77,41 @@ class DisplaySection(_Section):
     max_fps: Annotated[int, Field(ge=10, le=120)] = 30
 
 
-class IdReaderSection(_Section):
-    backend: Literal["serial", "emulator", "none"] = "emulator"
-    port: str = "/dev/kiosk/idreader"
-    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
-
-
-class ScannerSection(_Section):
-    backend: Literal["serial", "hid", "camera", "emulator", "none"] = "emulator"
-    port: str = "/dev/kiosk/scanner"
-    baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600
-    hid_device: str = "/dev/kiosk/scanner-hid"
-    framing: Literal["auto", "cr", "lf", "crlf", "stx_etx", "idle_gap"] = "auto"
-
-
-class PrinterSection(_Section):
-    backend: Literal["serial", "usb", "network", "emulator", "none"] = "emulator"
-    port: str = "/dev/kiosk/printer"
-    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
-    host: str = ""
-    tcp_port: Annotated[int, Field(ge=1, le=65535)] = 9100
-    usb_vendor: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
-    usb_product: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
-    paper_width_dots: Literal[384, 576] = 576
-    """384 for 58 mm paper, 576 for 80 mm paper at 203 dpi."""
-
-
-class A4PrinterSection(_Section):
-    backend: Literal["cups", "emulator", "none"] = "emulator"
-    queue: str = ""
-    """CUPS queue name; empty: the CUPS default destination."""
-
-
-class CameraSection(_Section):
-    backend: Literal["opencv", "emulator", "none"] = "emulator"
-    device: str = "/dev/kiosk/camera"
-    source: str = ""
-    """Emulator: an image or video file, or a folder of images. Empty: the built-in demo frames."""
-    width: Annotated[int, Field(ge=160, le=3840)] = 1280
-    height: Annotated[int, Field(ge=120, le=2160)] = 720
-
-
 class DevicesSection(_Section):
-    idreader: IdReaderSection = IdReaderSection()
-    scanner: ScannerSection = ScannerSection()
-    printer: PrinterSection = PrinterSection()
-    a4printer: A4PrinterSection = A4PrinterSection()
-    camera: CameraSection = CameraSection()
+    """``[devices]``: one sub-table per device class of the driver registry.
+
+    The model is assembled from the registry (``drivers.registry``): each device class
+    brings its own section model, so the kiosk lists no device here. A key naming no
+    registered device is refused like any unknown key.
+    """
+
+    def section(self, name: str) -> SectionModel:
+        """The ``[devices.<name>]`` section; the class's defaults when it was registered after this was read."""
+        value = getattr(self, name, None)
+        return value if isinstance(value, SectionModel) else registry.get(name).section()
+
+
+@functools.lru_cache(maxsize=8)
+def _devices_model(specs: tuple[registry.DeviceSpec, ...]) -> type[DevicesSection]:
+    fields: dict[str, Any] = {s.name: (s.section, Field(default_factory=s.section)) for s in specs}
+    return create_model("DevicesSection", __base__=DevicesSection, **fields)
+
+
+def devices_model() -> type[DevicesSection]:
+    """The ``[devices]`` model for the device classes registered now (the same class while they stay)."""
+    return _devices_model(registry.specs())
+
+
+def _devices(value: object) -> DevicesSection:
+    model = devices_model()
+    if isinstance(value, model):
+        return value
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    return model.model_validate(value)
+
+
+_DevicesField = Annotated[DevicesSection, PlainValidator(_devices), PlainSerializer(lambda v: v.model_dump())]
 
 
 class MetricsSection(_Section):
@@ -135,7 +135,7 @@ class Config(_Section):
     kiosk: KioskSection = KioskSection()
     platform: PlatformSection = PlatformSection()
     display: DisplaySection = DisplaySection()
-    devices: DevicesSection = DevicesSection()
+    devices: _DevicesField = Field(default_factory=lambda: _devices({}))
     metrics: MetricsSection = MetricsSection()
     journal: JournalSection = JournalSection()
     speech: SpeechSection = SpeechSection()

@@ -21,6 +21,7 @@ from kiosk.config import Config
 from kiosk.devices.manager import DeviceManager, Devices
 from kiosk.devices.status import DEVICE_NAMES, StatusModel
 from kiosk.events import EventBus
+from kiosk.services.codes import interpreting
 from kiosk.visit import SessionHolder, remove_stale_visit_dirs
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ class Runtime:
         self.platform_url = platform_url
         self.server: Any = None
         self.client: Any = None
-        self.device_manager = DeviceManager(cfg, self.bus.publish, self.state_dir / "devices")
+        self.device_manager = DeviceManager(cfg, interpreting(self.bus.publish), self.state_dir / "devices")
+        """Device events reach the bus as the kiosk reads them (a scanned code with its kind)."""
         self.devices: Devices = self.device_manager.devices
         self.journal: Any = None
         self.ledger: Any = None

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drivers.base import Backoff, DeviceState, Publish, StatusTracker
+from drivers.base import Backoff, DeviceState, Publish
 from drivers.camera.source import FrameSource, SourceError
+from drivers.reader import ReaderThread
 
 log = logging.getLogger(__name__)
 
@@ -31,38 +32,28 @@ class Frame:
     """Owned by the consumer after ``latest``/``wait_next``: the thread never writes into it again."""
 
 
-class Camera:
+class Camera(ReaderThread[FrameSource]):
     """``Camera("camera", lambda: FileSource(path), publish).start()``; ``.latest()``; ``.wait_next(seq)``."""
+
+    THREAD = "camera"
+    JOIN_S = 3.0
+    OPEN_ERRORS = LOST_ERRORS = (SourceError, OSError)
+    MISSING = "camera missing"
 
     def __init__(self, device: str, make_source: Callable[[], FrameSource], publish: Publish,
                  backoff: Backoff | None = None) -> None:
-        self.device = device
+        super().__init__(device, publish, backoff or Backoff(first=0.2, ceiling=5.0))
         self._make_source = make_source
-        self.status = StatusTracker(device, publish)
-        self._backoff = backoff or Backoff(first=0.2, ceiling=5.0)
         self._cond = threading.Condition()
         self._frame: Frame | None = None
         self._seq = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> Camera:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"camera-{self.device}", daemon=True)
-        self._thread.start()
-        return self
+        self._delivered = False
 
     def stop(self) -> None:
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        if self._thread:
-            self._thread.join(3)
-        self.status.set(DeviceState.OFFLINE, detail="stopped")
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+        super().stop()
 
     def latest(self) -> Frame | None:
         with self._cond:
@@ -76,37 +67,33 @@ class Camera:
             frame = self._frame
         return frame if frame is not None and frame.seq > after_seq else None
 
-    def _run(self) -> None:
+    def _open(self) -> FrameSource:
+        source = self._make_source()
+        source.open()
+        return source
+
+    def _close(self, source: FrameSource) -> None:
+        source.close()
+
+    def _serve(self, source: FrameSource) -> None:
+        self._delivered = False
         while not self._stop.is_set():
-            source = self._make_source()
-            try:
-                source.open()
-            except (SourceError, OSError) as exc:
-                self.status.set(DeviceState.OFFLINE, detail="camera missing")
-                log.debug("camera %s open failed: %s", self.device, exc)
-                self._stop.wait(self._backoff.next_delay())
-                continue
-            delivered = False
-            try:
-                while not self._stop.is_set():
-                    image = source.read()
-                    if not delivered:
-                        delivered = True
-                        self.status.set(DeviceState.ONLINE)
-                        self._backoff.reset()
-                    with self._cond:
-                        self._seq += 1
-                        self._frame = Frame(self._seq, image)
-                        self._cond.notify_all()
-            except (SourceError, OSError) as exc:
-                # Opened but never gave a frame: the device is there and broken (or held by
-                # another program), which a technician must look at; a camera that worked
-                # and then failed was unplugged, and comes back by itself.
-                log.info("camera %s %s: %s", self.device, "lost" if delivered else "gives no frames", exc)
-                if delivered:
-                    self.status.set(DeviceState.OFFLINE, detail="camera lost")
-                else:
-                    self.status.set(DeviceState.HARDWARE_ERROR, detail="no frames")
-                self._stop.wait(self._backoff.next_delay())
-            finally:
-                source.close()
+            image = source.read()
+            if not self._delivered:
+                self._delivered = True
+                self.status.set(DeviceState.ONLINE)
+                self._backoff.reset()
+            with self._cond:
+                self._seq += 1
+                self._frame = Frame(self._seq, image)
+                self._cond.notify_all()
+
+    def _lost(self, exc: BaseException) -> None:
+        # Opened but never gave a frame: the device is there and broken (or held by another
+        # program), which a technician must look at; a camera that worked and then failed
+        # was unplugged, and comes back by itself.
+        log.info("camera %s %s: %s", self.device, "lost" if self._delivered else "gives no frames", exc)
+        if self._delivered:
+            self.status.set(DeviceState.OFFLINE, detail="camera lost")
+        else:
+            self.status.set(DeviceState.HARDWARE_ERROR, detail="no frames")

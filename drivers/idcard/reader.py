@@ -8,15 +8,15 @@ changes through ``drivers.base.StatusTracker``. A missing or vanished port means
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
 import serial
 
-from drivers.base import Backoff, DeviceState, Event, Publish, StatusTracker
+from drivers.base import Backoff, DeviceState, Event, Publish
 from drivers.idcard import frame as fr
 from drivers.idcard.card import PHOTO_LEN, TEXT_LEN, CardFormatError, IdCard, parse_text
+from drivers.reader import ReaderThread
 
 log = logging.getLogger(__name__)
 
@@ -138,52 +138,30 @@ def read_once(port: str, baud: int = 115200, timeout: float = 5.0) -> tuple[IdCa
         link.close()
 
 
-class IdCardReader:
+class IdCardReader(ReaderThread[_Link]):
     """Background reader: ``IdCardReader("idreader", port, publish).start()`` ... ``.stop()``."""
 
+    THREAD = "idreader"
+    OPEN_ERRORS = LOST_ERRORS = (OSError, serial.SerialException)
     MAX_SILENT = 3  # consecutive timeouts before hardware_error
 
     def __init__(self, device: str, port: str, publish: Publish, baud: int = 115200,
                  poll_interval: float = 0.3, timeout: float = 1.0,
                  backoff: Backoff | None = None) -> None:
-        self.device, self.port, self.baud = device, port, baud
+        super().__init__(device, publish, backoff or Backoff(first=0.1, ceiling=2.0))
+        self.port, self.baud = port, baud
         self.poll_interval, self.timeout = poll_interval, timeout
-        self._publish = publish
-        self.status = StatusTracker(device, publish)
-        self._backoff = backoff or Backoff(first=0.1, ceiling=2.0)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._card_present = False
 
-    def start(self) -> IdCardReader:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"idreader-{self.device}", daemon=True)
-        self._thread.start()
-        return self
+    def _open(self) -> _Link:
+        return _Link(self.port, self.baud)
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(2)
+    def _close(self, link: _Link) -> None:
+        link.close()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                link = _Link(self.port, self.baud)
-            except (OSError, serial.SerialException) as exc:
-                self.status.set(DeviceState.OFFLINE, detail="port missing")
-                log.debug("open %s failed: %s", self.port, exc)
-                self._stop.wait(self._backoff.next_delay())
-                continue
-            try:
-                self._serve(link)
-            except (OSError, serial.SerialException) as exc:
-                log.info("idreader %s lost: %s", self.device, exc)
-                self.status.set(DeviceState.OFFLINE, detail="port lost")
-                self._drop_card()
-                self._stop.wait(self._backoff.next_delay())
-            finally:
-                link.close()
+    def _lost(self, exc: BaseException) -> None:
+        super()._lost(exc)
+        self._drop_card()
 
     def _drop_card(self) -> None:
         if self._card_present:

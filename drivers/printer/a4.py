@@ -19,10 +19,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drivers.base import DeviceState, MediaStatus, Publish, StatusTracker, discard
 from drivers.printer.errors import A4JobError, CupsUnavailable, QueueNotFound
 from drivers.printer.events import PrintJobFinished
+
+if TYPE_CHECKING:
+    from drivers.printer.spec import A4PrinterSection
 
 log = logging.getLogger(__name__)
 
@@ -230,12 +234,11 @@ class FolderA4Printer(_A4Base):
             self._jobs[job_id] = A4JobState.CANCELLED
 
 
-def a4_from_config(section: object, out_dir: str | Path, publish: Publish = discard,
+def a4_from_config(section: A4PrinterSection, out_dir: str | Path, publish: Publish = discard,
                    name: str = "a4printer") -> CupsA4Printer | FolderA4Printer | None:
-    """``Config.devices.a4printer`` -> a backend: ``cups`` (queue), ``emulator`` (PDFs into out_dir), ``none``."""
-    backend = getattr(section, "backend", "none")
-    if backend == "cups":
-        return CupsA4Printer(getattr(section, "queue", ""), name=name, publish=publish)
-    if backend == "emulator":
+    """``[devices.a4printer]`` -> a backend: ``cups`` (queue), ``emulator`` (PDFs into out_dir), ``none``."""
+    if section.backend == "cups":
+        return CupsA4Printer(section.queue, name=name, publish=publish)
+    if section.backend == "emulator":
         return FolderA4Printer(out_dir, name=name, publish=publish)
     return None

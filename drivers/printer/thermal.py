@@ -13,7 +13,7 @@ import copy
 import logging
 import threading
 import uuid
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from escpos.exceptions import ImageWidthError
 from escpos.printer import Dummy
@@ -26,6 +26,9 @@ from drivers.printer.errors import DocumentError, PrinterNotReady, PrintJobFaile
 from drivers.printer.events import PrintJobFinished
 from drivers.printer.render import Renderer
 from drivers.printer.transport import Link, LinkLost
+
+if TYPE_CHECKING:
+    from drivers.printer.spec import PrinterSection
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +50,6 @@ def job_bytes(image: Image.Image, width: int) -> bytes:
         raise DocumentError("image_too_wide", f"image is {image.width} dots wide, the paper {width}") from None
     d.cut()
     return d.output
-
-
-class PrinterSettings(Protocol):
-    """What ``from_config`` reads (``kiosk.config.PrinterSection`` has it; drivers never import kiosk)."""
-
-    backend: str
-    port: str
-    baud: int
-    host: str
-    tcp_port: int
-    usb_vendor: int
-    usb_product: int
-    paper_width_dots: int
 
 
 class ThermalPrinter:
@@ -97,7 +87,7 @@ class ThermalPrinter:
         return cls(Link.network(host, port), **kw)  # type: ignore[arg-type]
 
     @classmethod
-    def from_config(cls, section: PrinterSettings, publish: Publish = discard, *, port: str | None = None,
+    def from_config(cls, section: PrinterSection, publish: Publish = discard, *, port: str | None = None,
                     name: str = "printer") -> ThermalPrinter:
         """From ``Config.devices.printer``; ``port`` overrides it (the demo's emulator pty)."""
         backend = section.backend

@@ -9,13 +9,12 @@ takes the newest frame, so a slow decode skips frames rather than falling behind
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
-from drivers.base import DeviceState, Publish, StatusTracker
+from drivers.base import DeviceState, Publish
 from drivers.camera.camera import Camera
 from drivers.camera.qr import Profile, QrDecoder
-from drivers.scanner.classify import classify, masked
+from drivers.reader import DeviceThread
 from drivers.scanner.events import CodeScanned
 
 log = logging.getLogger(__name__)
@@ -35,30 +34,18 @@ class Deduper:
         return is_new
 
 
-class CameraScanner:
+class CameraScanner(DeviceThread):
     """``CameraScanner("scanner", camera, publish).start()``: the camera must be started separately."""
+
+    THREAD = "scanner-camera"
+    JOIN_S = 3.0
 
     def __init__(self, device: str, camera: Camera, publish: Publish, *, dedupe_s: float = 3.0,
                  profile: Profile | str = Profile.FAST) -> None:
-        self.device, self.camera = device, camera
-        self._publish = publish
-        self.status = StatusTracker(device, publish)
+        super().__init__(device, publish)
+        self.camera = camera
         self._decoder = QrDecoder(profile)
         self._dedupe = Deduper(dedupe_s)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> CameraScanner:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"scanner-camera-{self.device}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(3)
-        self.status.set(DeviceState.OFFLINE, detail="stopped")
 
     def _run(self) -> None:
         seq = 0
@@ -80,7 +67,6 @@ class CameraScanner:
             now = time.monotonic()
             for r in results:
                 if self._dedupe.fresh(r.text, now):
-                    kind = classify(r.text)
-                    log.info("scanner %s: %s code %s (camera, %s)", self.device, kind.value,
-                             masked(r.text, kind), r.decoder)
-                    self._publish(CodeScanned(self.device, r.text, kind, "camera"))
+                    event = CodeScanned(self.device, r.text, "camera")
+                    log.info("scanner %s: code %s (camera, %s)", self.device, event.masked_text, r.decoder)
+                    self._publish(event)

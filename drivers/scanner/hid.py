@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 import select
-import threading
 
 from evdev import InputDevice, InputEvent, ecodes
 
-from drivers.base import Backoff, DeviceState, Publish, StatusTracker
-from drivers.scanner.classify import classify, masked
+from drivers.base import Backoff, DeviceState, Publish
+from drivers.reader import ReaderThread
 from drivers.scanner.events import CodeScanned
 
 log = logging.getLogger(__name__)
@@ -110,55 +109,31 @@ class KeyTranslator:
         return self.feed(event.code, event.value)
 
 
-class HidScanner:
+class HidScanner(ReaderThread[InputDevice]):
     """``HidScanner("scanner", "/dev/kiosk/scanner-hid", publish).start()`` ... ``.stop()``."""
 
+    THREAD = "scanner-hid"
+    MISSING = "device missing"
+    LOST = "device lost"
+
     def __init__(self, device: str, path: str, publish: Publish, backoff: Backoff | None = None) -> None:
-        self.device, self.path = device, path
-        self._publish = publish
-        self.status = StatusTracker(device, publish)
-        self._backoff = backoff or Backoff(first=0.2, ceiling=5.0)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(device, publish, backoff or Backoff(first=0.2, ceiling=5.0))
+        self.path = path
 
-    def start(self) -> HidScanner:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"scanner-hid-{self.device}", daemon=True)
-        self._thread.start()
-        return self
+    def _open(self) -> InputDevice:
+        return InputDevice(self.path)
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(2)
-        self.status.set(DeviceState.OFFLINE, detail="stopped")
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                dev = InputDevice(self.path)
-            except OSError as exc:
-                self.status.set(DeviceState.OFFLINE, detail="device missing")
-                log.debug("open %s failed: %s", self.path, exc)
-                self._stop.wait(self._backoff.next_delay())
-                continue
-            try:
-                dev.grab()
-                self._backoff.reset()
-                self.status.set(DeviceState.ONLINE)
-                self._serve(dev)
-            except OSError as exc:
-                log.info("scanner %s lost: %s", self.device, exc)
-                self.status.set(DeviceState.OFFLINE, detail="device lost")
-                self._stop.wait(self._backoff.next_delay())
-            finally:
-                try:
-                    dev.ungrab()
-                except OSError:
-                    log.debug("ungrab failed", exc_info=True)
-                dev.close()
+    def _close(self, dev: InputDevice) -> None:
+        try:
+            dev.ungrab()
+        except OSError:
+            log.debug("ungrab failed", exc_info=True)
+        dev.close()
 
     def _serve(self, dev: InputDevice) -> None:
+        dev.grab()
+        self._backoff.reset()
+        self.status.set(DeviceState.ONLINE)
         keys = KeyTranslator()
         while not self._stop.is_set():
             ready, _, _ = select.select([dev.fd], [], [], 0.1)
@@ -167,6 +142,6 @@ class HidScanner:
             for event in dev.read():
                 text = keys.feed_event(event)
                 if text:
-                    kind = classify(text)
-                    log.info("scanner %s: %s code %s", self.device, kind.value, masked(text, kind))
-                    self._publish(CodeScanned(self.device, text, kind, "hid"))
+                    scanned = CodeScanned(self.device, text, "hid")
+                    log.info("scanner %s: code %s", self.device, scanned.masked_text)
+                    self._publish(scanned)

@@ -2,7 +2,7 @@
 
 The camera emulator is the file backend the kiosk itself uses (``devices.camera.backend =
 "emulator"`` with ``source = PATH``); this command runs it standalone with the fallback
-QR scanner attached and prints each code (payment codes masked) as it is seen.
+QR scanner attached and prints each code as the kiosk reads it (payment codes masked).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from drivers.camera.camera import Camera
     from drivers.camera.source import FileSource
     from drivers.scanner.camera_scanner import CameraScanner
-    from drivers.scanner.events import CodeScanned
+    from kiosk.services.codes import ClassifiedCode, interpret
 
     if not Path(args.source).exists():
         print(f"{args.source}: no such file or folder")
@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     def publish(event: Event) -> None:
-        if isinstance(event, CodeScanned):
+        event = interpret(event)
+        if isinstance(event, ClassifiedCode):
             print(json.dumps({"code": event.masked_text, "kind": event.kind.value}, ensure_ascii=False), flush=True)
         elif isinstance(event, DeviceStatusChanged):
             print(f"{event.device}: {event.state.value} {event.detail}".rstrip(), flush=True)

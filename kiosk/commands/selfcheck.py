@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from drivers import registry
 from kiosk import config
 
 COMMAND = ("selfcheck",)
@@ -93,20 +94,8 @@ def check_platform(cfg: config.Config) -> dict[str, str]:
 
 
 def device_paths(cfg: config.Config) -> list[tuple[str, str]]:
-    """(role, path) for every configured device that is a local device node."""
-    d = cfg.devices
-    paths: list[tuple[str, str]] = []
-    if d.idreader.backend == "serial":
-        paths.append(("idreader", d.idreader.port))
-    if d.scanner.backend == "serial":
-        paths.append(("scanner", d.scanner.port))
-    if d.scanner.backend == "hid":
-        paths.append(("scanner", d.scanner.hid_device))
-    if d.printer.backend == "serial":
-        paths.append(("printer", d.printer.port))
-    if d.camera.backend == "opencv":
-        paths.append(("camera", d.camera.device))
-    return paths
+    """(device, path) for every configured device that is a local device node."""
+    return [(name, node) for name in registry.names() for node in cfg.devices.section(name).device_nodes()]
 
 
 def check_devices(cfg: config.Config) -> list[dict[str, str]]:

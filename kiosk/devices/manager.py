@@ -1,45 +1,108 @@
 """The device manager: turns ``[devices]`` into running drivers, and emulators where asked.
 
-It is the one place that knows which backend a configured device uses. With the
-``emulator`` backend the emulator is started first and the *real* driver is pointed
-at its pseudo-terminal, so a demo kiosk runs the same driver code a field kiosk does.
-A device that cannot be opened is reported ``offline`` by its driver, which keeps
-retrying; nothing here raises for a missing device, so start-up never stops on one.
+It walks the driver registry (``drivers.registry``) and starts each configured device
+class through its spec, in an order that puts a device after the ones it needs. With
+the ``emulator`` backend a spec starts the emulator first and points the *real* driver
+at it, so a demo kiosk runs the same driver code a field kiosk does. A device that
+cannot be opened is reported ``offline`` by its driver, which keeps retrying; a
+backend that fails to start is reported ``hardware_error``, so start-up never stops on one.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Generic, TypeVar, cast, overload
 
+from drivers import registry
 from drivers.base import DeviceState, DeviceStatusChanged, Publish
+from drivers.registry import StartContext
 from kiosk.config import Config
+from kiosk.devices.protocols import A4Printer, Camera, IdReader, Scanner, ThermalPrinter
+
+if TYPE_CHECKING:
+    from drivers.idcard.emulator import IdReaderEmulator
+    from drivers.printer.a4 import FolderA4Printer
+    from drivers.printer.emulator import PrinterEmulator
+    from drivers.scanner.emulator import ScannerEmulator
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
-@dataclass
-class Emulators:
+
+class _ByName:
+    """Objects by device name; ``None`` for a device that is not running."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, object] = {}
+
+    def get(self, name: str) -> object | None:
+        return self._items.get(name)
+
+    def __getattr__(self, name: str) -> object | None:
+        """Any registered device class by attribute, like the typed ones below."""
+        if name.startswith("_") or name not in registry.names():
+            raise AttributeError(f"{type(self).__name__} has no device {name!r}")
+        return self._items.get(name)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._items)
+
+
+class _Slot(Generic[T]):
+    """A typed attribute over ``_ByName.get`` (``devices.printer`` is ``devices.get("printer")``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, holder: None, owner: type) -> _Slot[T]: ...
+
+    @overload
+    def __get__(self, holder: _ByName, owner: type | None = None) -> T | None: ...
+
+    def __get__(self, holder: _ByName | None, owner: type | None = None) -> _Slot[T] | T | None:
+        return self if holder is None else cast("T | None", holder.get(self.name))
+
+
+class Emulators(_ByName):
     """The counterparts started for ``emulator`` backends; the demo and tests drive them."""
 
-    idreader: Any = None
-    scanner: Any = None
-    printer: Any = None
-    a4printer: Any = None
+    idreader: _Slot[IdReaderEmulator] = _Slot()
+    scanner: _Slot[ScannerEmulator] = _Slot()
+    printer: _Slot[PrinterEmulator] = _Slot()
+    a4printer: _Slot[FolderA4Printer] = _Slot()
 
 
-@dataclass
-class Devices:
-    """Running drivers by role; ``None`` where the device is configured ``none``."""
+class Devices(_ByName):
+    """Running drivers by device name; ``None`` where a device is configured ``none`` or did not start.
 
-    idreader: Any = None
-    scanner: Any = None
-    printer: Any = None
-    a4printer: Any = None
-    camera: Any = None
-    emulators: Emulators = field(default_factory=Emulators)
+    The device classes the kiosk's journeys use have typed attributes; any registered
+    class is reachable with ``get(name)``.
+    """
+
+    idreader: _Slot[IdReader] = _Slot()
+    scanner: _Slot[Scanner] = _Slot()
+    printer: _Slot[ThermalPrinter] = _Slot()
+    a4printer: _Slot[A4Printer] = _Slot()
+    camera: _Slot[Camera] = _Slot()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emulators = Emulators()
+
+    def running(self) -> Mapping[str, object]:
+        """The drivers started so far (read-only), for a device that needs another one."""
+        return MappingProxyType(self._items)
+
+    def add(self, name: str, driver: object | None, emulator: object | None = None) -> None:
+        if driver is not None:
+            self._items[name] = driver
+        if emulator is not None:
+            self.emulators._items[name] = emulator
 
 
 class DeviceManager:
@@ -50,142 +113,30 @@ class DeviceManager:
         self.publish = publish
         self.work_dir = Path(work_dir) if work_dir else cfg.state_path() / "devices"
         self.devices = Devices()
-        self._stoppers: list[Any] = []
+        self._closers: list[Callable[[], None]] = []
 
-    def start(self) -> Devices:
-        """Open every device; each step is isolated so one broken backend can't stop the others."""
-        for name in ("camera", "idreader", "scanner", "printer", "a4printer"):
+    def start(self, only: Collection[str] | None = None) -> Devices:
+        """Open every device (``only``: those and what they need); one broken backend can't stop the others."""
+        for spec in registry.start_order(only):
+            section = self.cfg.devices.section(spec.name)
+            if section.backend == "none":
+                self.publish(DeviceStatusChanged(spec.name, DeviceState.OFFLINE, detail="not configured"))
+                continue
+            ctx = StartContext(spec.name, self.publish, self.work_dir, self.devices.running(), self._closers)
             try:
-                getattr(self, f"_start_{name}")()
+                started = spec.start(section, ctx)
             except Exception as exc:  # a device must never stop the kiosk from starting
-                log.exception("device %s could not be started", name)
-                self.publish(DeviceStatusChanged(name, DeviceState.HARDWARE_ERROR, detail=f"start failed: {exc}"))
+                log.exception("device %s could not be started", spec.name)
+                self.publish(DeviceStatusChanged(spec.name, DeviceState.HARDWARE_ERROR,
+                                                 detail=f"start failed: {exc}"))
+                continue
+            self.devices.add(spec.name, started.driver, started.emulator)
         return self.devices
 
     def stop(self) -> None:
-        for obj in reversed(self._stoppers):
+        for close in reversed(self._closers):
             try:
-                obj.stop()
+                close()
             except Exception:
-                log.exception("stopping %r failed", obj)
-        self._stoppers.clear()
-
-    def _started(self, obj: Any) -> Any:
-        obj.start()
-        self._stoppers.append(obj)
-        return obj
-
-    def _none(self, name: str) -> None:
-        self.publish(DeviceStatusChanged(name, DeviceState.OFFLINE, detail="not configured"))
-
-    # -- one method per device -------------------------------------------------------------
-
-    def _start_camera(self) -> None:
-        section = self.cfg.devices.camera
-        if section.backend == "none":
-            return self._none("camera")
-        from drivers.camera.camera import Camera
-        from drivers.camera.source import FileSource, OpenCvSource
-
-        if section.backend == "emulator":
-            source = section.source
-            if not source:
-                from drivers.camera.demo_frames import write_demo_frames
-
-                source = str(write_demo_frames(self.work_dir / "camera"))
-            make = lambda: FileSource(source, fps=10.0)  # noqa: E731
-        else:
-            make = lambda: OpenCvSource(section.device, section.width, section.height)  # noqa: E731
-        self.devices.camera = self._started(Camera("camera", make, self.publish))
-        return None
-
-    def _start_idreader(self) -> None:
-        section = self.cfg.devices.idreader
-        if section.backend == "none":
-            return self._none("idreader")
-        from drivers.idcard.reader import IdCardReader
-
-        port = section.port
-        if section.backend == "emulator":
-            from drivers.idcard.emulator import IdReaderEmulator
-
-            emu = self._started(IdReaderEmulator())
-            self.devices.emulators.idreader = emu
-            port = emu.port
-        self.devices.idreader = self._started(IdCardReader("idreader", port, self.publish, baud=section.baud))
-        return None
-
-    def _start_scanner(self) -> None:
-        section = self.cfg.devices.scanner
-        if section.backend == "none":
-            return self._none("scanner")
-        if section.backend == "camera":
-            if self.devices.camera is None:
-                self.publish(DeviceStatusChanged("scanner", DeviceState.OFFLINE, detail="no camera"))
-                return None
-            from drivers.scanner.camera_scanner import CameraScanner
-
-            self.devices.scanner = self._started(CameraScanner("scanner", self.devices.camera, self.publish))
-            return None
-        if section.backend == "hid":
-            from drivers.scanner.hid import HidScanner
-
-            self.devices.scanner = self._started(HidScanner("scanner", section.hid_device, self.publish))
-            return None
-        from drivers.scanner.serial_scanner import SerialScanner
-
-        port = section.port
-        if section.backend == "emulator":
-            from drivers.scanner.emulator import ScannerEmulator
-
-            emu = self._started(ScannerEmulator(framing="cr"))
-            self.devices.emulators.scanner = emu
-            port = emu.port
-        self.devices.scanner = self._started(
-            SerialScanner("scanner", port, self.publish, baud=section.baud, framing=section.framing))
-        return None
-
-    def _start_printer(self) -> None:
-        section = self.cfg.devices.printer
-        if section.backend == "none":
-            return self._none("printer")
-        from drivers.printer.thermal import ThermalPrinter
-
-        port = None
-        if section.backend == "emulator":
-            from drivers.printer.emulator import PrinterEmulator
-
-            out = self.work_dir / "printer"
-            emu = self._started(PrinterEmulator("pty", width=section.paper_width_dots, out_dir=out))
-            self.devices.emulators.printer = emu
-            port = emu.port
-        printer = ThermalPrinter.from_config(section, self.publish, port=port)
-        printer.start()
-        self._stoppers.append(_Closer(printer))
-        self.devices.printer = printer
-        return None
-
-    def _start_a4printer(self) -> None:
-        section = self.cfg.devices.a4printer
-        if section.backend == "none":
-            return self._none("a4printer")
-        from drivers.printer.a4 import a4_from_config
-
-        a4 = a4_from_config(section, self.work_dir / "a4", self.publish)
-        self.devices.a4printer = a4
-        if section.backend == "emulator":
-            self.devices.emulators.a4printer = a4
-        else:
-            state = a4.status()  # CUPS: ask once now so the attract screen is right from the start
-            log.info("a4printer: %s", state.value)
-        return None
-
-
-class _Closer:
-    """Adapts an object whose shutdown is ``close()`` to the manager's ``stop()`` list."""
-
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def stop(self) -> None:
-        self.obj.close()
+                log.exception("stopping %r failed", close)
+        self._closers.clear()

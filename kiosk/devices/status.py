@@ -9,23 +9,55 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
+from drivers import registry
 from drivers.base import DeviceState, DeviceStatusChanged
 from kiosk.events import AnnouncementsUpdated, EventBus, PlatformReachability
 from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)
 
-DEVICE_NAMES = ("idreader", "scanner", "printer", "a4printer", "camera")
-DEVICE_LABELS = {
-    "idreader": N_("身份证读卡器"),
-    "scanner": N_("扫码器"),
-    "printer": N_("凭条打印机"),
-    "a4printer": N_("A4打印机"),
-    "camera": N_("摄像头"),
-}
+
+class _DeviceNames(Sequence[str]):
+    """The registered device classes' names in listing order, read from the registry on each use."""
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return registry.names()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.names())
+
+    def __len__(self) -> int:
+        return len(registry.names())
+
+    def __repr__(self) -> str:
+        return repr(registry.names())
+
+
+class _DeviceLabels(Mapping[str, str]):
+    """Device name -> its Chinese label (a message id: show it through ``_``), from the registry."""
+
+    def __getitem__(self, name: str) -> str:
+        return registry.get(name).label
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.names())
+
+    def __len__(self) -> int:
+        return len(registry.names())
+
+
+DEVICE_NAMES: Sequence[str] = _DeviceNames()
+DEVICE_LABELS: Mapping[str, str] = _DeviceLabels()
 STATE_LABELS = {
     "online": N_("在线"),
     "offline": N_("离线"),
@@ -160,7 +192,6 @@ class PlatformPoller:
         self._interval = interval_s
         self._retry = retry_s
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def poll_once(self) -> bool:
@@ -185,20 +216,15 @@ class PlatformPoller:
         self._thread = threading.Thread(target=self._run, name="platform-poll", daemon=True)
         self._thread.start()
 
-    def poll_now(self) -> None:
-        self._wake.set()
-
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             ok = self.poll_once()
-            self._wake.wait(self._interval if ok else self._retry)
-            self._wake.clear()
+            self._stop.wait(self._interval if ok else self._retry)
 
 
 def _text(value: object) -> tuple[str, str]:

@@ -33,8 +33,10 @@ def unavailable_reason(service: Service, hours: HallHours, devices: dict[str, st
     """Empty when the service can be used now; else a short citizen-facing reason."""
     if service.available == "hall_hours" and not hall_open(hours, now):
         return _("仅在大厅办公时间（{opens}–{closes}）办理").format(opens=hours.opens, closes=hours.closes)
-    missing = [d for d in service.required_devices if devices.get(d) not in USABLE]
+    # A device class this kiosk does not know is not asked for: the contract lets a platform
+    # name devices of newer kiosks, and an older kiosk must not hide the service for it.
+    missing = [d for d in service.required_devices if d in DEVICE_LABELS and devices.get(d) not in USABLE]
     if missing:
-        names = _("、").join(_(DEVICE_LABELS[d]) for d in missing if d in DEVICE_LABELS)
+        names = _("、").join(_(DEVICE_LABELS[d]) for d in missing)
         return _("{devices}暂不可用").format(devices=names)
     return ""

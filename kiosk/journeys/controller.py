@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from drivers.idcard.reader import CardInserted, CardRead
-from drivers.scanner.classify import CodeKind
 from drivers.scanner.events import CodeScanned
 from kiosk import i18n
 from kiosk.journeys.base import Journey
@@ -31,6 +30,7 @@ from kiosk.journeys.settling import OrderSettler
 from kiosk.journeys.stack import JourneyStack
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.runtime import Runtime
+from kiosk.services.codes import CodeKind
 from kiosk.views import Frame
 
 log = logging.getLogger(__name__)

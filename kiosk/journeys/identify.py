@@ -15,7 +15,6 @@ import cv2
 
 from drivers.idcard.card import IdCard
 from drivers.idcard.reader import CardRead
-from drivers.scanner.classify import CodeKind
 from drivers.scanner.events import CodeScanned
 from kiosk.i18n import _, current_language
 from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action
@@ -26,6 +25,7 @@ from kiosk.platform.contract.identity import (
     IdCardIdentityRequest,
     IdentityResponse,
 )
+from kiosk.services.codes import CodeKind
 from kiosk.services.forms import check_id_number
 from kiosk.views import Action, Form, FormField, Pairs, Picture, Text, View
 from kiosk.visit import Identity

@@ -53,7 +53,6 @@ import time
 from dataclasses import dataclass
 
 from drivers.printer.document import Document, Kind
-from drivers.scanner.classify import PAYMENT_KINDS
 from drivers.scanner.events import CodeScanned
 from kiosk.i18n import N_, _
 from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action, error_text, pick
@@ -63,6 +62,7 @@ from kiosk.platform.contract.queries import QueryKind
 from kiosk.platform.errors import Conflict, NotFound, PlatformError, ValidationRejected
 from kiosk.platform.transport import new_idempotency_key
 from kiosk.privacy import mask_payment_code
+from kiosk.services.codes import PAYMENT_KINDS
 from kiosk.services.payments import IllegalTransition, OrderState, PaymentLedger
 from kiosk.services.printing import PrintOutcome, print_slip
 from kiosk.services.qrimage import qr_png

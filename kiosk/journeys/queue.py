@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from drivers.idcard.reader import CardRead
 from drivers.printer.document import Document, Kind
-from drivers.scanner.classify import CodeKind, appointment_of
 from drivers.scanner.events import CodeScanned
 from kiosk.i18n import N_, _
 from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
@@ -35,6 +34,7 @@ from kiosk.platform.contract.visits import (
     QueueTicketRequest,
 )
 from kiosk.platform.errors import PlatformError
+from kiosk.services.codes import CodeKind, appointment_of
 from kiosk.services.printing import PrintOutcome, print_slip
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Text, View
 

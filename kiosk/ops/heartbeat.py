@@ -12,10 +12,12 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from drivers import registry
 from drivers.base import DeviceState, DeviceStatusChanged
 from kiosk import __version__
+from kiosk.devices.status import DEVICE_NAMES
 from kiosk.platform.contract.operations import DeviceReport, Heartbeat
 from kiosk.privacy import scrub
 
@@ -25,11 +27,15 @@ ERROR_STATES = frozenset({DeviceState.HARDWARE_ERROR, DeviceState.USER_ERROR})
 
 
 class DeviceBoard:
-    """The latest state, media and detail of every device, and the last error seen."""
+    """The latest state, media and detail of every device, and the last error seen.
 
-    def __init__(self) -> None:
+    Every registered device class is on it from the start ("unknown" until it reports),
+    so the fleet dashboard sees a device that never said anything as well as one that did.
+    """
+
+    def __init__(self, devices: Iterable[str] = DEVICE_NAMES) -> None:
         self._lock = threading.Lock()
-        self._devices: dict[str, DeviceReport] = {}
+        self._devices = {name: DeviceReport(name=name, state="unknown") for name in devices}
         self.last_error: str | None = None
 
     def on_event(self, event: object) -> None:
@@ -51,6 +57,10 @@ class DeviceBoard:
             report = self._devices.get(device)
         return report.media if report else None
 
+    def paper(self) -> str | None:
+        """The receipt paper level: the media of the device class whose spec says it holds the paper."""
+        return next((self.media(s.name) for s in registry.specs() if s.paper), None)
+
 
 class HeartbeatLoop:
     """Sends a ``Heartbeat`` every ``interval_s`` (and once at start) until stopped."""
@@ -71,7 +81,7 @@ class HeartbeatLoop:
         except Exception:  # a journal problem must not stop the heartbeat that reports it
             depth = 0
         return Heartbeat(kiosk_version=__version__, uptime_s=round(time.monotonic() - self.started, 1),
-                         devices=self.board.reports(), paper_level=self.board.media("printer"),
+                         devices=self.board.reports(), paper_level=self.board.paper(),
                          journal_depth=depth, last_error=self.board.last_error,
                          sent_at=dt.datetime.now(dt.UTC))
 

@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Info, start_http_server
 
 from drivers.base import DeviceState, DeviceStatusChanged, Event, MediaStatus
+from kiosk.devices.status import DEVICE_NAMES
 
 log = logging.getLogger(__name__)
 
 
 class KioskMetrics:
-    def __init__(self, version: str, kiosk_id: str) -> None:
+    """``devices``: the series of every registered device class exist from the first scrape (all 0)."""
+
+    def __init__(self, version: str, kiosk_id: str, devices: Iterable[str] = DEVICE_NAMES) -> None:
         self.registry = CollectorRegistry()
         self._started = time.time()
         info = Info("kiosk", "Kiosk build and identity", registry=self.registry)
         info.info({"version": version, "kiosk_id": kiosk_id})
         self.device_state = Gauge("kiosk_device_state", "1 for the device's current state, 0 otherwise",
                                   ["device", "state"], registry=self.registry)
+        for name in devices:
+            for state in DeviceState:
+                self.device_state.labels(name, state.value).set(0)
         self.media = Gauge("kiosk_device_media", "1 for the device's current media status",
                            ["device", "media"], registry=self.registry)
         self.journal_depth = Gauge("kiosk_journal_depth", "Items waiting for the platform",

@@ -427,4 +427,5 @@ def test_configuration_doc_lists_every_key() -> None:
                     missing.append(f"{section}.{name}")
 
     walk(config.Config, "")
+    walk(config.devices_model(), "devices")  # assembled from the driver registry
     assert not missing, missing

@@ -18,7 +18,7 @@ from drivers.scanner.events import CodeScanned
 from kiosk.devices.status import DEVICE_LABELS, DEVICE_NAMES, STATE_LABELS
 from kiosk.i18n import N_, _
 from kiosk.journeys.technician.page import Page, PageHost
-from kiosk.ops.testpage import self_test_document
+from drivers.printer.doctor import self_test_document
 from kiosk.services.printing import print_slip, reason_text
 from kiosk.views import Action, Block, Pairs, Picture, Progress, Table, Text
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -57,8 +57,10 @@ class OnlineDepth(enum.StrEnum):
 
 MaterialForm = Literal["original", "copy", "original_and_copy", "electronic"]
 Delivery = Literal["pick_up", "post", "electronic", "print_at_kiosk"]
-DeviceName = Literal["idreader", "scanner", "printer", "a4printer", "camera"]
-"""Same names as the ``devices.*`` sections of the kiosk config."""
+DeviceName = Annotated[str, Field(min_length=1, max_length=64)]
+"""Same names as the ``devices.*`` sections of the kiosk config (idreader, scanner, printer,
+a4printer, camera, ...). Open: a platform may name a device class a kiosk does not know,
+which that kiosk ignores."""
 Availability = Literal["always", "hall_hours"]
 
 

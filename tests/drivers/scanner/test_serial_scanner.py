@@ -9,7 +9,6 @@ import time
 import pytest
 
 from drivers.base import Backoff, DeviceState, DeviceStatusChanged, Event
-from drivers.scanner.classify import CodeKind
 from drivers.scanner.emulator import ScannerEmulator
 from drivers.scanner.events import CodeScanned
 from drivers.scanner.serial_scanner import SerialScanner, scan_once
@@ -50,10 +49,11 @@ def test_codes_in_every_framing_reach_the_bus_in_auto_mode(framing: str) -> None
         bus.next(DeviceStatusChanged, state=DeviceState.ONLINE)
         emu.scan("134567890123456789")
         ev = bus.next(CodeScanned)
-        assert (ev.text, ev.kind, ev.source) == ("134567890123456789", CodeKind.WECHAT_PAY, "serial")
+        assert (ev.text, ev.source) == ("134567890123456789", "serial")
+        assert "134567890123456789" not in repr(ev)
         time.sleep(0.1)
         emu.scan("365021")
-        assert bus.next(CodeScanned).kind is CodeKind.APPOINTMENT
+        assert bus.next(CodeScanned).text == "365021"
     finally:
         scanner.stop()
         emu.stop()
@@ -66,7 +66,7 @@ def test_garbage_and_partial_lines_do_not_stop_valid_codes(emu: ScannerEmulator)
         bus.next(DeviceStatusChanged, state=DeviceState.ONLINE)
         emu.inject_garbage(5000, seed=7)
         emu.scan("GZZW-APP-7d3f9a61c2e84b0f")
-        assert bus.next(CodeScanned, text="GZZW-APP-7d3f9a61c2e84b0f").kind is CodeKind.GOV_APP_TOKEN
+        assert bus.next(CodeScanned, text="GZZW-APP-7d3f9a61c2e84b0f").source == "serial"
         emu.send_partial("28763443825664394")
         time.sleep(1.2)
         emu.scan("28763443825664394")
@@ -86,7 +86,7 @@ def test_unplug_goes_offline_and_replug_reconnects(emu: ScannerEmulator) -> None
         emu.replug()
         bus.next(DeviceStatusChanged, state=DeviceState.ONLINE)
         emu.scan("https://example.gov.cn/v/1")
-        assert bus.next(CodeScanned).kind is CodeKind.URL
+        assert bus.next(CodeScanned).text == "https://example.gov.cn/v/1"
     finally:
         scanner.stop()
 
@@ -108,4 +108,4 @@ def test_scan_once_times_out_and_reads(emu: ScannerEmulator) -> None:
     timer.start()
     ev = scan_once(emu.port, 3.0)
     timer.join()
-    assert ev is not None and ev.kind is CodeKind.APPOINTMENT
+    assert ev is not None and ev.text == "365021"

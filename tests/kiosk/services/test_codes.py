@@ -1,4 +1,4 @@
-"""Classification table and masking of scanned codes."""
+"""What a scanned code means (classification table), and masking of scanned codes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ import logging
 
 import pytest
 
-from drivers.scanner.classify import CodeKind, appointment_of, classify, masked, token_of
-from drivers.scanner.events import CodeScanned
+from drivers.scanner.events import CodeScanned, redacted
+from kiosk.services.codes import (
+    ClassifiedCode,
+    CodeKind,
+    appointment_of,
+    classify,
+    interpret,
+    interpreting,
+    masked,
+    token_of,
+)
 
 
 @pytest.mark.parametrize(("text", "kind"), [
@@ -47,7 +56,7 @@ def test_extractors() -> None:
 
 def test_payment_codes_are_masked_in_repr_and_logs(caplog: pytest.LogCaptureFixture) -> None:
     code = "134567890123456789"
-    event = CodeScanned("scanner", code, classify(code), "serial")
+    event = ClassifiedCode("scanner", code, "serial", classify(code))
     assert code not in repr(event)
     assert repr(event).count("*") == 14 and "6789" in repr(event)
     assert masked("28763443825664394") == "*************4394"
@@ -55,3 +64,29 @@ def test_payment_codes_are_masked_in_repr_and_logs(caplog: pytest.LogCaptureFixt
     with caplog.at_level(logging.INFO):
         logging.getLogger("test").info("event %r", event)
     assert code not in caplog.text
+
+
+def test_interpret_gives_a_driver_event_its_kind_and_keeps_everything_else() -> None:
+    raw = CodeScanned("scanner", "APPT-365021", "hid", at=12.5)
+    event = interpret(raw)
+    assert isinstance(event, ClassifiedCode) and isinstance(event, CodeScanned)
+    assert (event.device, event.text, event.source, event.at, event.kind) == (
+        "scanner", "APPT-365021", "hid", 12.5, CodeKind.APPOINTMENT)
+    assert interpret(event) is event
+    other = object()
+    assert interpret(other) is other  # type: ignore[arg-type]
+    seen: list[object] = []
+    interpreting(seen.append)(raw)
+    assert seen == [event]
+
+
+def test_the_kiosk_masks_what_it_knows_the_driver_masks_what_it_cannot_tell() -> None:
+    token = "GZZW-APP-7d3f9a61c2e84b0f"
+    assert interpret(CodeScanned("scanner", token, "camera")).describe() == {
+        "code": "GZZW-APP-****", "kind": "gov_app_token"}
+    # the driver alone: no idea it is a token, still never shown in full
+    assert token not in redacted(token) and redacted(token).endswith("4b0f")
+    assert redacted("noise\x00134567890123456789") == "noise?**************6789"
+    assert redacted("x" * 200).endswith("...") and len(redacted("x" * 200)) == 80
+    assert redacted("365021") == "365021"
+    assert masked(f"garbage{token}134567890123456789") == "garbageGZZW-APP-******************6789"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drivers.printer.document import Kind
-from kiosk.ops.testpage import self_test_document
+from drivers.printer.doctor import self_test_document
 
 
 def test_the_test_page_names_the_device_and_its_status_and_carries_a_qr_code() -> None:

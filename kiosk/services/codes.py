@@ -1,6 +1,8 @@
-"""What a scanned code is, decided once where it is read (docs/devices-scanner-camera.md, "Payment codes").
+"""What a scanned code means for the platform, decided once where it enters the kiosk.
 
-Formats:
+The scanners only deliver text (``drivers.scanner.events.CodeScanned``); ``interpret``
+turns each into a ``ClassifiedCode`` before the journeys see it, so every journey
+reads the same answer. Formats (docs/devices-scanner-camera.md, "Payment codes"):
 
 * WeChat Pay payment code (付款码): 18 digits, prefix 10-15.
 * Alipay payment code: 16-24 digits, prefix 25-30.
@@ -17,14 +19,18 @@ Formats:
 * Other: everything else, including scanner garbage.
 
 Payment codes are single-use bearer credentials: ``masked`` shows only the last four
-digits, and ``CodeScanned``'s repr uses it, so a code never reaches a log in full.
+digits, and ``ClassifiedCode``'s repr uses it, so a code never reaches a log in full.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+from drivers.base import Event, Publish
+from drivers.scanner.events import CodeScanned, redacted
 
 WECHAT_RE = re.compile(r"^1[0-5]\d{16}$")
 ALIPAY_RE = re.compile(r"^(2[5-9]|30)\d{14,22}$")
@@ -84,8 +90,6 @@ def classify(text: str) -> CodeKind:
     return CodeKind.OTHER
 
 
-EMBEDDED_DIGITS_RE = re.compile(r"\d{11,}[Xx]?")
-"""A run long enough to be a payment code, an ID number or a phone number inside other text."""
 EMBEDDED_TOKEN_RE = re.compile(r"GZZW-APP-[0-9a-f]{16}")
 
 
@@ -95,7 +99,7 @@ def masked(text: str, kind: CodeKind | None = None) -> str:
 
     An "other" code is masked inside as well, and its control bytes are replaced: line noise
     in front of a real scan (no terminator in between) makes one "other" code of the noise
-    and the citizen's payment code or app token, and that text went to the log in full.
+    and the citizen's payment code or app token.
     """
     k = kind or classify(text)
     t = text.strip()
@@ -103,9 +107,38 @@ def masked(text: str, kind: CodeKind | None = None) -> str:
         return "*" * max(len(t) - 4, 0) + t[-4:]
     if k is CodeKind.GOV_APP_TOKEN:
         return "GZZW-APP-****"
-    t = EMBEDDED_TOKEN_RE.sub("GZZW-APP-****", t)
-    t = EMBEDDED_DIGITS_RE.sub(lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], t)
-    t = "".join(ch if ch.isprintable() else "?" for ch in t)
-    if len(t) > 80:
-        return t[:77] + "..."
-    return t
+    return redacted(EMBEDDED_TOKEN_RE.sub("GZZW-APP-****", t))
+
+
+@dataclass(frozen=True, repr=False)
+class ClassifiedCode(CodeScanned):
+    """A scanned code with what it means; the kind of event the journeys receive."""
+
+    kind: CodeKind
+
+    def __repr__(self) -> str:
+        return (f"CodeScanned(device={self.device!r}, text={self.masked_text!r}, "
+                f"kind={self.kind.value!r}, source={self.source!r})")
+
+    @property
+    def masked_text(self) -> str:
+        return masked(self.text, self.kind)
+
+    def describe(self) -> dict[str, str]:
+        return {"code": self.masked_text, "kind": self.kind.value}
+
+
+def interpret(event: Event) -> Event:
+    """A device event as the kiosk reads it: a scanned code gets its kind, anything else passes."""
+    if isinstance(event, CodeScanned) and not isinstance(event, ClassifiedCode):
+        return ClassifiedCode(event.device, event.text, event.source, classify(event.text), at=event.at)
+    return event
+
+
+def interpreting(publish: Publish) -> Publish:
+    """``publish`` for drivers whose events must reach the journeys already interpreted."""
+
+    def deliver(event: Event) -> None:
+        publish(interpret(event))
+
+    return deliver

@@ -1,0 +1,37 @@
+"""``kiosk doctor all``: every configured device started as the kiosk starts it, each one's state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.devices.status import DEVICE_NAMES
+
+
+def test_all_emulators_come_online(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('[devices.a4printer]\nbackend = "none"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "doctor", "all", "--json", "--timeout", "20"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    states = {d["device"]: (d["backend"], d["state"]) for d in report["devices"]}
+    assert report["ok"] is True and list(states) == list(DEVICE_NAMES)
+    assert states.pop("a4printer") == ("none", "offline")
+    assert set(states.values()) == {("emulator", "online")}
+
+
+def test_a_device_that_stays_offline_fails_the_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[devices.idreader]\nbackend = "serial"\nport = "{tmp_path / "absent"}"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "doctor", "all", "--timeout", "0.5"]) == 1
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert lines["idreader"].split()[1:] == ["serial", "offline", "(port", "missing)"]
+
+
+def test_a_broken_config_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('[devices.camera]\nbackend = "webcam"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "doctor", "all"]) == 2
+    assert "devices.camera.backend" in capsys.readouterr().err
