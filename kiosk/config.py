@@ -22,12 +22,12 @@ from pydantic import (
     PlainValidator,
     ValidationError,
     create_model,
-    field_validator,
 )
 
 from drivers import registry
 from drivers.registry import SectionModel
 from kiosk.platform.contract.demo import DEMO_KIOSK_ID, DEMO_SECRET
+from kiosk.platform.settings import PlatformSection
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 
@@ -51,22 +51,6 @@ class KioskSection(_Section):
     technician_pin_hash: str = ""
     technician_export_dir: str = ""
     """Technician mode exports its log bundle here. Empty: the first USB stick mounted under /media or /run/media."""
-
-
-class PlatformSection(_Section):
-    url: str = ""
-    """Base URL of the government-service platform. Empty: start the reference platform on loopback."""
-    connect_timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
-    read_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
-    verify_tls: bool = True
-    ca_bundle: str = ""
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if v and not v.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://, or be empty for the reference platform")
-        return v.rstrip("/")
 
 
 class DisplaySection(_Section):

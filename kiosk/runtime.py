@@ -85,7 +85,7 @@ class Runtime:
         self.platform_url = platform_url
         self.server: Any = None
         self.client: Any = None
-        self.device_manager = DeviceManager(cfg, interpreting(self.bus.publish), self.state_dir / "devices")
+        self.device_manager = DeviceManager(cfg.devices, interpreting(self.bus.publish), self.state_dir / "devices")
         """Device events reach the bus as the kiosk reads them (a scanned code with its kind)."""
         self.devices: Devices = self.device_manager.devices
         self.journal: Any = None

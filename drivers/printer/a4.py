@@ -26,7 +26,7 @@ from drivers.printer.errors import A4JobError, CupsUnavailable, QueueNotFound
 from drivers.printer.events import PrintJobFinished
 
 if TYPE_CHECKING:
-    from drivers.printer.spec import A4PrinterSection
+    from drivers.printer.settings import A4PrinterSection
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from drivers.registry import DoctorReport, DoctorRequest
 
 if TYPE_CHECKING:
     from drivers.printer.document import Document
-    from drivers.printer.spec import PrinterSection
+    from drivers.printer.settings import PrinterSection
     from drivers.printer.transport import Link
 
 
@@ -79,7 +79,7 @@ def _lines(report: dict[str, Any]) -> tuple[str, ...]:
 
 def doctor(request: DoctorRequest) -> DoctorReport:
     from drivers.printer.errors import PrinterError
-    from drivers.printer.spec import PrinterSection
+    from drivers.printer.settings import PrinterSection
     from drivers.printer.thermal import ThermalPrinter
 
     args = request.args

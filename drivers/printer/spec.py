@@ -4,35 +4,12 @@ tickets) and ``[devices.a4printer]`` (CUPS), their start and ``kiosk doctor prin
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Literal
-
-from pydantic import Field
 
 from drivers.printer.doctor import add_doctor_arguments, doctor
-from drivers.registry import N_, DeviceSpec, Doctor, SectionModel, StartContext, Started, register
+from drivers.printer.settings import A4PrinterSection, PrinterSection
+from drivers.registry import N_, DeviceSpec, Doctor, StartContext, Started, register
 
 log = logging.getLogger(__name__)
-
-
-class PrinterSection(SectionModel):
-    backend: Literal["serial", "usb", "network", "emulator", "none"] = "emulator"
-    port: str = "/dev/kiosk/printer"
-    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
-    host: str = ""
-    tcp_port: Annotated[int, Field(ge=1, le=65535)] = 9100
-    usb_vendor: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
-    usb_product: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
-    paper_width_dots: Literal[384, 576] = 576
-    """384 for 58 mm paper, 576 for 80 mm paper at 203 dpi."""
-
-    def device_nodes(self) -> tuple[str, ...]:
-        return (self.port,) if self.backend == "serial" else ()
-
-
-class A4PrinterSection(SectionModel):
-    backend: Literal["cups", "emulator", "none"] = "emulator"
-    queue: str = ""
-    """CUPS queue name; empty: the CUPS default destination."""
 
 
 def start_thermal(section: PrinterSection, ctx: StartContext) -> Started:

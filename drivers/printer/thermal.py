@@ -28,7 +28,7 @@ from drivers.printer.render import Renderer
 from drivers.printer.transport import Link, LinkLost
 
 if TYPE_CHECKING:
-    from drivers.printer.spec import PrinterSection
+    from drivers.printer.settings import PrinterSection
 
 log = logging.getLogger(__name__)
 

@@ -83,7 +83,7 @@ def check_started(cfg: config.Config, names: list[str], timeout: float) -> Docto
             return all(n in seen and seen[n].state is DeviceState.ONLINE for n in fitted)
 
     with tempfile.TemporaryDirectory(prefix="kiosk-doctor-") as work:
-        manager = DeviceManager(cfg, publish, work)
+        manager = DeviceManager(cfg.devices, publish, work)
         try:
             manager.start(names)
             deadline = time.monotonic() + timeout

@@ -14,12 +14,11 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast, overload
 
 from drivers import registry
 from drivers.base import DeviceState, DeviceStatusChanged, Publish
 from drivers.registry import StartContext
-from kiosk.config import Config
 from kiosk.devices.protocols import A4Printer, Camera, IdReader, Scanner, ThermalPrinter
 
 if TYPE_CHECKING:
@@ -105,20 +104,26 @@ class Devices(_ByName):
             self.emulators._items[name] = emulator
 
 
+class Sections(Protocol):
+    """The ``[devices]`` table of the config (``kiosk.config``'s model, assembled from the registry)."""
+
+    def section(self, name: str) -> Any: ...
+
+
 class DeviceManager:
     """Starts and stops every configured device; ``devices`` holds the handles journeys use."""
 
-    def __init__(self, cfg: Config, publish: Publish, work_dir: str | Path | None = None) -> None:
-        self.cfg = cfg
+    def __init__(self, sections: Sections, publish: Publish, work_dir: str | Path) -> None:
+        self.sections = sections
         self.publish = publish
-        self.work_dir = Path(work_dir) if work_dir else cfg.state_path() / "devices"
+        self.work_dir = Path(work_dir)
         self.devices = Devices()
         self._closers: list[Callable[[], None]] = []
 
     def start(self, only: Collection[str] | None = None) -> Devices:
         """Open every device (``only``: those and what they need); one broken backend can't stop the others."""
         for spec in registry.start_order(only):
-            section = self.cfg.devices.section(spec.name)
+            section = self.sections.section(spec.name)
             if section.backend == "none":
                 self.publish(DeviceStatusChanged(spec.name, DeviceState.OFFLINE, detail="not configured"))
                 continue

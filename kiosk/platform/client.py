@@ -19,7 +19,6 @@ from typing import TypeVar
 import requests
 from pydantic import BaseModel, ValidationError
 
-from kiosk.config import PlatformSection
 from kiosk.platform.cache import CatalogCache
 from kiosk.platform.contract import paths
 from kiosk.platform.contract.applications import ApplicationReceipt, ApplicationRequest
@@ -53,6 +52,7 @@ from kiosk.platform.contract.visits import (
     QueueTicketRequest,
 )
 from kiosk.platform.errors import BadResponse, PlatformError, PlatformTimeout, PlatformUnreachable, ServerError
+from kiosk.platform.settings import PlatformSection
 from kiosk.platform.transport import RetryPolicy, Transport, new_idempotency_key
 
 log = logging.getLogger(__name__)

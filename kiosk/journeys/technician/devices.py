@@ -14,11 +14,11 @@ from typing import Any
 
 import cv2
 
+from drivers.printer.doctor import self_test_document
 from drivers.scanner.events import CodeScanned
 from kiosk.devices.status import DEVICE_LABELS, DEVICE_NAMES, STATE_LABELS
 from kiosk.i18n import N_, _
 from kiosk.journeys.technician.page import Page, PageHost
-from drivers.printer.doctor import self_test_document
 from kiosk.services.printing import print_slip, reason_text
 from kiosk.views import Action, Block, Pairs, Picture, Progress, Table, Text
 

@@ -161,7 +161,7 @@ def test_cups_queue_errors(fake_cups: Path, pdf: Path) -> None:
 
 def test_from_config(tmp_path: Path) -> None:
     from drivers.printer.a4 import a4_from_config
-    from drivers.printer.spec import A4PrinterSection
+    from drivers.printer.settings import A4PrinterSection
 
     assert isinstance(a4_from_config(A4PrinterSection(backend="emulator"), tmp_path), FolderA4Printer)
     cups = a4_from_config(A4PrinterSection(backend="cups", queue="office"), tmp_path)

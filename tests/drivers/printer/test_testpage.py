@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from drivers.printer.document import Kind
 from drivers.printer.doctor import self_test_document
+from drivers.printer.document import Kind
 
 
 def test_the_test_page_names_the_device_and_its_status_and_carries_a_qr_code() -> None:

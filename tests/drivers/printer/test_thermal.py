@@ -175,7 +175,7 @@ def test_absent_device_is_offline(tmp_path: Path) -> None:
 
 def test_demo_printer_and_from_config(tmp_path: Path) -> None:
     from drivers.printer.emulator import demo_printer
-    from drivers.printer.spec import PrinterSection
+    from drivers.printer.settings import PrinterSection
 
     printer, emu = demo_printer(tmp_path, width=384)
     try:

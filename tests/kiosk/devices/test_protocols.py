@@ -19,7 +19,7 @@ EXPECTED = {"idreader": protocols.IdReader, "scanner": protocols.Scanner, "print
 def test_started_drivers_satisfy_their_protocols(tmp_path: Path, scanner: str) -> None:
     cfg = demo_config(tmp_path, scanner={"backend": scanner, "hid_device": str(tmp_path / "event9")},
                       a4printer={"backend": "cups", "queue": "nowhere"} if scanner == "hid" else {})
-    manager = DeviceManager(cfg, discard, tmp_path)
+    manager = DeviceManager(cfg.devices, discard, tmp_path)
     devices = manager.start()
     try:
         for name, protocol in EXPECTED.items():

@@ -104,7 +104,7 @@ def test_config_takes_the_section_of_a_registered_class_and_refuses_it_otherwise
 
 def test_the_manager_starts_it_with_its_emulator_and_stops_it(lamp, tmp_path: Path) -> None:
     events: list[Event] = []
-    manager = DeviceManager(lamp_config(tmp_path, colour="green"), events.append, tmp_path)
+    manager = DeviceManager(lamp_config(tmp_path, colour="green").devices, events.append, tmp_path)
     devices = manager.start()
     driver, emulator = devices.get("lamp"), devices.emulators.get("lamp")
     assert isinstance(driver, Lamp) and devices.lamp is driver
@@ -122,7 +122,7 @@ def test_a_backend_that_fails_to_start_never_stops_the_others(lamp, tmp_path: Pa
     events: list[Event] = []
     cfg = config.demo_config(tmp_path, **{**NOTHING_ELSE, "a4printer": {"backend": "emulator"}},
                              lamp={"backend": "broken"})
-    manager = DeviceManager(cfg, events.append, tmp_path)
+    manager = DeviceManager(cfg.devices, events.append, tmp_path)
     devices = manager.start()
     states = {(e.device, e.state, e.detail) for e in events if isinstance(e, DeviceStatusChanged)}
     assert ("lamp", DeviceState.HARDWARE_ERROR, "start failed: lamp driver exploded") in states

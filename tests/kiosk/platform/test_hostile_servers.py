@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import PlatformSection
 from kiosk.platform import signing
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.contract import paths
@@ -25,6 +24,7 @@ from kiosk.platform.errors import (
     ServerError,
     ValidationRejected,
 )
+from kiosk.platform.settings import PlatformSection
 from kiosk.platform.transport import RetryPolicy
 
 from .http_stubs import StubServer, problem, reply, reply_json, reset, stall
