@@ -169,8 +169,8 @@ class Runtime:
             base_url=url, cache_dir=self.state_dir / "cache")
 
     def _start_journal(self) -> None:
-        from kiosk.services.journal import Journal, OutboxSender
-        from kiosk.services.outbox import send_item
+        from kiosk.services.journal import Journal
+        from kiosk.services.outbox import OutboxSender, send_item
         from kiosk.services.payments import PaymentLedger
 
         self.journal = Journal(self.state_dir / "journal", max_bytes=self.cfg.journal.max_mb * 1024 * 1024)
