@@ -103,7 +103,7 @@ class VisitController:
         if self.settling or ledger is None or not ledger.unsettled():
             self.payments_blocked = False
             return
-        from kiosk.journeys.pay import settle_left_orders
+        from kiosk.services.reconcile import settle_left_orders
 
         self.settling = True
         self._last_settle = time.monotonic()
