@@ -92,10 +92,10 @@ def _mutate_journal_after_screen() -> None:
     dead person token, retried for ever — a different failure that also blocks every
     restart's drain for a minute, which made this mutation's test take many minutes.
     """
-    import kiosk.journeys.apply as apply
+    import kiosk.services.applications as applications
     from kiosk.journeys.controller import VisitController
 
-    def submit_and_wait(rt, request, key, wait_s=apply.ACK_WAIT_S):  # type: ignore[no-untyped-def]
+    def submit_and_wait(rt, request, key, wait_s=applications.ACK_WAIT_S):  # type: ignore[no-untyped-def]
         payload = request.model_dump(mode="json")
 
         def later() -> None:
@@ -104,9 +104,9 @@ def _mutate_journal_after_screen() -> None:
             rt.sender.kick()
 
         threading.Thread(target=later, daemon=True).start()
-        return apply.Submitted(key, state="pending")
+        return applications.Submitted(key, state="pending")
 
-    apply.submit_and_wait = submit_and_wait
+    applications.submit_and_wait = submit_and_wait
     VisitController._end_person_session = lambda self, token: None  # type: ignore[method-assign]
 
 
