@@ -19,7 +19,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PIL import Image
 
@@ -30,7 +30,10 @@ from kiosk.platform.contract.certificates import Certificate
 from kiosk.services.printing import print_slip
 
 if TYPE_CHECKING:
-    from kiosk.runtime import Runtime
+    from kiosk.devices.manager import Devices
+    from kiosk.platform.client import PlatformClient
+    from kiosk.services.payments import PaymentLedger
+    from kiosk.services.reprints import ReprintTable
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,15 @@ A4 = "a4"
 A4_WAIT_S = 90.0
 """How long an A4 job may stay queued in CUPS before the citizen is told it is still pending."""
 PREVIEW_WIDTH = 720
+
+
+class DeliveryContext(Protocol):
+    """What delivering a print needs of the running kiosk (``kiosk.runtime.Runtime`` has all of it)."""
+
+    devices: Devices
+    client: PlatformClient
+    ledger: PaymentLedger | None
+    reprints: ReprintTable
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,7 @@ def preview_png(png: bytes, width: int = PREVIEW_WIDTH) -> bytes:
     return buf.getvalue()
 
 
-def deliver_job(rt: Runtime, job: PrintJob, doc: Document, token: str | None, tmp_dir: Path) -> PrintResult:
+def deliver_job(rt: DeliveryContext, job: PrintJob, doc: Document, token: str | None, tmp_dir: Path) -> PrintResult:
     """Print ``job`` (worker pool): ``doc`` on the receipt printer, the platform's PDF on the A4 one."""
     if job.printer == A4:
         if rt.devices.a4printer is None:
@@ -110,7 +122,7 @@ def deliver_job(rt: Runtime, job: PrintJob, doc: Document, token: str | None, tm
     return result
 
 
-def _paid_print_delivered(rt: Runtime, job: PrintJob) -> None:
+def _paid_print_delivered(rt: DeliveryContext, job: PrintJob) -> None:
     """The paid service reached the citizen: the ledger's order is delivered (no refund due)."""
     ledger = rt.ledger
     if not job.order_ref or ledger is None:
@@ -120,14 +132,14 @@ def _paid_print_delivered(rt: Runtime, job: PrintJob) -> None:
         ledger.mark_delivered(order.order_id)
 
 
-def _remember_on_disk(rt: Runtime, job: PrintJob) -> None:
+def _remember_on_disk(rt: DeliveryContext, job: PrintJob) -> None:
     try:
         rt.reprints.add(job.code, job.cert.cert_id)
     except (OSError, sqlite3.Error) as exc:  # the visit still holds the code; print anyway
         log.error("reprint code not saved on disk: %s", exc)
 
 
-def _print_a4(rt: Runtime, job: PrintJob) -> PrintResult:
+def _print_a4(rt: DeliveryContext, job: PrintJob) -> PrintResult:
     a4 = rt.devices.a4printer
     assert job.pdf is not None
     try:
