@@ -2,7 +2,8 @@
 
 ``kiosk run`` puts a Kivy window on top of it, ``kiosk demo`` and the tests drive it
 headless; all three get the same platform client, device manager, journal, payment
-ledger, outbox loop and speech engine, so what is tested is what runs in a hall.
+ledger, reprint table, outbox loop and speech engine, so what is tested is what runs in
+a hall.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class Runtime:
         self.devices: Devices = self.device_manager.devices
         self.journal: Any = None
         self.ledger: Any = None
+        self.reprints: Any = None
         self.sender: Any = None
         self.speech: Any = None
         self.started_at = time.monotonic()
@@ -171,12 +173,14 @@ class Runtime:
             base_url=url, cache_dir=self.state_dir / "cache")
 
     def _start_journal(self) -> None:
-        from kiosk.services.journal import Journal, OutboxSender
-        from kiosk.services.outbox import send_item
+        from kiosk.services.journal import Journal
+        from kiosk.services.outbox import OutboxSender, send_item
         from kiosk.services.payments import PaymentLedger
+        from kiosk.services.reprints import REPRINT_DB, ReprintTable
 
         self.journal = Journal(self.state_dir / "journal", max_bytes=self.cfg.journal.max_mb * 1024 * 1024)
         self.ledger = PaymentLedger(self.state_dir / "journal")
+        self.reprints = ReprintTable(self.state_dir / REPRINT_DB)
         self.sender = OutboxSender(self.journal, lambda item: send_item(self.client, item))
         self.sender.start()
 

@@ -6,42 +6,31 @@ in the lower part of the panel (reach range for wheelchair users). The 20-second
 timeout warning covers the body with a countdown and "I need more time".
 
 Rebuilding is done only when the view's shape changes; typing into a form only
-updates the field, so the keypad never loses its place and a frame stays cheap.
+updates the field, so the keypad never loses its place and a frame stays cheap. Rows
+are added a few per frame (``_defer``, ``_drain``) so that no frame builds a whole screen.
 """
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable
 from dataclasses import replace
 
 from kivy.clock import Clock
-from kivy.core.image import Image as CoreImage
 from kivy.core.window import Window
-from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.image import Image
 from kivy.uix.textinput import TextInput
 
-from kiosk.i18n import _
-from kiosk.views import Choices, Form, Frame, Pairs, Picture, Progress, Rating, Table, Text, View
-from screens.theme import CJK_FONT, THEME
-from screens.widgets import (
-    TEXT_COLOURS,
-    TEXT_SIZES,
-    BigButton,
-    ClipScrollView,
-    Keypad,
-    Panel,
-    Recycler,
-    WrapLabel,
-    font,
-)
+from kiosk.views import Form, Frame, View
+from screens.blocks import Blocks
+from screens.chrome import Chrome
+from screens.forms import Forms
+from screens.theme import THEME
+from screens.widgets import ClipScrollView, Panel, Recycler, WrapLabel, font
 
 Act = Callable[..., None]
 BUILD_BUDGET_S = 0.008
@@ -59,19 +48,14 @@ def shape_of(view: View) -> View:
     return replace(view, blocks=blocks)
 
 
-def _one_line(entry: TextInput, scroll_y: float) -> None:
-    """A one-line input never scrolls vertically.
+class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
+    """Renders frames; ``act(action_id, **args)`` is the visit controller's ``act``.
 
-    Kivy's deferred viewport adjustment, computed while a prefilled input still had its
-    default 100 px width, scrolled a long address down by most of a line after the input
-    had its real width: the text showed cut in half.
+    What each part looks like is drawn by the mixins: ``Chrome`` (screens/chrome.py) the bar
+    and the timeout warning, ``Blocks`` (screens/blocks.py) the body's blocks, ``Forms``
+    (screens/forms.py) forms and the keypad; this class lays the screen out and decides what
+    to rebuild.
     """
-    if scroll_y:
-        entry.scroll_y = 0
-
-
-class JourneyScreen(FloatLayout):
-    """Renders frames; ``act(action_id, **args)`` is the visit controller's ``act``."""
 
     def __init__(self, act: Act, **kw) -> None:
         super().__init__(**kw)
@@ -155,69 +139,6 @@ class JourneyScreen(FloatLayout):
             self._update_fields(frame.view)
         self._render_overlay(frame)
 
-    def _render_chrome(self, frame: Frame) -> bool:
-        """The bar is rebuilt only for a new language or scale (returns whether it was); identity
-        and "home" change in place."""
-        c = frame.chrome
-        s = self.scale
-        bar_key = (c.language, c.elder, c.labels)
-        rebuilt = bar_key != getattr(self, "_bar_key", None)
-        if rebuilt:
-            self._bar_key = bar_key
-            self.bar.clear_widgets()
-            self.bar.height = dp(72) * s
-            self.ident = WrapLabel("", "small", s, colour=THEME["text_dim"], valign="middle")
-            self.ident.size_hint_y = 1
-            self.bar.add_widget(self.ident)
-            self.bar_buttons: dict[str, BigButton] = {}
-            for key, style in (("home", "secondary"), ("lang", "secondary"), ("elder", "secondary"),
-                               ("help", "primary"), ("end", "secondary")):
-                b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=min(s, 1.2), action_id=key)
-                b.size_hint_x = None
-                b.size_hint_y = 1
-                self.bar.add_widget(b)
-                self.bar_buttons[key] = b
-            self._fit_bar()
-        self.ident.text = c.identity
-        home = self.bar_buttons["home"]
-        home.disabled = not c.can_go_home
-        home.opacity = 1 if c.can_go_home else 0
-        self.banner.text = c.banner
-        self.banner.font_size = font("small", s)
-        self.banner.opacity = 1 if c.banner else 0
-        with self.banner.canvas.before:
-            self.banner.canvas.before.clear()
-            if c.banner:
-                Color(*THEME["banner_bg"])
-                Rectangle(pos=self.banner.pos, size=self.banner.size)
-        self.banner.bind(pos=self._banner_bg, size=self._banner_bg)
-        self.help_line.text = c.help_status
-        self.help_line.font_size = font("small", s)
-        return rebuilt
-
-    def _fit_bar(self, *_a) -> None:
-        """Bar buttons are 150 dp wide where they fit, narrower on a narrow screen, never off its edge.
-
-        The identity keeps the share of one button; a narrower button wraps its label.
-        """
-        buttons = getattr(self, "bar_buttons", {}).values()
-        if not buttons:
-            return
-        full = dp(150) * min(self.scale, 1.3)
-        room = self.bar.width - self.bar.spacing * len(buttons)
-        width = max(0.0, min(full, room / (len(buttons) + 1)))
-        size = max(font("small", 1.0), font("body", min(self.scale, 1.2)) * width / full)  # no word cut in two
-        for b in buttons:
-            b.width = width
-            b.font_size = size
-
-    def _banner_bg(self, w, *_a) -> None:
-        w.canvas.before.clear()
-        if w.text:
-            with w.canvas.before:
-                Color(*THEME["banner_bg"])
-                Rectangle(pos=w.pos, size=w.size)
-
     def _render_view(self, view: View, drain_now: bool = True) -> None:
         s = self.scale
         self.title.text = view.title + (f"   ({view.step[0]}/{view.step[1]})" if view.step else "")
@@ -257,87 +178,6 @@ class JourneyScreen(FloatLayout):
         if getattr(self, "ident", None) is not None:
             self.ident.text = ""
 
-    def _block(self, block):
-        s = self.scale
-        if isinstance(block, Text):
-            return self.pool.label(block.text, TEXT_SIZES.get(block.style, "body"), s, TEXT_COLOURS.get(block.style))
-        if isinstance(block, Progress):
-            text = block.message + (f"  {block.seconds_left}s" if block.seconds_left is not None else "")
-            return self.pool.label(text, "title", s, THEME["accent"], halign="center")
-        if isinstance(block, Pairs):
-            return self._pairs(block)
-        if isinstance(block, Table):
-            return self._table(block)
-        if isinstance(block, Choices):
-            return self._choices(block)
-        if isinstance(block, Form):
-            return self._form(block)
-        if isinstance(block, Picture):
-            return self._picture(block)
-        if isinstance(block, Rating):
-            return self._rating(block)
-        return None
-
-    def _pairs(self, block: Pairs) -> Panel:
-        panel = Panel()
-        if block.title:
-            panel.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
-        grid = GridLayout(cols=1 if self.scale > 1 else 2, spacing=(dp(16), dp(6)), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
-        split = self.scale <= 1
-
-        def row(label: str, value: str) -> None:
-            key = self.pool.label(label, "small", self.scale, THEME["text_dim"], size_hint_x=0.3 if split else 1)
-            val = self.pool.label(value, "body", self.scale, size_hint_x=0.7 if split else 1)
-            grid.add_widget(key)
-            grid.add_widget(val)
-
-        for label, value in block.rows:
-            self._defer(lambda label=label, value=value: row(label, value), 2)
-        panel.add_widget(grid)
-        return panel
-
-    def _table(self, block: Table) -> Panel:
-        panel = Panel()
-        if not block.rows:
-            panel.add_widget(self.pool.label(block.empty, "body", self.scale, THEME["text_dim"]))
-            return panel
-        grid = GridLayout(cols=len(block.columns), spacing=(dp(10), dp(6)), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
-        for col in block.columns:
-            grid.add_widget(self.pool.label(col, "small", self.scale, THEME["accent"]))
-
-        def row(values: tuple[str, ...]) -> None:
-            for value in values:
-                grid.add_widget(self.pool.label(value, "small", self.scale))
-
-        for values in block.rows:
-            self._defer(lambda values=values: row(values), len(values))
-        panel.add_widget(grid)
-        if block.pages > 1:
-            panel.add_widget(self.pool.label(f"{block.page} / {block.pages}", "small", self.scale, THEME["text_dim"],
-                                       halign="center"))
-        return panel
-
-    def _choices(self, block: Choices) -> GridLayout:
-        box = GridLayout(cols=1, spacing=dp(8), size_hint_y=None)
-        box.bind(minimum_height=box.setter("height"))
-        if block.title:
-            box.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
-        grid = GridLayout(cols=block.columns, spacing=dp(10), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
-
-        def button(a) -> None:
-            args = a.kwargs()
-            note = args.pop("note", "")
-            grid.add_widget(self.pool.button(a.label, lambda: self.act(a.id, **args), a.style, a.enabled,
-                                      scale=self.scale, note=note, action_id=a.id))
-
-        for a in block.items:
-            self._defer(lambda a=a: button(a))
-        box.add_widget(grid)
-        return box
-
     # -- progressive building -----------------------------------------------------------------
     def _defer(self, build: Callable[[], None], labels: int = 1) -> None:
         """Queue a row of ``labels`` labels; rows are added a few per frame so no frame carries a whole screen."""
@@ -359,109 +199,3 @@ class JourneyScreen(FloatLayout):
             added += labels
         if self._pending:
             self._drain_event = Clock.schedule_once(self._drain, 0)
-
-    def _form(self, block: Form) -> Panel:
-        """Fields are rows like any others: a few per frame (a form is the heaviest step to build)."""
-        panel = Panel()
-        self._focus = block.focus or (block.fields[0].name if block.fields else "")
-        keypad_kind = ""
-        for f in block.fields:
-            if not f.choices and f.keyboard != "text" and f.name == self._focus:
-                keypad_kind = f.keyboard
-            self._defer(lambda f=f: self._field(panel, f), 3 + len(f.choices))
-        if keypad_kind:
-            self._defer(lambda: panel.add_widget(Keypad(keypad_kind, self._key, self.scale, self.pool)), 12)
-        self._values = {f.name: f.value for f in block.fields}
-        return panel
-
-    def _field(self, panel: Panel, f) -> None:
-        panel.add_widget(self.pool.label(f.label + ("" if f.required else _("（选填）")), "small", self.scale,
-                                         THEME["text_dim"]))
-        if f.choices:
-            entry = GridLayout(cols=2 if self.scale > 1 else 3, spacing=dp(8), size_hint_y=None)
-            entry.bind(minimum_height=entry.setter("height"))
-            for choice in f.choices:
-                entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
-                                                                                                 value=c),
-                                                  "primary" if choice == f.value else "secondary", scale=self.scale))
-        elif f.keyboard == "text":
-            size = font("body", self.scale)
-            entry = TextInput(text=self._values.get(f.name, f.value), multiline=False, font_size=size,
-                              font_name=CJK_FONT, size_hint_y=None, height=size * 1.5 + dp(24),
-                              padding=[dp(12), dp(12)])
-            entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))
-            entry.bind(focus=lambda w, v, name=f.name: self._set_focus(name) if v else None)
-            entry.bind(scroll_y=_one_line)
-        else:
-            entry = self.pool.button(self._values.get(f.name, f.value) or " ",
-                                     lambda name=f.name: self._set_focus(name), "secondary", scale=self.scale)
-        error = self.pool.label(f.error, "small", self.scale, THEME["error"])
-        panel.add_widget(entry)
-        panel.add_widget(error)
-        self._fields[f.name] = (entry, error)
-
-    def _set_focus(self, name: str) -> None:
-        self._focus = name
-
-    def _key(self, key: str) -> None:
-        name = self._focus
-        value = self._values.get(name, "")
-        value = value[:-1] if key == "←" else value + key
-        self._values[name] = value
-        self.act("field", name=name, value=value)
-
-    def _update_fields(self, view: View) -> None:
-        for block in view.blocks:
-            if not isinstance(block, Form):
-                continue
-            for f in block.fields:
-                self._values[f.name] = f.value  # a row not built yet is built with it
-                widgets = self._fields.get(f.name)
-                if widgets is None:
-                    continue
-                entry, error = widgets
-                if isinstance(entry, TextInput):
-                    if entry.text != f.value:
-                        entry.text = f.value
-                elif isinstance(entry, BigButton):
-                    entry.text = f.value or " "
-                error.text = f.error
-
-    def _picture(self, block: Picture) -> BoxLayout:
-        box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(6))
-        tex = CoreImage(io.BytesIO(block.png), ext="png").texture
-        img = Image(texture=tex, size_hint_y=None, height=dp(block.height) * min(self.scale, 1.2),
-                    fit_mode="contain")
-        box.add_widget(img)
-        height = img.height
-        if block.caption:
-            cap = self.pool.label(block.caption, "small", self.scale, THEME["text_dim"], halign="center")
-            box.add_widget(cap)
-            height += dp(60) * self.scale
-        box.height = height
-        return box
-
-    def _rating(self, block: Rating) -> GridLayout:
-        grid = GridLayout(cols=1, spacing=dp(10), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
-        for i, label in enumerate(block.levels):
-            style = "primary" if block.selected == i or block.selected is None else "secondary"
-            grid.add_widget(self.pool.button(label, lambda i=i: self.act("level", index=str(i)), style,
-                                             scale=self.scale))
-        return grid
-
-    def _render_overlay(self, frame: Frame) -> None:
-        c = frame.chrome
-        if c.countdown is None:
-            if self.overlay is not None:
-                self.remove_widget(self.overlay)
-                self.overlay = None
-            return
-        if self.overlay is None:
-            self.overlay = Panel(size_hint=(0.86, None), pos_hint={"center_x": 0.5, "center_y": 0.45},
-                                 padding=dp(28), spacing=dp(20))
-            self.overlay.countdown = WrapLabel("", "title", self.scale, THEME["accent"], halign="center")
-            self.overlay.add_widget(self.overlay.countdown)
-            self.overlay.add_widget(BigButton(c.label("more_time"), lambda: self.act("more_time"), scale=self.scale))
-            self.add_widget(self.overlay)
-        self.overlay.countdown.text = c.label("countdown")

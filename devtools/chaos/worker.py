@@ -92,10 +92,10 @@ def _mutate_journal_after_screen() -> None:
     dead person token, retried for ever — a different failure that also blocks every
     restart's drain for a minute, which made this mutation's test take many minutes.
     """
-    import kiosk.journeys.apply as apply
+    import kiosk.services.applications as applications
     from kiosk.journeys.controller import VisitController
 
-    def submit_and_wait(rt, request, key, wait_s=apply.ACK_WAIT_S):  # type: ignore[no-untyped-def]
+    def submit_and_wait(rt, request, key, wait_s=applications.ACK_WAIT_S):  # type: ignore[no-untyped-def]
         payload = request.model_dump(mode="json")
 
         def later() -> None:
@@ -104,18 +104,18 @@ def _mutate_journal_after_screen() -> None:
             rt.sender.kick()
 
         threading.Thread(target=later, daemon=True).start()
-        return apply.Submitted(key, state="pending")
+        return applications.Submitted(key, state="pending")
 
-    apply.submit_and_wait = submit_and_wait
+    applications.submit_and_wait = submit_and_wait
     VisitController._end_person_session = lambda self, token: None  # type: ignore[method-assign]
 
 
 def _mutate_ledger_attempt() -> None:
     """The order and its payment attempt reach the ledger only with the platform's answer."""
-    import kiosk.journeys.pay as pay
+    import kiosk.services.reconcile as reconcile
     from kiosk.services.payments import PaymentLedger
 
-    real_record = pay.record_order
+    real_record = reconcile.record_order
 
     def record_order(ledger, order, *args, **kwargs):  # type: ignore[no-untyped-def]
         if order.status.value in ("created", "pending") and ledger.get(order.order_id) is None:
@@ -125,15 +125,15 @@ def _mutate_ledger_attempt() -> None:
     def begin_attempt(self, order_id):  # type: ignore[no-untyped-def]
         return str(uuid.uuid4())
 
-    pay.record_order = record_order
+    reconcile.record_order = record_order
     PaymentLedger.begin_attempt = begin_attempt  # type: ignore[method-assign]
 
 
 def _mutate_no_settlement() -> None:
     """Orders a crash left open are never reconciled with the platform."""
-    import kiosk.journeys.pay as pay
+    import kiosk.services.reconcile as reconcile
 
-    pay.settle_left_orders = lambda client, ledger: {"checked": 0, "cancelled": 0, "unreachable": 0}
+    reconcile.settle_left_orders = lambda client, ledger: {"checked": 0, "cancelled": 0, "unreachable": 0}
 
 
 MUTATIONS = {
@@ -182,10 +182,10 @@ def settled(runtime, controller) -> bool:  # type: ignore[no-untyped-def]
 def hopeless(runtime, controller) -> bool:  # type: ignore[no-untyped-def]
     """Waiting cannot settle the ledger: the settling pass is over, nothing was unreachable, and
     orders are still created or pending (only the end of a visit would settle them again)."""
-    from kiosk.services.payments import OrderState
+    from kiosk.services.payments import OPEN
 
     return (not controller.settling and not controller.payments_blocked
-            and any(o.state in (OrderState.CREATED, OrderState.PENDING) for o in runtime.ledger.unsettled()))
+            and any(o.state in OPEN for o in runtime.ledger.unsettled()))
 
 
 def wait_ready(citizen, runtime, controller, timeout: float) -> bool:  # type: ignore[no-untyped-def]

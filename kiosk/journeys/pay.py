@@ -28,10 +28,12 @@ Steps and screens:
   not paid (declined, expired, cancelled) with "retry" (a new order) and "back".
 
 Every state the order reaches is written to ``runtime.ledger`` in the worker as soon as
-the platform says so, so the ledger holds the truth even when the visit ends before the
-answer is shown. A journey left with an open order (home, timeout, the citizen walked
-away) cancels it from its watcher; ``settle_left_orders`` does the same for orders a
-crash left behind and is meant to run before the kiosk takes the next citizen.
+the platform says so (``kiosk.services.reconcile.record_order``), so the ledger holds the
+truth even when the visit ends before the answer is shown. A journey left with an open
+order (home, timeout, the citizen walked away) cancels it from its watcher
+(kiosk/journeys/pay_watch.py); ``kiosk.services.reconcile.settle_left_orders`` does the
+same for orders a crash left behind and runs before the kiosk takes the next citizen.
+The views of every step are in kiosk/journeys/pay_views.py.
 
 Demo settlement on the reference platform (reference_platform/routes/payments.py, demo.py):
 
@@ -47,51 +49,35 @@ Demo settlement on the reference platform (reference_platform/routes/payments.py
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
 
-from drivers.printer.document import Document, Kind
 from drivers.scanner.events import CodeScanned
-from kiosk.i18n import N_, _
-from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action, error_text, pick
+from kiosk.i18n import _
+from kiosk.journeys.base import JourneyContext, Outcome, error_text
+from kiosk.journeys.pay_views import PayViews
+from kiosk.journeys.pay_watch import WATCHED, OrderWatch
 from kiosk.platform.contract.catalog import Service
 from kiosk.platform.contract.payments import CreateOrderRequest, Order, OrderItem, OrderStatus, PaymentMode
 from kiosk.platform.contract.queries import QueryKind
 from kiosk.platform.errors import Conflict, NotFound, PlatformError, ValidationRejected
 from kiosk.platform.transport import new_idempotency_key
 from kiosk.privacy import mask_payment_code
+from kiosk.services import reconcile
 from kiosk.services.codes import PAYMENT_KINDS
-from kiosk.services.payments import IllegalTransition, OrderState, PaymentLedger
+from kiosk.services.payments import OPEN, IllegalTransition
 from kiosk.services.printing import PrintOutcome, print_slip
-from kiosk.services.qrimage import qr_png
-from kiosk.views import Action, Choices, Form, FormField, Pairs, Picture, Table, Text, View
 
 log = logging.getLogger(__name__)
 
-TICK_S = 1.0
-"""How often the order watcher wakes (the countdown on screen moves with it)."""
-POLL_S = 2.0
-"""How often an open show-QR order, or an attempt whose answer was lost, is asked about."""
 CHECK_GRACE_S = 20.0
 """How long a payment whose outcome is unknown may stay open on the platform before it is cancelled."""
-
-OPEN = frozenset({OrderStatus.CREATED, OrderStatus.PENDING})
-WATCHED = frozenset({"qr", "scan", "checking"})
-"""States in which the order is open and the watcher runs."""
 
 BILL_QUERIES: dict[str, tuple[QueryKind, str, str, str, str]] = {
     "traffic": (QueryKind.TRAFFIC_VIOLATIONS, "violation_id", "fine_fen", "behaviour", "behaviour_en"),
 }
 """Services without catalogue fees whose bills are in the citizen's records, by category:
 query kind, and the row keys of the bill reference, amount and description (zh, en)."""
-
-CHANNELS = {"wechat": N_("微信支付"), "alipay": N_("支付宝"), "demo": N_("演示支付")}
-
-
-def yuan(fen: int) -> str:
-    return _("{yuan:.2f} 元").format(yuan=fen / 100)
 
 
 def parse_yuan(text: str) -> int | None:
@@ -104,89 +90,11 @@ def parse_yuan(text: str) -> int | None:
     return fen if fen > 0 else None
 
 
-# -- the ledger side, shared by the journey and the leftover check ------------------------------
-
-def record_order(ledger: PaymentLedger, order: Order, purpose: str = "") -> None:
-    """Write what the platform says about ``order`` into the ledger (worker thread).
-
-    Created and pending are both "open": a ledger that already holds ``pending`` (an
-    attempt was reserved) is not moved back to ``created`` when the platform has not
-    seen the attempt yet. ``purpose`` is recorded with a new order: what the payment
-    buys that the kiosk still has to deliver (``print:<cert_id>``). Such an order is
-    not delivered when paid; its receipt code is written with ``paid`` (one
-    transaction), so whatever happens next the print stays completable by that code.
-    """
-    truth = OrderState(order.status.value)
-    kept = ledger.get(order.order_id)
-    if kept is None:
-        kept = ledger.record(order.order_id, order.service_code, order.amount_fen,
-                             order.receipt_code or order.order_id, truth, purpose)
-    open_states = (OrderState.CREATED, OrderState.PENDING)
-    receipt = order.receipt_code if truth is OrderState.PAID and order.receipt_code != kept.receipt_code else None
-    if (truth != kept.state and not (truth in open_states and kept.state is OrderState.PENDING)) or receipt:
-        try:
-            kept = ledger.move(order.order_id, truth, receipt)
-        except IllegalTransition:
-            log.error("order %s: platform says %s, the ledger has %s", order.order_id, truth.value,
-                      kept.state.value)
-    if truth is OrderState.PAID and not kept.delivered and not kept.purpose:
-        ledger.mark_delivered(order.order_id)  # paying is the service here
-
-
-def cancel_order(client, ledger: PaymentLedger, order_id: str, reason: str) -> Order:
-    """Cancel an open order and return what it really is now (paid if a charge got there first)."""
-    try:
-        order = client.cancel_order(order_id, reason)
-    except Conflict:
-        order = client.order(order_id)  # paid, failed or expired: the platform says which
-    record_order(ledger, order)
-    log.info("order %s cancelled (%s): now %s", order_id, reason, order.status.value)
-    return order
-
-
-def settle_left_orders(client, ledger: PaymentLedger) -> dict[str, int]:
-    """Bring every unsettled ledger order in line with the platform; cancel those still open.
-
-    Meant to run before the kiosk takes a new citizen (after a crash, or after a visit
-    that ended with an order open): the citizen who owned an open order is gone, so it
-    is cancelled, which also fences off a charge still in flight. Returns counts; the
-    kiosk should not take a new citizen while ``unreachable`` is not 0.
-    """
-    counts = {"checked": 0, "cancelled": 0, "unreachable": 0}
-    for kept in ledger.unsettled():
-        counts["checked"] += 1
-        try:
-            order = client.order(kept.order_id)
-            record_order(ledger, order)
-            if order.status in OPEN:
-                cancel_order(client, ledger, kept.order_id, "kiosk_left")
-                counts["cancelled"] += 1
-        except NotFound:
-            log.error("order %s is unknown to the platform; left for the technician", kept.order_id)
-            counts["unreachable"] += 1
-        except PlatformError as exc:
-            log.warning("order %s: platform not reachable (%s)", kept.order_id, exc.code)
-            counts["unreachable"] += 1
-    return counts
-
-
-# -- the journey ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Step:
-    """What one watcher step does after its sleep (decided on the UI thread)."""
-
-    token: int
-    delay: float
-    fetch: bool
-    cancel_if_open: bool
-
-
 DEMO_PAYMENT_CODE = "134567890123456789"
 """A well-formed WeChat code (18 digits, prefix 13); the reference platform settles it."""
 
 
-class PayJourney(Journey):
+class PayJourney(PayViews, OrderWatch):
     name = "pay"
     needs_identity = True
 
@@ -235,11 +143,6 @@ class PayJourney(Journey):
             self.bill_form = True
             self.goto("bill")
 
-    def goto(self, state: str) -> None:
-        if state not in WATCHED or state != self.state:
-            self._watch_token += 1  # stops the watcher of the state being left
-        super().goto(state)
-
     def _load_bills(self, kind: QueryKind, ref_key: str, amount_key: str, zh_key: str, en_key: str) -> None:
         token = self.visit.identity.person_token
 
@@ -268,148 +171,11 @@ class PayJourney(Journey):
         self.goto("pay")
         self.run(work, loaded, _("正在查询待缴费用…"), failed)
 
-    # -- views ----------------------------------------------------------------------------
-    @property
-    def title(self) -> str:
-        return pick(self.service.name, self.service.name_en)
-
-    def view(self) -> View:
-        if self.state == "bill":
-            return self._bill_view()
-        if self.state == "qr":
-            return self._qr_view()
-        if self.state == "scan":
-            return self._scan_view()
-        if self.state == "checking":
-            return self._checking_view()
-        if self.state == "result":
-            return self._result_view()
-        return self._summary_view()
-
-    def _chosen_items(self) -> list[OrderItem]:
-        return [i for i in self.items if i.ref in self.chosen]
-
-    def _summary_view(self) -> View:
-        blocks: list = []
-        if self.note:
-            blocks.append(Text(self.note, "note"))
-        if not self.items:
-            blocks.append(Text(_("没有待缴费用"), "lead"))
-            return View("pay", self.title, tuple(blocks), (back_action(),), prompt=_("没有待缴费用"))
-        if len(self.items) > 1:
-            blocks.append(Choices(tuple(
-                Action("item", ("✓ " if i.ref in self.chosen else "") + f"{pick(i.description, i.description_en)}"
-                       f"  {yuan(i.amount_fen * i.quantity)}",
-                       "primary" if i.ref in self.chosen else "secondary", args=(("ref", i.ref),))
-                for i in self.items), columns=1, title=_("请选择缴费项目")))
-        else:
-            blocks.append(Table((_("缴费项目"), _("金额")),
-                                tuple((pick(i.description, i.description_en), yuan(i.amount_fen * i.quantity))
-                                      for i in self.items)))
-        total = sum(i.amount_fen * i.quantity for i in self._chosen_items())
-        blocks.append(Text(_("合计：{amount}").format(amount=yuan(total)), "big"))
-        blocks.append(Text(_("请选择支付方式"), "lead"))
-        can_pay = total > 0
-        actions = (
-            Action("show_qr", _("手机扫码支付"), enabled=can_pay),
-            Action("scan_code", _("出示付款码支付"), enabled=can_pay and self.rt.devices.scanner is not None),
-            back_action(),
-        )
-        return View("pay", self.title, tuple(blocks), actions, prompt=_("请确认缴费项目并选择支付方式"), step=(1, 3))
-
-    def _bill_view(self) -> View:
-        fields = (
-            FormField("ref", _("缴费编号（见账单或缴款通知书）"), self.bill_ref, self.bill_errors.get("ref", "")),
-            FormField("amount", _("应缴金额（元）"), self.bill_amount, self.bill_errors.get("amount", "")),
-        )
-        return View("pay.bill", self.title, (Text(_("请输入账单或缴款通知书上的缴费编号和金额"), "lead"),
-                                            Form(fields, "ref")),
-                    (Action("bill_ok", _("下一步")), back_action()), prompt=_("请输入缴费编号"), step=(1, 3))
-
-    def _order_rows(self) -> tuple[tuple[str, str], ...]:
-        o = self.order
-        assert o is not None
-        return ((_("缴费事项"), self.title), (_("订单号"), o.order_id), (_("金额"), yuan(o.amount_fen)))
-
-    def seconds_left(self) -> int:
-        return max(0, int(self.deadline - time.monotonic() + 0.999))
-
-    def _countdown(self) -> Text:
-        left = self.seconds_left()
-        return Text(_("请在 {m}:{s:02d} 内完成支付").format(m=left // 60, s=left % 60), "note")
-
-    def _qr(self, text: str) -> bytes:
-        if self._png[0] != text:
-            self._png = (text, qr_png(text))
-        return self._png[1]
-
-    def _qr_view(self) -> View:
-        o = self.order
-        assert o is not None
-        blocks: list = [Text(_("请用手机微信或支付宝扫描二维码完成支付"), "lead")]
-        if o.qr_text or o.pay_url:
-            blocks.append(Picture(self._qr(o.qr_text or o.pay_url or ""), _("扫码支付")))
-        blocks += [Pairs(self._order_rows()), self._countdown()]
-        return View("pay.qr", self.title, tuple(blocks), (Action("cancel", _("取消支付"), "danger"),),
-                    prompt=_("请用手机扫描二维码完成支付"), step=(2, 3))
-
     def on_demo_code(self) -> None:
         """Demo kiosks only: the emulated scanner reads a demo WeChat code, through the real driver."""
         emulator = self.rt.devices.emulators.scanner
         if emulator is not None:
             emulator.scan(DEMO_PAYMENT_CODE)
-
-    def _scan_view(self) -> View:
-        blocks = (Text(_("请打开微信或支付宝的付款码，对准扫码口"), "lead"), Pairs(self._order_rows()),
-                  self._countdown())
-        actions: tuple[Action, ...] = (Action("cancel", _("取消支付"), "danger"),)
-        if self.rt.devices.emulators.scanner is not None:
-            actions = (Action("demo_code", _("演示：出示示范付款码"), "secondary"), *actions)
-        return View("pay.scan", self.title, blocks, actions,
-                    prompt=_("请出示付款码"), step=(2, 3))
-
-    def _checking_view(self) -> View:
-        blocks: list = [Text(_("正在确认支付结果，请勿离开…"), "lead"), Pairs(self._order_rows())]
-        if self.offline:
-            blocks.append(Text(_("暂时无法连接平台，正在重试，请稍候"), "note"))
-        return View("pay.checking", self.title, tuple(blocks), (), prompt=_("正在确认支付结果，请勿离开"),
-                    step=(2, 3))
-
-    def _result_view(self) -> View:
-        o = self.order
-        assert o is not None
-        if o.status is OrderStatus.PAID:
-            rows = list(self._order_rows())
-            rows.append((_("支付方式"), _(CHANNELS.get(o.channel or "", o.channel or ""))))
-            if self.masked_code:
-                rows.append((_("付款码"), self.masked_code))
-            if o.paid_at is not None:
-                rows.append((_("支付时间"), _local(o.paid_at)))
-            rows.append((_("回执码"), o.receipt_code or ""))
-            blocks: list = [Text(_("支付成功"), "success"), Pairs(tuple(rows))]
-            if o.receipt_code:
-                blocks.append(Picture(self._qr(o.receipt_code), _("回执码 {code}").format(code=o.receipt_code),
-                                      height=240))
-            if self.printed is not None:
-                blocks.append(Text(self.printed.message, "success" if self.printed.ok else "error"))
-            actions: list[Action] = []
-            if self.rt.devices.printer is not None:
-                actions.append(Action("print", _("打印缴费凭证") if self.printed is None else _("再次打印"),
-                                      "secondary" if self.printed and self.printed.ok else "primary"))
-            actions.append(Action("done", _("完成")))
-            return View("pay.result", _("支付成功"), tuple(blocks), tuple(actions), prompt=_("支付成功"),
-                        step=(3, 3))
-        why = {
-            OrderStatus.FAILED: _("支付未成功，未扣款。请重新支付或更换付款方式。"),
-            OrderStatus.EXPIRED: _("订单已超时，未扣款。"),
-            OrderStatus.CANCELLED: _("支付未完成，订单已取消，未扣款。"),
-        }.get(o.status, _("支付未完成。"))
-        blocks = [Text(why, "error")]
-        if self.note:
-            blocks.append(Text(self.note, "note"))
-        blocks.append(Pairs(self._order_rows()))
-        return View("pay.result", _("支付未完成"), tuple(blocks),
-                    (Action("retry", _("重新支付")), back_action()), prompt=why, step=(3, 3))
 
     # -- the summary ----------------------------------------------------------------------
     def on_item(self, ref: str) -> None:
@@ -479,7 +245,7 @@ class PayJourney(Journey):
 
         def work() -> Order:
             order = client.create_order(req, idempotency_key=key)
-            record_order(ledger, order, purpose)
+            reconcile.record_order(ledger, order, purpose)
             if order.qr_text or order.pay_url:
                 self._qr(order.qr_text or order.pay_url or "")  # render the QR off the UI thread
             return order
@@ -521,7 +287,7 @@ class PayJourney(Journey):
             key = ledger.begin_attempt(order_id)  # on disk before the code leaves the kiosk
             log.info("order %s: paying with code %s", order_id, mask_payment_code(code))
             order = client.pay_with_code(order_id, code, idempotency_key=key)
-            record_order(ledger, order)
+            reconcile.record_order(ledger, order)
             return order
 
         self.run(work, self._answered, _("正在支付，请稍候…"), self._unanswered)
@@ -543,123 +309,12 @@ class PayJourney(Journey):
             self.note = error_text(exc)
         self._check(order, 0.0 if refused else CHECK_GRACE_S)
 
-    def _check(self, order: Order, grace: float) -> None:
-        self.order = order
-        self.check_deadline = time.monotonic() + grace
-        self.offline = False
-        self.goto("checking")
-        self._watch(first_delay=0.0)
-
-    def _show(self, order: Order) -> None:
-        """The platform's latest word on the open order (the ledger already has it)."""
-        self.order = order
-        if order.status in OPEN:
-            return
-        log.info("order %s is %s", order.order_id, order.status.value)
-        self.goto("result")
-
-    # -- cancelling -----------------------------------------------------------------------
-    def on_cancel(self) -> None:
-        if self.state not in ("qr", "scan") or self.order is None:
-            return
-        order_id = self.order.order_id
-        client, ledger = self.rt.client, self.rt.ledger
-        self.run(lambda: cancel_order(client, ledger, order_id, "citizen_cancelled"), self._cancelled,
-                 _("正在取消订单…"))
-
-    def _cancelled(self, order: Order) -> None:
-        self.order = order
-        if order.status is OrderStatus.CANCELLED:
-            self.note = _("订单已取消，未扣款")
-            self.goto("pay")
-        else:
-            self._show(order)  # paid (or expired) before the cancel got there
-
-    # -- the watcher: countdown, polling, lost answers, abandonment ---------------------------
-    def _watch(self, first_delay: float | None = None) -> None:
-        self._watch_token += 1
-        self._last_poll = time.monotonic()
-        self._schedule(TICK_S if first_delay is None else first_delay)
-
-    def _schedule(self, delay: float) -> None:
-        order = self.order
-        if order is None or self.state not in WATCHED:
-            return
-        token = self._watch_token
-        wake = time.monotonic() + delay
-        if self.state == "checking":
-            step = _Step(token, delay, True, wake >= self.check_deadline)
-        else:  # qr: poll; scan: the platform is only asked once the order should have expired
-            due = wake - self._last_poll >= POLL_S
-            expired = wake >= self.deadline
-            fetch = due and (self.state == "qr" or (expired and not self.attempted))
-            step = _Step(token, delay, fetch, False)
-        gen = self.ctx.generation
-        order_id = order.order_id
-        client, ledger = self.rt.client, self.rt.ledger
-
-        def work() -> Order | None:
-            if step.delay > 0:
-                time.sleep(step.delay)
-            if step.token != self._watch_token:
-                return None  # stopped on purpose
-            if gen != self.ctx.generation or self not in self.ctx.stack:
-                # The citizen left with the order open: cancel it, which also fences off a late charge.
-                cancel_order(client, ledger, order_id, "citizen_left")
-                return None
-            if not step.fetch:
-                return None
-            fresh = client.order(order_id)
-            record_order(ledger, fresh)
-            if step.cancel_if_open and fresh.status in OPEN:
-                fresh = cancel_order(client, ledger, order_id, "payment_outcome_unknown")
-            return fresh
-
-        def stepped(fresh: Order | None) -> None:
-            if step.token != self._watch_token or self not in self.ctx.stack:
-                return  # stopped, or the citizen left (the step cancelled the order)
-            if step.fetch:
-                self._last_poll = time.monotonic()
-                self.offline = False
-            if fresh is not None:
-                self._show(fresh)
-            if step.token == self._watch_token:
-                self._schedule(POLL_S if self.state == "checking" else TICK_S)
-
-        def failed(exc: BaseException) -> None:
-            if step.token != self._watch_token or self not in self.ctx.stack:
-                return
-            log.warning("order %s: watcher step failed (%s)", order_id, type(exc).__name__)
-            self._last_poll = time.monotonic()
-            self.offline = True
-            self._schedule(POLL_S)
-
-        self.ctx.run(work, stepped, failed)
-
     # -- the receipt ----------------------------------------------------------------------
     def on_print(self) -> None:
         order = self.order
         if self.state != "result" or order is None or order.status is not OrderStatus.PAID:
             return
-        printer = self.rt.devices.printer
-        ident = self.visit.identity
-        lines = [(_("缴费事项"), self.title)]
-        lines += [(pick(i.description, i.description_en) or i.ref, yuan(i.amount_fen * i.quantity))
-                  for i in order.items]
-        lines += [(_("合计"), yuan(order.amount_fen)), (_("订单号"), order.order_id),
-                  (_("支付方式"), _(CHANNELS.get(order.channel or "", order.channel or "")))]
-        if ident is not None:
-            lines.insert(1, (_("缴款人"), ident.masked_name))
-        if self.masked_code:
-            lines.append((_("付款码"), self.masked_code))
-        if order.paid_at is not None:
-            lines.append((_("支付时间"), _local(order.paid_at)))
-        receipt = order.receipt_code or order.order_id
-        lines.append((_("回执码"), receipt))
-        doc = Document.build(Kind.RECEIPT, _("缴费凭证"), lines, qr=receipt,
-                             qr_caption=_("回执码 {code}").format(code=receipt),
-                             footer=[_("请妥善保管本凭证"),
-                                     _("打印时间 {t}").format(t=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))])
+        printer, doc = self.rt.devices.printer, self.receipt_document(order)
         then = _("缴费已成功，不受影响，请记下屏幕上的回执码；打印机恢复后可按“再次打印”重新打印。")
         self.run(lambda: print_slip(printer, doc, then), self._printed, _("正在打印…"))
 
@@ -670,7 +325,3 @@ class PayJourney(Journey):
     def on_done(self) -> None:
         if self.order is not None and self.order.status is OrderStatus.PAID:
             self.finish(Outcome.DONE, self.order.order_id)
-
-
-def _local(when: dt.datetime) -> str:
-    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")

@@ -22,7 +22,6 @@ from drivers.printer.document import Document, Kind
 from drivers.scanner.events import CodeScanned
 from kiosk.i18n import N_, _
 from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
-from kiosk.journeys.certificates import thermal_status
 from kiosk.platform.contract import problem as codes
 from kiosk.platform.contract.catalog import HallHours, Service
 from kiosk.platform.contract.visits import (
@@ -35,7 +34,7 @@ from kiosk.platform.contract.visits import (
 )
 from kiosk.platform.errors import PlatformError
 from kiosk.services.codes import CodeKind, appointment_of
-from kiosk.services.printing import PrintOutcome, print_slip
+from kiosk.services.printing import PrintOutcome, print_slip, thermal_status
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Text, View
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from kiosk.journeys import pay
 from kiosk.runtime import Runtime
+from kiosk.services import reconcile
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class OrderSettler:
             self._done()
 
         # Looked up on the module at call time: the chaos harness replaces it to prove it is needed.
-        self.rt.submit(lambda: pay.settle_left_orders(client, ledger), done, failed)
+        self.rt.submit(lambda: reconcile.settle_left_orders(client, ledger), done, failed)
 
     def retry_due(self) -> bool:
         """Blocked, idle, and the last pass is ``RETRY_S`` old: time for another."""

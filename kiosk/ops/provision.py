@@ -15,9 +15,10 @@
    hash and the configuration (0640, group ``kiosk``), editing only the keys it owns
    in an existing file so a technician's other settings and comments survive.
 
-Every file is compared before it is written and written atomically, so a second run
-with the same inputs changes nothing: same bytes, same mtimes, no new enrolment. A
-salted PIN hash is only replaced when the PIN actually changed.
+Every file is compared before it is written and written atomically
+(``kiosk.ops.layout``), so a second run with the same inputs changes nothing: same
+bytes, same mtimes, no new enrolment. A salted PIN hash is only replaced when the PIN
+actually changed.
 
 Everything lands under ``root`` (``/`` on a live machine, an image tree or a test
 directory otherwise). Only on a live root are ``systemd-sysusers``,
@@ -28,11 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
-import shutil
-import subprocess
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -41,36 +37,30 @@ from typing import Literal
 
 from kiosk import config
 from kiosk.ops import pin as technician
+from kiosk.ops.layout import (
+    KIOSK_USER,
+    SYSTEMD_SRC,
+    Account,
+    FileState,
+    activate,
+    install_system_files,
+    lookup_account,
+    prune_empty_dirs,
+    remove_file,
+    set_toml_value,
+    under,
+    write_file,
+)
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.contract.operations import EnrolRequest
 from kiosk.platform.errors import AuthRejected, PlatformError, PlatformTimeout, PlatformUnreachable
 from kiosk.platform.transport import RetryPolicy
 
-SYSTEMD_SRC = Path(__file__).resolve().parents[2] / "systemd"
 CONFIG_PATH = "/etc/kiosk/kiosk.toml"
 SECRET_PATH = "/etc/kiosk/secret"
 RECORD_PATH = "/etc/kiosk/enrolment.json"
 TEMPLATE = "kiosk.toml.example"
-KIOSK_USER = "kiosk"
-POLKITD = "/usr/lib/polkit-1/polkitd"
-"""Reads /etc/polkit-1/rules.d, where the rule letting the kiosk user reboot goes."""
 
-SYSTEM_FILES: tuple[tuple[str, str, int], ...] = (
-    ("kiosk.service", "/etc/systemd/system/kiosk.service", 0o644),
-    ("cage@.service", "/etc/systemd/system/cage@.service", 0o644),
-    ("kiosk-selfcheck.service", "/etc/systemd/system/kiosk-selfcheck.service", 0o644),
-    ("kiosk-selfcheck.timer", "/etc/systemd/system/kiosk-selfcheck.timer", 0o644),
-    ("kiosk-boot-ok.service", "/etc/systemd/system/kiosk-boot-ok.service", 0o644),
-    ("udev/60-kiosk.rules", "/etc/udev/rules.d/60-kiosk.rules", 0o644),
-    ("udev/80-kiosk-usb-stick.rules", "/etc/udev/rules.d/80-kiosk-usb-stick.rules", 0o644),
-    ("tmpfiles.d/kiosk.conf", "/etc/tmpfiles.d/kiosk.conf", 0o644),
-    ("sysusers.d/kiosk.conf", "/etc/sysusers.d/kiosk.conf", 0o644),
-    ("pam.d/cage", "/etc/pam.d/cage", 0o644),
-    ("polkit/50-kiosk-reboot.rules", "/etc/polkit-1/rules.d/50-kiosk-reboot.rules", 0o644),
-)
-"""(source under systemd/, destination, mode). systemd/install.sh installs the same set."""
-
-FileState = Literal["created", "updated", "unchanged"]
 EnrolmentState = Literal["new", "resumed", "kept", "kept-unverified"]
 
 
@@ -121,163 +111,8 @@ class Report:
         }
 
 
-# -- small pure helpers ------------------------------------------------------------------
-
-
-def under(root: Path, path: str) -> Path:
-    """``path`` (absolute, as seen on the kiosk) inside ``root``."""
-    return root / path.lstrip("/")
-
-
-def toml_string(value: str) -> str:
-    """A TOML basic string."""
-    out = ['"']
-    for ch in value:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]\s*(#.*)?$")
-
-
-def set_toml_value(text: str, section: str, key: str, value: str) -> str:
-    """Set ``key`` in ``[section]`` to the string ``value``, keeping every other line as it is.
-
-    Handles the flat ``key = value`` lines of kiosk.toml (one value per line); a missing
-    key is added at the end of its section, a missing section at the end of the file.
-    """
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    new_line = f"{key} = {toml_string(value)}\n"
-    key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    current: str | None = None
-    start = end = None
-    for i, line in enumerate(lines):
-        m = _HEADER.match(line)
-        if m:
-            if current == section:
-                end = i
-                break
-            current = m.group(1)
-            if current == section:
-                start = i
-            continue
-        if current == section and key_re.match(line):
-            lines[i] = new_line
-            return "".join(lines)
-    if start is None:
-        sep = "\n" if lines and lines[-1].strip() else ""
-        return "".join(lines) + f"{sep}[{section}]\n{new_line}"
-    insert_at = end if end is not None else len(lines)
-    # Keep a blank line (or comment block) before the next section where it was.
-    while insert_at > start + 1 and not lines[insert_at - 1].strip():
-        insert_at -= 1
-    lines.insert(insert_at, new_line)
-    return "".join(lines)
-
-
 def _sha256(data: str) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Account:
-    uid: int
-    gid: int
-
-
-def lookup_account(root: Path, name: str = KIOSK_USER) -> Account | None:
-    """The user ``name`` in ``root``'s /etc/passwd (the running system's user database for ``/``)."""
-    if root.resolve() == Path("/"):
-        import pwd
-
-        try:
-            pw = pwd.getpwnam(name)
-        except KeyError:
-            return None
-        return Account(pw.pw_uid, pw.pw_gid)
-    try:
-        text = under(root, "/etc/passwd").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        parts = line.split(":")
-        if len(parts) >= 4 and parts[0] == name and parts[2].isdigit() and parts[3].isdigit():
-            return Account(int(parts[2]), int(parts[3]))
-    return None
-
-
-def write_file(path: Path, data: bytes, mode: int, owner: Account | None = None, *, dir_mode: int = 0o755) -> FileState:
-    """Write ``data`` atomically unless the file already holds it with the same mode and owner."""
-    uid = owner.uid if owner else 0
-    gid = owner.gid if owner else 0
-    want_owner = owner is not None or os.geteuid() == 0
-    try:
-        st = path.stat()
-        same = path.read_bytes() == data
-    except FileNotFoundError:
-        st, same = None, False
-    if st is not None and same:
-        if st.st_mode & 0o7777 == mode and (not want_owner or (st.st_uid, st.st_gid) == (uid, gid)):
-            return "unchanged"
-        os.chmod(path, mode)
-        if want_owner:
-            os.chown(path, uid, gid)
-        return "updated"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=dir_mode)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        # Mode and owner are right before the name appears: the secret is never world-readable.
-        os.fchmod(fd, mode)
-        if want_owner:
-            os.fchown(fd, uid, gid)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
-    return "created" if st is None else "updated"
-
-
-def remove_file(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-
-
-def _prune_empty_dirs(path: Path, root: Path) -> None:
-    """Remove ``path`` and its parents up to (not including) ``root`` while they are empty."""
-    root = root.resolve()
-    path = path.resolve()
-    while path != root and root in path.parents:
-        try:
-            path.rmdir()
-        except OSError:
-            return
-        path = path.parent
 
 
 # -- the enrolment record ------------------------------------------------------------------
@@ -398,7 +233,7 @@ def _enrol(opts: Options, url: str, site_name: str, report: Report) -> tuple[str
         if 400 <= exc.status < 500:
             # A refused code is final: the next try starts afresh, and a fresh root stays empty.
             remove_file(under(root, RECORD_PATH))
-            _prune_empty_dirs(under(root, RECORD_PATH).parent, root)
+            prune_empty_dirs(under(root, RECORD_PATH).parent, root)
             raise ProvisionError(f"the platform refused the enrolment: {exc.code} (HTTP {exc.status})", 3) from None
         raise ProvisionError(f"enrolment failed: {exc}", 4) from None
     secret = resp.secret.encode()
@@ -410,39 +245,6 @@ def _enrol(opts: Options, url: str, site_name: str, report: Report) -> tuple[str
         raise ProvisionError(f"the platform sent an unusable kiosk id {resp.kiosk_id[:80]!r}", 3) from None
     record = Record("enrolled", url, code_hash, key, resp.kiosk_id, resp.enrolled_at.astimezone(UTC).isoformat())
     return resp.kiosk_id, secret, record
-
-
-def _run(cmd: list[str], report: Report) -> None:
-    if shutil.which(cmd[0]) is None:
-        report.notes.append(f"{cmd[0]} not found; skipped {' '.join(cmd)}")
-        return
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if res.returncode != 0:
-        report.notes.append(f"{' '.join(cmd)} failed: {res.stderr.strip()[:200]}")
-
-
-def install_system_files(root: Path, src: Path = SYSTEMD_SRC) -> dict[str, FileState]:
-    """Install units, udev rules, tmpfiles, sysusers, PAM file and polkit rule under ``root``; state per destination."""
-    states: dict[str, FileState] = {}
-    for rel, dest, mode in SYSTEM_FILES:
-        states[dest] = write_file(under(root, dest), (src / rel).read_bytes(), mode)
-    return states
-
-
-def _activate(root: Path, states: dict[str, FileState], report: Report) -> None:
-    """On a live machine: create the user and directories, reload udev and systemd after changes."""
-    changed = {d for d, s in states.items() if s != "unchanged"}
-    if "/etc/sysusers.d/kiosk.conf" in changed or lookup_account(root) is None:
-        _run(["systemd-sysusers", "/etc/sysusers.d/kiosk.conf"], report)
-    _run(["systemd-tmpfiles", "--create", "/etc/tmpfiles.d/kiosk.conf"], report)
-    if any(d.startswith("/etc/udev/rules.d/") for d in changed):
-        _run(["udevadm", "control", "--reload"], report)
-        _run(["udevadm", "trigger"], report)
-    if any(d.startswith("/etc/systemd/system/") for d in changed):
-        _run(["systemctl", "daemon-reload"], report)
-    if not (root / POLKITD.lstrip("/")).exists():
-        report.notes.append("polkitd is not installed: technician mode cannot reboot the kiosk "
-                            "(apt-get install polkitd; docs/technician.md, §1)")
 
 
 def _pin_hash(opts: Options, current: str) -> str:
@@ -488,7 +290,7 @@ def provision(opts: Options) -> Report:
     live = opts.live if opts.live is not None else root.resolve() == Path("/")
     states = install_system_files(root, opts.systemd_src)
     if live:
-        _activate(root, states, report)
+        activate(root, states, report.notes)
     account = lookup_account(root)
     if account is None:
         report.notes.append(f"no '{KIOSK_USER}' user under {root}: the secret stays owned by root")
@@ -528,5 +330,3 @@ def summary(report: Report) -> str:
             lines.append(f"  {state:<9} {path}")
     lines += [f"  note: {n}" for n in report.notes]
     return "\n".join(lines)
-
-

@@ -20,27 +20,22 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from kiosk.services.journal_keys import KEY_FILE, JournalKeys
+from kiosk.services.store import open_store
 
 log = logging.getLogger(__name__)
 
 KINDS = ("application", "rating", "help_call")
 STATES = ("pending", "rejected", "unreadable")
 """``unreadable``: the sealed payload cannot be opened with any key at hand; kept, never sent."""
-
-KEY_FILE = "journal.key"
-OLD_KEYS = "journal.key.*"
-"""Further keys tried when a row does not open with ``journal.key`` (e.g. an old key restored
-as ``journal.key.old``); new rows are always sealed with ``journal.key``."""
 
 WAL_KEEP_BYTES = 8 * 1024 * 1024
 """The write-ahead log is cut back to this after a checkpoint (it never shrinks otherwise)."""
@@ -95,55 +90,6 @@ _UNREADABLE = (InvalidTag, ValueError, TypeError)
 (ValueError, TypeError), a payload that is not JSON or not UTF-8 (ValueError)."""
 
 
-def _read_key(path: Path) -> bytes:
-    key = path.read_bytes()
-    if len(key) != 32:
-        raise ValueError(f"{path}: journal key must be 32 bytes, found {len(key)}")
-    return key
-
-
-def _write_key(path: Path, key: bytes) -> None:
-    """Exclusive create, mode 0600, fsynced (file and folder); FileExistsError if it is there."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
-        fh.flush()
-        os.fsync(fh.fileno())
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _load_or_create_key(path: Path) -> tuple[bytes, bool]:
-    """The key in ``path``, or a new one written there; the flag says it was created now."""
-    try:
-        return _read_key(path), False
-    except FileNotFoundError:
-        pass
-    key = AESGCM.generate_key(bit_length=256)
-    try:
-        _write_key(path, key)
-    except FileExistsError:  # another process created it meanwhile: use that one
-        return _read_key(path), False
-    return key, True
-
-
-def _old_keys(directory: Path, current: bytes) -> list[bytes]:
-    """Other keys put next to ``journal.key`` (``journal.key.*``); a bad one is logged and skipped."""
-    keys: list[bytes] = []
-    for path in sorted(directory.glob(OLD_KEYS)):
-        try:
-            key = _read_key(path)
-        except (OSError, ValueError) as exc:
-            log.error("journal: ignoring key file %s: %s", path, exc)
-            continue
-        if key != current and key not in keys:
-            keys.append(key)
-    return keys
-
-
 class Journal:
     """Outbox of applications, ratings and help calls; safe to use from several threads."""
 
@@ -154,10 +100,7 @@ class Journal:
         self.key_path = self.directory / KEY_FILE
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
+        self._db = open_store(self.path, wal_keep_bytes=WAL_KEEP_BYTES)
         self._db.executescript(_SCHEMA)
         self._migrate()
         self._open_keys()
@@ -183,25 +126,16 @@ class Journal:
             raise
 
     def _open_keys(self) -> None:
-        key, created = _load_or_create_key(self.key_path)
-        self._aead = AESGCM(key)
-        self._aeads = [self._aead] + [AESGCM(k) for k in _old_keys(self.directory, key)]
-        if not created:
+        self._keys = JournalKeys(self.directory)
+        if not self._keys.created:
             return
         held = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
-        if held:
-            # Not silent: everything already queued was sealed with the key that went missing.
-            # A copy of the new key is kept beside it, so the new rows stay readable even if
-            # the old key is later copied over journal.key instead of next to it.
-            spare = self.key_path.with_name(f"{KEY_FILE}.{time.strftime('%Y%m%d-%H%M%S')}")
-            try:
-                _write_key(spare, key)
-            except OSError as exc:
-                log.error("journal: could not keep a copy of the new key as %s: %s", spare, exc)
+        if held:  # not silent: everything already queued was sealed with the key that went missing
+            self._keys.keep_spare_copy()
             log.error("journal key %s was missing: a new key was created, and the %d item(s) already in the"
                       " journal cannot be read without the old key; they are kept, not sent. If the old key"
                       " is found, copy it to %s (do not overwrite %s) and restart the kiosk",
-                      self.key_path, held, self.key_path.with_name(KEY_FILE + ".old"), self.key_path.name)
+                      self.key_path, held, self._keys.restore_as, self.key_path.name)
 
     def _recheck_unreadable(self) -> None:
         """At start: rows set aside earlier that open now (the old key was restored) are sent again."""
@@ -222,7 +156,7 @@ class Journal:
         if len(ids) > restored:
             log.warning("journal: %d item(s) are unreadable (sealed with a key that is not at hand);"
                         " kept, not sent: restore the old key as %s and restart",
-                        len(ids) - restored, self.key_path.with_name(KEY_FILE + ".old"))
+                        len(ids) - restored, self._keys.restore_as)
 
     def close(self) -> None:
         with self._lock:
@@ -261,8 +195,7 @@ class Journal:
         if used + len(plain) > self.max_bytes:
             raise JournalFull(f"journal at {self.path} holds {used} bytes; {len(plain)} more would be over"
                               f" its {self.max_bytes} byte bound")
-        nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, plain, f"{kind}:{key}".encode())
+        nonce, sealed = self._keys.seal(plain, f"{kind}:{key}".encode())
         now = time.time()
         with self._lock:
             self._db.execute(
@@ -277,16 +210,7 @@ class Journal:
     def _open(self, row: tuple) -> OutboxItem:
         """Unseal one row; raises one of ``_UNREADABLE`` if it cannot be read."""
         item_id, kind, key, attempts, nonce, sealed = row
-        aad = f"{kind}:{key}".encode()
-        for aead in self._aeads:
-            try:
-                plain = aead.decrypt(nonce, sealed, aad)
-                break
-            except InvalidTag:
-                continue
-        else:
-            raise InvalidTag()
-        payload = json.loads(plain)
+        payload = json.loads(self._keys.open(nonce, sealed, f"{kind}:{key}".encode()))
         if not isinstance(payload, dict):
             raise ValueError(f"payload is a JSON {type(payload).__name__}, not an object")
         return OutboxItem(item_id, kind, key, attempts, payload)
@@ -302,7 +226,7 @@ class Journal:
             log.error("journal: %s %s cannot be read (%s: wrong key or damaged payload); kept on disk as"
                       " unreadable and not sent, the other items go on. Do not delete the journal; restore"
                       " the old key as %s and restart", kind, key, type(exc).__name__,
-                      self.key_path.with_name(KEY_FILE + ".old"))
+                      self._keys.restore_as)
 
     def due(self, now: float | None = None, limit: int = 20) -> list[OutboxItem]:
         """Up to ``limit`` pending items whose next attempt is due, oldest first.
@@ -407,97 +331,3 @@ class Journal:
                 "UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ? WHERE id = ?",
                 (error[:200], item_id),
             )
-
-
-Sender = Callable[[OutboxItem], str]
-"""Delivers one item to the platform and returns its reference; raises on failure."""
-
-
-def error_text(exc: BaseException) -> str:
-    """What is kept of a failed send in the journal's plain ``last_error`` column and the log.
-
-    The exception's class and, for a platform error, its problem code — never ``str(exc)``:
-    a validation error quotes the payload it checked (a phone number, a name), and this
-    column is not encrypted.
-    """
-    code = getattr(exc, "code", "")
-    return f"{type(exc).__name__}: {code}" if isinstance(code, str) and code else type(exc).__name__
-
-
-class OutboxSender:
-    """Background loop that drains the journal with exponential backoff per item.
-
-    Any exception from ``send`` other than ``PermanentRejection`` means "try again
-    later": the idempotency key makes a resend of something the platform already took
-    harmless, which is what makes delivery exactly-once across crashes.
-
-    Nothing one item does can stop the loop: an error while handling an item is logged
-    and the next item goes on; an error in a whole round (the journal itself failing) is
-    logged and the round is tried again after a growing pause (up to ``max_delay_s``).
-    """
-
-    def __init__(self, journal: Journal, send: Sender, *, poll_s: float = 1.0,
-                 first_delay_s: float = 2.0, max_delay_s: float = 300.0) -> None:
-        self.journal, self.send = journal, send
-        self.poll_s, self.first_delay_s, self.max_delay_s = poll_s, first_delay_s, max_delay_s
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
-
-    def kick(self) -> None:
-        """Send now (called right after an enqueue) instead of waiting for the next poll."""
-        self._wake.set()
-
-    def drain_once(self) -> int:
-        """Try every due item once; returns how many were acknowledged."""
-        acked = 0
-        for item in self.journal.due():
-            try:
-                acked += self._deliver(item)
-            except Exception as exc:  # one item must never stop the others
-                # no traceback: its last line is str(exc), which may quote the payload
-                log.error("outbox %s %s: %s while handling it; it stays queued and is tried again",
-                          item.kind, item.idempotency_key, error_text(exc))
-        return acked
-
-    def _deliver(self, item: OutboxItem) -> int:
-        try:
-            reference = self.send(item)
-        except PermanentRejection as exc:
-            log.error("outbox %s %s rejected for good: %s", item.kind, item.idempotency_key, exc)
-            self.journal.reject(item.id, str(exc))
-        except Exception as exc:  # every other failure is retried later
-            delay = min(self.first_delay_s * (2 ** item.attempts), self.max_delay_s)
-            log.warning("outbox %s %s not delivered (%s); retry in %.0f s",
-                        item.kind, item.idempotency_key, type(exc).__name__, delay)
-            self.journal.retry_later(item.id, error_text(exc), delay)
-        else:
-            self.journal.acknowledge(item.id, reference)
-            return 1
-        return 0
-
-    def _run(self) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            pause = self.poll_s
-            try:
-                self.drain_once()
-                failures = 0
-            except Exception as exc:  # the loop must never die: log, back off, go on
-                failures += 1
-                pause = min(self.poll_s * 2 ** failures, self.max_delay_s)
-                kind = "journal error" if isinstance(exc, sqlite3.Error) else "error"
-                log.error("outbox: %s (%s); sending again in %.0f s", kind, type(exc).__name__, pause,
-                          exc_info=True)
-            self._wake.wait(pause)
-            self._wake.clear()

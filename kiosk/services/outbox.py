@@ -1,4 +1,4 @@
-"""What the outbox loop does with each journaled item: one platform call per kind.
+"""The outbox loop: what the journal holds goes to the platform, one platform call per kind.
 
 The journal stores plain dicts (sealed); here they become contract requests again and
 go out with the idempotency key they were journaled under, so a resend after a crash
@@ -19,12 +19,19 @@ again). Every other failure — no network, 5xx, a signature or clock problem �
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.contract.applications import ApplicationRequest
 from kiosk.platform.contract.feedback import HelpCallRequest, RatingRequest
 from kiosk.platform.contract.problem import IDEMPOTENCY_IN_PROGRESS, PERSON_TOKEN_INVALID, SUBMISSION_TOKEN_REFUSED
 from kiosk.platform.errors import AuthRejected, Conflict, NotFound, ValidationRejected
-from kiosk.services.journal import OutboxItem, PermanentRejection
+from kiosk.services.journal import Journal, OutboxItem, PermanentRejection
+
+log = logging.getLogger(__name__)
 
 FINAL_TOKEN_CODES = frozenset({SUBMISSION_TOKEN_REFUSED, PERSON_TOKEN_INVALID})
 """Refusals of the person token that waiting cannot cure (unlike a bad signature or clock)."""
@@ -57,3 +64,97 @@ def send_item(client: PlatformClient, item: OutboxItem) -> str:
     except (ValidationRejected, NotFound) as exc:
         raise PermanentRejection(f"{type(exc).__name__}: {exc.code}") from exc
     raise PermanentRejection(f"unknown outbox kind {item.kind!r}")
+
+
+Sender = Callable[[OutboxItem], str]
+"""Delivers one item to the platform and returns its reference; raises on failure."""
+
+
+def error_text(exc: BaseException) -> str:
+    """What is kept of a failed send in the journal's plain ``last_error`` column and the log.
+
+    The exception's class and, for a platform error, its problem code — never ``str(exc)``:
+    a validation error quotes the payload it checked (a phone number, a name), and this
+    column is not encrypted.
+    """
+    code = getattr(exc, "code", "")
+    return f"{type(exc).__name__}: {code}" if isinstance(code, str) and code else type(exc).__name__
+
+
+class OutboxSender:
+    """Background loop that drains the journal with exponential backoff per item.
+
+    Any exception from ``send`` other than ``PermanentRejection`` means "try again
+    later": the idempotency key makes a resend of something the platform already took
+    harmless, which is what makes delivery exactly-once across crashes.
+
+    Nothing one item does can stop the loop: an error while handling an item is logged
+    and the next item goes on; an error in a whole round (the journal itself failing) is
+    logged and the round is tried again after a growing pause (up to ``max_delay_s``).
+    """
+
+    def __init__(self, journal: Journal, send: Sender, *, poll_s: float = 1.0,
+                 first_delay_s: float = 2.0, max_delay_s: float = 300.0) -> None:
+        self.journal, self.send = journal, send
+        self.poll_s, self.first_delay_s, self.max_delay_s = poll_s, first_delay_s, max_delay_s
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def kick(self) -> None:
+        """Send now (called right after an enqueue) instead of waiting for the next poll."""
+        self._wake.set()
+
+    def drain_once(self) -> int:
+        """Try every due item once; returns how many were acknowledged."""
+        acked = 0
+        for item in self.journal.due():
+            try:
+                acked += self._deliver(item)
+            except Exception as exc:  # one item must never stop the others
+                # no traceback: its last line is str(exc), which may quote the payload
+                log.error("outbox %s %s: %s while handling it; it stays queued and is tried again",
+                          item.kind, item.idempotency_key, error_text(exc))
+        return acked
+
+    def _deliver(self, item: OutboxItem) -> int:
+        try:
+            reference = self.send(item)
+        except PermanentRejection as exc:
+            log.error("outbox %s %s rejected for good: %s", item.kind, item.idempotency_key, exc)
+            self.journal.reject(item.id, str(exc))
+        except Exception as exc:  # every other failure is retried later
+            delay = min(self.first_delay_s * (2 ** item.attempts), self.max_delay_s)
+            log.warning("outbox %s %s not delivered (%s); retry in %.0f s",
+                        item.kind, item.idempotency_key, type(exc).__name__, delay)
+            self.journal.retry_later(item.id, error_text(exc), delay)
+        else:
+            self.journal.acknowledge(item.id, reference)
+            return 1
+        return 0
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            pause = self.poll_s
+            try:
+                self.drain_once()
+                failures = 0
+            except Exception as exc:  # the loop must never die: log, back off, go on
+                failures += 1
+                pause = min(self.poll_s * 2 ** failures, self.max_delay_s)
+                kind = "journal error" if isinstance(exc, sqlite3.Error) else "error"
+                log.error("outbox: %s (%s); sending again in %.0f s", kind, type(exc).__name__, pause,
+                          exc_info=True)
+            self._wake.wait(pause)
+            self._wake.clear()

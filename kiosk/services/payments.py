@@ -4,8 +4,8 @@ The kiosk records an order and every state it reaches on disk (fsynced) before i
 acts on it. A payment attempt is written down with its idempotency key *before* the
 payment code is sent, and the code itself is never stored. After a crash every order
 not in a final state is reconciled by asking the platform what happened, before the
-kiosk takes the next citizen (``kiosk.journeys.pay.settle_left_orders``); a new
-charge is never attempted for an order that has an attempt on record.
+kiosk takes the next citizen (``kiosk.services.reconcile.settle_left_orders``); a
+new charge is never attempted for an order that has an attempt on record.
 
 An order may pay for something the kiosk still has to deliver (``purpose`` names it,
 e.g. ``print:<cert_id>`` for a certificate's print fee). Such an order is not
@@ -14,35 +14,28 @@ keeps the platform's receipt code with it (written in the same transaction as
 ``paid``), so the print stays completable by that code after any crash — or is
 refunded, as the platform decides. An order whose payment is the service (a fee, a
 bill) is delivered when paid.
+
+The ledger's states are the platform's order statuses (``OrderStatus`` of the contract):
+the ledger only ever records what the platform said, or the one thing the kiosk decides
+itself, reserving the payment attempt (``pending``).
 """
 
 from __future__ import annotations
 
-import enum
 import logging
-import sqlite3
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.platform.contract.payments import OrderStatus
+from kiosk.services.store import open_store
+
 log = logging.getLogger(__name__)
 
-
-class OrderState(enum.StrEnum):
-    CREATED = "created"
-    PENDING = "pending"
-    PAID = "paid"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    REFUND_PENDING = "refund_pending"
-    REFUNDED = "refunded"
-
-
-S = OrderState
-TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
+S = OrderStatus
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.CREATED: frozenset({S.PENDING, S.PAID, S.FAILED, S.CANCELLED, S.EXPIRED}),
     S.PENDING: frozenset({S.PAID, S.FAILED, S.CANCELLED, S.EXPIRED}),
     S.PAID: frozenset({S.REFUND_PENDING, S.REFUNDED}),
@@ -54,6 +47,8 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
 }
 UNSETTLED = frozenset({S.CREATED, S.PENDING, S.REFUND_PENDING})
 """States whose truth lives on the platform: reconciled after a crash."""
+OPEN = frozenset({S.CREATED, S.PENDING})
+"""Not paid and not over: the citizen can still pay (or the order must be cancelled)."""
 
 
 class IllegalTransition(Exception):
@@ -65,7 +60,7 @@ class Order:
     order_id: str
     service_code: str
     amount_fen: int
-    state: OrderState
+    state: OrderStatus
     receipt_code: str
     attempt_key: str | None
     """Idempotency key of the one payment attempt made, if any."""
@@ -96,12 +91,8 @@ CREATE TABLE IF NOT EXISTS order_events (
 
 class PaymentLedger:
     def __init__(self, directory: str | Path) -> None:
-        path = Path(directory)
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path / "payments.db", check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_store(Path(directory) / "payments.db")
         self._db.executescript(_SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(orders)")}
         if "purpose" not in columns:  # a ledger from before purposes were recorded
@@ -118,14 +109,14 @@ class PaymentLedger:
         ).fetchone()
         if row is None:
             return None
-        return Order(row[0], row[1], row[2], OrderState(row[3]), row[4], row[5], bool(row[6]), row[7])
+        return Order(row[0], row[1], row[2], OrderStatus(row[3]), row[4], row[5], bool(row[6]), row[7])
 
     def get(self, order_id: str) -> Order | None:
         with self._lock:
             return self._row(order_id)
 
     def record(self, order_id: str, service_code: str, amount_fen: int, receipt_code: str,
-               state: OrderState = S.CREATED, purpose: str = "") -> Order:
+               state: OrderStatus = S.CREATED, purpose: str = "") -> Order:
         """Remember an order the platform created; recording it again changes nothing."""
         with self._lock:
             self._db.execute(
@@ -159,7 +150,7 @@ class PaymentLedger:
             self._db.execute("INSERT INTO order_events VALUES (?, ?, ?)", (order_id, S.PENDING.value, time.time()))
         return key
 
-    def move(self, order_id: str, new: OrderState, receipt_code: str | None = None) -> Order:
+    def move(self, order_id: str, new: OrderStatus, receipt_code: str | None = None) -> Order:
         """Record the order's new state (and the receipt code it came with) in one transaction."""
         with self._lock, self._db:
             self._db.execute("BEGIN IMMEDIATE")

@@ -1,31 +1,27 @@
-"""Printing on the thermal printer from a journey: one call, one typed outcome.
+"""Printing on the thermal printer from a journey: one call, one typed outcome; printer status.
 
 Journeys never see driver exceptions: ``print_slip`` (run in the worker pool) returns a
 ``PrintOutcome`` whose ``message`` tells the citizen what happened and, through the
 journey's ``then``, what happens next. Certificates get a reprint code of their own
-(kiosk/journeys/certificates.py); every other slip is printed again from the screen that
-offered it, where its number (case number, receipt code, queue number) stays shown.
+(kiosk/services/delivery.py, kiosk/services/reprints.py); every other slip is printed
+again from the screen that offered it, where its number (case number, receipt code,
+queue number) stays shown. ``thermal_status`` and ``a4_status`` say, from the drivers'
+last reading, whether a printer can print now, in the citizen's words, so a journey
+greys out a printer that cannot.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 
+from drivers.base import DeviceState
 from drivers.printer.document import Document
 from drivers.printer.errors import PrinterError, PrinterNotReady
 from drivers.printer.status import REASON_TEXT
 from kiosk.i18n import _, current_language
 
 log = logging.getLogger(__name__)
-
-REPRINT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-def reprint_code(n: int = 8) -> str:
-    return "".join(secrets.choice(REPRINT_ALPHABET) for _ in range(n))
-
 
 @dataclass(frozen=True)
 class PrintOutcome:
@@ -64,3 +60,36 @@ def print_slip(printer, doc: Document, then: str = "") -> PrintOutcome:
             why=reason_text(exc.reason), then=then)
         return PrintOutcome(False, exc.reason, message.strip(), printed_before_failure=True)
     return PrintOutcome(True, "ready", _("打印完成，请取走凭条"))
+
+
+def thermal_status(printer) -> tuple[bool, str]:
+    """(can print now, what to tell the citizen) from the driver's last reading."""
+    if printer is None:
+        return False, _("本机未配置凭条打印机")
+    if printer.state is DeviceState.BUSY:
+        return False, reason_text("printing")
+    status = printer.last_status
+    return status.ready, reason_text(status.reason.value)
+
+
+def a4_status(a4) -> tuple[bool, str]:
+    """The same for the A4 printer, from the state its tracker last saw (CUPS does not say more)."""
+    if a4 is None:
+        return False, _("本机未配置A4打印机")
+    state = a4.tracker.state
+    if state in (DeviceState.ONLINE, DeviceState.BUSY):
+        return True, _("A4打印机就绪")
+    if state is DeviceState.USER_ERROR:
+        return False, _("A4打印机需要处理（缺纸、卡纸或已暂停），请联系工作人员")
+    return False, _("A4打印机暂不可用，请联系工作人员")
+
+
+def refresh_statuses(*printers) -> None:
+    """Ask the printers now (worker pool): the poller's last reading may be seconds old."""
+    for device in printers:
+        if device is None:
+            continue
+        try:
+            device.status()
+        except Exception as exc:  # a status probe must never break the journey
+            log.info("printer status refresh failed: %s", type(exc).__name__)

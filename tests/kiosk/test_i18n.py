@@ -108,10 +108,10 @@ def test_catalogues_hold_nothing_the_source_does_not_use(extracted):
 def test_dynamically_translated_labels_are_marked(extracted):
     """``_(TABLE[key])`` only works if every value of TABLE was extracted (marked with N_)."""
     from kiosk.devices.status import DEVICE_LABELS, STATE_LABELS
-    from kiosk.journeys import guide, pay, queue
+    from kiosk.journeys import guide, pay_views, queue
 
     tables = [guide.FORMS, guide.DELIVERY, guide.DEPTH, guide.CAPABILITY_ACTIONS, queue.APPOINTMENT_STATUS,
-              pay.CHANNELS, DEVICE_LABELS, STATE_LABELS]
+              pay_views.CHANNELS, DEVICE_LABELS, STATE_LABELS]
     en = i18n.translator("en")
     for table in tables:
         for zh in table.values():

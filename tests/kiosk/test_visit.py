@@ -89,7 +89,7 @@ def test_a_second_runtime_keeps_the_first_ones_live_visit(tmp_path: Path) -> Non
     try:
         first.act("start")
         first.wait("home")
-        tmp = first.ctl.sessions.visit.tmp_dir()
+        tmp = first.controller.sessions.visit.tmp_dir()
         (tmp / "preview.png").write_bytes(b"personal")
         second = Kiosk(tmp_path / "second")
         second.close()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ops.provision import install_system_files
+from kiosk.ops.layout import install_system_files
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = REPO / "systemd/image"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ops.provision import SYSTEM_FILES, install_system_files
+from kiosk.ops.layout import SYSTEM_FILES, install_system_files
 
 SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
 UNIT_SUFFIXES = (".service", ".timer", ".socket", ".path", ".target", ".mount")

@@ -20,9 +20,10 @@ import pytest
 from devtools.chaos.acks import ACKS, EVENTS, LineLog, read_lines
 from devtools.chaos.citizen import reprints_from_acks
 from devtools.chaos.verdict import judge, platform_orders
-from kiosk.journeys.certificates import REPRINT_DB, ReprintTable
+from kiosk.platform.contract.payments import OrderStatus
 from kiosk.services.journal import Journal
-from kiosk.services.payments import OrderState, PaymentLedger
+from kiosk.services.payments import PaymentLedger
+from kiosk.services.reprints import REPRINT_DB, ReprintTable
 from reference_platform.db import Database
 
 KIOSK = "demo-kiosk-001"
@@ -112,16 +113,16 @@ class World:
             self.ledger = PaymentLedger(self.state / "journal")
         return self.ledger
 
-    def kept(self, order_id: str, state: OrderState, service: str = FEE_SERVICE, *, receipt: str = "",
+    def kept(self, order_id: str, state: OrderStatus, service: str = FEE_SERVICE, *, receipt: str = "",
              purpose: str = "", delivered: bool = False) -> None:
         """The order in the kiosk's ledger, in ``state``."""
         ledger = self.kiosk_ledger()
-        ledger.record(order_id, service, 1000, receipt or order_id, OrderState.CREATED, purpose)
-        if state is OrderState.PENDING:
+        ledger.record(order_id, service, 1000, receipt or order_id, OrderStatus.CREATED, purpose)
+        if state is OrderStatus.PENDING:
             ledger.begin_attempt(order_id)
-        elif state is not OrderState.CREATED:
-            if state in (OrderState.REFUND_PENDING, OrderState.REFUNDED):
-                ledger.move(order_id, OrderState.PAID, receipt or None)
+        elif state is not OrderStatus.CREATED:
+            if state in (OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED):
+                ledger.move(order_id, OrderStatus.PAID, receipt or None)
             ledger.move(order_id, state, receipt or None)
         if delivered:
             ledger.mark_delivered(order_id)
@@ -155,16 +156,16 @@ def clean(world: World) -> None:
     world.event("visit", n=2, visit="pay")
     world.order("O1", "paid", receipt="R1")
     world.pay_request("O1", "A1")
-    world.kept("O1", OrderState.PAID, receipt="R1", delivered=True)
+    world.kept("O1", OrderStatus.PAID, receipt="R1", delivered=True)
     world.ack("paid", order_id="O1", receipt_code="R1", purpose="fee", person="P001")
     world.event("visit", n=3, visit="print")
     world.order("O2", "paid", PRINT_SERVICE, receipt="R2")
     world.pay_request("O2", "A2")
-    world.kept("O2", OrderState.PAID, PRINT_SERVICE, receipt="R2", purpose="print:C1", delivered=True)
+    world.kept("O2", OrderStatus.PAID, PRINT_SERVICE, receipt="R2", purpose="print:C1", delivered=True)
     world.ack("paid", order_id="O2", receipt_code="R2", purpose="print", person="P002", cert_id="C1")
     world.ack("printed", what="certificate", order_id="O2")
     world.order("O3", "cancelled")  # a crash left it open; the kiosk settled it
-    world.kept("O3", OrderState.CANCELLED)
+    world.kept("O3", OrderStatus.CANCELLED)
 
 
 def assert_only(result: dict, *broken: str) -> None:
@@ -277,7 +278,7 @@ def test_rejected_journal_item(world):
 def test_double_charge_more_than_the_amount(world):
     clean(world)
     world.order("O4", "paid", receipt="R4", amount=1000, charged=2000)
-    world.kept("O4", OrderState.PAID, receipt="R4", delivered=True)
+    world.kept("O4", OrderStatus.PAID, receipt="R4", delivered=True)
     result = world.judge()
     assert_only(result, "double_charged")
     assert result["details"]["double_charged"] == ["O4"]
@@ -289,7 +290,7 @@ def test_one_bill_paid_by_two_orders(world):
     for oid in ("O5", "O6"):
         world.order(oid, "paid", "440100-JJ-0301", receipt="R" + oid, items=[{"ref": "VIOL-1", "amount_fen": 20000}],
                     amount=20000)
-        world.kept(oid, OrderState.PAID, receipt="R" + oid, delivered=True)
+        world.kept(oid, OrderStatus.PAID, receipt="R" + oid, delivered=True)
     result = world.judge()
     assert_only(result, "double_charged")
     assert result["details"]["double_charged"] == ["VIOL-1"]
@@ -307,7 +308,7 @@ def test_payment_requests_under_two_keys_for_one_order(world):
 def test_lost_payment_shown_paid_not_paid_on_the_platform(world):
     clean(world)
     world.order("O7", "cancelled")
-    world.kept("O7", OrderState.CANCELLED)
+    world.kept("O7", OrderStatus.CANCELLED)
     world.ack("paid", order_id="O7", receipt_code="R7", purpose="fee", person="P001")
     result = world.judge()
     assert_only(result, "lost_payments")
@@ -317,7 +318,7 @@ def test_lost_payment_shown_paid_not_paid_on_the_platform(world):
 def test_unsettled_order_in_the_ledger(world):
     clean(world)
     world.order("O8", "pending")
-    world.kept("O8", OrderState.PENDING)
+    world.kept("O8", OrderStatus.PENDING)
     result = world.judge()
     assert_only(result, "unsettled_orders")
     assert result["details"]["unsettled_orders"] == ["O8"]
@@ -326,7 +327,7 @@ def test_unsettled_order_in_the_ledger(world):
 def test_order_open_on_the_platform_that_the_ledger_thinks_final(world):
     clean(world)
     world.order("O9", "created")
-    world.kept("O9", OrderState.CANCELLED)
+    world.kept("O9", OrderStatus.CANCELLED)
     assert_only(world.judge(), "unsettled_orders")
 
 
@@ -342,7 +343,7 @@ def test_an_open_order_unknown_to_the_kiosk_is_counted_not_a_violation(world):
 def test_an_expired_open_order_is_not_unsettled(world):
     clean(world)
     world.order("O11", "created", expires_in=-1.0)
-    world.kept("O11", OrderState.CANCELLED)
+    world.kept("O11", OrderStatus.CANCELLED)
     assert_only(world.judge())
 
 
@@ -378,7 +379,7 @@ def test_lost_paid_print(world):
     """Paid, not printed, not refunded, and the receipt code finds nothing at this kiosk."""
     clean(world)
     paid_print(world)
-    world.kept("P1", OrderState.PAID, PRINT_SERVICE, receipt="", purpose="print:C1")  # code never kept
+    world.kept("P1", OrderStatus.PAID, PRINT_SERVICE, receipt="", purpose="print:C1")  # code never kept
     result = world.judge()
     assert_only(result, "lost_paid_prints")
     assert result["details"]["lost_paid_prints"] == [
@@ -389,7 +390,7 @@ def test_paid_print_delivered_without_a_print_purpose_is_lost(world):
     """``delivered`` only counts for an order that was a print: a fee-like order proves nothing."""
     clean(world)
     paid_print(world)
-    world.kept("P1", OrderState.PAID, PRINT_SERVICE, receipt="", purpose="", delivered=True)
+    world.kept("P1", OrderStatus.PAID, PRINT_SERVICE, receipt="", purpose="", delivered=True)
     assert_only(world.judge(), "lost_paid_prints")
 
 
@@ -405,14 +406,14 @@ def test_paid_print_reprintable_by_receipt_code_is_kept(world):
     """The kiosk died between payment and printer: the ledger's paid, undelivered order answers the code."""
     clean(world)
     paid_print(world)
-    world.kept("P1", OrderState.PAID, PRINT_SERVICE, receipt="RP1", purpose="print:C1")
+    world.kept("P1", OrderStatus.PAID, PRINT_SERVICE, receipt="RP1", purpose="print:C1")
     assert_only(world.judge())
 
 
 def test_paid_print_reprintable_from_the_reprint_table_is_kept(world):
     clean(world)
     paid_print(world)
-    world.kept("P1", OrderState.PAID, PRINT_SERVICE, receipt="", purpose="print:C1")
+    world.kept("P1", OrderStatus.PAID, PRINT_SERVICE, receipt="", purpose="print:C1")
     ReprintTable(world.state / REPRINT_DB).add("RP1", "C1")
     assert_only(world.judge())
 
@@ -420,14 +421,14 @@ def test_paid_print_reprintable_from_the_reprint_table_is_kept(world):
 def test_paid_print_recorded_as_delivered_is_kept(world):
     clean(world)
     paid_print(world)
-    world.kept("P1", OrderState.PAID, PRINT_SERVICE, receipt="RP1", purpose="print:C1", delivered=True)
+    world.kept("P1", OrderStatus.PAID, PRINT_SERVICE, receipt="RP1", purpose="print:C1", delivered=True)
     assert_only(world.judge())
 
 
 def test_paid_print_shown_printed_is_kept(world):
     clean(world)
     paid_print(world)
-    world.kept("P1", OrderState.PAID, PRINT_SERVICE, receipt="", purpose="print:C1")
+    world.kept("P1", OrderStatus.PAID, PRINT_SERVICE, receipt="", purpose="print:C1")
     world.ack("printed", what="certificate", order_id="P1")
     assert_only(world.judge())
 
@@ -435,7 +436,7 @@ def test_paid_print_shown_printed_is_kept(world):
 def test_refunded_paid_print_is_kept(world):
     clean(world)
     paid_print(world, platform="refunded")
-    world.kept("P1", OrderState.REFUNDED, PRINT_SERVICE, receipt="", purpose="print:C1")
+    world.kept("P1", OrderStatus.REFUNDED, PRINT_SERVICE, receipt="", purpose="print:C1")
     result = world.judge()
     assert_only(result)
     assert result["paid_prints"] == 2
@@ -445,7 +446,7 @@ def test_a_ledger_from_before_purposes_is_read(world):
     """An old ledger without the ``purpose`` column: read, every paid print counted as not delivered."""
     clean(world)
     paid_print(world)
-    world.kept("P1", OrderState.PAID, PRINT_SERVICE, receipt="", purpose="print:C1", delivered=True)
+    world.kept("P1", OrderStatus.PAID, PRINT_SERVICE, receipt="", purpose="print:C1", delivered=True)
     world.judge()  # closes the ledger
     with closing(sqlite3.connect(world.state / "journal" / "payments.db")) as db:
         db.execute("ALTER TABLE orders DROP COLUMN purpose")

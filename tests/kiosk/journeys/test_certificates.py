@@ -8,8 +8,9 @@ import numpy as np
 from drivers.camera.qr import QrDecoder
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
-from kiosk.journeys.certificates import REPRINT_DB, ReprintJourney, ReprintTable
 from kiosk.journeys.pay import DEMO_PAYMENT_CODE
+from kiosk.journeys.reprint import ReprintJourney
+from kiosk.services.reprints import REPRINT_DB, ReprintTable
 from kiosk.views import Picture, Text
 
 from .harness import Kiosk
@@ -90,7 +91,7 @@ def test_thermal_certificate_qr_verifies_on_the_platform(kiosk: Kiosk) -> None:
     assert verified.valid and verified.name == SS_PROOF
     assert verified.holder_masked_id == "110105********002X"
     # a completed print leaves nothing to reprint, on disk or in the visit
-    assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []
+    assert kiosk.runtime.reprints.entries() == []
     kiosk.press("done")
     assert not any(j.name == "certificates" for j in kiosk.controller.stack)
 
@@ -105,7 +106,7 @@ def test_paper_out_mid_job_gives_a_code_that_reprints(kiosk: Kiosk) -> None:
     assert "打印中断" in repr(view) and "缺纸" in repr(view)
     code = shown_code(kiosk)
     assert emu.pages == []  # nothing usable came out
-    entries = ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries()
+    entries = kiosk.runtime.reprints.entries()
     assert [(e.code, e.cert_id) for e in entries] == [(code, kiosk.controller.current.result.job.cert.cert_id)]
     retry = next(a for a in kiosk.view.actions if a.id == "retry")
     assert not retry.enabled  # the printer still says paper out
@@ -119,7 +120,7 @@ def test_paper_out_mid_job_gives_a_code_that_reprints(kiosk: Kiosk) -> None:
     assert "打印完成" in repr(view), kiosk.text()
     page = emu.wait_pages(1)[0]
     assert [t.rsplit("/", 1)[1] for t in qr_texts(page)] == [kiosk.controller.current.result.job.cert.verification_code]
-    assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []
+    assert kiosk.runtime.reprints.entries() == []
     kiosk.press("done")
     assert kiosk.screen == "certificates.result" and "打印完成" in kiosk.text()
 
@@ -218,7 +219,7 @@ def test_paid_print_is_charged_once_and_reprints_by_the_payment_receipt(kiosk: K
     page = emu.wait_pages(1)[0]
     assert qr_texts(page)[0].rsplit("/", 1)[1] == kiosk.controller.current.result.job.cert.verification_code
     assert kiosk.runtime.ledger.get(order.order_id).delivered
-    assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []
+    assert kiosk.runtime.reprints.entries() == []
 
 
 def test_a_revoked_certificate_is_not_printed(kiosk: Kiosk) -> None:

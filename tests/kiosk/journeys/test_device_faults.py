@@ -28,8 +28,7 @@ from drivers.idcard.reader import CardInserted
 from drivers.scanner.events import CodeScanned
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
-from kiosk.journeys import pay
-from kiosk.journeys.certificates import REPRINT_DB, ReprintTable
+from kiosk.journeys import pay, pay_watch
 from kiosk.journeys.queue import QueueJourney
 from kiosk.views import Text
 from reference_platform.seed import APP_TOKENS
@@ -212,8 +211,8 @@ def test_garbage_on_the_scanner_line_is_ignored_and_an_app_code_after_it_identif
 
 def test_garbage_before_a_payment_code_charges_nothing_and_the_clean_scan_pays_once(
         kiosk: Kiosk, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pay, "TICK_S", 0.1)
-    monkeypatch.setattr(pay, "POLL_S", 0.2)
+    monkeypatch.setattr(pay_watch, "TICK_S", 0.1)
+    monkeypatch.setattr(pay_watch, "POLL_S", 0.2)
     monkeypatch.setattr(pay, "CHECK_GRACE_S", 0.5)
     caplog.set_level(logging.DEBUG)
     kiosk.act("start")
@@ -349,7 +348,7 @@ def test_cover_open_before_printing_is_refused_and_the_proof_prints_once_when_cl
     assert "未能打印" in repr(view) and "盖未关闭" in repr(view)
     code = shown_code(kiosk)
     assert emu.pages == [] and emu.partial_pages == []
-    assert [e.code for e in ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries()] == [code]
+    assert [e.code for e in kiosk.runtime.reprints.entries()] == [code]
     assert not enabled(kiosk, "retry")
     assert emu.bytes_received - sent_before < 100  # only status requests went out, no job
 
@@ -360,7 +359,7 @@ def test_cover_open_before_printing_is_refused_and_the_proof_prints_once_when_cl
     view = kiosk.wait("certificates.result")
     assert "打印完成" in repr(view)
     assert len(emu.pages) == 1
-    assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []
+    assert kiosk.runtime.reprints.entries() == []
 
 
 def test_cover_opened_while_printing_is_reported_and_the_retry_prints_once(kiosk: Kiosk) -> None:
@@ -374,7 +373,7 @@ def test_cover_opened_while_printing_is_reported_and_the_retry_prints_once(kiosk
     assert "打印中断" in repr(view) and "盖未关闭" in repr(view) and "已打出的部分无效" in repr(view)
     code = shown_code(kiosk)
     assert emu.pages == []
-    assert [e.code for e in ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries()] == [code]
+    assert [e.code for e in kiosk.runtime.reprints.entries()] == [code]
     assert not enabled(kiosk, "retry")
 
     emu.set_status(cover_open=False)
@@ -385,7 +384,7 @@ def test_cover_opened_while_printing_is_reported_and_the_retry_prints_once(kiosk
     job = kiosk.controller.current.result.job
     assert len(emu.pages) == 1
     assert [t.rsplit("/", 1)[1] for t in qr_texts(emu.pages[0])] == [job.cert.verification_code]
-    assert ReprintTable(kiosk.runtime.state_dir / REPRINT_DB).entries() == []
+    assert kiosk.runtime.reprints.entries() == []
     kiosk.act("retry")  # a stale touch on the old result screen
     kiosk.settle()
     assert len(emu.pages) == 1

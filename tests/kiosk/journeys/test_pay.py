@@ -19,10 +19,10 @@ import requests
 
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
-from kiosk.journeys import pay
+from kiosk.journeys import pay, pay_watch
 from kiosk.platform.contract.payments import OrderStatus
 from kiosk.platform.errors import PlatformTimeout
-from kiosk.services.payments import OrderState
+from kiosk.services.reconcile import record_order
 from kiosk.views import Pairs, Picture
 from reference_platform.audit import audit
 from reference_platform.server import serve_in_thread
@@ -37,8 +37,8 @@ ALIPAY = "28763443825664394"
 
 @pytest.fixture(autouse=True)
 def fast_watcher(monkeypatch):
-    monkeypatch.setattr(pay, "TICK_S", 0.1)
-    monkeypatch.setattr(pay, "POLL_S", 0.2)
+    monkeypatch.setattr(pay_watch, "TICK_S", 0.1)
+    monkeypatch.setattr(pay_watch, "POLL_S", 0.2)
     monkeypatch.setattr(pay, "CHECK_GRACE_S", 0.5)
     set_language("zh_CN")
 
@@ -130,7 +130,7 @@ def test_scan_code_pays_once_and_prints_the_receipt(kiosk: Kiosk, caplog) -> Non
     kiosk.press("出示付款码支付")
     kiosk.wait("pay.scan")
     order_id = order_id_on_screen(kiosk)
-    assert kiosk.runtime.ledger.get(order_id).state is OrderState.CREATED
+    assert kiosk.runtime.ledger.get(order_id).state is OrderStatus.CREATED
     kiosk.runtime.devices.emulators.scanner.scan(WECHAT)
     view = kiosk.wait("pay.result")
     shown = repr(view)
@@ -140,7 +140,7 @@ def test_scan_code_pays_once_and_prints_the_receipt(kiosk: Kiosk, caplog) -> Non
     assert receipt.startswith("R")
 
     kept = kiosk.runtime.ledger.get(order_id)
-    assert kept.state is OrderState.PAID and kept.attempt_key and kept.delivered
+    assert kept.state is OrderStatus.PAID and kept.attempt_key and kept.delivered
     report = audit(kiosk.runtime.server.db_path)
     assert report["charges_per_order"][order_id] == 1 and report["ok"]
 
@@ -194,7 +194,7 @@ def test_cancel_cancels_the_order_on_the_platform(kiosk: Kiosk) -> None:
     view = kiosk.wait("pay")
     assert "订单已取消" in repr(view)
     assert kiosk.runtime.client.order(order_id).status is OrderStatus.CANCELLED
-    assert kiosk.runtime.ledger.get(order_id).state is OrderState.CANCELLED
+    assert kiosk.runtime.ledger.get(order_id).state is OrderStatus.CANCELLED
     kiosk.runtime.devices.emulators.scanner.scan(WECHAT)
     pump(kiosk, 0.5)
     assert keys == [] and codes_sent(kiosk) == 0
@@ -218,7 +218,7 @@ def test_show_qr_is_paid_through_the_demo_settle_path(kiosk: Kiosk) -> None:
     requests.post(url, timeout=5).raise_for_status()  # the citizen's phone pays
     view = kiosk.wait("pay.result")
     assert "支付成功" in repr(view) and "演示支付" in repr(view)
-    assert kiosk.runtime.ledger.get(order_id).state is OrderState.PAID
+    assert kiosk.runtime.ledger.get(order_id).state is OrderStatus.PAID
     assert audit(kiosk.runtime.server.db_path)["charges_per_order"][order_id] == 1
 
 
@@ -241,13 +241,13 @@ def test_lost_answer_is_reconciled_and_never_resent(kiosk: Kiosk) -> None:
     kiosk.runtime.devices.emulators.scanner.scan(WECHAT_2)  # an impatient citizen
     pump(kiosk, 1.0)
     assert kiosk.screen == "pay.checking" and len(keys) == 1
-    assert kiosk.runtime.ledger.get(order_id).state is OrderState.PENDING
+    assert kiosk.runtime.ledger.get(order_id).state is OrderStatus.PENDING
 
     platform.start()
     view = kiosk.wait("pay.result")
     assert "支付成功" in repr(view)
     assert len(keys) == 1 and codes_sent(kiosk) == 1
-    assert kiosk.runtime.ledger.get(order_id).state is OrderState.PAID
+    assert kiosk.runtime.ledger.get(order_id).state is OrderStatus.PAID
     assert kiosk.runtime.ledger.get(order_id).attempt_key == keys[0]
     assert audit(kiosk.runtime.server.db_path)["charges_per_order"][order_id] == 1
 
@@ -275,7 +275,7 @@ def test_lost_request_cancels_the_order_and_retry_makes_a_new_one(kiosk: Kiosk) 
     view = kiosk.wait("pay.result")
     assert "未扣款" in repr(view)
     assert kiosk.runtime.client.order(first).status is OrderStatus.CANCELLED
-    assert kiosk.runtime.ledger.get(first).state is OrderState.CANCELLED
+    assert kiosk.runtime.ledger.get(first).state is OrderStatus.CANCELLED
     scanner.scan(WECHAT_2)
     pump(kiosk, 0.5)
     assert len(keys) == 1 and codes_sent(kiosk) == 0
@@ -300,30 +300,15 @@ def test_declined_code_fails_the_order_and_walking_away_cancels_the_next(kiosk: 
     kiosk.runtime.devices.emulators.scanner.scan("134567890123454444")  # the demo bank declines
     view = kiosk.wait("pay.result")
     assert "支付未成功" in repr(view)
-    assert kiosk.runtime.ledger.get(first).state is OrderState.FAILED
+    assert kiosk.runtime.ledger.get(first).state is OrderStatus.FAILED
 
     kiosk.press("retry")
     kiosk.wait("pay.scan")
     second = order_id_on_screen(kiosk)
     kiosk.act("home")  # the citizen leaves with the new order open
-    assert kiosk.loop.run_until(lambda: kiosk.runtime.ledger.get(second).state is OrderState.CANCELLED, 5)
+    assert kiosk.loop.run_until(lambda: kiosk.runtime.ledger.get(second).state is OrderStatus.CANCELLED, 5)
     assert kiosk.runtime.client.order(second).status is OrderStatus.CANCELLED
     assert kiosk.runtime.ledger.unsettled() == []
-
-
-def test_orders_left_open_are_settled_before_the_next_citizen(kiosk: Kiosk) -> None:
-    from kiosk.platform.contract.payments import CreateOrderRequest, OrderItem
-
-    client, ledger = kiosk.runtime.client, kiosk.runtime.ledger
-    order = client.create_order(CreateOrderRequest(service_code="440100-YBJ-0201",
-                                                   items=[OrderItem(ref="fee:0", amount_fen=38000)]))
-    pay.record_order(ledger, order)
-    ledger.begin_attempt(order.order_id)  # the kiosk crashed here, before sending the code
-    counts = pay.settle_left_orders(client, ledger)
-    assert counts == {"checked": 1, "cancelled": 1, "unreachable": 0}
-    assert ledger.get(order.order_id).state is OrderState.CANCELLED
-    assert client.order(order.order_id).status is OrderStatus.CANCELLED
-    assert ledger.unsettled() == []
 
 
 def test_expired_qr_order_offers_a_new_order(kiosk: Kiosk) -> None:
@@ -335,7 +320,7 @@ def test_expired_qr_order_offers_a_new_order(kiosk: Kiosk) -> None:
         db.execute("UPDATE orders SET expires_at = 0 WHERE order_id = ?", (first,))
     view = kiosk.wait("pay.result")
     assert "超时" in repr(view)
-    assert kiosk.runtime.ledger.get(first).state is OrderState.EXPIRED
+    assert kiosk.runtime.ledger.get(first).state is OrderStatus.EXPIRED
     kiosk.press("重新支付")
     kiosk.wait("pay.qr")
     assert order_id_on_screen(kiosk) != first
@@ -350,7 +335,7 @@ def test_a_restarted_kiosk_settles_a_crashed_order_before_the_next_visit(tmp_pat
     first.loop.run_until(lambda: not first.controller.settling, 5)
     order = client.create_order(CreateOrderRequest(service_code="440100-YBJ-0201",
                                                    items=[OrderItem(ref="fee:0", amount_fen=38000)]))
-    pay.record_order(ledger, order)
+    record_order(ledger, order)
     ledger.begin_attempt(order.order_id)
     first.runtime.stop()  # the process dies: no end of visit, no cancel
 
@@ -360,7 +345,7 @@ def test_a_restarted_kiosk_settles_a_crashed_order_before_the_next_visit(tmp_pat
         second.act("start")
         assert not second.controller.active  # the tap waits for the settlement
         assert second.loop.run_until(lambda: second.controller.active, 10)
-        assert second.runtime.ledger.get(order.order_id).state is OrderState.CANCELLED
+        assert second.runtime.ledger.get(order.order_id).state is OrderStatus.CANCELLED
         assert second.runtime.client.order(order.order_id).status is OrderStatus.CANCELLED
         assert not second.controller.payments_blocked
     finally:

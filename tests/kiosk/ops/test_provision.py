@@ -10,7 +10,6 @@ import hashlib
 import os
 import sqlite3
 import stat
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,18 +17,15 @@ import pytest
 
 from kiosk import config
 from kiosk.ops import pin as technician
+from kiosk.ops.layout import SYSTEM_FILES, under
 from kiosk.ops.provision import (
     CONFIG_PATH,
     RECORD_PATH,
     SECRET_PATH,
-    SYSTEM_FILES,
     Options,
     ProvisionError,
     load_record,
     provision,
-    set_toml_value,
-    toml_string,
-    under,
 )
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.contract.operations import Heartbeat
@@ -266,34 +262,3 @@ def test_secret_owned_by_the_kiosk_user(platform: ServerHandle, tmp_path: Path) 
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (4242, 4343, 0o600)
     cst = under(tmp_path, CONFIG_PATH).stat()
     assert (cst.st_uid, cst.st_gid, stat.S_IMODE(cst.st_mode)) == (0, 4343, 0o640)
-
-
-# -- the TOML editing underneath ------------------------------------------------------------
-
-DOC = """# comment
-[kiosk]
-id = "old"  # trailing
-language = "zh_CN"
-
-[platform]
-url = ""
-"""
-
-
-def test_set_toml_value_replaces_inserts_and_appends() -> None:
-    text = set_toml_value(DOC, "kiosk", "id", "new-id")
-    text = set_toml_value(text, "kiosk", "site_name", "大厅 \"3\" \\ 号")
-    text = set_toml_value(text, "platform", "url", "https://p.example")
-    text = set_toml_value(text, "metrics", "host", "0.0.0.0")
-    data = tomllib.loads(text)
-    assert data["kiosk"] == {"id": "new-id", "language": "zh_CN", "site_name": "大厅 \"3\" \\ 号"}
-    assert data["platform"] == {"url": "https://p.example"} and data["metrics"] == {"host": "0.0.0.0"}
-    assert text.startswith("# comment\n[kiosk]\n")
-    # The new key joins its own section, before the blank line that separates the next one.
-    assert 'site_name = "大厅 \\"3\\" \\\\ 号"\n\n[platform]' in text
-    assert set_toml_value(text, "kiosk", "id", "new-id") == text
-
-
-def test_toml_string_round_trips_control_characters() -> None:
-    for value in ["plain", "tab\there", "line\nbreak", "quote\"back\\slash", "\x01\x7f", "中文"]:
-        assert tomllib.loads(f"v = {toml_string(value)}")["v"] == value

@@ -18,8 +18,8 @@ from kiosk.platform.client import PlatformClient
 from kiosk.platform.contract import ApplicationRequest, EnrolRequest, IdCardIdentityRequest, paths
 from kiosk.platform.errors import AuthRejected, Conflict
 from kiosk.platform.transport import RetryPolicy
-from kiosk.services.journal import Journal, OutboxItem, OutboxSender, PermanentRejection
-from kiosk.services.outbox import send_item
+from kiosk.services.journal import Journal, OutboxItem, PermanentRejection
+from kiosk.services.outbox import OutboxSender, send_item
 from reference_platform.seed import CITIZENS
 from reference_platform.server import ServerHandle, serve_in_thread
 

@@ -1,10 +1,10 @@
 import sqlite3
 import stat
-import threading
 
 import pytest
 
-from kiosk.services.journal import Journal, JournalFull, OutboxSender, PermanentRejection
+from kiosk.services.journal import Journal, JournalFull, PermanentRejection
+from kiosk.services.outbox import OutboxSender
 
 PERSONAL = {"id_number": "11010519491231002X", "name": "王小明", "phone": "13812341234"}
 
@@ -70,46 +70,11 @@ def test_acknowledge_deletes_personal_data_and_keeps_reference(tmp_path):
     assert all("王小明" not in str(r) for r in rows)
 
 
-def test_failures_back_off_and_permanent_rejections_stay(tmp_path):
-    j = Journal(tmp_path)
-    j.enqueue("help_call", {"n": 1}, idempotency_key="a")
-    j.enqueue("help_call", {"n": 2}, idempotency_key="b")
-
-    def send(item):
-        if item.payload["n"] == 1:
-            raise ConnectionError("platform down")
-        raise PermanentRejection("service withdrawn")
-
-    sender = OutboxSender(j, send, first_delay_s=60)
-    assert sender.drain_once() == 0
-    assert j.due() == []  # the retry waits for its backoff, the rejection is never due
-    assert j.counts() == {"pending": 1, "rejected": 1, "unreadable": 0, "delivered": 0}
-
-
 def test_bounded_size(tmp_path):
     j = Journal(tmp_path, max_bytes=200_000)
     with pytest.raises(JournalFull):
         for _ in range(1000):
             j.enqueue("application", {"blob": "x" * 10_000})
-
-
-def test_background_sender_delivers_after_kick(tmp_path):
-    j = Journal(tmp_path)
-    done = threading.Event()
-
-    def send(item):
-        done.set()
-        return "R1"
-
-    sender = OutboxSender(j, send, poll_s=30)
-    sender.start()
-    try:
-        key = j.enqueue("rating", {"level": 4})
-        sender.kick()
-        assert done.wait(5)
-    finally:
-        sender.stop()
-    assert j.reference(key) == "R1"
 
 
 def test_wrong_key_file_is_a_clear_error(tmp_path):

@@ -15,8 +15,8 @@ import pytest
 from kiosk.config import DEMO_SECRET
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.transport import RetryPolicy
-from kiosk.services.journal import Journal, JournalFull, OutboxSender
-from kiosk.services.outbox import send_item
+from kiosk.services.journal import Journal, JournalFull
+from kiosk.services.outbox import OutboxSender, send_item
 from reference_platform.seed import DEMO_KIOSK_ID
 from reference_platform.server import ServerHandle, serve_in_thread
 
@@ -149,9 +149,8 @@ def test_sender_survives_poisoned_rows(tmp_path: Path, caplog: pytest.LogCapture
     good = j.enqueue("rating", RATING)
     _poison(tmp_path, damaged, sealed=b"\x00" * 40)
     _poison(tmp_path, bad_nonce, nonce=b"\x01")
-    nonce = os.urandom(12)
-    _poison(tmp_path, not_json, nonce=nonce,
-            sealed=j._aead.encrypt(nonce, b"\xff not json", f"rating:{not_json}".encode()))
+    nonce, sealed = j._keys.seal(b"\xff not json", f"rating:{not_json}".encode())
+    _poison(tmp_path, not_json, nonce=nonce, sealed=sealed)
 
     sent: list[str] = []
     sender = _running(j, lambda item: sent.append(item.idempotency_key) or "R")

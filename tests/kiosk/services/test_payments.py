@@ -1,6 +1,7 @@
 import pytest
 
-from kiosk.services.payments import IllegalTransition, OrderState, PaymentLedger
+from kiosk.platform.contract.payments import OrderStatus
+from kiosk.services.payments import TRANSITIONS, IllegalTransition, PaymentLedger
 
 
 def test_one_attempt_per_order(tmp_path):
@@ -18,7 +19,7 @@ def test_attempt_survives_restart_and_forbids_a_second_charge(tmp_path):
     ledger.begin_attempt("O1")
     ledger.close()
     reopened = PaymentLedger(tmp_path)
-    assert reopened.get("O1").state is OrderState.PENDING
+    assert reopened.get("O1").state is OrderStatus.PENDING
     with pytest.raises(IllegalTransition):
         reopened.begin_attempt("O1")
 
@@ -26,16 +27,16 @@ def test_attempt_survives_restart_and_forbids_a_second_charge(tmp_path):
 def test_illegal_transitions_are_refused(tmp_path):
     ledger = PaymentLedger(tmp_path)
     ledger.record("O1", "S1", 100, "R1")
-    ledger.move("O1", OrderState.CANCELLED)
+    ledger.move("O1", OrderStatus.CANCELLED)
     with pytest.raises(IllegalTransition):
-        ledger.move("O1", OrderState.PAID)
+        ledger.move("O1", OrderStatus.PAID)
 
 
 def test_a_paid_print_keeps_its_receipt_code_until_delivered(tmp_path):
     ledger = PaymentLedger(tmp_path)
     ledger.record("O1", "S1", 1000, "O1", purpose="print:C1")
     ledger.begin_attempt("O1")
-    ledger.move("O1", OrderState.PAID, "RCODE12345")  # state and receipt code in one transaction
+    ledger.move("O1", OrderStatus.PAID, "RCODE12345")  # state and receipt code in one transaction
     ledger.close()
     reopened = PaymentLedger(tmp_path)  # the kiosk died before the printer got a byte
     owed = reopened.paid_undelivered("RCODE12345", "print:")
@@ -57,3 +58,9 @@ def test_a_ledger_from_before_purposes_is_migrated(tmp_path):
     db.close()
     ledger = PaymentLedger(tmp_path)
     assert ledger.get("O1").purpose == "" and ledger.get("O1").delivered
+
+
+def test_every_platform_status_has_its_transitions():
+    """The ledger records the platform's statuses as they are: a new one must get its rules here first."""
+    assert set(TRANSITIONS) == set(OrderStatus)
+    assert all(targets <= set(OrderStatus) for targets in TRANSITIONS.values())

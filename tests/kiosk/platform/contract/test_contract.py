@@ -11,13 +11,11 @@ from kiosk.platform.contract import (
     CheckInRequest,
     MaterialAttachment,
     Order,
-    OrderStatus,
     PayWithCodeRequest,
     Problem,
     RatingRequest,
     paths,
 )
-from kiosk.services.payments import OrderState
 from reference_platform.catalog_data import CATEGORIES, SERVICES
 
 
@@ -25,10 +23,6 @@ def test_paths_are_v1_and_fill_quotes_segments():
     assert paths.fill(paths.ORDER_PAY, order_id="a/b c") == "/v1/orders/a%2Fb%20c/pay"
     v1 = [v for k, v in vars(paths).items() if k.isupper() and isinstance(v, str) and v.startswith("/v1")]
     assert len(v1) > 25
-
-
-def test_order_statuses_match_the_kiosk_ledger():
-    assert {s.value for s in OrderStatus} == {s.value for s in OrderState}
 
 
 def test_bad_rating_needs_reason_and_contact():

@@ -1,0 +1,136 @@
+"""How the journey screen draws each block of a ``View``: text, progress, pairs, tables,
+choices, pictures and rating levels (forms: screens/forms.py).
+
+Rows of pairs, tables and choices are not added at once but queued (``_defer``) and
+added a few per frame, so no frame carries a whole screen of labels; labels and buttons
+come from the screen's ``Recycler`` pool.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from kivy.core.image import Image as CoreImage
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+
+from kiosk.views import Choices, Form, Pairs, Picture, Progress, Rating, Table, Text
+from screens.theme import THEME
+from screens.widgets import TEXT_COLOURS, TEXT_SIZES, Panel, Recycler
+
+
+class Blocks:
+    """Mixin of ``JourneyScreen``: one widget per block, built with its ``pool`` at its ``scale``."""
+
+    act: Callable[..., None]
+    scale: float
+    pool: Recycler
+    _defer: Callable[..., None]
+    _form: Callable[[Form], Panel]
+
+    def _block(self, block):
+        s = self.scale
+        if isinstance(block, Text):
+            return self.pool.label(block.text, TEXT_SIZES.get(block.style, "body"), s, TEXT_COLOURS.get(block.style))
+        if isinstance(block, Progress):
+            text = block.message + (f"  {block.seconds_left}s" if block.seconds_left is not None else "")
+            return self.pool.label(text, "title", s, THEME["accent"], halign="center")
+        if isinstance(block, Pairs):
+            return self._pairs(block)
+        if isinstance(block, Table):
+            return self._table(block)
+        if isinstance(block, Choices):
+            return self._choices(block)
+        if isinstance(block, Form):
+            return self._form(block)
+        if isinstance(block, Picture):
+            return self._picture(block)
+        if isinstance(block, Rating):
+            return self._rating(block)
+        return None
+
+    def _pairs(self, block: Pairs) -> Panel:
+        panel = Panel()
+        if block.title:
+            panel.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
+        grid = GridLayout(cols=1 if self.scale > 1 else 2, spacing=(dp(16), dp(6)), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        split = self.scale <= 1
+
+        def row(label: str, value: str) -> None:
+            key = self.pool.label(label, "small", self.scale, THEME["text_dim"], size_hint_x=0.3 if split else 1)
+            val = self.pool.label(value, "body", self.scale, size_hint_x=0.7 if split else 1)
+            grid.add_widget(key)
+            grid.add_widget(val)
+
+        for label, value in block.rows:
+            self._defer(lambda label=label, value=value: row(label, value), 2)
+        panel.add_widget(grid)
+        return panel
+
+    def _table(self, block: Table) -> Panel:
+        panel = Panel()
+        if not block.rows:
+            panel.add_widget(self.pool.label(block.empty, "body", self.scale, THEME["text_dim"]))
+            return panel
+        grid = GridLayout(cols=len(block.columns), spacing=(dp(10), dp(6)), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for col in block.columns:
+            grid.add_widget(self.pool.label(col, "small", self.scale, THEME["accent"]))
+
+        def row(values: tuple[str, ...]) -> None:
+            for value in values:
+                grid.add_widget(self.pool.label(value, "small", self.scale))
+
+        for values in block.rows:
+            self._defer(lambda values=values: row(values), len(values))
+        panel.add_widget(grid)
+        if block.pages > 1:
+            panel.add_widget(self.pool.label(f"{block.page} / {block.pages}", "small", self.scale, THEME["text_dim"],
+                                       halign="center"))
+        return panel
+
+    def _choices(self, block: Choices) -> GridLayout:
+        box = GridLayout(cols=1, spacing=dp(8), size_hint_y=None)
+        box.bind(minimum_height=box.setter("height"))
+        if block.title:
+            box.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
+        grid = GridLayout(cols=block.columns, spacing=dp(10), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+
+        def button(a) -> None:
+            args = a.kwargs()
+            note = args.pop("note", "")
+            grid.add_widget(self.pool.button(a.label, lambda: self.act(a.id, **args), a.style, a.enabled,
+                                      scale=self.scale, note=note, action_id=a.id))
+
+        for a in block.items:
+            self._defer(lambda a=a: button(a))
+        box.add_widget(grid)
+        return box
+
+    def _picture(self, block: Picture) -> BoxLayout:
+        box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(6))
+        tex = CoreImage(io.BytesIO(block.png), ext="png").texture
+        img = Image(texture=tex, size_hint_y=None, height=dp(block.height) * min(self.scale, 1.2),
+                    fit_mode="contain")
+        box.add_widget(img)
+        height = img.height
+        if block.caption:
+            cap = self.pool.label(block.caption, "small", self.scale, THEME["text_dim"], halign="center")
+            box.add_widget(cap)
+            height += dp(60) * self.scale
+        box.height = height
+        return box
+
+    def _rating(self, block: Rating) -> GridLayout:
+        grid = GridLayout(cols=1, spacing=dp(10), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for i, label in enumerate(block.levels):
+            style = "primary" if block.selected == i or block.selected is None else "secondary"
+            grid.add_widget(self.pool.button(label, lambda i=i: self.act("level", index=str(i)), style,
+                                             scale=self.scale))
+        return grid
