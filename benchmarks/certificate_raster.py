@@ -15,7 +15,7 @@ import sys
 import time
 
 from drivers.printer.document import Document
-from drivers.printer.render import Renderer
+from drivers.printer.raster import Renderer
 from drivers.printer.thermal import job_bytes
 
 BUDGET_MS = 150.0

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import statistics
 
-from drivers.idcard import frame as fr
-from drivers.idcard.demo_cards import DEMO_CARDS
-from drivers.idcard.emulator import IdReaderEmulator
-from drivers.idcard.reader import read_once
+from drivers.idreader import frame as fr
+from drivers.idreader.emulator import IdReaderEmulator
+from drivers.idreader.reader import read_once
+from drivers.idreader.sample_cards import SAMPLE_CARDS
 
 BAUD = 115200
 
@@ -20,7 +20,7 @@ BAUD = 115200
 def main(runs: int = 30) -> None:
     emu = IdReaderEmulator().start()
     try:
-        emu.insert(DEMO_CARDS["resident"])
+        emu.insert(SAMPLE_CARDS["resident"])
         times = [read_once(emu.port, BAUD, 2.0)[1] for _ in range(runs)]
     finally:
         emu.stop()

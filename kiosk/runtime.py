@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import config as config_mod
+from kiosk.bus import EventBus
 from kiosk.config import Config
 from kiosk.devices.manager import DeviceManager, Devices
 from kiosk.devices.status import DEVICE_NAMES, StatusModel
-from kiosk.events import EventBus
 from kiosk.services.codes import interpreting
 from kiosk.visit import SessionHolder, remove_stale_visit_dirs
 
@@ -174,8 +174,8 @@ class Runtime:
 
     def _start_journal(self) -> None:
         from kiosk.services.journal import Journal
+        from kiosk.services.ledger import PaymentLedger
         from kiosk.services.outbox import OutboxSender, send_item
-        from kiosk.services.payments import PaymentLedger
         from kiosk.services.reprints import REPRINT_DB, ReprintTable
 
         self.journal = Journal(self.state_dir / "journal", max_bytes=self.cfg.journal.max_mb * 1024 * 1024)

@@ -57,7 +57,7 @@ def tree_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # (contract id, module to add or append to, source, what the report must name): each
 # breaks the named contract.
 BAD_IMPORTS = [
-    ("drivers-standalone", "drivers/idcard/_bad.py", "from kiosk import config\n"),
+    ("drivers-standalone", "drivers/idreader/_bad.py", "from kiosk import config\n"),
     ("layers", "kiosk/services/_bad.py", "from kiosk.journeys import base\n"),
     ("layers", "kiosk/platform/_bad.py", "from kiosk.devices import status\n"),
     ("layers", "drivers/scanner/_bad.py", "import screens.widgets\n"),
@@ -66,7 +66,7 @@ BAD_IMPORTS = [
     ("platform-sees-only-the-contract", "reference_platform/_bad.py", "from kiosk.config import Config\n"),
     ("contract-self-contained", "kiosk/platform/contract/_bad.py", "from kiosk import views\n"),
     ("kivy-only-in-ui", "kiosk/journeys/_bad.py", "from kivy.clock import Clock\n"),
-    ("acyclic", "kiosk/events.py", "from kiosk import runtime  # noqa: E402\n"),
+    ("acyclic", "kiosk/bus.py", "from kiosk import runtime  # noqa: E402\n"),
 ]
 
 

@@ -100,7 +100,7 @@ def _ledger(state: Path) -> dict[str, dict[str, Any]]:
 
 def _reprintable(state: Path, code: str) -> bool:
     """Would this kiosk reprint ``code`` if the citizen typed it (the reprint journey's own lookup)?"""
-    from kiosk.services.payments import PaymentLedger
+    from kiosk.services.ledger import PaymentLedger
     from kiosk.services.reprints import REPRINT_DB, ReprintTable, find_reprint
 
     if not code:

@@ -113,7 +113,7 @@ def _mutate_journal_after_screen() -> None:
 def _mutate_ledger_attempt() -> None:
     """The order and its payment attempt reach the ledger only with the platform's answer."""
     import kiosk.services.reconcile as reconcile
-    from kiosk.services.payments import PaymentLedger
+    from kiosk.services.ledger import PaymentLedger
 
     real_record = reconcile.record_order
 
@@ -182,7 +182,7 @@ def settled(runtime, controller) -> bool:  # type: ignore[no-untyped-def]
 def hopeless(runtime, controller) -> bool:  # type: ignore[no-untyped-def]
     """Waiting cannot settle the ledger: the settling pass is over, nothing was unreachable, and
     orders are still created or pending (only the end of a visit would settle them again)."""
-    from kiosk.services.payments import OPEN
+    from kiosk.services.ledger import OPEN
 
     return (not controller.settling and not controller.payments_blocked
             and any(o.state in OPEN for o in runtime.ledger.unsettled()))

@@ -11,7 +11,7 @@ from drivers.base import Event
 class PrintJobFinished(Event):
     """A job ended. ``ok`` False means the paper may hold nothing usable: keep the job reprintable.
 
-    ``reason`` is a ``drivers.printer.status.Reason`` value (``ready`` on success, e.g.
+    ``reason`` is a ``drivers.printer.realtime.Reason`` value (``ready`` on success, e.g.
     ``paper_out`` when the roll ran out during the job) or an A4 job state.
     """
 

@@ -19,7 +19,7 @@ import qrcode
 import qrcode.constants
 from PIL import Image, ImageDraw
 
-from drivers.printer.render import font
+from drivers.printer.raster import font
 
 log = logging.getLogger(__name__)
 

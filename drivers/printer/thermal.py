@@ -20,11 +20,11 @@ from escpos.printer import Dummy
 from PIL import Image
 
 from drivers.base import Backoff, DeviceState, MediaStatus, Publish, StatusTracker, discard
-from drivers.printer import status as st
+from drivers.printer import realtime as st
 from drivers.printer.document import Document
 from drivers.printer.errors import DocumentError, PrinterNotReady, PrintJobFailed
 from drivers.printer.events import PrintJobFinished
-from drivers.printer.render import Renderer
+from drivers.printer.raster import Renderer
 from drivers.printer.transport import Link, LinkLost
 
 if TYPE_CHECKING:

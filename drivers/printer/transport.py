@@ -20,7 +20,7 @@ import serial
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 
-from drivers.printer import status as st
+from drivers.printer import realtime as st
 from drivers.printer.devnode import PrinterPort, RawNode
 from drivers.printer.errors import PrinterError
 

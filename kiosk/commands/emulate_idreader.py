@@ -20,14 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drivers.idcard.demo_cards import DEMO_CARDS
-    from drivers.idcard.emulator import Fault, IdReaderEmulator
+    from drivers.idreader.emulator import Fault, IdReaderEmulator
+    from drivers.idreader.sample_cards import SAMPLE_CARDS
 
     emu = IdReaderEmulator(args.port).start()
     if args.card != "none":
-        emu.insert(DEMO_CARDS[args.card])
+        emu.insert(SAMPLE_CARDS[args.card])
     print(f"ID reader emulator on {emu.port}", flush=True)
-    print("commands: insert <" + "|".join(DEMO_CARDS) + ">, remove, fault <"
+    print("commands: insert <" + "|".join(SAMPLE_CARDS) + ">, remove, fault <"
           + "|".join(f.value for f in Fault) + "> [n], unplug, replug, quit", flush=True)
     try:
         for line in sys.stdin:
@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
             if not words:
                 continue
             cmd, rest = words[0], words[1:]
-            if cmd == "insert" and rest and rest[0] in DEMO_CARDS:
-                emu.insert(DEMO_CARDS[rest[0]])
+            if cmd == "insert" and rest and rest[0] in SAMPLE_CARDS:
+                emu.insert(SAMPLE_CARDS[rest[0]])
             elif cmd == "remove":
                 emu.remove()
             elif cmd == "fault" and rest and rest[0] in {f.value for f in Fault}:

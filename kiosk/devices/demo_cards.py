@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from drivers.idcard.card import PHOTO_LEN, CardType, IdCard
+from drivers.idreader.card import PHOTO_LEN, CardType, IdCard
 
 CITIZENS_FILE = Path(__file__).resolve().parents[2] / "assets" / "demo" / "citizens.json"
 

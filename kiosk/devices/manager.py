@@ -22,7 +22,7 @@ from drivers.registry import StartContext
 from kiosk.devices.protocols import A4Printer, Camera, IdReader, Scanner, ThermalPrinter
 
 if TYPE_CHECKING:
-    from drivers.idcard.emulator import IdReaderEmulator
+    from drivers.idreader.emulator import IdReaderEmulator
     from drivers.printer.a4 import FolderA4Printer
     from drivers.printer.emulator import PrinterEmulator
     from drivers.scanner.emulator import ScannerEmulator

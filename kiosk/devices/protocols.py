@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from drivers.camera.camera import Frame
     from drivers.printer.a4 import A4Job, A4JobState
     from drivers.printer.document import Document
-    from drivers.printer.status import PrinterStatus
+    from drivers.printer.realtime import PrinterStatus
     from drivers.printer.transport import Link
 
 

@@ -15,7 +15,7 @@ from typing import overload
 
 from drivers import registry
 from drivers.base import DeviceState, DeviceStatusChanged
-from kiosk.events import AnnouncementsUpdated, EventBus, PlatformReachability
+from kiosk.bus import AnnouncementsUpdated, EventBus, PlatformReachability
 from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from drivers.camera.document import PROMPTS, DocumentIssue
+from drivers.camera.capture import PROMPTS, DocumentIssue
 from kiosk.i18n import _, current_language
 from kiosk.journeys.base import Journey, back_action, pick
 from kiosk.platform.contract.catalog import Service

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from drivers.idcard.reader import CardInserted, CardRead
+from drivers.idreader.reader import CardInserted, CardRead
 from drivers.scanner.events import CodeScanned
 from kiosk import i18n
 from kiosk.journeys.base import Journey

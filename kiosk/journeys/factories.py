@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from drivers.idcard.card import IdCard
+from drivers.idreader.card import IdCard
 from kiosk.journeys.base import CapabilityFactory, Journey, JourneyContext, TechnicianContext
 from kiosk.platform.contract.catalog import KioskCapability
 from kiosk.views import Frame

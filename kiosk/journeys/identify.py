@@ -13,8 +13,8 @@ import logging
 
 import cv2
 
-from drivers.idcard.card import IdCard
-from drivers.idcard.reader import CardRead
+from drivers.idreader.card import IdCard
+from drivers.idreader.reader import CardRead
 from drivers.scanner.events import CodeScanned
 from kiosk.i18n import _, current_language
 from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action

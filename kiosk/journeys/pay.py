@@ -65,7 +65,7 @@ from kiosk.platform.transport import new_idempotency_key
 from kiosk.privacy import mask_payment_code
 from kiosk.services import reconcile
 from kiosk.services.codes import PAYMENT_KINDS
-from kiosk.services.payments import OPEN, IllegalTransition
+from kiosk.services.ledger import OPEN, IllegalTransition
 from kiosk.services.printing import PrintOutcome, print_slip
 
 log = logging.getLogger(__name__)

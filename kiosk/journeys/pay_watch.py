@@ -19,7 +19,7 @@ from kiosk.i18n import _
 from kiosk.journeys.base import Journey
 from kiosk.platform.contract.payments import Order, OrderStatus
 from kiosk.services import reconcile
-from kiosk.services.payments import OPEN
+from kiosk.services.ledger import OPEN
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import logging
 import uuid
 from zoneinfo import ZoneInfo
 
-from drivers.idcard.reader import CardRead
+from drivers.idreader.reader import CardRead
 from drivers.printer.document import Document, Kind
 from drivers.scanner.events import CodeScanned
 from kiosk.i18n import N_, _

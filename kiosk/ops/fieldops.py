@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.events import PlatformReachability
+from kiosk.bus import PlatformReachability
 from kiosk.privacy import scrub
 
 log = logging.getLogger(__name__)

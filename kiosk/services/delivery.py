@@ -32,7 +32,7 @@ from kiosk.services.printing import print_slip
 if TYPE_CHECKING:
     from kiosk.devices.manager import Devices
     from kiosk.platform.client import PlatformClient
-    from kiosk.services.payments import PaymentLedger
+    from kiosk.services.ledger import PaymentLedger
     from kiosk.services.reprints import ReprintTable
 
 log = logging.getLogger(__name__)

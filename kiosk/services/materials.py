@@ -1,7 +1,7 @@
 """Photographing an application's materials: a fresh camera frame, the page found and straightened.
 
 ``take_material_photo`` runs in the worker pool. The document detector
-(``drivers.camera.document``) finds the page on the desk and straightens it; when it
+(``drivers.camera.capture``) finds the page on the desk and straightens it; when it
 finds none the raw frame is kept and the issue says why, so the citizen sees the prompt
 ("all four corners in view") and may still use the photo. What the platform gets is a
 JPEG whose long side is ``PHOTO_MAX_SIDE`` (legible A4 text); the screen gets a small PNG.
@@ -16,7 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from drivers.camera.document import DocumentIssue, capture_document
+from drivers.camera.capture import DocumentIssue, capture_document
 
 FRAME_WAIT_S = 3.0
 PHOTO_MAX_SIDE = 1600

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from drivers.base import DeviceState
 from drivers.printer.document import Document
 from drivers.printer.errors import PrinterError, PrinterNotReady
-from drivers.printer.status import REASON_TEXT
+from drivers.printer.realtime import REASON_TEXT
 from kiosk.i18n import _, current_language
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Keeping the payment ledger in line with the platform: record, cancel, settle what a crash left.
 
-The platform is the truth about an order; the ledger (``kiosk.services.payments``) is
+The platform is the truth about an order; the ledger (``kiosk.services.ledger``) is
 the kiosk's durable memory of it. ``record_order`` writes what the platform said, in the
 worker, as soon as it said it, so the ledger holds the truth even when the visit ends
 before the answer is shown. ``cancel_order`` closes an order the citizen left, which also
@@ -16,7 +16,7 @@ import logging
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.contract.payments import Order, OrderStatus
 from kiosk.platform.errors import Conflict, NotFound, PlatformError
-from kiosk.services.payments import OPEN, IllegalTransition, PaymentLedger
+from kiosk.services.ledger import OPEN, IllegalTransition, PaymentLedger
 
 log = logging.getLogger(__name__)
 

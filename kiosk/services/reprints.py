@@ -27,7 +27,7 @@ from kiosk.services.store import open_store
 if TYPE_CHECKING:
     import sqlite3
 
-    from kiosk.services.payments import PaymentLedger
+    from kiosk.services.ledger import PaymentLedger
 
 REPRINT_DB = "reprints.sqlite3"
 """The table's file in the state folder."""

@@ -21,8 +21,8 @@ from kiosk.platform.contract import (
 )
 from kiosk.platform.contract import problem as codes
 from kiosk.privacy import mask_id, mask_name
+from reference_platform.certificate_files import CertificateDoc, render_pdf, render_png
 from reference_platform.problems import PlatformProblem
-from reference_platform.render import CertificateDoc, render_pdf, render_png
 from reference_platform.routes._deps import ERRORS, db, local_date, now, person_for_token
 
 router = APIRouter(tags=["certificates"])

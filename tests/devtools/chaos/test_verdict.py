@@ -22,7 +22,7 @@ from devtools.chaos.citizen import reprints_from_acks
 from devtools.chaos.verdict import judge, platform_orders
 from kiosk.platform.contract.payments import OrderStatus
 from kiosk.services.journal import Journal
-from kiosk.services.payments import PaymentLedger
+from kiosk.services.ledger import PaymentLedger
 from kiosk.services.reprints import REPRINT_DB, ReprintTable
 from reference_platform.db import Database
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as hs
 from PIL import Image
 
 from drivers.printer.interpreter import Interpreter
-from drivers.printer.render import qr_image
+from drivers.printer.raster import qr_image
 
 from .helpers import VERIFY, black_pixels, decode_qr
 

@@ -14,7 +14,7 @@ from drivers.printer.document import Document
 from drivers.printer.emulator import PrinterEmulator
 from drivers.printer.errors import PrinterNotReady, PrintJobFailed
 from drivers.printer.events import PrintJobFinished
-from drivers.printer.status import Reason
+from drivers.printer.realtime import Reason
 from drivers.printer.thermal import ThermalPrinter
 from drivers.printer.transport import Link
 

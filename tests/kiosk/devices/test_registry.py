@@ -13,11 +13,11 @@ from drivers import registry
 from drivers.base import DeviceState, DeviceStatusChanged, Event, Publish, StatusTracker
 from drivers.registry import N_, DeviceSpec, SectionModel, StartContext, Started
 from kiosk import config
+from kiosk.bus import EventBus
 from kiosk.cli import main
 from kiosk.commands.selfcheck import device_paths
 from kiosk.devices.manager import DeviceManager
 from kiosk.devices.status import DEVICE_LABELS, DEVICE_NAMES, StatusModel
-from kiosk.events import EventBus
 from kiosk.ops.heartbeat import DeviceBoard
 from kiosk.ops.metrics import KioskMetrics
 

@@ -4,8 +4,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from drivers.base import DeviceState, DeviceStatusChanged
+from kiosk.bus import AnnouncementsUpdated, EventBus, PlatformReachability
 from kiosk.devices.status import DEVICE_NAMES, MAX_ANNOUNCEMENTS, Announcement, PlatformPoller, StatusModel
-from kiosk.events import AnnouncementsUpdated, EventBus, PlatformReachability
 
 
 def test_devices_start_unknown_and_follow_bus_events():

@@ -22,9 +22,9 @@ import pytest
 
 from drivers.base import DeviceStatusChanged
 from drivers.camera.qr import QrDecoder
-from drivers.idcard import frame as fr
-from drivers.idcard.emulator import Fault
-from drivers.idcard.reader import CardInserted
+from drivers.idreader import frame as fr
+from drivers.idreader.emulator import Fault
+from drivers.idreader.reader import CardInserted
 from drivers.scanner.events import CodeScanned
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language

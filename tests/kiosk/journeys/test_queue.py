@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from drivers.camera.qr import QrDecoder
-from drivers.printer.render import Renderer
+from drivers.printer.raster import Renderer
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
 from kiosk.journeys.queue import CheckInJourney, QueueJourney, ticket_document

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from drivers.camera.camera import Frame
-from drivers.camera.document import DocumentIssue
+from drivers.camera.capture import DocumentIssue
 from kiosk.services.materials import PHOTO_MAX_SIDE, PREVIEW_MAX_SIDE, CameraUnavailable, take_material_photo
 from tests.drivers.camera.test_document import page, photo_of
 

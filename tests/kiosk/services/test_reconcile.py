@@ -13,7 +13,7 @@ from kiosk.platform.client import PlatformClient
 from kiosk.platform.contract.payments import CreateOrderRequest, Order, OrderItem, OrderStatus, PaymentMode
 from kiosk.platform.errors import NotFound, PlatformUnreachable
 from kiosk.platform.transport import RetryPolicy
-from kiosk.services.payments import PaymentLedger
+from kiosk.services.ledger import PaymentLedger
 from kiosk.services.reconcile import record_order, settle_left_orders
 
 server_mod = pytest.importorskip("reference_platform.server")

@@ -4,7 +4,7 @@ import stat
 import time
 
 from kiosk.platform.contract.payments import OrderStatus
-from kiosk.services.payments import PaymentLedger
+from kiosk.services.ledger import PaymentLedger
 from kiosk.services.reprints import (
     REPRINT_DB,
     ReprintEntry,

@@ -8,10 +8,10 @@ import time
 import pytest
 
 from drivers.base import DeviceState, DeviceStatusChanged
-from drivers.idcard.demo_cards import DEMO_CARDS
-from drivers.idcard.emulator import Fault, IdReaderEmulator
-from drivers.idcard.frame import CMD_READ
-from drivers.idcard.reader import CardInserted, CardRead, CardRemoved, IdCardReader, NoCard, NoDevice, read_once
+from drivers.idreader.emulator import Fault, IdReaderEmulator
+from drivers.idreader.frame import CMD_READ
+from drivers.idreader.reader import CardInserted, CardRead, CardRemoved, IdCardReader, NoCard, NoDevice, read_once
+from drivers.idreader.sample_cards import SAMPLE_CARDS
 
 
 class Events:
@@ -55,14 +55,14 @@ def rig(emu):
     assert not reader._thread.is_alive()
 
 
-@pytest.mark.parametrize("kind", list(DEMO_CARDS))
+@pytest.mark.parametrize("kind", list(SAMPLE_CARDS))
 def test_reads_every_card_type_then_removal(rig, kind):
     emu, _, events = rig
     events.wait_for(is_state(DeviceState.ONLINE))
-    emu.insert(DEMO_CARDS[kind])
+    emu.insert(SAMPLE_CARDS[kind])
     events.wait_for(lambda e: isinstance(e, CardInserted))
     read = events.wait_for(lambda e: isinstance(e, CardRead))
-    assert read.card == DEMO_CARDS[kind] and read.read_ms > 0
+    assert read.card == SAMPLE_CARDS[kind] and read.read_ms > 0
     emu.remove()
     events.wait_for(lambda e: isinstance(e, CardRemoved))
 
@@ -73,7 +73,7 @@ def test_recovers_from_each_fault(rig, fault, on):
     emu, _reader, events = rig
     events.wait_for(is_state(DeviceState.ONLINE))
     emu.inject_fault(fault, 1 if fault is Fault.GARBAGE else 2, on=on)  # garbage: resync, no retry
-    emu.insert(DEMO_CARDS["resident"])
+    emu.insert(SAMPLE_CARDS["resident"])
     read = events.wait_for(lambda e: isinstance(e, CardRead))
     assert read.card.id_number == "11010519491231002X"
     assert not emu._faults  # every injected fault was really served
@@ -84,7 +84,7 @@ def test_stall_reports_hardware_error_then_recovers(rig):
     events.wait_for(is_state(DeviceState.ONLINE))
     emu.inject_fault(Fault.STALL, 3)
     events.wait_for(is_state(DeviceState.HARDWARE_ERROR))
-    emu.insert(DEMO_CARDS["permit"])
+    emu.insert(SAMPLE_CARDS["permit"])
     events.wait_for(lambda e: isinstance(e, CardRead))
 
 
@@ -92,7 +92,7 @@ def test_busy_while_reading_and_user_error_when_the_card_cannot_be_read(rig):
     emu, _, events = rig
     events.wait_for(is_state(DeviceState.ONLINE))
     emu.inject_fault(Fault.READ_FAIL, 1, on=CMD_READ)
-    emu.insert(DEMO_CARDS["resident"])
+    emu.insert(SAMPLE_CARDS["resident"])
     events.wait_for(is_state(DeviceState.BUSY))
     assert events.wait_for(is_state(DeviceState.USER_ERROR)).detail == "read failed"
     events.wait_for(is_state(DeviceState.BUSY))          # the next poll retries the whole read
@@ -102,12 +102,12 @@ def test_busy_while_reading_and_user_error_when_the_card_cannot_be_read(rig):
 
 def test_unplug_offline_then_replug_reads_again(rig):
     emu, _, events = rig
-    emu.insert(DEMO_CARDS["resident"])
+    emu.insert(SAMPLE_CARDS["resident"])
     events.wait_for(lambda e: isinstance(e, CardRead))
     emu.unplug()
     events.wait_for(is_state(DeviceState.OFFLINE))
     events.wait_for(lambda e: isinstance(e, CardRemoved))
-    emu.insert(DEMO_CARDS["foreign"])
+    emu.insert(SAMPLE_CARDS["foreign"])
     emu.replug()
     events.wait_for(is_state(DeviceState.ONLINE))
     read = events.wait_for(lambda e: isinstance(e, CardRead))
@@ -127,6 +127,6 @@ def test_read_once(emu, tmp_path):
         read_once(str(tmp_path / "absent"), timeout=0.2)
     with pytest.raises(NoCard):
         read_once(emu.port, timeout=0.3)
-    emu.insert(DEMO_CARDS["foreign-old"])
+    emu.insert(SAMPLE_CARDS["foreign-old"])
     card, read_ms = read_once(emu.port, timeout=2)
-    assert card == DEMO_CARDS["foreign-old"] and read_ms > 0
+    assert card == SAMPLE_CARDS["foreign-old"] and read_ms > 0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from drivers.idcard import frame as fr
+from drivers.idreader import frame as fr
 
 COMMANDS = {
     (0x11, 0xFF): "AA AA AA 96 69 00 03 11 FF ED",

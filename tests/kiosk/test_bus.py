@@ -1,7 +1,7 @@
 import threading
 
 from drivers.base import DeviceState, DeviceStatusChanged
-from kiosk.events import EventBus, PlatformReachability
+from kiosk.bus import EventBus, PlatformReachability
 
 
 def test_sync_subscriber_runs_in_publisher_thread_and_filters_by_type():

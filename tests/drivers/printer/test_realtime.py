@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from drivers.base import DeviceState, MediaStatus
-from drivers.printer import status as st
+from drivers.printer import realtime as st
 from drivers.printer.emulator import PRESETS, EmulatedStatus
 
 

@@ -1,11 +1,13 @@
-"""Demo cards for the emulator, the demo and tests (check digits computed with MOD 11-2)."""
+"""One sample card of each kind for the emulator and the driver tests (check digits by MOD 11-2).
+
+The demo citizens the platform knows have their own cards (kiosk.devices.demo_cards)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 
-from drivers.idcard.card import PHOTO_LEN, CardType, IdCard
+from drivers.idreader.card import PHOTO_LEN, CardType, IdCard
 
 
 def _photo(seed: str) -> bytes:
@@ -16,7 +18,7 @@ def _photo(seed: str) -> bytes:
     return out[:PHOTO_LEN]
 
 
-DEMO_CARDS: dict[str, IdCard] = {
+SAMPLE_CARDS: dict[str, IdCard] = {
     "resident": IdCard(
         CardType.RESIDENT, name="张三", gender="1", nation="01", birth_date=dt.date(1949, 12, 31),
         address="北京市朝阳区建国路88号", id_number="11010519491231002X", issuer="北京市公安局朝阳分局",

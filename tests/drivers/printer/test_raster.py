@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from drivers.printer.document import Document, Kind
 from drivers.printer.errors import DocumentError
-from drivers.printer.render import CJK_FONT, Renderer, font, qr_image, wrap
+from drivers.printer.raster import CJK_FONT, Renderer, font, qr_image, wrap
 
 from .helpers import VERIFY, black_pixels, certificate, decode_qr
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import serial
 
 from drivers.base import Backoff, DeviceState, Event, Publish
-from drivers.idcard import frame as fr
-from drivers.idcard.card import PHOTO_LEN, TEXT_LEN, CardFormatError, IdCard, parse_text
+from drivers.idreader import frame as fr
+from drivers.idreader.card import PHOTO_LEN, TEXT_LEN, CardFormatError, IdCard, parse_text
 from drivers.reader import ReaderThread
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from drivers.idcard.demo_cards import DEMO_CARDS
-from drivers.idcard.emulator import IdReaderEmulator
+from drivers.idreader.emulator import IdReaderEmulator
+from drivers.idreader.sample_cards import SAMPLE_CARDS
 
 KIOSK = Path(sys.prefix) / "bin" / "kiosk"
 
@@ -21,7 +21,7 @@ def _doctor(port: str, *extra: str) -> subprocess.CompletedProcess:
 def test_doctor_prints_masked_card():
     emu = IdReaderEmulator().start()
     try:
-        emu.insert(DEMO_CARDS["resident"])
+        emu.insert(SAMPLE_CARDS["resident"])
         done = _doctor(emu.port)
     finally:
         emu.stop()

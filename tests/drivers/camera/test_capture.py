@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from drivers.camera.document import DocumentIssue, capture_document
+from drivers.camera.capture import DocumentIssue, capture_document
 
 
 def page(w: int = 420, h: int = 594) -> np.ndarray:

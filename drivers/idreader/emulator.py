@@ -16,8 +16,8 @@ import threading
 import tty
 from pathlib import Path
 
-from drivers.idcard import frame as fr
-from drivers.idcard.card import IdCard, build_text
+from drivers.idreader import frame as fr
+from drivers.idreader.card import IdCard, build_text
 
 
 class Fault(enum.StrEnum):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from drivers.idcard.card import (
+from drivers.idreader.card import (
     CardFormatError,
     CardType,
     IdCard,
@@ -14,12 +14,12 @@ from drivers.idcard.card import (
     mask_name,
     parse_text,
 )
-from drivers.idcard.demo_cards import DEMO_CARDS
+from drivers.idreader.sample_cards import SAMPLE_CARDS
 
 
-@pytest.mark.parametrize("kind", list(DEMO_CARDS))
+@pytest.mark.parametrize("kind", list(SAMPLE_CARDS))
 def test_roundtrip_every_card_type(kind):
-    card = DEMO_CARDS[kind]
+    card = SAMPLE_CARDS[kind]
     block = build_text(card)
     assert len(block) == 256
     assert parse_text(block, card.photo) == card
@@ -27,7 +27,7 @@ def test_roundtrip_every_card_type(kind):
 
 
 def test_resident_offsets_and_long_term():
-    block = build_text(DEMO_CARDS["resident"])
+    block = build_text(SAMPLE_CARDS["resident"])
     assert block[0:4].decode("utf-16-le") == "张三"
     assert block[122:158].decode("utf-16-le") == "11010519491231002X"
     assert block[204:212].decode("utf-16-le") == "长期  "
@@ -37,16 +37,16 @@ def test_resident_offsets_and_long_term():
 
 
 def test_type_flags_and_foreign_old_layout():
-    assert build_text(DEMO_CARDS["permit"])[248:250] == b"J\x00"
-    assert build_text(DEMO_CARDS["foreign"])[248:250] == b"Y\x00"
-    block = build_text(DEMO_CARDS["foreign-old"])
+    assert build_text(SAMPLE_CARDS["permit"])[248:250] == b"J\x00"
+    assert build_text(SAMPLE_CARDS["foreign"])[248:250] == b"Y\x00"
+    block = build_text(SAMPLE_CARDS["foreign-old"])
     assert block[248:250] == b"I\x00"
     assert block[122:152].decode("utf-16-le") == "CAN110019810803"
     assert block[152:158].decode("utf-16-le") == "CAN"
 
 
 def test_check_digit_rejects_wrong_number():
-    card = DEMO_CARDS["resident"]
+    card = SAMPLE_CARDS["resident"]
     bad = IdCard(**{**card.__dict__, "id_number": "110105194912310021"})
     assert not bad.id_valid
 
@@ -54,18 +54,18 @@ def test_check_digit_rejects_wrong_number():
 def test_bad_blocks_raise_card_format_error():
     with pytest.raises(CardFormatError):
         parse_text(b"\x20\x00" * 10)
-    block = bytearray(build_text(DEMO_CARDS["resident"]))
+    block = bytearray(build_text(SAMPLE_CARDS["resident"]))
     block[248:250] = b"Q\x00"
     with pytest.raises(CardFormatError):
         parse_text(bytes(block))
-    block = bytearray(build_text(DEMO_CARDS["resident"]))
+    block = bytearray(build_text(SAMPLE_CARDS["resident"]))
     block[36:52] = "1949ab31".encode("utf-16-le")
     with pytest.raises(CardFormatError):
         parse_text(bytes(block))
 
 
 def test_masks_never_show_full_identity():
-    card = DEMO_CARDS["resident"]
+    card = SAMPLE_CARDS["resident"]
     text = repr(card) + str(card.masked())
     assert card.id_number not in text and "张三" not in text
     assert "110105********002X" in text
@@ -74,6 +74,6 @@ def test_masks_never_show_full_identity():
 
 
 def test_default_photo_decoder_returns_none():
-    assert NoPhotoDecoder().decode(DEMO_CARDS["resident"].photo) is None
-    assert DEMO_CARDS["resident"].valid_from == dt.date(2015, 6, 1)
-    assert DEMO_CARDS["foreign"].card_type is CardType.FOREIGN
+    assert NoPhotoDecoder().decode(SAMPLE_CARDS["resident"].photo) is None
+    assert SAMPLE_CARDS["resident"].valid_from == dt.date(2015, 6, 1)
+    assert SAMPLE_CARDS["foreign"].card_type is CardType.FOREIGN

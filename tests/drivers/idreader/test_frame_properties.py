@@ -1,6 +1,6 @@
 """Property test: at least 100,000 random and mutated frames through the SAM codec.
 
-Contract under test (drivers/idcard/frame.py):
+Contract under test (drivers/idreader/frame.py):
 
 * ``decode`` raises nothing but ``FrameError``, and what it accepts re-encodes to the same bytes;
 * ``FrameDecoder.feed`` never raises, whatever arrives and however the reads split it;
@@ -23,7 +23,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.idcard import frame as fr
+from drivers.idreader import frame as fr
 
 EXAMPLES = 50
 DECODE_PER_EXAMPLE = 2_100   # frames given to decode() one by one

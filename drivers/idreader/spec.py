@@ -28,11 +28,11 @@ class IdReaderSection(SectionModel):
 
 
 def start(section: IdReaderSection, ctx: StartContext) -> Started:
-    from drivers.idcard.reader import IdCardReader
+    from drivers.idreader.reader import IdCardReader
 
     port, emulator = section.port, None
     if section.backend == "emulator":
-        from drivers.idcard.emulator import IdReaderEmulator
+        from drivers.idreader.emulator import IdReaderEmulator
 
         emulator = ctx.started(IdReaderEmulator())
         port = emulator.port
@@ -50,7 +50,7 @@ def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
 def doctor(request: DoctorRequest) -> DoctorReport:
     """One real read through the kiosk's driver code. Prints only masked personal data (ID
     first 6 + last 4, name initial), so a doctor run never leaks a citizen into a ticket."""
-    from drivers.idcard.reader import NoCard, NoDevice, ReaderError, read_once
+    from drivers.idreader.reader import NoCard, NoDevice, ReaderError, read_once
 
     args = request.args
     try:

@@ -1,7 +1,7 @@
 import pytest
 
 from kiosk.platform.contract.payments import OrderStatus
-from kiosk.services.payments import TRANSITIONS, IllegalTransition, PaymentLedger
+from kiosk.services.ledger import TRANSITIONS, IllegalTransition, PaymentLedger
 
 
 def test_one_attempt_per_order(tmp_path):
