@@ -56,7 +56,7 @@ def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | 
     KivyConfig.set("graphics", "allow_screensaver", "0")
     # No multisampling. Kivy asks for 2 samples by default, which Mesa's software renderer
     # (llvmpipe) rounds up to 4: every pixel is shaded, blended and cleared four times, and
-    # every swap adds a resolve pass. At 1080x1920 that was ~20 ms of a ~45 ms frame.
+    # every swap adds a resolve pass. At 1080x1920 that costs ~20 ms of a ~45 ms frame.
     # Nothing here needs it: text, rounded corners and pictures are textures.
     KivyConfig.set("graphics", "multisamples", "0")
     KivyConfig.set("graphics", "maxfps", str(cfg.display.max_fps if paced else 0))

@@ -23,9 +23,9 @@ from screens.widgets import BigButton, Keypad, Panel, Recycler, WrapLabel, font
 def _one_line(entry: TextInput, scroll_y: float) -> None:
     """A one-line input never scrolls vertically.
 
-    Kivy's deferred viewport adjustment, computed while a prefilled input still had its
-    default 100 px width, scrolled a long address down by most of a line after the input
-    had its real width: the text showed cut in half.
+    Kivy's deferred viewport adjustment is computed while a prefilled input still has its
+    default 100 px width; applied after the input has its real width, it scrolls a long
+    address down by most of a line and the text shows cut in half.
     """
     if scroll_y:
         entry.scroll_y = 0

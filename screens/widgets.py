@@ -88,7 +88,7 @@ def fit_text(label: Label, width: float) -> None:
 
     A label wrapped to a width gets a texture that wide, however short its text; every
     transparent pixel of it is still blended on every frame. On a kiosk without a GPU
-    (llvmpipe, 1080x1920) that was most of a 35 ms raster: a one-line label now gets a
+    (llvmpipe, 1080x1920) that is most of a 35 ms raster, so a one-line label gets a
     texture as wide as its text.
     """
     text = label.text
@@ -153,8 +153,8 @@ def warm_renderer(window) -> Callable[[], None]:
 
     A software renderer (Mesa's llvmpipe) compiles a fragment program the first time it
     draws a new combination of texture format and power-of-two-ness, 15-40 ms each. Drawn
-    once at start-up, before any citizen, the first photo preview or QR code of a visit
-    no longer carries that hitch. Call the undo after the first frame has been drawn.
+    once at start-up, before any citizen, so that the first photo preview or QR code of a
+    visit does not pay for it. Call the undo after the first frame has been drawn.
     """
     from kivy.uix.widget import Widget
 

@@ -16,7 +16,7 @@ stop there. Only when it finds nothing does the cascade try, roughly in order of
    one or two pixels wide (a phone held far away, a blurred or noisy small code);
 5. pyzbar (zbar), a different detector, as the last second opinion.
 
-The dev set no longer tells rescue passes apart (its last misses have a wrong expected
+The dev set cannot tell rescue passes apart (its only misses have a wrong expected
 text), so they were chosen on degraded copies of it (blur, noise, JPEG, perspective, low
 contrast, small codes: ``benchmarks/qr_degraded.py``) and checked on copies drawn with
 other seeds, so they are not tuned to the dev images. They add time only to frames

@@ -1,7 +1,7 @@
 """``kiosk emulate idreader``: a SAM ID-card reader on a pty, for the demo and manual tests.
 
 Scriptable over stdin: ``insert NAME``, ``remove``, ``fault KIND [N]``, ``unplug``, ``replug``,
-``quit``. NAME is one of the demo cards (resident, permit, foreign, foreign-old).
+``quit``. NAME is one of the emulator's sample cards (resident, permit, foreign, foreign-old).
 """
 
 from __future__ import annotations

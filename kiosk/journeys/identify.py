@@ -144,11 +144,11 @@ class IdentifyJourney(Journey):
     def _reader_prompt(self) -> Text:
         """What the card reader's live state means for the citizen waiting with a card in hand.
 
-        The screen used to say "put your card on the reader" whatever the reader did, so a
-        reader unplugged mid-read (or a card that could not be read) left the citizen holding
-        a card on a dead reader with no word why. The state comes from the status model the
-        driver reports to (``offline`` while unplugged, ``user_error`` after a failed read),
-        and the Kivy app redraws on every status change.
+        A fixed "put your card on the reader" would leave a citizen whose reader was unplugged
+        mid-read (or whose card could not be read) holding a card on a dead reader with no
+        word why. So the prompt follows the status model the driver reports to (``offline``
+        while unplugged, ``user_error`` after a failed read), and the Kivy app redraws on
+        every status change.
         """
         state = self.rt.status.snapshot().devices.get("idreader", "unknown")
         if self.rt.devices.idreader is None or state in ("offline", "hardware_error"):

@@ -1,7 +1,7 @@
 """When Python's cycle collector runs on a kiosk: between visits, never inside a citizen's frame.
 
 A full (generation-2) pass walks every container object the process holds. On a 2-core
-CPU that was ~100 ms for the start-up heap (Kivy, pydantic models, the catalogue) and
+CPU that takes ~100 ms for the start-up heap (Kivy, pydantic models, the catalogue) and
 still 12-50 ms for the ~70 000 objects a few visits add (the recycled widgets with
 their property observers, caches): a frame at or over the 50 ms budget.
 
@@ -10,7 +10,7 @@ So the collector works in two sizes:
 - **after every visit** (on the attract screen): collect what is not frozen, which is
   what this visit made, then freeze the survivors. They are the widget pool and caches
   the next visit reuses; frozen, the next pass does not walk them again. Anything that
-  was garbage at the end of the visit is freed in this pass, as before.
+  is garbage at the end of the visit is freed in this pass.
 - **the whole heap** (unfreeze, collect, freeze): when the attract screen has been idle
   for ``IDLE_WHOLE_HEAP_S`` (nobody is at the screen), or — a queue of citizens all day —
   once more than ``FROZEN_GROWTH_LIMIT`` objects were frozen since the last one. Only a

@@ -42,9 +42,9 @@ def print_slip(printer, doc: Document, then: str = "") -> PrintOutcome:
 
     ``then`` (already translated) follows the reason when the slip did not come out: what the
     citizen can do next, which only the journey knows ("press 'print receipt' again once the
-    printer is back"). The message used to promise "reprint with the receipt code" for every
-    slip, but only certificates have reprint codes: a citizen with a torn queue ticket or
-    application receipt was sent to a code that does not exist.
+    printer is back"). This function cannot promise "reprint with the receipt code" itself:
+    only certificates have reprint codes, and a citizen with a torn queue ticket or
+    application receipt would be sent to a code that does not exist.
     """
     if printer is None:
         return PrintOutcome(False, "no_printer", _("本机未配置凭条打印机"))

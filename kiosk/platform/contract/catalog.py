@@ -169,7 +169,7 @@ class Category(ContractModel):
     name: str
     name_en: str
     icon: str = ""
-    """Icon name under assets/icons (without extension)."""
+    """An icon name (without extension) for clients that draw icons; the kiosk shows categories as text."""
     order: int = 0
 
 
