@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from devtools.chaos.acks import LineLog
 from kiosk.devices.demo_cards import DEMO_CARDS
@@ -24,6 +24,8 @@ from kiosk.runtime import HeadlessLoop, Runtime
 from kiosk.views import Choices, Progress, View
 
 log = logging.getLogger(__name__)
+
+J = TypeVar("J")
 
 
 class Stuck(Exception):
@@ -138,6 +140,14 @@ class Script:
         if self.controller.current.name == "identify":
             opened = self.controller.current.then
         return opened
+
+    def open_as(self, code: str, capability: str, journey: type[J], people: Sequence[str]) -> tuple[J, str]:
+        """Open ``code``'s ``capability`` (a ``journey``) and show the ID card of one of ``people``; who it was."""
+        opened = self.open_service(code, capability)
+        assert isinstance(opened, journey)
+        person = self.rng.choice(people)
+        self.identify(person)
+        return opened, person
 
     def start_visit(self) -> None:
         self.controller.act("start")  # waits for the settling of open orders, as a tap does

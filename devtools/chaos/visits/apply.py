@@ -18,9 +18,7 @@ APPLICANTS = ("P001", "P002", "P003", "P005")
 def visit(citizen: Script) -> None:
     from kiosk.journeys.apply import ApplyJourney
 
-    journey = citizen.open_service(APPLY_SERVICE, "apply")
-    assert isinstance(journey, ApplyJourney)
-    citizen.identify(citizen.rng.choice(APPLICANTS))
+    journey, _person = citizen.open_as(APPLY_SERVICE, "apply", ApplyJourney, APPLICANTS)
     citizen.wait("apply.form")
     citizen.controller.act("field", name="status", value=citizen.rng.choice(["失业登记", "就业登记"]))
     # every application differs, so "same content twice" on the platform means a duplicate

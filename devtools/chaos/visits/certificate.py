@@ -19,10 +19,7 @@ def visit(citizen: Script) -> None:
     from kiosk.journeys.certificates import CertificatesJourney
     from kiosk.journeys.pay import PayJourney
 
-    journey = citizen.open_service(CERT_SERVICE, "print")
-    assert isinstance(journey, CertificatesJourney)
-    person = citizen.rng.choice(PRINT_OWNERS)
-    citizen.identify(person)
+    journey, person = citizen.open_as(CERT_SERVICE, "print", CertificatesJourney, PRINT_OWNERS)
     citizen.wait("certificates")
     cert = next((a for a in citizen.actions() if a.id == "cert" and PRINT_CERT in a.label), None)
     if cert is None:

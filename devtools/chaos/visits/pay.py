@@ -12,10 +12,7 @@ PAYERS = ("P001", "P002", "P003")
 def visit(citizen: Script) -> None:
     from kiosk.journeys.pay import PayJourney
 
-    journey = citizen.open_service(FEE_SERVICE, "pay")
-    assert isinstance(journey, PayJourney)
-    person = citizen.rng.choice(PAYERS)
-    citizen.identify(person)
+    journey, person = citizen.open_as(FEE_SERVICE, "pay", PayJourney, PAYERS)
     if not citizen.pay_with_code(journey, person, "fee"):
         return
     if citizen.rng.random() < citizen.print_rate:
