@@ -9,7 +9,7 @@ import pytest
 from drivers.camera.camera import Frame
 from drivers.camera.capture import DocumentIssue
 from kiosk.services.materials import PHOTO_MAX_SIDE, PREVIEW_MAX_SIDE, CameraUnavailable, take_material_photo
-from tests.drivers.camera.test_document import page, photo_of
+from tests.drivers.camera.test_capture import page, photo_of
 
 
 class StillCamera:
