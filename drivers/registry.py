@@ -53,7 +53,15 @@ class Stoppable(Protocol):
     def stop(self) -> None: ...
 
 
+class PortEmulator(Stoppable, Protocol):
+    """An emulator the real driver opens like its device: ``port`` is its pseudo-terminal."""
+
+    @property
+    def port(self) -> str: ...
+
+
 S = TypeVar("S", bound=Stoppable)
+P = TypeVar("P")
 
 
 class StartContext:
@@ -76,6 +84,13 @@ class StartContext:
 
     def on_stop(self, close: Callable[[], None]) -> None:
         self._closers.append(close)
+
+    def on_port(self, section: SectionModel, port: P, emulator: Callable[[], PortEmulator],
+                driver: Callable[[P | str], Stoppable]) -> Started:
+        """``driver(port)``, started; with the ``emulator`` backend the emulator is started first
+        and the driver gets the emulator's port instead, so the emulator meets the real driver code."""
+        emulated = self.started(emulator()) if section.backend == "emulator" else None
+        return Started(self.started(driver(emulated.port if emulated is not None else port)), emulated)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from typing import Any
 from kiosk import config as config_mod
 from kiosk.bus import EventBus
 from kiosk.config import Config
+from kiosk.devices.board import DeviceBoard
 from kiosk.devices.manager import DeviceManager, Devices
-from kiosk.devices.status import DEVICE_NAMES, StatusModel
+from kiosk.devices.status import StatusModel
 from kiosk.services.codes import interpreting
 from kiosk.visit import SessionHolder, remove_stale_visit_dirs
 
@@ -79,7 +80,9 @@ class Runtime:
         self.post = post
         self.state_dir = Path(work_dir) if work_dir else cfg.state_path()
         self.bus = EventBus()
-        self.status = StatusModel(DEVICE_NAMES)
+        self.board = DeviceBoard()
+        """Every device's state: what the screens, the journeys, the heartbeat and the metrics read."""
+        self.status = StatusModel(self.board)
         self.status.attach(self.bus)
         self.sessions = SessionHolder()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kiosk-work")
@@ -95,10 +98,6 @@ class Runtime:
         self.sender: Any = None
         self.speech: Any = None
         self.started_at = time.monotonic()
-        from kiosk.ops.heartbeat import DeviceBoard
-
-        self.board = DeviceBoard()
-        self.bus.subscribe(self.board.on_event, sync=True)
         self.heartbeat: Any = None
         self.metrics: Any = None
         from kiosk.ops.fieldops import FieldOps
@@ -132,8 +131,7 @@ class Runtime:
             from kiosk import __version__
             from kiosk.ops.metrics import KioskMetrics
 
-            self.metrics = KioskMetrics(__version__, self.cfg.kiosk.id)
-            self.bus.subscribe(self.metrics.on_event, sync=True)
+            self.metrics = KioskMetrics(__version__, self.cfg.kiosk.id, self.board)
             self.metrics.journal_depth.set_function(self.journal.depth)
             self.metrics.journal_unreadable.set_function(self.journal.unreadable)
             self.metrics.serve(self.cfg.metrics.host, self.cfg.metrics.port)

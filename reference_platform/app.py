@@ -24,7 +24,8 @@ from reference_platform.routes import (
 )
 from reference_platform.routes._deps import SUBMISSION_GRACE_S
 from reference_platform.security import SigningMiddleware
-from reference_platform.seed import refresh_demo_dates, seed
+from reference_platform.seed import seed
+from reference_platform.seed.appointments import refresh_demo_dates
 
 
 def create_app(

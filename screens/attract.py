@@ -27,7 +27,8 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.devices.status import DEVICE_LABELS, STATE_LABELS, Announcement, StatusSnapshot
+from kiosk.devices.board import DEVICE_LABELS, STATE_LABELS
+from kiosk.devices.status import Announcement, StatusSnapshot
 from kiosk.i18n import N_
 from screens.theme import THEME
 

@@ -10,7 +10,8 @@ kill a final worker runs until the journal is empty and no order is unsettled, a
 the platform's records are compared with what the citizens were *shown*
 (the worker's acknowledgement file) and with the kiosk's own ledger and reprint table.
 
-Modules: ``acks`` (the acknowledgement file), ``citizen`` (the scripted visits),
-``worker`` (the kiosk process), ``verdict`` (the invariants), ``harness`` (processes).
+Modules: ``acks`` (the acknowledgement file), ``citizen`` (the scripted citizen, visit
+after visit), ``script`` (its steps on the screen), ``visits`` (one module per kind of
+visit), ``worker`` (the kiosk process), ``verdict`` (the invariants), ``harness`` (processes).
 docs/durability.md explains the guarantees being checked.
 """

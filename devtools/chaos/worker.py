@@ -242,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     slow_network(runtime.client, random.Random(f"network-{args.seed}"))
     events.write("phase", p="settling")
     try:
-        from devtools.chaos.citizen import Citizen, reprints_from_acks
+        from devtools.chaos.citizen import Citizen
+        from devtools.chaos.visits.reprint import reprints_from_acks
 
         citizen = Citizen(runtime, controller, loop, acks, events, random.Random(args.seed),
                           kinds=args.only or ("apply", "pay", "print"),

@@ -11,13 +11,11 @@ from __future__ import annotations
 import enum
 import os
 import select
-import tempfile
 import threading
-import tty
-from pathlib import Path
 
 from drivers.idreader import frame as fr
 from drivers.idreader.card import IdCard, build_text
+from drivers.ptyport import PtyPort
 
 
 class Fault(enum.StrEnum):
@@ -36,41 +34,20 @@ class IdReaderEmulator:
     ``.inject_fault(Fault.X, count)``, ``.unplug()``, ``.replug()``, ``.stop()``."""
 
     def __init__(self, port: str | None = None) -> None:
-        self._dir = None if port else tempfile.mkdtemp(prefix="idreader-")
-        self.port = port or os.path.join(self._dir or "", "idreader")
+        self.pty = PtyPort("idreader", port)
+        self.port = self.pty.path
         self._lock = threading.Lock()
         self._card: IdCard | None = None
         self._selected = False
         self._faults: list[tuple[Fault, tuple[int, int] | None]] = []
-        self._master: int | None = None
-        self._slave: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.commands_seen = 0
 
     # -- plumbing -------------------------------------------------------------------
-    def _open_pty(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        tty.setraw(master)
-        self._master, self._slave = master, slave
-        tmp = self.port + ".new"
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(os.ttyname(slave), tmp)
-        os.replace(tmp, self.port)
-
-    def _close_pty(self) -> None:
-        if os.path.lexists(self.port):
-            os.unlink(self.port)
-        for fd in (self._master, self._slave):
-            if fd is not None:
-                os.close(fd)
-        self._master = self._slave = None
-
     def start(self) -> IdReaderEmulator:
         with self._lock:
-            self._open_pty()
+            self.pty.plug()
         self._stop.clear()
         self._thread = threading.Thread(target=self._serve, name="idreader-emulator", daemon=True)
         self._thread.start()
@@ -81,20 +58,17 @@ class IdReaderEmulator:
         if self._thread:
             self._thread.join(2)
         with self._lock:
-            self._close_pty()
-        if self._dir and not os.listdir(self._dir):
-            Path(self._dir).rmdir()
+            self.pty.close()
 
     def unplug(self) -> None:
         """The cable is pulled: the device path vanishes and the open fd hangs up."""
         with self._lock:
-            self._close_pty()
+            self.pty.unplug()
 
     def replug(self) -> None:
         """Re-enumeration: a fresh pty behind the same stable path."""
         with self._lock:
-            if self._master is None:
-                self._open_pty()
+            self.pty.plug()
 
     # -- card and faults -------------------------------------------------------------
     def insert(self, card: IdCard) -> None:
@@ -139,7 +113,7 @@ class IdReaderEmulator:
     def _serve(self) -> None:
         decoder = bytearray()
         while not self._stop.is_set():
-            master = self._master
+            master = self.pty.master
             if master is None:
                 self._stop.wait(0.02)
                 decoder.clear()

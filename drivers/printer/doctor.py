@@ -11,7 +11,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING, Any
 
-from drivers.registry import DoctorReport, DoctorRequest
+from drivers.registry import Doctor, DoctorReport, DoctorRequest
 
 if TYPE_CHECKING:
     from drivers.printer.document import Document
@@ -121,3 +121,6 @@ def doctor(request: DoctorRequest) -> DoctorReport:
         printer.close()
     errors = (report["error"],) if "error" in report else ()
     return DoctorReport(code, report, _lines(report), errors)
+
+
+DOCTOR = Doctor("check the ESC/POS thermal printer: real-time status, optional test page", add_doctor_arguments, doctor)

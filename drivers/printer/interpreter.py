@@ -14,18 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import numpy as np
-import qrcode
-import qrcode.constants
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from drivers.printer.raster import font
+from drivers.printer.bitimages import QrSymbol, StoredGraphics, column_image, scaled_raster
+from drivers.printer.paper import DEFAULT_LINE_SPACING, Paper
 
 log = logging.getLogger(__name__)
 
 ESC, GS, FS, DLE = 0x1B, 0x1D, 0x1C, 0x10
-CODEPAGES = {0: "cp437", 2: "cp850", 3: "cp860", 16: "cp1252", 17: "cp866", 19: "cp858"}
-BASE_DOTS = 24  # font A cell height (12x24 ASCII, 24x24 CJK)
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
 
 # bytes that follow "ESC x" / "GS x" / "FS x" for fixed-length commands
@@ -39,11 +35,12 @@ _FS_FIXED = {0x26: 0, 0x2E: 0, 0x21: 1, 0x2D: 1, 0x43: 1, 0x53: 2, 0x57: 1, 0x70
 
 
 class Interpreter:
-    """Feed it bytes; read ``pages`` (closed by a cut) and get replies to send back.
+    """Feed it bytes; pages go to ``on_page`` at each cut, and replies come back from ``feed``.
 
     ``on_status(n)`` returns the reply byte(s) for ``DLE EOT n`` or None to stay silent.
     ``can_print()`` False (paper out, cover open) makes printed content vanish like on
-    a real printer that went offline.
+    a real printer that went offline. The interpreter finds where each command ends and
+    what it means; ``paper`` (text modes, line, strips) and the image decoders do the rest.
     """
 
     def __init__(self, width: int = 576, *, on_status: Callable[[int], bytes | None] | None = None,
@@ -51,27 +48,24 @@ class Interpreter:
                  can_print: Callable[[], bool] | None = None) -> None:
         self.width = width
         self.on_status = on_status or (lambda n: b"\x12")
-        self.on_page = on_page or (lambda img: None)
-        self.can_print = can_print or (lambda: True)
+        self.paper = Paper(width, on_page or (lambda img: None), can_print or (lambda: True))
         self._buf = bytearray()
-        self.strips: list[Image.Image] = []
-        self.text_log: list[str] = []
-        """Every text line printed, decoded (tests and the doctor read it)."""
         self.unknown = 0
         self.status_requests = 0
-        self._graphics: Image.Image | None = None
-        self._qr = {"size": 3, "ec": qrcode.constants.ERROR_CORRECT_L, "data": b""}
-        self.reset()
+        self._graphics = StoredGraphics()
+        self._qr = QrSymbol()
 
-    def reset(self) -> None:
-        """ESC @: modes back to power-on defaults (the line buffer is dropped too)."""
-        self.line = bytearray()
-        self.kanji = True
-        self.codepage = 0
-        self.align = 0
-        self.scale = (1, 1)
-        self.line_spacing = 30
-        self._line_had_graphics = False
+    @property
+    def text_log(self) -> list[str]:
+        """Every text line printed, decoded (tests and the doctor read it)."""
+        return self.paper.text_log
+
+    def take_strips(self) -> Image.Image | None:
+        """Everything printed since the last cut as one image (None if nothing)."""
+        return self.paper.take_strips()
+
+    def cut(self) -> None:
+        self.paper.cut()
 
     # -- stream ------------------------------------------------------------------------
     def feed(self, data: bytes) -> bytes:
@@ -98,19 +92,7 @@ class Interpreter:
         if c == GS:
             return self._gs(b, i, n), None
         if c == FS:
-            if n < 2:
-                return 0, None
-            k = _FS_FIXED.get(b[i + 1])
-            if k is None:
-                self.unknown += 1
-                return 2, None
-            if n < 2 + k:
-                return 0, None
-            if b[i + 1] == 0x26:
-                self.kanji = True
-            elif b[i + 1] == 0x2E:
-                self.kanji = False
-            return 2 + k, None
+            return self._fs(b, i, n), None
         if c == DLE:
             if n < 3:
                 return 0, None
@@ -120,14 +102,15 @@ class Interpreter:
             if b[i + 1] == 0x14:
                 return (5, None) if n >= 5 else (0, None)
             return (3, None) if b[i + 1] == 0x05 else (1, None)
+        paper = self.paper
         if c == 0x0A or c == 0x0C:
-            self._print_line()
+            paper.print_line()
             return 1, None
         if c == 0x09:
-            self.line += b"    "
+            paper.line += b"    "
             return 1, None
         if c == 0x18:
-            self.line.clear()
+            paper.line.clear()
             return 1, None
         if c < 0x20 or c == 0x7F:
             return 1, None
@@ -135,8 +118,27 @@ class Interpreter:
         j = i
         while j < len(b) and b[j] >= 0x20 and b[j] != 0x7F:
             j += 1
-        self.line += b[i:j]
+        paper.line += b[i:j]
         return j - i, None
+
+    def _fixed(self, table: dict[int, int], b: bytearray, i: int, n: int) -> int | None:
+        """Length of a fixed-length command (0: not all here yet); None for one the table lacks."""
+        k = table.get(b[i + 1])
+        if k is None:
+            self.unknown += 1
+            return None
+        return 0 if n < 2 + k else 2 + k
+
+    # -- FS ----------------------------------------------------------------------------
+    def _fs(self, b: bytearray, i: int, n: int) -> int:
+        if n < 2:
+            return 0
+        used = self._fixed(_FS_FIXED, b, i, n)
+        if used is None:
+            return 2
+        if used and b[i + 1] in (0x26, 0x2E):  # FS & / FS .: Chinese (Kanji) mode on / off
+            self.paper.kanji = b[i + 1] == 0x26
+        return used
 
     # -- ESC ---------------------------------------------------------------------------
     def _esc(self, b: bytearray, i: int, n: int) -> int:
@@ -151,38 +153,38 @@ class Interpreter:
             total = 5 + cols * per_col
             if n < total:
                 return 0
-            self._column_image(bytes(b[i + 5:i + total]), cols, per_col)
+            self.paper.column_image(column_image(bytes(b[i + 5:i + total]), cols, per_col))
             return total
         if cmd == 0x44:  # ESC D tab stops, NUL terminated
             end = b.find(0, i + 2)
             return 0 if end < 0 else end - i + 1
-        k = _ESC_FIXED.get(cmd)
-        if k is None:
-            self.unknown += 1
+        used = self._fixed(_ESC_FIXED, b, i, n)
+        if used is None:
             return 2
-        if n < 2 + k:
-            return 0
-        arg = b[i + 2] if k else 0
+        if used:
+            self._esc_mode(cmd, b[i + 2] if used > 2 else 0)
+        return used
+
+    def _esc_mode(self, cmd: int, arg: int) -> None:
+        paper = self.paper
         if cmd == 0x40:
-            self.line.clear()
-            self.reset()
+            paper.reset()
         elif cmd == 0x61:
-            self.align = arg % 48 if arg >= 48 else min(arg, 2)
+            paper.align = arg % 48 if arg >= 48 else min(arg, 2)
         elif cmd == 0x21:
-            self.scale = (2 if arg & 0x20 else 1, 2 if arg & 0x10 else 1)
+            paper.scale = (2 if arg & 0x20 else 1, 2 if arg & 0x10 else 1)
         elif cmd == 0x74:
-            self.codepage = arg
+            paper.codepage = arg
         elif cmd == 0x64:
-            self._print_line()
-            self._feed(max(arg - 1, 0) * self.line_spacing)
+            paper.print_line()
+            paper.feed(max(arg - 1, 0) * paper.line_spacing)
         elif cmd == 0x4A:
-            self._print_line(feed_only=True)
-            self._feed(arg)
+            paper.print_line(feed_only=True)
+            paper.feed(arg)
         elif cmd == 0x32:
-            self.line_spacing = 30
+            paper.line_spacing = DEFAULT_LINE_SPACING
         elif cmd == 0x33:
-            self.line_spacing = arg
-        return 2 + k
+            paper.line_spacing = arg
 
     # -- GS ----------------------------------------------------------------------------
     def _gs(self, b: bytearray, i: int, n: int) -> int:
@@ -190,44 +192,9 @@ class Interpreter:
             return 0
         cmd = b[i + 1]
         if cmd == 0x76:  # GS v 0 m xL xH yL yH d...
-            if n < 8:
-                return 0
-            m = b[i + 3]
-            xb, y = b[i + 4] | b[i + 5] << 8, b[i + 6] | b[i + 7] << 8
-            total = 8 + xb * y
-            if xb * y > MAX_IMAGE_BYTES:
-                self.unknown += 1
-                return 8
-            if n < total:
-                return 0
-            img = _raster(bytes(b[i + 8:i + total]), xb * 8, y)
-            if m & 1:
-                img = img.resize((img.width * 2, img.height))
-            if m & 2:
-                img = img.resize((img.width, img.height * 2))
-            self._strip(img)
-            return total
+            return self._gs_raster(b, i, n)
         if cmd in (0x28, 0x38):  # GS ( X pL pH ... / GS 8 L p1..p4 ...
-            if n < 5:
-                return 0
-            if cmd == 0x28:
-                fn_letter, size, head = b[i + 2], b[i + 3] | b[i + 4] << 8, 5
-            else:
-                if n < 7:
-                    return 0
-                fn_letter, head = b[i + 2], 7
-                size = b[i + 3] | b[i + 4] << 8 | b[i + 5] << 16 | b[i + 6] << 24
-            if size > MAX_IMAGE_BYTES:
-                self.unknown += 1
-                return head
-            if n < head + size:
-                return 0
-            body = bytes(b[i + head:i + head + size])
-            if fn_letter == 0x4C:
-                self._graphics_cmd(body)
-            elif fn_letter == 0x6B:
-                self._qr_cmd(body)
-            return head + size
+            return self._gs_function(b, i, n)
         if cmd == 0x56:  # GS V m [n]: cut
             if n < 3:
                 return 0
@@ -236,148 +203,69 @@ class Interpreter:
             if n < 3 + extra:
                 return 0
             if extra and m in (65, 66):
-                self._feed(b[i + 3])
-            self.cut()
+                self.paper.feed(b[i + 3])
+            self.paper.cut()
             return 3 + extra
-        if cmd == 0x6B:  # GS k m ...: barcode (drawn as its text)
-            if n < 3:
-                return 0
-            m = b[i + 2]
-            if m <= 6:
-                end = b.find(0, i + 3)
-                if end < 0:
-                    return 0
-                data, used = bytes(b[i + 3:end]), end - i + 1
-            else:
-                if n < 4 or n < 4 + b[i + 3]:
-                    return 0
-                data, used = bytes(b[i + 4:i + 4 + b[i + 3]]), 4 + b[i + 3]
-            self._print_line()
-            self.line += b"|| " + data + b" ||"
-            self._print_line()
-            return used
-        k = _GS_FIXED.get(cmd)
-        if k is None:
-            self.unknown += 1
+        if cmd == 0x6B:  # GS k m ...: barcode
+            return self._gs_barcode(b, i, n)
+        used = self._fixed(_GS_FIXED, b, i, n)
+        if used is None:
             return 2
-        if n < 2 + k:
-            return 0
-        if cmd == 0x21:
+        if used and cmd == 0x21:
             arg = b[i + 2]
-            self.scale = ((arg >> 4 & 7) + 1, (arg & 7) + 1)
-        return 2 + k
+            self.paper.scale = ((arg >> 4 & 7) + 1, (arg & 7) + 1)
+        return used
 
-    def _graphics_cmd(self, body: bytes) -> None:
-        if len(body) < 2:
-            return
-        fn = body[1]
-        if fn in (0x70, 0x71) and len(body) >= 10:  # store raster graphics: a bx by c xL xH yL yH d...
-            bx, by = body[3], body[4]
-            x, y = body[6] | body[7] << 8, body[8] | body[9] << 8
-            row = (x + 7) // 8
-            data = body[10:10 + row * y]
-            if len(data) == row * y and x and y:
-                img = _raster(data, row * 8, y).crop((0, 0, x, y))
-                self._graphics = img.resize((x * bx, y * by)) if bx > 1 or by > 1 else img
-        elif fn in (0x32, 50) and self._graphics is not None:
-            self._strip(self._graphics)
+    def _gs_raster(self, b: bytearray, i: int, n: int) -> int:
+        if n < 8:
+            return 0
+        xb, y = b[i + 4] | b[i + 5] << 8, b[i + 6] | b[i + 7] << 8
+        total = 8 + xb * y
+        if xb * y > MAX_IMAGE_BYTES:
+            self.unknown += 1
+            return 8
+        if n < total:
+            return 0
+        self.paper.strip(scaled_raster(b[i + 3], bytes(b[i + 8:i + total]), xb * 8, y))
+        return total
 
-    def _qr_cmd(self, body: bytes) -> None:
-        if len(body) < 3 or body[0] != 49:  # cn 49 = QR code
-            return
-        fn = body[1]
-        if fn == 67:
-            self._qr["size"] = max(1, min(body[2], 16))
-        elif fn == 69:
-            levels = [qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
-                      qrcode.constants.ERROR_CORRECT_Q, qrcode.constants.ERROR_CORRECT_H]
-            self._qr["ec"] = levels[(body[2] - 48) % 4]
-        elif fn == 80:
-            self._qr["data"] = body[3:]
-        elif fn == 81 and self._qr["data"]:
-            q = qrcode.QRCode(error_correction=self._qr["ec"], border=2)
-            q.add_data(self._qr["data"])
-            try:
-                q.make(fit=True)
-            except ValueError:
-                return
-            m = np.array(q.get_matrix(), dtype=bool)
-            box = int(self._qr["size"])
-            pix = np.where(m, 0, 255).astype(np.uint8).repeat(box, 0).repeat(box, 1)
-            self._strip(Image.fromarray(pix, "L"))
+    def _gs_function(self, b: bytearray, i: int, n: int) -> int:
+        if n < 5:
+            return 0
+        if b[i + 1] == 0x28:
+            fn_letter, size, head = b[i + 2], b[i + 3] | b[i + 4] << 8, 5
+        else:
+            if n < 7:
+                return 0
+            fn_letter, head = b[i + 2], 7
+            size = b[i + 3] | b[i + 4] << 8 | b[i + 5] << 16 | b[i + 6] << 24
+        if size > MAX_IMAGE_BYTES:
+            self.unknown += 1
+            return head
+        if n < head + size:
+            return 0
+        body = bytes(b[i + head:i + head + size])
+        decoder = {0x4C: self._graphics, 0x6B: self._qr}.get(fn_letter)
+        img = decoder.command(body) if decoder is not None else None
+        if img is not None:
+            self.paper.strip(img)
+        return head + size
 
-    # -- paper -------------------------------------------------------------------------
-    def _decode(self, raw: bytes) -> str:
-        if self.kanji:
-            return raw.decode("gb18030", errors="replace")
-        return raw.decode(CODEPAGES.get(self.codepage, "cp437"), errors="replace")
-
-    def _print_line(self, feed_only: bool = False) -> None:
-        if not self.line:
-            if not feed_only and not self._line_had_graphics:
-                self._feed(self.line_spacing)
-            self._line_had_graphics = False
-            return
-        text = self._decode(bytes(self.line))
-        self.line.clear()
-        self._line_had_graphics = False
-        self.text_log.append(text)
-        sw, sh = self.scale
-        size = BASE_DOTS * sh
-        fnt = font(size)
-        text_w = int(fnt.getlength(text)) + 1
-        img = Image.new("L", (max(text_w, 1), max(self.line_spacing, size + 6)), 255)
-        ImageDraw.Draw(img).text((0, 2), text, font=fnt, fill=0)
-        if sw > 1:
-            img = img.resize((img.width * sw // sh if sh else img.width, img.height))
-        self._strip(img, as_text=True)
-
-    def _column_image(self, data: bytes, cols: int, per_col: int) -> None:
-        bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8).reshape(cols, per_col), axis=1)
-        pix = np.where(bits.T.astype(bool), 0, 255).astype(np.uint8)
-        self._strip(Image.fromarray(pix, "L"))
-        self._line_had_graphics = True
-
-    def _feed(self, dots: int) -> None:
-        if dots > 0 and self.can_print():
-            self.strips.append(Image.new("L", (self.width, dots), 255))
-
-    def _strip(self, img: Image.Image, as_text: bool = False) -> None:
-        if not self.can_print():
-            return
-        img = img.convert("L")
-        if img.width > self.width:
-            img = img.crop((0, 0, self.width, img.height))
-        strip = Image.new("L", (self.width, img.height), 255)
-        x = {0: 0, 1: (self.width - img.width) // 2, 2: self.width - img.width}.get(self.align, 0)
-        strip.paste(img, (x, 0))
-        self.strips.append(strip)
-
-    def take_strips(self) -> Image.Image | None:
-        """Everything printed since the last cut as one image (None if nothing)."""
-        if not self.strips:
-            return None
-        height = sum(s.height for s in self.strips)
-        page = Image.new("L", (self.width, height), 255)
-        y = 0
-        for s in self.strips:
-            page.paste(s, (0, y))
-            y += s.height
-        self.strips.clear()
-        return page.convert("1", dither=Image.Dither.NONE)
-
-    def cut(self) -> None:
-        if self.line:
-            self._print_line()
-        page = self.take_strips()
-        if page is not None:
-            self.on_page(page)
-
-
-def _raster(data: bytes, width: int, height: int) -> Image.Image:
-    """ESC/POS raster bits (1 = black, MSB first) to an "L" image."""
-    inverted = bytes(data).translate(_INVERT)
-    return Image.frombytes("1", (width, height), inverted).convert("L")
-
-
-_INVERT = bytes(255 - i for i in range(256))
+    def _gs_barcode(self, b: bytearray, i: int, n: int) -> int:
+        """``GS k``: a barcode, drawn as its text between bars."""
+        if n < 3:
+            return 0
+        m = b[i + 2]
+        if m <= 6:
+            end = b.find(0, i + 3)
+            if end < 0:
+                return 0
+            data, used = bytes(b[i + 3:end]), end - i + 1
+        else:
+            if n < 4 or n < 4 + b[i + 3]:
+                return 0
+            data, used = bytes(b[i + 4:i + 4 + b[i + 3]]), 4 + b[i + 3]
+        self.paper.print_line()
+        self.paper.line += b"|| " + data + b" ||"
+        self.paper.print_line()
+        return used

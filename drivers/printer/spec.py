@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import logging
 
-from drivers.printer.doctor import add_doctor_arguments, doctor
+from drivers.printer.doctor import DOCTOR
 from drivers.printer.settings import A4PrinterSection, PrinterSection
-from drivers.registry import N_, DeviceSpec, Doctor, StartContext, Started, register
+from drivers.registry import N_, DeviceSpec, StartContext, Started, register
 
 log = logging.getLogger(__name__)
 
 
 def start_thermal(section: PrinterSection, ctx: StartContext) -> Started:
+    from drivers.printer.emulator import PrinterEmulator
     from drivers.printer.thermal import ThermalPrinter
 
-    port, emulator = None, None
-    if section.backend == "emulator":
-        from drivers.printer.emulator import PrinterEmulator
-
-        out = ctx.work_dir / "printer"
-        emulator = ctx.started(PrinterEmulator("pty", width=section.paper_width_dots, out_dir=out))
-        port = emulator.port
-    printer = ThermalPrinter.from_config(section, ctx.publish, port=port, name=ctx.name)
-    printer.start()
-    ctx.on_stop(printer.close)
-    return Started(printer, emulator)
+    return ctx.on_port(section, None,
+                       lambda: PrinterEmulator("pty", width=section.paper_width_dots, out_dir=ctx.work_dir / "printer"),
+                       lambda port: ThermalPrinter.from_config(section, ctx.publish, port=port, name=ctx.name))
 
 
 def start_a4(section: A4PrinterSection, ctx: StartContext) -> Started:
@@ -40,14 +33,6 @@ def start_a4(section: A4PrinterSection, ctx: StartContext) -> Started:
     return Started(a4)
 
 
-THERMAL = register(DeviceSpec(
-    name="printer",
-    label=N_("凭条打印机"),
-    section=PrinterSection,
-    start=start_thermal,
-    order=30,
-    doctor=Doctor("check the ESC/POS thermal printer: real-time status, optional test page",
-                  add_doctor_arguments, doctor),
-    paper=True,
-))
+THERMAL = register(DeviceSpec(name="printer", label=N_("凭条打印机"), section=PrinterSection, start=start_thermal,
+                              order=30, doctor=DOCTOR, paper=True))
 A4 = register(DeviceSpec(name="a4printer", label=N_("A4打印机"), section=A4PrinterSection, start=start_a4, order=40))

@@ -210,15 +210,16 @@ class ThermalPrinter:
             self._stop.wait(delay)
 
     def stop(self) -> None:
+        """Stop the poller and let go of the port (a later status or job opens it again)."""
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)
             self._thread = None
+        with self._io:
+            self.link.close()
 
     def close(self) -> None:
         self.stop()
-        with self._io:
-            self.link.close()
 
     def __enter__(self) -> ThermalPrinter:
         return self

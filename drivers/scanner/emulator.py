@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 import random
-import tempfile
 import threading
-import tty
 
+from drivers.ptyport import PtyPort
 from drivers.scanner.framing import Framing
 
 SUFFIX = {
@@ -30,68 +29,41 @@ class ScannerEmulator:
     """``ScannerEmulator(framing="cr").start()``; ``.port``; ``.scan("...")``; ``.stop()``."""
 
     def __init__(self, port: str | None = None, framing: Framing | str = Framing.CR) -> None:
-        self._dir = None if port else tempfile.mkdtemp(prefix="scanner-")
-        self.port = port or os.path.join(self._dir or "", "scanner")
+        self.pty = PtyPort("scanner", port)
+        self.port = self.pty.path
         self.framing = Framing(framing)
         self._lock = threading.Lock()
-        self._master: int | None = None
-        self._slave: int | None = None
-
-    def _open_pty(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        tty.setraw(master)
-        self._master, self._slave = master, slave
-        tmp = self.port + ".new"
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(os.ttyname(slave), tmp)
-        os.replace(tmp, self.port)
-
-    def _close_pty(self) -> None:
-        if os.path.lexists(self.port):
-            os.unlink(self.port)
-        for fd in (self._master, self._slave):
-            if fd is not None:
-                os.close(fd)
-        self._master = self._slave = None
 
     @property
     def plugged(self) -> bool:
-        return self._master is not None
+        return self.pty.plugged
 
     def start(self) -> ScannerEmulator:
         with self._lock:
-            if self._master is None:
-                self._open_pty()
+            self.pty.plug()
         return self
 
     def stop(self) -> None:
         with self._lock:
-            self._close_pty()
-        if self._dir:
-            try:
-                os.rmdir(self._dir)
-            except OSError:
-                pass
+            self.pty.close()
 
     def unplug(self) -> None:
         with self._lock:
-            self._close_pty()
+            self.pty.unplug()
 
     def replug(self) -> None:
         with self._lock:
-            if self._master is None:
-                self._open_pty()
+            self.pty.plug()
 
     def write_raw(self, data: bytes) -> None:
         """Put bytes on the wire as they are; raises OSError when unplugged."""
         with self._lock:
-            if self._master is None:
+            master = self.pty.master
+            if master is None:
                 raise OSError("scanner emulator is unplugged")
             view = memoryview(data)
             while view:
-                n = os.write(self._master, view)
+                n = os.write(master, view)
                 view = view[n:]
 
     def frame(self, text: str, framing: Framing | str | None = None) -> bytes:

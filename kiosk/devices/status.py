@@ -1,6 +1,7 @@
 """What the attract screen shows, as a plain thread-safe model (no Kivy).
 
-Device threads and the platform poller update it through the event bus; the UI reads
+The device states are the kiosk's device board (``kiosk.devices.board``); the platform
+poller adds reachability and announcements through the event bus. The UI reads
 ``snapshot()`` on the main thread. Keeping it headless lets tests check the attract
 screen's content without a display, and lets the poll run without touching the UI.
 """
@@ -9,63 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import overload
 
-from drivers import registry
-from drivers.base import DeviceState, DeviceStatusChanged
+from drivers.base import DeviceState, DeviceStatusChanged, MediaStatus
 from kiosk.bus import AnnouncementsUpdated, EventBus, PlatformReachability
-from kiosk.i18n import N_
+from kiosk.devices.board import DeviceBoard
+from kiosk.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
 
-class _DeviceNames(Sequence[str]):
-    """The registered device classes' names in listing order, read from the registry on each use."""
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
-        return registry.names()[index]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(registry.names())
-
-    def __len__(self) -> int:
-        return len(registry.names())
-
-    def __repr__(self) -> str:
-        return repr(registry.names())
-
-
-class _DeviceLabels(Mapping[str, str]):
-    """Device name -> its Chinese label (a message id: show it through ``_``), from the registry."""
-
-    def __getitem__(self, name: str) -> str:
-        return registry.get(name).label
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(registry.names())
-
-    def __len__(self) -> int:
-        return len(registry.names())
-
-
-DEVICE_NAMES: Sequence[str] = _DeviceNames()
-DEVICE_LABELS: Mapping[str, str] = _DeviceLabels()
-STATE_LABELS = {
-    "online": N_("在线"),
-    "offline": N_("离线"),
-    "busy": N_("忙碌"),
-    "hardware_error": N_("故障"),
-    "user_error": N_("需处理"),
-    "unknown": N_("未知"),
-}
 MAX_ANNOUNCEMENTS = 20
 MAX_TEXT = 500
 
@@ -101,44 +56,43 @@ AnnouncementsSource = Callable[[], Sequence[dict[str, str]]]
 
 
 class StatusModel:
-    """Device states, platform reachability and announcements; updated from any thread."""
+    """The attract screen's status: the device board's states, platform reachability and announcements.
 
-    def __init__(self, devices: Iterable[str] = DEVICE_NAMES, initial: str = "unknown") -> None:
+    The device states are the board's (``board``: the kiosk's one ``DeviceBoard``, a
+    fresh one when not given); this model adds what the platform poller learns.
+    Updated from any thread.
+    """
+
+    def __init__(self, board: DeviceBoard | None = None) -> None:
+        self.board = board if board is not None else DeviceBoard()
         self._lock = threading.Lock()
-        self._devices = {name: initial for name in devices}
         self._reachable: bool | None = None
         self._detail = ""
         self._announcements: tuple[Announcement, ...] = ()
         self._version = 0
         self._listeners: list[Callable[[], None]] = []
+        self.board.on_change(self._notify)
 
     def attach(self, bus: EventBus) -> None:
-        """Follow device, reachability and announcement events (synchronously: the model is cheap)."""
-        bus.subscribe(self.handle, DeviceStatusChanged, PlatformReachability, AnnouncementsUpdated, sync=True)
+        """Follow device (into the board), reachability and announcement events, synchronously: all cheap."""
+        self.board.attach(bus)
+        bus.subscribe(self.handle, PlatformReachability, AnnouncementsUpdated, sync=True)
 
     def on_change(self, listener: Callable[[], None]) -> None:
-        """``listener()`` runs (in the updating thread) after every change."""
+        """``listener()`` runs (in the updating thread) after every change, the board's included."""
         self._listeners.append(listener)
 
     def handle(self, event: object) -> None:
         if isinstance(event, DeviceStatusChanged):
-            self.set_device(event.device, event.state)
+            self.board.handle(event)
         elif isinstance(event, PlatformReachability):
             self.set_platform(event.reachable, event.detail)
         elif isinstance(event, AnnouncementsUpdated):
             self.set_announcements(event.items)
 
-    def set_device(self, name: str, state: DeviceState | str) -> None:
-        value = str(state.value if isinstance(state, DeviceState) else state)
-        if value not in STATE_LABELS:
-            log.warning("device %s reported unknown state %r", name, value)
-            value = "unknown"
-        with self._lock:
-            if self._devices.get(name) == value:
-                return
-            self._devices[name] = value
-            self._version += 1
-        self._notify()
+    def set_device(self, name: str, state: DeviceState | str, media: MediaStatus | str | None = None,
+                   detail: str = "") -> None:
+        self.board.set_device(name, state, media, detail)
 
     def set_platform(self, reachable: bool, detail: str = "") -> None:
         with self._lock:
@@ -166,9 +120,10 @@ class StatusModel:
         self._notify()
 
     def snapshot(self) -> StatusSnapshot:
+        devices, board_version = self.board.states(), self.board.version
         with self._lock:
-            return StatusSnapshot(dict(self._devices), self._reachable, self._detail,
-                                  self._announcements, self._version)
+            return StatusSnapshot(devices, self._reachable, self._detail, self._announcements,
+                                  self._version + board_version)
 
     def _notify(self) -> None:
         for listener in list(self._listeners):
@@ -178,21 +133,23 @@ class StatusModel:
                 log.exception("status listener failed")
 
 
-class PlatformPoller:
+class PlatformPoller(Periodic):
     """Polls the platform's announcements in a worker thread and publishes the outcome.
 
     The source is pluggable (a PlatformClient's ``announcements`` method, or anything
     callable) so the UI never sees the network and tests can use the reference platform.
     """
 
+    thread_name = "platform-poll"
+
     def __init__(self, source: AnnouncementsSource, bus: EventBus, interval_s: float = 60.0,
                  retry_s: float = 10.0) -> None:
+        super().__init__(interval_s, retry_s)
         self._source = source
         self._bus = bus
-        self._interval = interval_s
-        self._retry = retry_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+
+    def step(self) -> bool:
+        return self.poll_once()
 
     def poll_once(self) -> bool:
         try:
@@ -211,20 +168,6 @@ class PlatformPoller:
         self._bus.publish(PlatformReachability(True))
         self._bus.publish(AnnouncementsUpdated(normalised))
         return True
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="platform-poll", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            ok = self.poll_once()
-            self._stop.wait(self._interval if ok else self._retry)
 
 
 def _text(value: object) -> tuple[str, str]:

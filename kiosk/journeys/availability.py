@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from kiosk.devices.status import DEVICE_LABELS
+from kiosk.devices.board import DEVICE_LABELS
 from kiosk.i18n import _
 from kiosk.platform.contract.catalog import HallHours, Service
 

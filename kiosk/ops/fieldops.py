@@ -249,7 +249,7 @@ def build_bundle(rt: Any, *, payments_blocked: bool = False) -> dict[str, Any]:
         "created_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "uptime_s": round(time.monotonic() - rt.started_at, 1),
         "devices": {"states": dict(snap.devices),
-                    "reports": [r.model_dump(mode="json") for r in rt.board.reports()],
+                    "reports": [asdict(r) for r in rt.board.readings()],
                     "last_error": rt.board.last_error},
         "platform": {"reachable": snap.platform_reachable, "detail": snap.platform_detail,
                      "last_poll": asdict(poll) if poll else None},

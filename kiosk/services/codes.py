@@ -8,7 +8,7 @@ reads the same answer. Formats (docs/devices-scanner-camera.md, "Payment codes")
 * Alipay payment code: 16-24 digits, prefix 25-30.
 * Government app identity token: the text the citizen's government app shows as a QR
   code. The reference platform issues ``GZZW-APP-`` followed by 16 lower-case hex digits
-  (reference_platform/seed.py); a production app may wrap the same token in a URL, so
+  (reference_platform/seed/persons.py); a production app may wrap the same token in a URL, so
   ``gzzw://identity?token=<token>`` and ``https://.../identity?token=<token>`` where the token
   starts ``GZZW-APP-`` are accepted too. ``token_of`` returns the bare token for the
   platform's ``AppQrIdentityRequest``.

@@ -15,7 +15,7 @@ from kiosk.platform.contract import HallHours, Problem, Service
 from kiosk.platform.contract import problem as codes
 from reference_platform.db import Database
 from reference_platform.problems import PlatformProblem
-from reference_platform.seed import LOCAL_TZ
+from reference_platform.seed.common import LOCAL_TZ
 
 log = logging.getLogger(__name__)
 

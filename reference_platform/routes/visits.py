@@ -40,7 +40,7 @@ from reference_platform.routes._deps import (
     require_available,
     service_or_404,
 )
-from reference_platform.seed import LOCAL_TZ
+from reference_platform.seed.common import LOCAL_TZ
 
 router = APIRouter(tags=["appointments and queue"])
 CHECK_IN_SERVICE = "440100-ZW-0902"

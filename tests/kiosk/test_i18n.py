@@ -44,7 +44,7 @@ def test_compile_from_po_matches_committed_mo(tmp_path):
 
 
 def test_every_status_label_is_translated_in_english():
-    from kiosk.devices.status import DEVICE_LABELS, STATE_LABELS
+    from kiosk.devices.board import DEVICE_LABELS, STATE_LABELS
 
     en = i18n.translator("en")
     for zh in [*DEVICE_LABELS.values(), *STATE_LABELS.values()]:
@@ -107,7 +107,7 @@ def test_catalogues_hold_nothing_the_source_does_not_use(extracted):
 
 def test_dynamically_translated_labels_are_marked(extracted):
     """``_(TABLE[key])`` only works if every value of TABLE was extracted (marked with N_)."""
-    from kiosk.devices.status import DEVICE_LABELS, STATE_LABELS
+    from kiosk.devices.board import DEVICE_LABELS, STATE_LABELS
     from kiosk.journeys import guide, pay_views, queue
 
     tables = [guide.FORMS, guide.DELIVERY, guide.DEPTH, guide.CAPABILITY_ACTIONS, queue.APPOINTMENT_STATUS,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.visit import visit_dirs
-from reference_platform.seed import CITIZENS
+from reference_platform.seed.persons import CITIZENS
 from tests.kiosk.journeys.harness import Kiosk
 
 PAYMENT_CODE = "134567890123456789"

@@ -9,8 +9,7 @@ from typing import Any
 import requests
 
 from kiosk.platform import signing
-from kiosk.platform.contract.demo import DEMO_SECRET
-from reference_platform.seed import DEMO_KIOSK_ID
+from kiosk.platform.contract.demo import DEMO_KIOSK_ID, DEMO_SECRET
 
 
 class Signed:
@@ -71,7 +70,7 @@ def assert_problem(r: requests.Response, status: int, code: str) -> dict:
 
 def citizen(person_id: str) -> tuple[str, str]:
     """(ID number, name) of a seeded citizen."""
-    from reference_platform.seed import CITIZENS
+    from reference_platform.seed.persons import CITIZENS
 
     p = next(c for c in CITIZENS if c.person_id == person_id)
     return p.id_number, p.name or p.name_en

@@ -11,7 +11,7 @@ from stdnum.cn import ric
 from kiosk import cli
 from kiosk.platform.contract import paths
 from reference_platform.commands import platform_openapi
-from reference_platform.seed import CITIZENS
+from reference_platform.seed.persons import CITIZENS
 
 from .helpers import citizen, identify
 

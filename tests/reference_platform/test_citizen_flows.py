@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from kiosk.platform.contract import QueryKind, QueryPage, paths
-from reference_platform.seed import APP_TOKENS, DEMO_APPOINTMENT_CODES, with_check_digit
+from reference_platform.seed.appointments import DEMO_APPOINTMENT_CODES
+from reference_platform.seed.persons import APP_TOKENS, with_check_digit
 from reference_platform.server import serve_in_thread
 
 from .helpers import Signed, assert_problem, citizen, identify

@@ -16,7 +16,7 @@ import cv2
 
 from drivers.printer.doctor import self_test_document
 from drivers.scanner.events import CodeScanned
-from kiosk.devices.status import DEVICE_LABELS, DEVICE_NAMES, STATE_LABELS
+from kiosk.devices.board import DEVICE_LABELS, DEVICE_NAMES, STATE_LABELS
 from kiosk.i18n import N_, _
 from kiosk.journeys.technician.page import Page, PageHost
 from kiosk.services.printing import print_slip, reason_text
@@ -50,14 +50,11 @@ class DevicesPage(Page):
         self.scan_deadline = None
 
     def body(self) -> tuple[list[Block], list[Action]]:
-        states = self.rt.status.snapshot().devices
-        reports = {r.name: r for r in self.rt.board.reports()}
         rows = []
         for name in DEVICE_NAMES:
-            report = reports.get(name)
-            state = report.state if report else states.get(name, "unknown")
-            media = _media(report.media) if report and report.media else "—"
-            rows.append((_(DEVICE_LABELS[name]), _state(state), media, (report.detail if report else "") or "—"))
+            reading = self.rt.board.reading(name)
+            media = _media(reading.media) if reading.media else "—"
+            rows.append((_(DEVICE_LABELS[name]), _state(reading.state), media, reading.detail or "—"))
         blocks: list[Block] = [Table((_("设备"), _("状态"), _("纸张"), _("说明")), tuple(rows))]
         if self.scan_deadline is not None:
             left = max(0, int(self.scan_deadline - time.monotonic() + 0.999))

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from devtools.chaos.acks import ACKS, EVENTS, LineLog, read_lines
-from devtools.chaos.citizen import reprints_from_acks
 from devtools.chaos.verdict import judge, platform_orders
+from devtools.chaos.visits.reprint import reprints_from_acks
 from kiosk.platform.contract.payments import OrderStatus
 from kiosk.services.journal import Journal
 from kiosk.services.ledger import PaymentLedger

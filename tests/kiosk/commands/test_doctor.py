@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.devices.status import DEVICE_NAMES
+from kiosk.devices.board import DEVICE_NAMES
 
 
 def test_all_emulators_come_online(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

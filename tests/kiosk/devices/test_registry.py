@@ -16,9 +16,10 @@ from kiosk import config
 from kiosk.bus import EventBus
 from kiosk.cli import main
 from kiosk.commands.selfcheck import device_paths
+from kiosk.devices.board import DEVICE_LABELS, DEVICE_NAMES, DeviceBoard
 from kiosk.devices.manager import DeviceManager
-from kiosk.devices.status import DEVICE_LABELS, DEVICE_NAMES, StatusModel
-from kiosk.ops.heartbeat import DeviceBoard
+from kiosk.devices.status import StatusModel
+from kiosk.ops.heartbeat import HeartbeatLoop
 from kiosk.ops.metrics import KioskMetrics
 
 # -- the lamp: a whole device class, as a driver package would define it ----------------------
@@ -134,19 +135,50 @@ def test_a_backend_that_fails_to_start_never_stops_the_others(lamp, tmp_path: Pa
 def test_status_model_heartbeat_and_metrics_list_it(lamp) -> None:
     assert "lamp" in DEVICE_NAMES and DEVICE_NAMES[-1] == "lamp" and DEVICE_LABELS["lamp"] == "指示灯"
     bus = EventBus()
-    model = StatusModel()
-    model.attach(bus)
     board = DeviceBoard()
-    bus.subscribe(board.on_event, sync=True)
+    model = StatusModel(board)
+    model.attach(bus)
+    metrics = KioskMetrics("0.1.0", "k1", board)
+    heartbeat = HeartbeatLoop(lambda beat: None, board, lambda: 0)
     assert model.snapshot().devices["lamp"] == "unknown"
-    assert {r.name: r.state for r in board.reports()}["lamp"] == "unknown"
-    metrics = KioskMetrics("0.1.0", "k1")
+    assert {d.name: d.state for d in heartbeat.build().devices}["lamp"] == "unknown"
     assert metrics.registry.get_sample_value("kiosk_device_state", {"device": "lamp", "state": "online"}) == 0
     bus.publish(DeviceStatusChanged("lamp", DeviceState.USER_ERROR, detail="bulb out"))
-    metrics.on_event(DeviceStatusChanged("lamp", DeviceState.USER_ERROR, detail="bulb out"))
     assert model.snapshot().devices["lamp"] == "user_error"
-    assert board.last_error == "lamp: user_error bulb out"
+    beat = heartbeat.build()
+    assert {d.name: (d.state, d.detail) for d in beat.devices}["lamp"] == ("user_error", "bulb out")
+    assert beat.last_error == "lamp: user_error bulb out"
     assert metrics.registry.get_sample_value("kiosk_device_state", {"device": "lamp", "state": "user_error"}) == 1
+
+
+def test_the_attract_status_and_the_technician_devices_page_show_it(lamp, tmp_path: Path) -> None:
+    """A running kiosk (headless) with the lamp fitted: the attract screen's status model and the
+    technician's devices page both have its row, with the state its driver reported."""
+    from kiosk.ops.pin import hash_pin
+    from kiosk.views import Table
+    from tests.kiosk.journeys.harness import Kiosk
+
+    kiosk = Kiosk(tmp_path, **NOTHING_ELSE, lamp={"colour": "green"})
+    try:
+        rt = kiosk.runtime
+        assert list(rt.status.snapshot().devices) == list(DEVICE_NAMES)
+        assert rt.status.snapshot().devices["lamp"] == "online"
+        rt.cfg = rt.cfg.model_copy(update={"kiosk": rt.cfg.kiosk.model_copy(
+            update={"technician_pin_hash": hash_pin("975310")})})
+        kiosk.act("technician")
+        kiosk.wait("technician.pin")
+        kiosk.type("pin", "975310")
+        kiosk.press("pin_ok")
+        view = kiosk.wait("technician.devices")
+        table = next(block for block in view.blocks if isinstance(block, Table))
+        assert len(table.rows) == len(DEVICE_NAMES)
+        assert table.rows[-1] == ("指示灯", "在线", "—", "green")
+        rt.bus.publish(DeviceStatusChanged("lamp", DeviceState.USER_ERROR, detail="bulb out"))
+        kiosk.act("refresh")
+        table = next(block for block in kiosk.view.blocks if isinstance(block, Table))
+        assert table.rows[-1] == ("指示灯", "需处理", "—", "bulb out")
+    finally:
+        kiosk.close()
 
 
 def test_kiosk_doctor_lists_it_and_checks_it(lamp, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -170,7 +202,7 @@ def test_unregistered_it_is_gone(tmp_path: Path) -> None:
     registry.register(LAMP)
     registry.unregister("lamp")
     assert "lamp" not in DEVICE_NAMES and "lamp" not in DEVICE_LABELS
-    assert all(r.name != "lamp" for r in DeviceBoard().reports())
+    assert all(r.name != "lamp" for r in DeviceBoard().readings())
     with pytest.raises(SystemExit):
         main(["doctor", "lamp"])
 

@@ -5,7 +5,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from drivers.base import DeviceState, DeviceStatusChanged
 from kiosk.bus import AnnouncementsUpdated, EventBus, PlatformReachability
-from kiosk.devices.status import DEVICE_NAMES, MAX_ANNOUNCEMENTS, Announcement, PlatformPoller, StatusModel
+from kiosk.devices.board import DEVICE_NAMES
+from kiosk.devices.status import MAX_ANNOUNCEMENTS, Announcement, PlatformPoller, StatusModel
 
 
 def test_devices_start_unknown_and_follow_bus_events():

@@ -31,7 +31,7 @@ from kiosk.i18n import set_language
 from kiosk.journeys import pay, pay_watch
 from kiosk.journeys.queue import QueueJourney
 from kiosk.views import Text
-from reference_platform.seed import APP_TOKENS
+from reference_platform.seed.persons import APP_TOKENS
 
 from .harness import Kiosk
 from .test_apply import fill_and_reach_review, open_apply

@@ -11,7 +11,7 @@ from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
 from kiosk.journeys.queue import CheckInJourney, QueueJourney, ticket_document
 from kiosk.views import Text
-from reference_platform.seed import DEMO_APPOINTMENT_CODES
+from reference_platform.seed.appointments import DEMO_APPOINTMENT_CODES
 
 from .harness import Kiosk
 

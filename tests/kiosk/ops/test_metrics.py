@@ -3,6 +3,7 @@ import socket
 import requests
 
 from drivers.base import DeviceState, DeviceStatusChanged, MediaStatus
+from kiosk.devices.board import DeviceBoard
 from kiosk.ops.metrics import KioskMetrics
 
 
@@ -13,8 +14,11 @@ def _free_port():
 
 
 def test_metrics_endpoint_reports_paper_out():
-    m = KioskMetrics("0.1.0", "k1")
-    m.on_event(DeviceStatusChanged("printer", DeviceState.USER_ERROR, MediaStatus.OUT))
+    board = DeviceBoard()
+    m = KioskMetrics("0.1.0", "k1", board)
+    assert m.registry.get_sample_value("kiosk_device_state", {"device": "printer", "state": "online"}) == 0
+    assert m.registry.get_sample_value("kiosk_device_media", {"device": "printer", "media": "out"}) is None
+    board.handle(DeviceStatusChanged("printer", DeviceState.USER_ERROR, MediaStatus.OUT))
     port = _free_port()
     m.serve("127.0.0.1", port)
     text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
@@ -30,7 +34,7 @@ def test_longest_ui_frame_is_published_per_period():
 
     from kiosk.app import FrameMeter
 
-    m = KioskMetrics("0.1.0", "k1")
+    m = KioskMetrics("0.1.0", "k1", DeviceBoard())
     meter = FrameMeter()
     for _ in range(4):
         meter.tick()  # the first frames (window creation) are not counted

@@ -20,7 +20,7 @@ from kiosk.platform.errors import AuthRejected, Conflict
 from kiosk.platform.transport import RetryPolicy
 from kiosk.services.journal import Journal, OutboxItem, PermanentRejection
 from kiosk.services.outbox import OutboxSender, send_item
-from reference_platform.seed import CITIZENS
+from reference_platform.seed.persons import CITIZENS
 from reference_platform.server import ServerHandle, serve_in_thread
 
 from .http_stubs import StubServer, problem

@@ -14,10 +14,10 @@ import pytest
 
 from kiosk.config import DEMO_SECRET
 from kiosk.platform.client import PlatformClient
+from kiosk.platform.contract.demo import DEMO_KIOSK_ID
 from kiosk.platform.transport import RetryPolicy
 from kiosk.services.journal import Journal, JournalFull
 from kiosk.services.outbox import OutboxSender, send_item
-from reference_platform.seed import DEMO_KIOSK_ID
 from reference_platform.server import ServerHandle, serve_in_thread
 
 PHONE = "13812341234"
