@@ -147,17 +147,17 @@ MUTATIONS = {
 # -- the kiosk -----------------------------------------------------------------------------
 
 def _private_temp(run_dir: Path) -> None:
-    """Visit folders and emulator ptys under the run folder: a kiosk's start-up removes every
-    stale visit folder it finds, and this one must not touch another kiosk's on the machine."""
+    """Visit folders and emulator files under the run folder, not in RAM or the host's /tmp:
+    what a SIGKILLed worker leaves behind stays where the harness looks and cleans up."""
     import tempfile
 
-    from kiosk import visit as session
+    from kiosk import visit
 
     tmp = run_dir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     os.environ["TMPDIR"] = str(tmp)
     tempfile.tempdir = str(tmp)
-    session._RAM_DIRS = ()
+    visit._RAM_DIRS = ()
 
 
 def build(state: Path, platform: str):  # type: ignore[no-untyped-def]
