@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 from typing import Generic, Self, TypeVar
 
 from drivers.base import Backoff, DeviceState, Publish, StatusTracker
@@ -17,7 +18,7 @@ from drivers.base import Backoff, DeviceState, Publish, StatusTracker
 H = TypeVar("H")
 
 
-class DeviceThread:
+class DeviceThread(ABC):
     """A device's worker thread and status: ``start()`` ... ``stop()``; subclasses write ``_run``.
 
     ``stop()`` reports the device ``offline`` ("stopped") so a stopped driver never shows as online.
@@ -47,8 +48,8 @@ class DeviceThread:
             self._thread.join(self.JOIN_S)
         self.status.set(DeviceState.OFFLINE, detail="stopped")
 
-    def _run(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _run(self) -> None: ...
 
 
 class ReaderThread(DeviceThread, Generic[H]):
@@ -67,14 +68,14 @@ class ReaderThread(DeviceThread, Generic[H]):
         super().__init__(device, publish)
         self._backoff = backoff
 
-    def _open(self) -> H:
-        raise NotImplementedError
+    @abstractmethod
+    def _open(self) -> H: ...
 
-    def _serve(self, handle: H) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _serve(self, handle: H) -> None: ...
 
-    def _close(self, handle: H) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _close(self, handle: H) -> None: ...
 
     def _lost(self, exc: BaseException) -> None:
         """The device went away while served: ``offline`` until it is back."""

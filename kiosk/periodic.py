@@ -8,9 +8,10 @@ shorter pause after a failed round, and a stop that does not sit out the pause.
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 
 
-class Periodic:
+class Periodic(ABC):
     """``step()`` at ``start()`` and then every ``interval_s`` (``retry_s`` after a step that returned False)."""
 
     thread_name = "periodic"
@@ -21,9 +22,9 @@ class Periodic:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @abstractmethod
     def step(self) -> bool:
         """One round; True when it succeeded."""
-        raise NotImplementedError
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -122,7 +123,7 @@ class TechnicianContext(JourneyContext, Protocol):
 
     def close_technician(self) -> None: ...
 
-class Journey:
+class Journey(ABC):
     """Base class; subclasses set ``name`` and implement ``start``, ``view`` and ``on_*`` handlers.
 
     ``act(id, **args)`` calls ``on_<id>``; unknown ids are logged and ignored, so a stale
@@ -139,14 +140,14 @@ class Journey:
         self.error = ""
 
     # -- lifecycle ----------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 - optional hook: most journeys need no set-up
         """Called once when the journey becomes the current one."""
 
-    def resume(self, child: Journey, result: Finished) -> None:
+    def resume(self, child: Journey, result: Finished) -> None:  # noqa: B027 - optional hook
         """A journey this one opened (e.g. identify) has finished."""
 
-    def view(self) -> View:
-        raise NotImplementedError
+    @abstractmethod
+    def view(self) -> View: ...
 
     def on_event(self, event: object) -> bool:
         """A device event while this journey is current; True if it was used (counts as activity)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from abc import abstractmethod
 from zoneinfo import ZoneInfo
 
 from drivers.idreader.reader import CardRead
@@ -107,8 +108,8 @@ class _TicketPrinting(Journey):
         self.ticket: QueueTicket | None = None
         self.printed: PrintOutcome | None = None
 
-    def ticket_doc(self) -> Document:
-        raise NotImplementedError
+    @abstractmethod
+    def ticket_doc(self) -> Document: ...
 
     def print_blocks(self) -> list:
         blocks: list = []

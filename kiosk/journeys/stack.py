@@ -9,6 +9,7 @@ it; when none is left the visit ends.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from kiosk.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
-class JourneyStack:
+class JourneyStack(ABC):
     """The open journeys and the calls that move through them; worker results are tied to the visit."""
 
     def __init__(self, rt: Runtime) -> None:
@@ -92,6 +93,6 @@ class JourneyStack:
             self.stack[0].start()
         self.changed()
 
+    @abstractmethod
     def end_visit(self, reason: str) -> None:
         """The visit is over (here: its last journey finished); ``VisitController`` wipes it."""
-        raise NotImplementedError

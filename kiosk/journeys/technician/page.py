@@ -9,6 +9,7 @@ spinner and ignores touches meanwhile, so a page needs no state for "busy".
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -34,7 +35,7 @@ class PageHost(Protocol):
     def leave(self, reason: str) -> None: ...
 
 
-class Page:
+class Page(ABC):
     """One page of technician mode; ``on_<action>`` handlers take the touches of its buttons."""
 
     key = ""
@@ -55,12 +56,12 @@ class Page:
         """The technician chose this page (again): a fresh page without the last result."""
         self.result = ()
 
-    def refresh(self) -> None:
+    def refresh(self) -> None:  # noqa: B027 - optional hook: pages that read nothing
         """The bar's "刷新": read again what the page shows."""
 
+    @abstractmethod
     def body(self) -> tuple[list[Block], list[Action]]:
         """The page's content and buttons, shown under the navigation."""
-        raise NotImplementedError
 
     def takeover(self) -> View | None:
         """A whole screen instead of the page (a confirmation), or None."""
