@@ -112,6 +112,15 @@ class DoctorReport:
     errors: tuple[str, ...] = ()
 
 
+def state_report(exit_code: int, state: str, media: str | None = None, last_error: str = "",
+                 lines: tuple[str, ...] = (), **extra: Any) -> DoctorReport:
+    """A per-device doctor's report in the words of ``kiosk doctor all``: the device's state
+    (a ``DeviceState`` value), its media state and its last error, plus what else it found."""
+    data = {"ok": exit_code == 0, "state": state, "media": media, "last_error": last_error, **extra}
+    head = f"state {state}" + (f", media {media}" if media else "") + (f": {last_error}" if last_error else "")
+    return DoctorReport(exit_code, data, (head, *lines))
+
+
 def same_event(event: Event) -> Event:
     return event
 

@@ -4,6 +4,9 @@ The emulator owns the pty master; the driver opens ``port``, a symlink to the sl
 ``unplug()`` removes (and closes the pty) and ``replug()`` recreates on a fresh pty, so the
 driver sees exactly what a pulled USB cable and re-enumeration look like. It validates each
 command's checksum (SW3 0x10 on a bad one) and keeps the no-card / present / selected state.
+A pty ignores the baud rate, so ``baud`` paces the replies as a real line of that speed
+would, and ``read_delay`` is the SAM's own time to read the chip (the card can be taken
+away meanwhile, as a citizen does).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import enum
 import os
 import select
 import threading
+import time
 
 from drivers.idreader import frame as fr
 from drivers.idreader.card import IdCard, build_text
@@ -24,16 +28,23 @@ class Fault(enum.StrEnum):
     PARTIAL = "partial"             # next reply is cut in half
     GARBAGE = "garbage"             # a burst of noise precedes the next reply
     READ_FAIL = "read_fail"         # next reply is SW3 0x41, "read card failed" (card moved, dirty)
+    FALSE_HEADER = "false_header"   # noise holding a whole preamble and a wild length precedes the next reply
+    FALSE_READ_HEADER = "false_read_header"  # noise like a read reply's header, then a pause, then the reply
 
 
 GARBAGE = bytes(range(256)) + b"\xaa\xaa\x96\x69\x00"
+FALSE_HEADER = b"\x13\x37" + fr.PREAMBLE + b"\x04\x00\x5a"
+"""Noise that looks like a frame claiming 1,024 more bytes."""
+FALSE_READ_HEADER = b"\x13" + fr.PREAMBLE + b"\x05\x08\x00\x00"
+"""Noise that looks like the start of a read reply (a length a SAM really sends)."""
 
 
 class IdReaderEmulator:
     """``IdReaderEmulator().start()``; then ``.port``, ``.insert(card)``, ``.remove()``,
     ``.inject_fault(Fault.X, count)``, ``.unplug()``, ``.replug()``, ``.stop()``."""
 
-    def __init__(self, port: str | None = None) -> None:
+    def __init__(self, port: str | None = None, baud: int | None = None, read_delay: float = 0.0) -> None:
+        self.baud, self.read_delay = baud, read_delay
         self.pty = PtyPort("idreader", port)
         self.port = self.pty.path
         self._lock = threading.Lock()
@@ -155,6 +166,8 @@ class IdReaderEmulator:
                 fault = self._faults.pop(0)[0]
         if fault is Fault.STALL:
             return
+        if tuple(raw[7:9]) == fr.CMD_READ and self.read_delay:
+            self._stop.wait(self.read_delay)
         reply = self.reply_to(raw)
         if fault is Fault.BAD_CHECKSUM:
             reply = reply[:-1] + bytes([reply[-1] ^ 0xFF])
@@ -162,16 +175,29 @@ class IdReaderEmulator:
             reply = reply[: len(reply) // 2]
         elif fault is Fault.GARBAGE:
             reply = GARBAGE + reply
+        elif fault is Fault.FALSE_HEADER:
+            reply = FALSE_HEADER + reply
+        elif fault is Fault.FALSE_READ_HEADER:
+            self._write(master, FALSE_READ_HEADER)
+            self._stop.wait(0.3)
         elif fault is Fault.READ_FAIL:
             reply = fr.encode_response(fr.SW_READ_FAIL)
         self._write(master, reply)
 
-    @staticmethod
-    def _write(master: int, data: bytes) -> None:
+    def _write(self, master: int, data: bytes) -> None:
+        """Send ``data``; with ``baud`` set, no faster than a line of that speed (10 bits a byte)."""
+        chunk = 16 if self.baud else len(data)
+        started = time.monotonic()
+        sent = 0
         try:
             view = memoryview(data)
             while view:
-                n = os.write(master, view)
+                n = os.write(master, view[:chunk])
                 view = view[n:]
+                sent += n
+                if self.baud:
+                    lag = started + sent * 10 / self.baud - time.monotonic()
+                    if lag > 0:
+                        time.sleep(lag)
         except OSError:
             return

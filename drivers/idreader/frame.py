@@ -7,7 +7,9 @@ CHK is the XOR of Len1..last body byte. Commands carry ``CMD PARA [DATA]``; resp
 Error contract: the only exception any function here raises is :class:`FrameError`
 (a ``ValueError``). The incremental :class:`FrameDecoder` never raises for bad input bytes:
 it skips garbage, drops frames whose checksum fails (counting them in ``bad_frames``) and
-resynchronises on the next preamble, because a serial line must survive noise.
+resynchronises on the next preamble, because a serial line must survive noise. Given the
+lengths a SAM really sends (``REPLY_LENGTHS``), it never waits for bytes a header in the
+noise merely claims.
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ from dataclasses import dataclass
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
 HEADER_LEN = 7
 MAX_LEN = 0x0C00  # largest real reply (30 10 with 1024-byte fingerprint) is 0x090A
+
+REPLY_LENGTHS = frozenset({
+    0x0004,  # SW only: status OK, every failure (find 80, select 81, read 41, checksum 10, ...)
+    0x0008,  # find OK: SW + 4 bytes
+    0x000C,  # select OK: SW + 8 bytes
+    0x0014,  # SAM id: SW + 16 bytes
+    0x0508,  # read 30 01: SW + lengths(4) + text 256 + photo 1024
+    0x050A, 0x070A, 0x090A,  # read 30 10: no fingerprint / 512 / 1024 fingerprint bytes
+})
+"""Every ``Len`` a SAM sends (docs/devices-idreader.md, "Example replies"); anything else is noise."""
+COMMAND_LENGTHS = frozenset({0x0003, 0x0004})
+"""``Len`` of the commands the protocol has: CMD PARA CHK, or with one data byte (set max RF bytes)."""
 
 SW_SUCCESS = 0x90
 SW_NO_CONTENT = 0x91
@@ -107,13 +121,36 @@ class FrameDecoder:
 
     Garbage before a preamble is skipped; a frame with an impossible length or a bad
     checksum is dropped and scanning restarts one byte after its preamble, so a valid frame
-    hidden inside a broken one is still found. ``bad_frames`` and ``skipped`` count drops.
+    hidden inside a broken one is still found. ``lengths`` (e.g. ``REPLY_LENGTHS``) names the
+    only ``Len`` values to believe: a false header in line noise such as ``... 96 69 04 00``
+    would otherwise hold the decoder for 1,031 bytes and swallow the real reply behind it.
+    A believable header in the noise is found out when the line goes quiet before its frame
+    is complete: the caller then calls ``drop_stalled``. ``bad_frames`` counts dropped headers
+    and checksum failures, ``bad_checksums`` the complete frames among them whose checksum
+    failed, ``skipped`` the bytes thrown away.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lengths: frozenset[int] | None = None) -> None:
         self._buf = bytearray()
+        self._lengths = lengths
         self.bad_frames = 0
+        self.bad_checksums = 0
         self.skipped = 0
+
+    def _believed(self, length: int) -> bool:
+        if self._lengths is not None:
+            return length in self._lengths
+        return 2 <= length <= MAX_LEN
+
+    def drop_stalled(self) -> list[Frame]:
+        """The line went quiet in the middle of a frame: its header was noise (a SAM sends a
+        reply in one go). Drop that header and return whatever complete frames follow it."""
+        if len(self._buf) < HEADER_LEN or not self._buf.startswith(PREAMBLE):
+            return []
+        self.bad_frames += 1
+        self.skipped += 1
+        del self._buf[:1]
+        return self.feed(b"")
 
     def reset(self) -> None:
         self._buf.clear()
@@ -143,17 +180,18 @@ class FrameDecoder:
             if len(buf) < HEADER_LEN:
                 return out
             length = int.from_bytes(buf[5:7], "big")
-            if length < 2 or length > MAX_LEN:
+            if not self._believed(length):
                 self.bad_frames += 1
+                self.skipped += 1
                 del buf[:1]
                 continue
             if len(buf) < HEADER_LEN + length:
-                # A later preamble inside a too-short buffer may mean this frame was cut off;
-                # only give up on it once enough bytes arrived to judge it.
-                return out
+                return out  # only the bytes still to come (or the line going quiet) can judge it
             raw = bytes(buf[: HEADER_LEN + length])
             if xor(raw[5:-1]) != raw[-1]:
                 self.bad_frames += 1
+                self.bad_checksums += 1
+                self.skipped += 1
                 del buf[:1]
                 continue
             out.append(Frame(raw[7:-1]))

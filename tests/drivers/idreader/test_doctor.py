@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from drivers.idreader.emulator import IdReaderEmulator
+from drivers.idreader.emulator import Fault, IdReaderEmulator
+from drivers.idreader.frame import CMD_READ, CMD_SELECT
 from drivers.idreader.sample_cards import SAMPLE_CARDS
 
 KIOSK = Path(sys.prefix) / "bin" / "kiosk"
@@ -29,16 +30,35 @@ def test_doctor_prints_masked_card():
     out = json.loads(done.stdout)
     assert out["card"]["id_number"] == "110105********002X"
     assert out["card_type"] == "resident" and out["read_ms"] > 0
+    assert (out["state"], out["media"], out["last_error"]) == ("online", "present", "")
+    assert out["counters"] == {"bad_frames": 0, "bad_checksums": 0, "retries": 0, "timeouts": 0, "skipped_bytes": 0}
     assert "11010519491231002X" not in done.stdout + done.stderr
     assert "张三" not in done.stdout + done.stderr
 
 
 def test_doctor_fails_clearly_without_device_or_card(tmp_path):
     done = _doctor(str(tmp_path / "absent"), "--timeout", "0.3")
-    assert done.returncode != 0 and json.loads(done.stdout)["error"] == "no_device"
+    out = json.loads(done.stdout)
+    assert done.returncode == 3 and (out["state"], out["media"]) == ("offline", None) and "absent" in out["last_error"]
     emu = IdReaderEmulator().start()
     try:
-        done = _doctor(emu.port, "--timeout", "0.5")
+        done = _doctor(emu.port, "--timeout", "0.5", "--sam-margin", "0.2")
     finally:
         emu.stop()
-    assert done.returncode != 0 and json.loads(done.stdout)["error"] == "no_card"
+    out = json.loads(done.stdout)
+    assert done.returncode == 4 and (out["state"], out["media"]) == ("online", "absent")
+
+
+def test_doctor_says_user_error_for_a_card_that_will_not_read_and_counts_bad_frames():
+    emu = IdReaderEmulator().start()
+    try:
+        emu.insert(SAMPLE_CARDS["resident"])
+        emu.inject_fault(Fault.BAD_CHECKSUM, 1, on=CMD_SELECT)
+        emu.inject_fault(Fault.READ_FAIL, 100_000, on=CMD_READ)
+        done = _doctor(emu.port, "--timeout", "1", "--sam-margin", "0.2")
+    finally:
+        emu.stop()
+    out = json.loads(done.stdout)
+    assert done.returncode == 6 and (out["state"], out["media"]) == ("user_error", "present")
+    assert "read failed" in out["last_error"]
+    assert out["counters"]["bad_checksums"] == 1 and out["counters"]["retries"] == 1

@@ -65,3 +65,31 @@ def test_decoder_resyncs_after_garbage_partial_and_bad_checksum():
     frames += dec.feed(ok * 3)
     assert [f.sw3 for f in frames][-3:] == [0x9F] * 3
     assert dec.bad_frames >= 2
+
+
+def test_decoder_with_the_real_lengths_skips_a_false_header_at_once():
+    find_ok = bytes.fromhex("AA AA AA 96 69 00 08 00 00 9F 00 00 00 00 97")
+    false = b"\x00\x13" + fr.PREAMBLE + b"\x04\x00"   # claims 1,024 bytes no SAM ever sends
+    dec = fr.FrameDecoder(fr.REPLY_LENGTHS)
+    assert [f.sw3 for f in dec.feed(false + find_ok)] == [0x9F]
+    assert dec.pending == 0 and dec.bad_frames == 1 and dec.bad_checksums == 0
+
+
+def test_decoder_drops_a_believable_header_when_the_line_stalls():
+    """``05 08`` is a real length (the read reply): only the line going quiet shows it was noise."""
+    fail = bytes.fromhex("AA AA AA 96 69 00 04 00 00 80 84")
+    dec = fr.FrameDecoder(fr.REPLY_LENGTHS)
+    assert dec.feed(fr.PREAMBLE + b"\x05\x08\x00\x00" + fail) == []   # could still be a read reply: wait
+    assert [f.sw3 for f in dec.drop_stalled()] == [0x80]
+    assert dec.pending == 0 and dec.bad_frames == 1 and dec.drop_stalled() == []
+
+
+def test_a_read_reply_holding_a_preamble_in_its_photo_is_still_one_frame():
+    inner = fr.encode_response(0x80)
+    photo = (b"\x00" * 100 + inner).ljust(1024, b"\x00")
+    whole = fr.encode_response(0x90, b"\x01\x00\x04\x00" + b"\x20\x00" * 128 + photo)
+    dec = fr.FrameDecoder(fr.REPLY_LENGTHS)
+    frames = []
+    for i in range(0, len(whole), 50):
+        frames += dec.feed(whole[i:i + 50])
+    assert [len(f.body) for f in frames] == [len(whole) - 8]
