@@ -1,16 +1,28 @@
 """USB HID keyboard-mode (KBW) scanner read through evdev (docs/devices-scanner-camera.md).
 
-The scanner "types" the code and presses Enter. The device is grabbed exclusively
-(EVIOCGRAB) so the keystrokes never also reach Kivy/X11 as typing. ``KeyTranslator``
-is the pure part: evdev key codes and key states in, finished codes out, with Shift
-handled for a US layout (the layout scanners default to; payment codes are digits
-anyway). A vanished device means ``offline`` and a reconnect loop with ``Backoff``.
+The scanner "types" the code and presses its suffix key (Enter by default, Tab, or none).
+The device is grabbed exclusively (EVIOCGRAB) so the keystrokes never also reach Kivy/X11
+as typing. ``KeyTranslator`` is the pure part: evdev key codes, key states and the kernel's
+time stamps in, finished codes out.
+
+Keyboard layout: evdev key codes name physical key positions (the HID usage the scanner
+sends), read below XKB, so the desktop's keyboard layout (AZERTY, QWERTZ, Dvorak) never
+changes a code. The codes are turned into characters with the US table, which is the layout
+a scanner types in unless it was reprogrammed (payment codes are digits anyway).
+
+Timing: a scanner types a whole code in one burst. A partial code followed by silence
+(``idle_gap`` seconds by the event time stamps) is stale: with a suffix key it is dropped
+(it was a scan cut short, and gluing it to the next code turns a WeChat code into an Alipay
+one); with ``suffix = "none"`` the silence is what ends a code.
+A vanished device means ``offline`` and a reconnect loop with ``Backoff``.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import select
+import time
 
 from evdev import InputDevice, InputEvent, ecodes
 
@@ -23,6 +35,20 @@ log = logging.getLogger(__name__)
 KEY_UP, KEY_DOWN, KEY_HOLD = 0, 1, 2
 SHIFTS = frozenset({ecodes.KEY_LEFTSHIFT, ecodes.KEY_RIGHTSHIFT})
 ENTERS = frozenset({ecodes.KEY_ENTER, ecodes.KEY_KPENTER})
+CONTROL_KEYS = ENTERS | {ecodes.KEY_TAB}
+"""Keys that end a code when configured as the suffix and are never part of one."""
+
+
+class Suffix(enum.StrEnum):
+    """The key a HID scanner presses after each code (its "suffix" setting)."""
+
+    ENTER = "enter"
+    TAB = "tab"
+    NONE = "none"
+
+
+TERMINATORS = {Suffix.ENTER: ENTERS, Suffix.TAB: frozenset({ecodes.KEY_TAB}), Suffix.NONE: frozenset()}
+DEFAULT_IDLE_GAP_S = 0.3
 
 
 def _us_layout() -> dict[int, tuple[str, str]]:
@@ -35,7 +61,7 @@ def _us_layout() -> dict[int, tuple[str, str]]:
     punct = {
         "MINUS": ("-", "_"), "EQUAL": ("=", "+"), "LEFTBRACE": ("[", "{"), "RIGHTBRACE": ("]", "}"),
         "BACKSLASH": ("\\", "|"), "SEMICOLON": (";", ":"), "APOSTROPHE": ("'", '"'), "GRAVE": ("`", "~"),
-        "COMMA": (",", "<"), "DOT": (".", ">"), "SLASH": ("/", "?"), "SPACE": (" ", " "), "TAB": ("\t", "\t"),
+        "COMMA": (",", "<"), "DOT": (".", ">"), "SLASH": ("/", "?"), "SPACE": (" ", " "),
     }
     for name, pair in punct.items():
         table[getattr(ecodes, f"KEY_{name}")] = pair
@@ -60,25 +86,50 @@ for _code, (_plain, _shifted) in US_LAYOUT.items():
 
 
 class KeyTranslator:
-    """Feed (key code, key state) pairs; ``feed`` returns a finished code on Enter, else None.
+    """Feed (key code, key state, time stamp); ``feed`` returns a finished code, else None.
 
+    A code ends at the ``suffix`` key, which is never part of it (nor is Tab or Enter when it
+    is not the suffix); with ``Suffix.NONE`` it ends after ``idle_gap`` seconds of silence.
+    ``expire(now)`` is the clock side of the idle gap, called when no key came for a while.
     Key releases and unknown keys are ignored (a scanner may send Caps Lock or Ctrl for
     configuration); ``max_len`` bounds a line that never ends, like the serial decoder.
+    ``stale_dropped`` counts partial codes dropped after a silence.
     """
 
-    def __init__(self, max_len: int = 4096) -> None:
+    def __init__(self, max_len: int = 4096, suffix: Suffix | str = Suffix.ENTER,
+                 idle_gap: float = DEFAULT_IDLE_GAP_S) -> None:
         self.max_len = max_len
+        self.suffix = Suffix(suffix)
+        self.idle_gap = idle_gap
         self._shift_down: set[int] = set()
         self._buf: list[str] = []
-        self._discarding = False  # an overlong line: skip to the next Enter, then resync
+        self._last: float | None = None  # time stamp of the last key pressed into the buffer
+        self._discarding = False  # an overlong line: skip to the next suffix, then resync
         self.overflowed = 0
+        self.stale_dropped = 0
 
     def reset(self) -> None:
         self._shift_down.clear()
         self._buf.clear()
         self._discarding = False
+        self._last = None
 
-    def feed(self, code: int, state: int) -> str | None:
+    def expire(self, now: float) -> str | None:
+        """Silence since the last key: the code (suffix "none") or nothing (a stale partial, dropped)."""
+        if self._last is None or now - self._last <= self.idle_gap:
+            return None
+        self._last = None
+        self._discarding = False
+        if not self._buf:
+            return None
+        text = "".join(self._buf)
+        self._buf.clear()
+        if self.suffix is Suffix.NONE:
+            return text
+        self.stale_dropped += 1
+        return None
+
+    def feed(self, code: int, state: int, at: float | None = None) -> str | None:
         if code in SHIFTS:
             if state == KEY_UP:
                 self._shift_down.discard(code)
@@ -87,26 +138,30 @@ class KeyTranslator:
             return None
         if state not in (KEY_DOWN, KEY_HOLD):
             return None
-        if code in ENTERS:
+        finished = self.expire(at) if at is not None else None
+        if code in TERMINATORS[self.suffix]:
             text = "".join(self._buf)
             self._buf.clear()
             self._discarding = False
+            self._last = None
             return text or None
         pair = US_LAYOUT.get(code)
-        if pair is None or self._discarding:
-            return None
+        if pair is None or code in CONTROL_KEYS or self._discarding:
+            return finished
         if len(self._buf) >= self.max_len:
             self._buf.clear()
             self._discarding = True
             self.overflowed += 1
-            return None
+            return finished
         self._buf.append(pair[1] if self._shift_down else pair[0])
-        return None
+        self._last = at
+        return finished
 
     def feed_event(self, event: InputEvent) -> str | None:
+        """One evdev event, timed by the kernel's stamp on it."""
         if event.type != ecodes.EV_KEY:
             return None
-        return self.feed(event.code, event.value)
+        return self.feed(event.code, event.value, event.timestamp())
 
 
 class HidScanner(ReaderThread[InputDevice]):
@@ -116,9 +171,11 @@ class HidScanner(ReaderThread[InputDevice]):
     MISSING = "device missing"
     LOST = "device lost"
 
-    def __init__(self, device: str, path: str, publish: Publish, backoff: Backoff | None = None) -> None:
+    def __init__(self, device: str, path: str, publish: Publish, backoff: Backoff | None = None,
+                 suffix: Suffix | str = Suffix.ENTER, idle_gap: float = DEFAULT_IDLE_GAP_S) -> None:
         super().__init__(device, publish, backoff or Backoff(first=0.2, ceiling=5.0))
         self.path = path
+        self.suffix, self.idle_gap = Suffix(suffix), idle_gap
 
     def _open(self) -> InputDevice:
         return InputDevice(self.path)
@@ -134,13 +191,12 @@ class HidScanner(ReaderThread[InputDevice]):
         dev.grab()
         self._backoff.reset()
         self.status.set(DeviceState.ONLINE)
-        keys = KeyTranslator()
+        keys = KeyTranslator(suffix=self.suffix, idle_gap=self.idle_gap)
         while not self._stop.is_set():
-            ready, _, _ = select.select([dev.fd], [], [], 0.1)
-            if not ready:
-                continue
-            for event in dev.read():
-                text = keys.feed_event(event)
+            ready, _, _ = select.select([dev.fd], [], [], min(0.1, self.idle_gap / 2))
+            # evdev stamps events with CLOCK_REALTIME, so the silence is measured on that clock
+            texts = [keys.feed_event(event) for event in dev.read()] if ready else [keys.expire(time.time())]
+            for text in texts:
                 if text:
                     scanned = CodeScanned(self.device, text, "hid")
                     log.info("scanner %s: code %s", self.device, scanned.masked_text)

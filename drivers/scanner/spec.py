@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from drivers.base import DeviceState, DeviceStatusChanged
 from drivers.registry import N_, DeviceSpec, SectionModel, StartContext, Started, register
 from drivers.scanner.doctor import DOCTOR
@@ -21,6 +23,10 @@ class ScannerSection(SectionModel):
     baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600
     hid_device: str = "/dev/kiosk/scanner-hid"
     framing: FramingName = "auto"
+    hid_suffix: Literal["enter", "tab", "none"] = "enter"
+    """The key a HID scanner presses after each code (its suffix setting); "none": silence ends a code."""
+    hid_idle_gap_s: float = Field(0.3, gt=0, le=5)
+    """Silence (seconds) that ends a code without suffix, or makes a partial code stale and dropped."""
 
     def device_nodes(self) -> tuple[str, ...]:
         return {"serial": (self.port,), "hid": (self.hid_device,)}.get(self.backend, ())
@@ -39,7 +45,8 @@ def start(section: ScannerSection, ctx: StartContext) -> Started:
     if section.backend == "hid":
         from drivers.scanner.hid import HidScanner
 
-        return Started(ctx.started(HidScanner(ctx.name, section.hid_device, ctx.publish)))
+        return Started(ctx.started(HidScanner(ctx.name, section.hid_device, ctx.publish, suffix=section.hid_suffix,
+                                              idle_gap=section.hid_idle_gap_s)))
     from drivers.scanner.emulator import ScannerEmulator
     from drivers.scanner.serial_scanner import SerialScanner
 
