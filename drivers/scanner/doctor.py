@@ -1,10 +1,15 @@
-"""``kiosk doctor scanner``: wait for one code on a serial scanner and show it as the kiosk reads it."""
+"""``kiosk doctor scanner``: wait for one code on a serial scanner and show it as the kiosk reads it.
+
+It reports in the device states the kiosk uses: ``offline`` when the port cannot be read,
+``online`` with the code (or with ``last_error`` saying no code came in time).
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from drivers.registry import Doctor, DoctorReport, DoctorRequest
+from drivers.base import DeviceState
+from drivers.registry import Doctor, DoctorReport, DoctorRequest, state_report
 from drivers.scanner.framing import Framing
 
 
@@ -14,11 +19,6 @@ def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--framing", default="auto", choices=[f.value for f in Framing], help="code terminator")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a scan")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-
-
-def _failed(kind: str, message: str, code: int) -> DoctorReport:
-    return DoctorReport(code, {"ok": False, "error": kind, "message": message},
-                        (f"scanner check failed ({kind}): {message}",))
 
 
 def doctor(request: DoctorRequest) -> DoctorReport:
@@ -33,13 +33,14 @@ def doctor(request: DoctorRequest) -> DoctorReport:
     try:
         found = scan_once(args.port, args.timeout, baud=args.baud, framing=args.framing)
     except (OSError, serial.SerialException) as exc:
-        return _failed("no_device", f"cannot read {args.port}: {exc}", 3)
+        return state_report(3, DeviceState.OFFLINE.value, None, f"cannot read {args.port}: {exc}")
     if found is None:
-        return _failed("timeout", f"no code scanned on {args.port} within {args.timeout:g} s", 4)
+        return state_report(4, DeviceState.ONLINE.value, None,
+                            f"no code scanned on {args.port} within {args.timeout:g} s")
     event = request.interpret(found)
-    shown = event.describe() if isinstance(event, CodeScanned) else found.describe()
-    out = {"ok": True, **shown, "length": len(found.text)}
-    return DoctorReport(0, out, tuple(f"{key:6} {value}" for key, value in out.items() if key != "ok"))
+    shown = {**(event.describe() if isinstance(event, CodeScanned) else found.describe()), "length": len(found.text)}
+    return state_report(0, DeviceState.ONLINE.value, None, "", tuple(f"{key:6} {value}" for key, value in shown.items()),
+                        **shown)
 
 
 DOCTOR = Doctor("check a serial scanner: wait for one code, print it (payment codes masked) and its kind",

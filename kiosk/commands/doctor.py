@@ -63,18 +63,25 @@ def _section(args: argparse.Namespace, name: str) -> Callable[[], SectionModel |
     return load
 
 
+PROBLEM_STATES = frozenset({DeviceState.OFFLINE, DeviceState.HARDWARE_ERROR, DeviceState.USER_ERROR})
+
+
 def check_started(cfg: config.Config, names: list[str], timeout: float) -> DoctorReport:
-    """Start ``names`` (and what they need) as the kiosk would; report each one's state once
-    all configured ones are online, or when ``timeout`` is up."""
+    """Start ``names`` (and what they need) as the kiosk would; report each one's state (a
+    ``DeviceState`` value), media state and last error once all configured ones are online,
+    or when ``timeout`` is up."""
     from kiosk.devices.manager import DeviceManager
 
     seen: dict[str, DeviceStatusChanged] = {}
+    errors: dict[str, str] = {}
     lock = threading.Lock()
 
     def publish(event: Event) -> None:
         if isinstance(event, DeviceStatusChanged):
             with lock:
                 seen[event.device] = event
+                if event.state in PROBLEM_STATES and event.detail:
+                    errors[event.device] = event.detail
 
     fitted = [n for n in names if cfg.devices.section(n).backend != "none"]
 
@@ -90,7 +97,7 @@ def check_started(cfg: config.Config, names: list[str], timeout: float) -> Docto
             while not settled() and time.monotonic() < deadline:
                 time.sleep(0.05)
             with lock:
-                last = dict(seen)
+                last, last_errors = dict(seen), dict(errors)
         finally:
             manager.stop()
     rows = []
@@ -99,10 +106,12 @@ def check_started(cfg: config.Config, names: list[str], timeout: float) -> Docto
         rows.append({"device": name, "backend": cfg.devices.section(name).backend,
                      "state": event.state.value if event else "unknown",
                      "media": event.media.value if event and event.media else None,
+                     "last_error": last_errors.get(name, ""),
                      "detail": event.detail if event else ""})
     ok = all(r["state"] == DeviceState.ONLINE.value for r in rows if r["device"] in fitted)
     lines = tuple(f"{r['device']:10} {r['backend']:9} {r['state']}"
                   + (f" media {r['media']}" if r["media"] else "") + (f" ({r['detail']})" if r["detail"] else "")
+                  + (f" last error: {r['last_error']}" if r["last_error"] and r["last_error"] != r["detail"] else "")
                   for r in rows)
     return DoctorReport(0 if ok else 1, {"ok": ok, "devices": rows}, lines)
 

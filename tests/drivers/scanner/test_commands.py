@@ -14,16 +14,24 @@ from kiosk.cli import main
 
 def test_doctor_prints_a_masked_payment_code(capsys: pytest.CaptureFixture[str]) -> None:
     emu = ScannerEmulator(framing="crlf").start()
+    done = threading.Event()
+
+    def citizen() -> None:  # scans again until the doctor has the port open and reads it
+        while not done.wait(0.3):
+            emu.scan("134567890123456789")
+
+    helper = threading.Thread(target=citizen)
+    helper.start()
     try:
-        timer = threading.Timer(0.3, emu.scan, args=("134567890123456789",))
-        timer.start()
-        rc = main(["doctor", "scanner", "--port", emu.port, "--timeout", "3", "--json"])
-        timer.join()
+        rc = main(["doctor", "scanner", "--port", emu.port, "--timeout", "5", "--json"])
     finally:
+        done.set()
+        helper.join()
         emu.stop()
     out = json.loads(capsys.readouterr().out)
     assert rc == 0
-    assert out == {"ok": True, "code": "**************6789", "kind": "wechat_pay", "length": 18}
+    assert out == {"ok": True, "state": "online", "media": None, "last_error": "",
+                   "code": "**************6789", "kind": "wechat_pay", "length": 18}
 
 
 def test_doctor_times_out_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,12 +40,14 @@ def test_doctor_times_out_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
         rc = main(["doctor", "scanner", "--port", emu.port, "--timeout", "0.2", "--json"])
     finally:
         emu.stop()
-    assert rc != 0 and json.loads(capsys.readouterr().out)["error"] == "timeout"
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 4 and out["state"] == "online" and "no code scanned" in out["last_error"]
 
 
 def test_doctor_missing_port(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", "scanner", "--port", str(tmp_path / "x"), "--timeout", "0.1", "--json"]) == 3
-    assert json.loads(capsys.readouterr().out)["error"] == "no_device"
+    out = json.loads(capsys.readouterr().out)
+    assert (out["ok"], out["state"]) == (False, "offline") and "cannot read" in out["last_error"]
 
 
 def test_bench_qr_on_a_tiny_folder(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,3 +35,20 @@ def test_a_broken_config_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtu
     cfg.write_text('[devices.camera]\nbackend = "webcam"\n', encoding="utf-8")
     assert main(["--config", str(cfg), "doctor", "all"]) == 2
     assert "devices.camera.backend" in capsys.readouterr().err
+
+
+def test_all_json_gives_every_device_its_state_media_and_last_error(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[devices.idreader]\nbackend = "serial"\nport = "{tmp_path / "absent"}"\n'
+                   '[devices.a4printer]\nbackend = "none"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "doctor", "all", "--json", "--timeout", "3"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    rows = {d["device"]: d for d in report["devices"]}
+    assert list(rows) == list(DEVICE_NAMES)
+    states = {"online", "offline", "busy", "hardware_error", "user_error"}
+    for row in rows.values():
+        assert {"state", "media", "last_error"} <= set(row) and row["state"] in states
+    assert (rows["idreader"]["state"], rows["idreader"]["last_error"]) == ("offline", "port missing")
+    assert rows["printer"]["state"] == "online" and rows["printer"]["media"] == "ok"
+    assert rows["printer"]["last_error"] == ""
