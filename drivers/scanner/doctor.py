@@ -39,8 +39,8 @@ def doctor(request: DoctorRequest) -> DoctorReport:
                             f"no code scanned on {args.port} within {args.timeout:g} s")
     event = request.interpret(found)
     shown = {**(event.describe() if isinstance(event, CodeScanned) else found.describe()), "length": len(found.text)}
-    return state_report(0, DeviceState.ONLINE.value, None, "", tuple(f"{key:6} {value}" for key, value in shown.items()),
-                        **shown)
+    lines = tuple(f"{key:6} {value}" for key, value in shown.items())
+    return state_report(0, DeviceState.ONLINE.value, None, "", lines, **shown)
 
 
 DOCTOR = Doctor("check a serial scanner: wait for one code, print it (payment codes masked) and its kind",
