@@ -12,6 +12,9 @@ APT_PACKAGES=(
   fonts-wqy-microhei        # one-face Simplified-Chinese font for the UI and the printer raster
   libzbar0                  # pyzbar's second-opinion QR decoder
   cups-client               # lp / lpstat for the A4 printer
+  cups printer-driver-cups-pdf   # a real cupsd with a PDF queue for the A4 printer's tests
+  poppler-utils             # pdfinfo: the A4 tests check the page cups-pdf wrote
+  tesseract-ocr tesseract-ocr-osd   # page orientation (OSD) for document capture
   systemd                   # systemd-analyze verify of the units
   espeak-ng                 # spoken prompts (Mandarin and English voices)
 )

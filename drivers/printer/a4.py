@@ -81,18 +81,36 @@ class _A4Base:
 
 
 class CupsA4Printer(_A4Base):
-    """A CUPS queue; ``queue=""`` uses the CUPS default destination."""
+    """A CUPS queue; ``queue=""`` uses the CUPS default destination, ``server=""`` the system's
+    scheduler (else ``host[:port]`` or a domain socket path, as ``CUPS_SERVER`` takes it)."""
 
     def __init__(self, queue: str = "", *, name: str = "a4printer", publish: Publish = discard,
-                 timeout: float = 15.0) -> None:
+                 timeout: float = 15.0, server: str = "") -> None:
         super().__init__(name, publish)
         self.queue = queue
         self.timeout = timeout
+        self.server = server
+
+    def wait(self, job_id: str, timeout: float = 120.0, interval: float = 1.0) -> A4JobState:
+        """As ``_A4Base.wait``, and while the job waits the queue's state is read too, so a
+        queue CUPS stopped (paper out, jam, a technician's ``cupsdisable``) shows as
+        ``user_error`` at once, and as ready again when it is re-enabled and the job prints."""
+        deadline = time.monotonic() + timeout
+        state = self.job_state(job_id)
+        while state not in self.terminal and time.monotonic() < deadline:
+            self.status()
+            time.sleep(interval)
+            state = self.job_state(job_id)
+        self.status()
+        if state in self.terminal:
+            self.publish(PrintJobFinished(self.name, job_id=job_id, ok=state is A4JobState.COMPLETED,
+                                          reason=state.value))
+        return state
 
     def _run(self, *argv: str) -> subprocess.CompletedProcess[str]:
         if shutil.which(argv[0]) is None:
             raise CupsUnavailable("cups_missing", f"{argv[0]} not found: install the cups-client package")
-        env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+        env = {**os.environ, "LC_ALL": "C", "LANG": "C", **({"CUPS_SERVER": self.server} if self.server else {})}
         try:
             return subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout, env=env, check=False)
         except subprocess.TimeoutExpired:
@@ -238,7 +256,7 @@ def a4_from_config(section: A4PrinterSection, out_dir: str | Path, publish: Publ
                    name: str = "a4printer") -> CupsA4Printer | FolderA4Printer | None:
     """``[devices.a4printer]`` -> a backend: ``cups`` (queue), ``emulator`` (PDFs into out_dir), ``none``."""
     if section.backend == "cups":
-        return CupsA4Printer(section.queue, name=name, publish=publish)
+        return CupsA4Printer(section.queue, name=name, publish=publish, server=section.server)
     if section.backend == "emulator":
         return FolderA4Printer(out_dir, name=name, publish=publish)
     return None

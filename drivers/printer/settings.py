@@ -29,3 +29,5 @@ class A4PrinterSection(SectionModel):
     backend: Literal["cups", "emulator", "none"] = "emulator"
     queue: str = ""
     """CUPS queue name; empty: the CUPS default destination."""
+    server: str = ""
+    """CUPS scheduler: ``host[:port]`` or a domain socket path; empty: the system's (client.conf)."""

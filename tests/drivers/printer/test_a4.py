@@ -1,21 +1,31 @@
 """A4 printing: the folder emulator, and the CUPS backend through the real lp/lpstat tools.
 
-No cupsd runs in the test environment, so the CUPS backend is tested (a) against the
-real client tools for its error paths and (b) against stand-in ``lp``/``lpstat``/``cancel``
-executables that print exactly what CUPS 2.4 prints, to check parsing and state mapping.
+The CUPS backend is tested (a) against a real cupsd of the test's own (its own
+configuration in a temporary folder, listening on a domain socket) with a cups-pdf queue:
+a certificate PDF printed, a queue paused as paper-out pauses it and resumed; (b) against
+the real client tools for its error paths and (c) against stand-in ``lp``/``lpstat``/
+``cancel`` executables that print exactly what CUPS 2.4 prints, for the rarer answers.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from drivers.base import DeviceState, Event
+from drivers.base import DeviceState, DeviceStatusChanged, Event
 from drivers.printer.a4 import A4JobState, CupsA4Printer, FolderA4Printer
 from drivers.printer.errors import A4JobError, CupsUnavailable, QueueNotFound
 from drivers.printer.events import PrintJobFinished
@@ -167,3 +177,152 @@ def test_from_config(tmp_path: Path) -> None:
     cups = a4_from_config(A4PrinterSection(backend="cups", queue="office"), tmp_path)
     assert isinstance(cups, CupsA4Printer) and cups.queue == "office"
     assert a4_from_config(A4PrinterSection(backend="none"), tmp_path) is None
+
+
+CUPSD = "/usr/sbin/cupsd"
+CUPS_PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_noopt.ppd")
+CUPS_PDF_CONFIG_DIR = Path("/etc/cups")
+"""cups-pdf reads its settings from here only (a path built into it): ``cups-pdf-QUEUE.conf``."""
+
+
+@dataclass
+class CupsServer:
+    socket: str
+    queue: str
+    out: Path
+    log: Path
+
+    def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "CUPS_SERVER": self.socket, "LC_ALL": "C"}
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=30, check=False)
+
+    def outputs(self) -> list[Path]:
+        return sorted(self.out.glob("*.pdf"))
+
+
+def _cupsd_files(root: Path, user: str, group: str, system_group: str) -> tuple[Path, Path]:
+    for sub in ("etc/ppd", "spool/tmp", "cache", "state", "log", "out"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    cupsd_conf = root / "etc" / "cupsd.conf"
+    cupsd_conf.write_text(
+        f"Listen {root}/cups.sock\nLogLevel debug\nWebInterface No\nBrowsing No\nDefaultAuthType None\n"
+        "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
+        "<Policy default>\n  <Limit All>\n    Order deny,allow\n    Allow all\n  </Limit>\n</Policy>\n")
+    files_conf = root / "etc" / "cups-files.conf"
+    files_conf.write_text(
+        f"ServerRoot {root}/etc\nRequestRoot {root}/spool\nTempDir {root}/spool/tmp\nCacheDir {root}/cache\n"
+        f"StateDir {root}/state\nAccessLog {root}/log/access_log\nErrorLog {root}/log/error_log\n"
+        f"PageLog {root}/log/page_log\nSandboxing Relaxed\nUser {user}\nGroup {group}\n"
+        f"SystemGroup {system_group}\n")
+    return cupsd_conf, files_conf
+
+
+@pytest.fixture(scope="module")
+def cups() -> Iterator[CupsServer]:
+    """A cupsd of this test's own with a cups-pdf queue writing into a temporary folder."""
+    if not Path(CUPSD).exists() or not CUPS_PDF_PPD.exists() or shutil.which("lpadmin") is None:
+        pytest.skip("cupsd cannot start: install cups and printer-driver-cups-pdf (scripts/bootstrap.sh does)")
+    root = Path(tempfile.mkdtemp(prefix="kcups-"))  # short: a socket path has ~100 characters at most
+    root.chmod(0o755)  # the filters run as an unprivileged user and read the spool below it
+    if os.geteuid() == 0:  # cupsd runs filters as an unprivileged user, and its admins are root
+        cupsd_conf, files_conf = _cupsd_files(root, "lp", "lp", "root")
+    else:
+        cupsd_conf, files_conf = _cupsd_files(root, os.environ.get("USER", "nobody"), "nogroup",
+                                              str(os.getgid()))
+    proc = subprocess.Popen([CUPSD, "-f", "-c", str(cupsd_conf), "-s", str(files_conf)],
+                            stdout=subprocess.DEVNULL, stderr=(root / "log" / "cupsd.out").open("w"))
+    queue = f"kiosk_test_{uuid.uuid4().hex[:8]}"
+    server = CupsServer(f"{root}/cups.sock", queue, root / "out", root / "log")
+    per_queue_conf = CUPS_PDF_CONFIG_DIR / f"cups-pdf-{queue}.conf"
+    try:
+        deadline = time.monotonic() + 15
+        while "scheduler is running" not in server.run("lpstat", "-r").stdout:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                why = (root / "log" / "cupsd.out").read_text(errors="replace").strip().splitlines()[-1:]
+                pytest.skip(f"cupsd cannot start: {why[0] if why else 'no answer on its socket'}")
+            time.sleep(0.1)
+        server.out.chmod(0o777)
+        try:
+            per_queue_conf.write_text(f"Out {server.out}\nAnonDirName {server.out}\nUserUMask 0000\nLabel 0\n")
+        except OSError:
+            server.out = Path.home() / "PDF"  # cups-pdf's own default: Out ${HOME}/PDF
+        added = server.run("lpadmin", "-p", queue, "-E", "-v", f"cups-pdf:/{queue}", "-P", str(CUPS_PDF_PPD))
+        assert added.returncode == 0, added.stderr
+        yield server
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        per_queue_conf.unlink(missing_ok=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def certificate_pdf(tmp_path: Path) -> Path:
+    from reference_platform.certificate_files import CertificateDoc, render_pdf
+
+    doc = CertificateDoc("无犯罪记录证明", "Certificate of No Criminal Record", "张三", "110105********002X",
+                         [("证明事项", "Subject", "经查，无犯罪记录")], "某市公安局", "2026-12-05", "2027-06-05",
+                         "ABCD-1234", "https://example.gov.cn/verify/ABCD-1234")
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(render_pdf(doc))
+    return path
+
+
+def _wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(0.2)
+
+
+def _pdf_info(path: Path) -> str:
+    return subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def test_real_cups_prints_a_certificate_into_a_cups_pdf_queue(cups: CupsServer, certificate_pdf: Path) -> None:
+    events: list[Event] = []
+    a4 = CupsA4Printer(cups.queue, server=cups.socket, publish=events.append)
+    assert a4.status() is DeviceState.ONLINE and a4.tracker.detail == "idle"
+    before = set(cups.outputs())
+    job = a4.submit(certificate_pdf, "certificate-A4")
+    assert job.job_id.startswith(f"{cups.queue}-")
+    assert a4.wait(job.job_id, timeout=90, interval=0.3) is A4JobState.COMPLETED
+    _wait_for(lambda: len(set(cups.outputs()) - before) == 1, what="the cups-pdf output")
+    (out,) = set(cups.outputs()) - before
+    assert out.read_bytes().startswith(b"%PDF-")
+    if shutil.which("pdfinfo"):  # poppler-utils, which cups-filters brings
+        info = _pdf_info(out)
+        assert re.search(r"^Pages:\s+1$", info, re.M) and "(A4)" in info and "certificate-A4" in info
+    finished = [e for e in events if isinstance(e, PrintJobFinished)]
+    assert [(e.job_id, e.ok, e.reason) for e in finished] == [(job.job_id, True, "completed")]
+
+
+def test_real_cups_paper_out_pause_is_seen_and_the_job_prints_once_resumed(
+        cups: CupsServer, certificate_pdf: Path) -> None:
+    events: list[Event] = []
+    a4 = CupsA4Printer(cups.queue, server=cups.socket, publish=events.append)
+    before = set(cups.outputs())
+    paused = cups.run("cupsdisable", "-r", "media-empty: out of paper", cups.queue)
+    assert paused.returncode == 0, paused.stderr
+    try:
+        job = a4.submit(certificate_pdf, "certificate-paper-out")
+        result: list[A4JobState] = []
+        waiter = threading.Thread(target=lambda: result.append(a4.wait(job.job_id, timeout=120, interval=0.3)))
+        waiter.start()
+        _wait_for(lambda: a4.tracker.state is DeviceState.USER_ERROR, what="the kiosk seeing the paused queue")
+        assert a4.tracker.detail == "queue_disabled"
+        assert a4.job_state(job.job_id) is A4JobState.PENDING and not result
+        assert set(cups.outputs()) == before  # nothing printed while paused
+    finally:
+        resumed = cups.run("cupsenable", cups.queue)
+    assert resumed.returncode == 0, resumed.stderr
+    waiter.join(150)
+    assert result == [A4JobState.COMPLETED]
+    _wait_for(lambda: len(set(cups.outputs()) - before) == 1, what="the cups-pdf output")
+    time.sleep(1.0)  # a second copy would be written by now
+    assert len(set(cups.outputs()) - before) == 1
+    assert a4.tracker.state is DeviceState.ONLINE
+    states = [e.state for e in events if isinstance(e, DeviceStatusChanged)]
+    assert DeviceState.USER_ERROR in states and states[-1] is DeviceState.ONLINE
+    finished = [e for e in events if isinstance(e, PrintJobFinished)]
+    assert [(e.job_id, e.ok) for e in finished] == [(job.job_id, True)]
