@@ -1,8 +1,9 @@
 """``kiosk doctor idreader``: one real card read through the kiosk's own driver code.
 
 It reports in the device states the kiosk uses (``offline`` no port, ``hardware_error`` no
-SAM answering, ``online`` with media ``absent`` when no card came, ``user_error`` when a card
-answered but could not be read) plus what the line cost (bad frames, retries, timeouts).
+SAM answering, or a card found but its read never answered in time; ``online`` with media
+``absent`` when no card came; ``user_error`` when a card answered but its read was refused)
+plus what the line cost (bad frames, retries, timeouts).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def doctor(request: DoctorRequest) -> DoctorReport:
             NoCard: (DeviceState.ONLINE, "absent", 4),
             CardUnreadable: (DeviceState.USER_ERROR, "present", 6),
         }.get(type(exc), (DeviceState.HARDWARE_ERROR, None, 5))
+        if isinstance(exc, CardUnreadable) and exc.timed_out:  # the SAM stops answering mid-read: not the card
+            state, media, code = DeviceState.HARDWARE_ERROR, "present", 5
         return state_report(code, state.value, media, str(exc), _counter_lines(counters),
                             counters=counters.as_dict())
     lines = (*(f"{key:12} {value}" for key, value in card.masked().items()), f"{'read_ms':12} {read_ms:.2f}",

@@ -56,12 +56,20 @@ class ReaderTimeout(ReaderError):
 class CardUnreadable(ReaderError):
     """A card answers find but select or read keeps failing (moved, dirty, or a too short timeout)."""
 
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
 
 BITS_PER_BYTE = 10
 """8N1: a start bit, eight data bits and a stop bit per byte."""
 REPLY_BYTES = {fr.CMD_STATUS: 11, fr.CMD_FIND: 15, fr.CMD_SELECT: 19, fr.CMD_READ: 1295}
 """Longest reply to each command the driver sends (docs/devices-idreader.md, "Example replies")."""
 COMMAND_BYTES = 10
+REPLY_LENS = {fr.CMD_STATUS: {0x04}, fr.CMD_FIND: {0x04, 0x08}, fr.CMD_SELECT: {0x04, 0x0C},
+              fr.CMD_READ: {0x04, 0x0508}}
+"""``Len`` of every reply each command can get: a late reply to an earlier command (a SAM that
+answered after the driver gave up) is told apart by its length and skipped."""
 DEFAULT_SAM_MARGIN_S = 2.0
 """What a SAM may take on top of the wire time: a real one needs up to about a second to
 read the card's chip (SDKs allow a few seconds per command)."""
@@ -87,12 +95,14 @@ def reply_timeout(cmd: tuple[int, int], baud: int, sam_margin: float = DEFAULT_S
 @dataclass
 class LinkCounters:
     """What the line cost, for the doctor's report: bad frames (false headers and checksum
-    failures), how many commands were sent again, replies that never came, noise bytes."""
+    failures), how many commands were sent again, replies that never came, late replies to
+    earlier commands, noise bytes."""
 
     bad_frames: int = 0
     bad_checksums: int = 0
     retries: int = 0
     timeouts: int = 0
+    stale_replies: int = 0
     skipped_bytes: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -149,9 +159,11 @@ class _Link:
                     frames = dec.drop_stalled()
                 else:
                     continue
+                expected = REPLY_LENS.get(cmd)
                 for frame in frames:
-                    if len(frame.body) >= 3:
+                    if len(frame.body) >= 3 and (expected is None or len(frame.body) + 1 in expected):
                         return frame
+                    self.counters.stale_replies += 1
                 if dec.bad_checksums > before[1] and dec.pending < fr.HEADER_LEN:
                     return _CORRUPT  # the reply came whole but broken: ask again now
             self.counters.timeouts += 1
@@ -217,7 +229,8 @@ def read_once(port: str, baud: int = 115200, timeout: float = 5.0,
             else:
                 time.sleep(0.1)
         if why:
-            raise CardUnreadable(f"a card is there but could not be read within {timeout:g} s: {why}")
+            raise CardUnreadable(f"a card is there but could not be read within {timeout:g} s: {why}",
+                                 timed_out="timeout" in why)
         if answered:
             raise NoCard(f"no card on the reader within {timeout:g} s")
         raise ReaderTimeout(f"no reply from a SAM on {port} within {timeout:g} s")

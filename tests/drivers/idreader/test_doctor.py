@@ -31,7 +31,8 @@ def test_doctor_prints_masked_card():
     assert out["card"]["id_number"] == "110105********002X"
     assert out["card_type"] == "resident" and out["read_ms"] > 0
     assert (out["state"], out["media"], out["last_error"]) == ("online", "present", "")
-    assert out["counters"] == {"bad_frames": 0, "bad_checksums": 0, "retries": 0, "timeouts": 0, "skipped_bytes": 0}
+    assert out["counters"] == {"bad_frames": 0, "bad_checksums": 0, "retries": 0, "timeouts": 0,
+                               "stale_replies": 0, "skipped_bytes": 0}
     assert "11010519491231002X" not in done.stdout + done.stderr
     assert "张三" not in done.stdout + done.stderr
 
@@ -62,3 +63,17 @@ def test_doctor_says_user_error_for_a_card_that_will_not_read_and_counts_bad_fra
     assert done.returncode == 6 and (out["state"], out["media"]) == ("user_error", "present")
     assert "read failed" in out["last_error"]
     assert out["counters"]["bad_checksums"] == 1 and out["counters"]["retries"] == 1
+
+
+def test_doctor_says_hardware_error_when_the_sam_is_slower_than_the_margin():
+    emu = IdReaderEmulator(read_delay=0.8).start()
+    try:
+        emu.insert(SAMPLE_CARDS["resident"])
+        slow = _doctor(emu.port, "--timeout", "1.5", "--sam-margin", "0.2")
+        fine = _doctor(emu.port, "--timeout", "5", "--sam-margin", "1.5")
+    finally:
+        emu.stop()
+    out = json.loads(slow.stdout)
+    assert slow.returncode == 5 and (out["state"], out["media"]) == ("hardware_error", "present")
+    assert "read timeout" in out["last_error"] and out["counters"]["timeouts"] >= 1
+    assert fine.returncode == 0 and json.loads(fine.stdout)["counters"]["timeouts"] == 0

@@ -246,3 +246,25 @@ def test_read_once_reports_what_the_line_cost(emu):
     card, _ = read_once(emu.port, timeout=5, counters=counters)
     assert card == SAMPLE_CARDS["resident"]
     assert counters.bad_checksums == 1 and counters.retries == 1 and counters.bad_frames >= 2
+
+
+def test_reads_that_time_out_end_in_hardware_error_with_one_card_inserted():
+    """A SAM slower than the configured margin: an error state after three attempts, not a
+    ``CardInserted`` every few seconds and silence."""
+    emu = IdReaderEmulator(read_delay=1.0).start()
+    events = Events()
+    reader = IdCardReader("idreader", emu.port, events, poll_interval=0.05, sam_margin=0.2).start()
+    try:
+        events.wait_for(is_state(DeviceState.ONLINE))
+        emu.insert(SAMPLE_CARDS["resident"])
+        seen = []
+        failed = events.wait_for(lambda e: seen.append(e) or is_state(DeviceState.HARDWARE_ERROR)(e), timeout=15)
+        assert failed.detail == "read timeout after 3 attempts" == reader.last_error
+        time.sleep(1.5)  # the card stays: no new attempts, no new CardInserted
+        while not events.q.empty():
+            seen.append(events.q.get())
+        assert sum(isinstance(e, CardInserted) for e in seen) == 1 and not any(isinstance(e, CardRead) for e in seen)
+        assert reader.counters.timeouts >= 3
+    finally:
+        reader.stop()
+        emu.stop()
