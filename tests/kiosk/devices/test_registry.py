@@ -187,7 +187,8 @@ def test_kiosk_doctor_lists_it_and_checks_it(lamp, tmp_path: Path, capsys: pytes
     cfg.write_text(others + '[devices.lamp]\ncolour = "blue"\n', encoding="utf-8")
     assert main(["--config", str(cfg), "doctor", "lamp", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"ok": True, "devices": [
-        {"device": "lamp", "backend": "emulator", "state": "online", "media": None, "detail": "blue"}]}
+        {"device": "lamp", "backend": "emulator", "state": "online", "media": None, "last_error": "",
+         "detail": "blue"}]}
     assert main(["--config", str(cfg), "doctor", "all", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [d["device"] for d in report["devices"]] == list(DEVICE_NAMES)
