@@ -16,8 +16,8 @@ from drivers.registry import Doctor, DoctorReport, DoctorRequest, state_report
 def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", required=True, help="serial device (e.g. /dev/kiosk/idreader or an emulator path)")
     parser.add_argument("--baud", type=int, default=115200, help="serial speed (default 115200)")
-    parser.add_argument("--sam-margin", type=float, default=2.0,
-                        help="seconds the SAM may take on top of the wire time (default 2)")
+    parser.add_argument("--sam-margin", type=float, default=None,
+                        help="seconds the SAM may take on top of the wire time (default: sam_margin_s from the config)")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for a card")
     parser.add_argument("--read-once", action="store_true", help="read one card and exit (the default action)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -27,12 +27,24 @@ def doctor(request: DoctorRequest) -> DoctorReport:
     """One real read through the kiosk's driver code. Prints only masked personal data (ID
     first 6 + last 4, name initial), so a doctor run never leaks a citizen into a ticket."""
     from drivers.base import DeviceState
-    from drivers.idreader.reader import CardUnreadable, LinkCounters, NoCard, NoDevice, ReaderError, read_once
+    from drivers.idreader.reader import (
+        DEFAULT_SAM_MARGIN_S,
+        CardUnreadable,
+        LinkCounters,
+        NoCard,
+        NoDevice,
+        ReaderError,
+        read_once,
+    )
 
     args = request.args
     counters = LinkCounters()
+    margin = args.sam_margin
+    if margin is None:
+        section = request.section()
+        margin = getattr(section, "sam_margin_s", DEFAULT_SAM_MARGIN_S)
     try:
-        card, read_ms = read_once(args.port, args.baud, args.timeout, args.sam_margin, counters)
+        card, read_ms = read_once(args.port, args.baud, args.timeout, margin, counters)
     except ReaderError as exc:
         state, media, code = {
             NoDevice: (DeviceState.OFFLINE, None, 3),

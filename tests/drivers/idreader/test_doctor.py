@@ -77,3 +77,20 @@ def test_doctor_says_hardware_error_when_the_sam_is_slower_than_the_margin():
     assert slow.returncode == 5 and (out["state"], out["media"]) == ("hardware_error", "present")
     assert "read timeout" in out["last_error"] and out["counters"]["timeouts"] >= 1
     assert fine.returncode == 0 and json.loads(fine.stdout)["counters"]["timeouts"] == 0
+
+
+def test_doctor_takes_the_sam_margin_from_the_config(tmp_path):
+    emu = IdReaderEmulator(read_delay=0.8).start()
+    try:
+        emu.insert(SAMPLE_CARDS["resident"])
+        results = {}
+        for margin in ("0.2", "1.5"):
+            cfg = tmp_path / f"kiosk-{margin}.toml"
+            cfg.write_text(f"[devices.idreader]\nbackend = \"serial\"\nsam_margin_s = {margin}\n", encoding="utf-8")
+            results[margin] = subprocess.run(
+                [str(KIOSK), "--config", str(cfg), "doctor", "idreader", "--port", emu.port, "--timeout", "2.5",
+                 "--json"], capture_output=True, text=True, timeout=60)
+    finally:
+        emu.stop()
+    assert json.loads(results["0.2"].stdout)["state"] == "hardware_error"
+    assert results["1.5"].returncode == 0, results["1.5"].stdout + results["1.5"].stderr
