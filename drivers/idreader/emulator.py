@@ -179,7 +179,7 @@ class IdReaderEmulator:
             reply = FALSE_HEADER + reply
         elif fault is Fault.FALSE_READ_HEADER:
             self._write(master, FALSE_READ_HEADER)
-            self._stop.wait(0.3)
+            self._stop.wait(0.5)
         elif fault is Fault.READ_FAIL:
             reply = fr.encode_response(fr.SW_READ_FAIL)
         self._write(master, reply)

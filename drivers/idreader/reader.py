@@ -74,10 +74,10 @@ DEFAULT_SAM_MARGIN_S = 2.0
 """What a SAM may take on top of the wire time: a real one needs up to about a second to
 read the card's chip (SDKs allow a few seconds per command)."""
 CHECKSUM_RETRIES = 2
-IDLE_GAP_BYTES = 100
+IDLE_GAP_BYTES = 200
 """A line quiet for this many byte times (at least ``MIN_IDLE_GAP_S``) in the middle of a frame
 has stopped sending it: a SAM writes each reply in one go."""
-MIN_IDLE_GAP_S = 0.1
+MIN_IDLE_GAP_S = 0.25
 MAX_READ_ATTEMPTS = 3
 
 
