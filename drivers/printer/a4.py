@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+STOPPED_ALERTS = ("job-completed-with-errors", "job-stopped", "aborted-by-system")
+"""Job-state reasons of a job CUPS stopped on an error (``lpstat -l``'s ``Alerts:``)."""
+
+
 class A4JobState(enum.StrEnum):
     PENDING = "pending"  # queued or printing
     COMPLETED = "completed"  # left the queue (CUPS: completed, cancelled or aborted)
@@ -102,10 +106,19 @@ class CupsA4Printer(_A4Base):
             time.sleep(interval)
             state = self.job_state(job_id)
         self.status()
+        if state is A4JobState.FAILED:
+            self._cancel_quietly(job_id)
         if state in self.terminal:
             self.publish(PrintJobFinished(self.name, job_id=job_id, ok=state is A4JobState.COMPLETED,
                                           reason=state.value))
         return state
+
+    def _cancel_quietly(self, job_id: str) -> None:
+        """A failed job is cancelled: restarted later, it would print a citizen's certificate to nobody."""
+        try:
+            self.cancel(job_id)
+        except (A4JobError, CupsUnavailable, QueueNotFound) as exc:
+            log.warning("a4 %s: could not cancel failed job %s: %s", self.name, job_id, exc)
 
     def _run(self, *argv: str) -> subprocess.CompletedProcess[str]:
         if shutil.which(argv[0]) is None:
@@ -148,16 +161,29 @@ class CupsA4Printer(_A4Base):
         log.info("a4 %s: submitted %s as %s", self.name, path.name, m.group(1))
         return A4Job(m.group(1), path, title)
 
-    def _listed(self, which: str) -> set[str]:
-        argv = ["lpstat", "-W", which, "-o"] + ([self.queue] if self.queue else [])
+    def _listed(self, which: str) -> dict[str, str]:
+        """``lpstat -l -W WHICH -o``: job id -> its ``Alerts:`` line (the job-state reasons)."""
+        argv = ["lpstat", "-l", "-W", which, "-o"] + ([self.queue] if self.queue else [])
         proc = self._run(*argv)
         if proc.returncode != 0:
             self._raise_for(proc, "lpstat")
-        return {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
+        jobs: dict[str, str] = {}
+        current = ""
+        for line in proc.stdout.splitlines():
+            if line.strip() and not line[0].isspace():
+                current = line.split()[0]
+                jobs[current] = ""
+            elif current and line.strip().startswith("Alerts:"):
+                jobs[current] = line.split(":", 1)[1].strip()
+        return jobs
 
     def job_state(self, job_id: str) -> A4JobState:
-        if job_id in self._listed("not-completed"):
-            return A4JobState.PENDING
+        """``pending`` while CUPS may still print it; ``failed`` for a job CUPS stopped on an error
+        (a filter or backend failed: it stays listed, but will not print unless restarted)."""
+        waiting = self._listed("not-completed")
+        if job_id in waiting:
+            alerts = waiting[job_id]
+            return A4JobState.FAILED if any(a in alerts for a in STOPPED_ALERTS) else A4JobState.PENDING
         if job_id in self._listed("completed"):
             return A4JobState.COMPLETED
         return A4JobState.UNKNOWN

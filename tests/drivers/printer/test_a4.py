@@ -125,6 +125,8 @@ elif tool == "lpstat":
     for jid, st in s["jobs"].items():
         if (st == "pending") == (which == "not-completed"):
             print(f"{{jid:<20}} kiosk          1024   Sun Nov 22 23:59:00 2026")
+            if "-l" in args:
+                print("\tAlerts: none")
 elif tool == "cancel":
     jid = args[0]
     if s["jobs"].get(jid) != "pending": print(f"cancel: {{jid}}: not found", file=sys.stderr); sys.exit(1)
@@ -326,3 +328,18 @@ def test_real_cups_paper_out_pause_is_seen_and_the_job_prints_once_resumed(
     assert DeviceState.USER_ERROR in states and states[-1] is DeviceState.ONLINE
     finished = [e for e in events if isinstance(e, PrintJobFinished)]
     assert [(e.job_id, e.ok) for e in finished] == [(job.job_id, True)]
+
+
+def test_real_cups_a_job_cups_stops_on_an_error_fails_at_once_and_is_cancelled(
+        cups: CupsServer, tmp_path: Path) -> None:
+    """A damaged PDF makes the filter fail: CUPS keeps the job listed, stopped; the kiosk says
+    failed (not pending until its wait runs out) and cancels it so it never prints later."""
+    broken = tmp_path / "damaged.pdf"
+    broken.write_bytes(b"%PDF-1.4\nthis is no PDF body at all\n")
+    events: list[Event] = []
+    a4 = CupsA4Printer(cups.queue, server=cups.socket, publish=events.append)
+    job = a4.submit(broken, "damaged")
+    assert a4.wait(job.job_id, timeout=60, interval=0.3) is A4JobState.FAILED
+    finished = [e for e in events if isinstance(e, PrintJobFinished)]
+    assert [(e.job_id, e.ok, e.reason) for e in finished] == [(job.job_id, False, "failed")]
+    assert job.job_id not in cups.run("lpstat", "-W", "not-completed", "-o", cups.queue).stdout
