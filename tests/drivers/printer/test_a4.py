@@ -255,6 +255,7 @@ def cups() -> Iterator[CupsServer]:
         proc.terminate()
         proc.wait(10)
         per_queue_conf.unlink(missing_ok=True)
+        Path(f"/var/log/cups/cups-pdf-{queue}_log").unlink(missing_ok=True)  # cups-pdf's own log of the queue
         shutil.rmtree(root, ignore_errors=True)
 
 
