@@ -112,6 +112,8 @@ class PrinterStatus:
 
 
 OFFLINE = PrinterStatus(DeviceState.OFFLINE, MediaStatus.UNKNOWN, Reason.OFFLINE)
+STALLED = PrinterStatus(DeviceState.OFFLINE, MediaStatus.UNKNOWN, Reason.STALLED)
+"""Took part of a job, then no more data: the line is full, so no status request gets through either."""
 
 
 def invalid(n: int, value: int) -> PrinterStatus:

@@ -5,7 +5,7 @@ printer's own Chinese font with the QR code drawn by the printer (``textmode.py`
 hundred bytes to a few KB), or ``raster``, the whole slip drawn on the host (``raster.py``,
 50-120 KB) for printers without a Chinese font. The wait for the status after a job is
 computed from the job's bytes and the baud rate, and a printer that stops taking data
-fails the job within ``transport.STALL_TIMEOUT`` (``LinkStalled``).
+fails the job as soon as the link sees it stop (``LinkStalled``, reason ``stalled``).
 
 Invariant 3 of the design (a paid print is printed or stays reprintable) rests here:
 a job is refused with ``PrinterNotReady`` when the printer is not online, and a job whose
@@ -208,14 +208,13 @@ class ThermalPrinter:
             except LinkLost as exc:
                 log.warning("printer %s: job %s interrupted: %s", self.name, job_id, exc)
                 sent, stalled = False, isinstance(exc, LinkStalled)
-            # after a stall the line is full: one short reading, the job has failed either way
-            wait = self.status_timeout if stalled else self.reply_timeout(len(data))
-            after = self._report(self._read_status(wait))
+            if stalled:  # the line is full, no status request gets through; the poller asks again later
+                after = self._report(st.STALLED)
+            else:
+                after = self._report(self._read_status(self.reply_timeout(len(data))))
         ok = sent and after.ready
         reason = after.reason.value
-        if stalled and (after.ready or after.reason is st.Reason.OFFLINE):
-            reason = st.Reason.STALLED.value
-        elif not sent and after.ready:
+        if not sent and after.ready:
             reason = st.Reason.OFFLINE.value
         self.publish(PrintJobFinished(self.name, job_id=job_id, ok=ok, reason=reason))
         if not ok:

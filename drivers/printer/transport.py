@@ -7,16 +7,18 @@ therefore drops stale input, sends ``DLE EOT n`` and waits for exactly one byte
 with its own deadline, and turns every way a connection dies into ``LinkLost`` so the
 driver can reconnect.
 
-Writes are progress-based: a job goes out in chunks of about 0.1 s of wire time, and each
-chunk must be taken within its own wire time plus ``stall_timeout``. A printer that stops
-taking data (its buffer full and flow control held, a hung firmware, a full socket) is
-therefore noticed within ``stall_timeout`` of the last byte it took, however long the job,
-and raises ``LinkStalled``; a slow but moving line never does.
+Writes are progress-based: a job goes out in chunks of about 0.1 s of wire time, and a
+printer that stops taking data (its buffer full and flow control held, a hung firmware, a
+full socket) is noticed within ``stall_timeout`` of the last progress, however long the
+job, and raises ``LinkStalled``; a slow but moving line never does. Where the OS hides
+its buffer (a pty, usblp, a socket) the wire time of that buffer is allowed on top, since
+such buffers take bytes back only in bursts: 2.4 s at 115200 baud.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import select
 import socket
 import termios
@@ -37,8 +39,9 @@ _IO_ERRORS = (OSError, serial.SerialException, termios.error)
 
 CHUNK_SECONDS = 0.1
 """Wire time of one chunk of a job: a stall is noticed within one chunk of where it began."""
-STALL_TIMEOUT = 1.5
-"""Seconds without a byte taken before a printer counts as stalled."""
+STALL_TIMEOUT = 1.0
+"""Seconds without progress before a printer counts as stalled, where progress can be watched
+(a UART's output queue); elsewhere the OS buffer's wire time is added (``blind_stall_timeout``)."""
 NOMINAL_BAUD = 115200
 """Rate assumed for links with no baud rate (TCP, USB) when sizing chunks and deadlines."""
 LINE_BUFFER = 16384
@@ -140,55 +143,85 @@ class Link:
         """Bytes per write: ``CHUNK_SECONDS`` of wire time (1152 at 115200 baud, 96 at 9600)."""
         return max(64, int((self.baud or NOMINAL_BAUD) / 10 * CHUNK_SECONDS))
 
-    def _deadline(self, dev: object, seconds: float) -> None:
-        """Bound the next write on ``dev`` to ``seconds`` (pyserial, raw node or socket)."""
-        if isinstance(dev, serial.Serial | RawNode):
-            dev.write_timeout = seconds
-        elif isinstance(dev, socket.socket):
-            dev.settimeout(seconds)
+    @property
+    def blind_stall_timeout(self) -> float:
+        """The stall limit when the output queue cannot be watched (pty, usblp, socket): a full
+        OS buffer takes writers back only in bursts, after up to ``LINE_BUFFER`` bytes of wire time."""
+        return self.stall_timeout + self.wire_time(LINE_BUFFER)
 
     def write(self, data: bytes) -> None:
         """Send ``data``; ``LinkStalled`` when the printer stops taking it, ``LinkLost`` when it is gone."""
         if not self.connected:
             raise LinkLost(f"{self.describe}: not connected")
         dev = self.printer.device
-        step = self.chunk
         try:
-            for i in range(0, len(data), step):
-                part = data[i:i + step]
-                self._deadline(dev, self.wire_time(len(part)) * 1.5 + self.stall_timeout)
-                self.printer._raw(part)
             if isinstance(dev, serial.Serial):
-                self._drain(dev)
+                self._write_serial(dev, data)
+            else:
+                self._write_chunks(dev, data)
         except (serial.SerialTimeoutException, TimeoutError) as exc:
             self.close()
-            self.last_error = f"printer took no data for {self.stall_timeout:g} s ({exc})"
+            self.last_error = f"printer stopped taking data ({exc})"
             raise LinkStalled(f"{self.describe}: {self.last_error}") from None
         except _IO_ERRORS as exc:
             self.close()
             self.last_error = f"write failed: {exc}"
             raise LinkLost(f"{self.describe}: {self.last_error}") from None
 
-    def _drain(self, dev: serial.Serial) -> None:
-        """Wait until the UART has sent its output queue, as long as it keeps moving.
+    def _write_chunks(self, dev: object, data: bytes) -> None:
+        """Raw node, socket or USB: each chunk within its wire time plus the blind stall limit."""
+        step = self.chunk
+        for i in range(0, len(data), step):
+            part = data[i:i + step]
+            limit = self.wire_time(len(part)) * 1.5 + self.blind_stall_timeout
+            if isinstance(dev, RawNode):
+                dev.write_timeout = limit
+            elif isinstance(dev, socket.socket):
+                dev.settimeout(limit)
+            self.printer._raw(part)
 
-        ``tcdrain`` (pyserial's ``flush``) has no deadline: with flow control held by a
-        stalled printer it would block the driver forever. A pty reports an empty queue.
+    def _write_serial(self, dev: serial.Serial, data: bytes) -> None:
+        """A tty, written through its non-blocking descriptor so progress can be watched.
+
+        Progress is a byte taken by the OS or the UART's output queue (TIOCOUTQ) getting
+        shorter; a UART's queue drains byte by byte, so ``stall_timeout`` without either
+        means the printer holds the line. A pty shows no queue and takes bytes back in
+        bursts, so there the limit is ``blind_stall_timeout``. Ends with the queue sent.
         """
-        last, since = -1, time.monotonic()
-        while True:
-            try:
-                left = dev.out_waiting
-            except (OSError, termios.error, serial.SerialException):
-                return  # no TIOCOUTQ on this port: nothing to wait for
-            if not left:
-                return
-            now = time.monotonic()
-            if last < 0 or left < last:
-                last, since = left, now
-            elif now - since > self.stall_timeout:
-                raise serial.SerialTimeoutException(f"{left} bytes stuck in the output queue")
-            time.sleep(min(0.05, self.wire_time(left)))
+        fd = dev.fileno()
+        view = memoryview(data)
+        queue, since = self._queue(dev), time.monotonic()
+        while view:
+            if select.select([], [fd], [], 0.05)[1]:
+                try:
+                    taken = os.write(fd, view[:self.chunk])
+                except BlockingIOError:
+                    taken = 0
+                if taken:
+                    view = view[taken:]
+                    queue, since = self._queue(dev), time.monotonic()
+                    continue
+            since, queue = self._check_progress(dev, queue, since)
+        while queue:
+            time.sleep(min(0.05, self.wire_time(queue)))
+            since, queue = self._check_progress(dev, queue, since)
+
+    @staticmethod
+    def _queue(dev: serial.Serial) -> int:
+        try:
+            return dev.out_waiting
+        except (OSError, termios.error, serial.SerialException):
+            return 0  # no TIOCOUTQ: nothing to watch
+
+    def _check_progress(self, dev: serial.Serial, queue: int, since: float) -> tuple[float, int]:
+        """(when progress was last seen, queue now); raises ``SerialTimeoutException`` on a stall."""
+        now_queue, now = self._queue(dev), time.monotonic()
+        if now_queue < queue:
+            return now, now_queue
+        limit = self.stall_timeout if now_queue else self.blind_stall_timeout
+        if now - since > limit:
+            raise serial.SerialTimeoutException(f"nothing taken for {now - since:.1f} s")
+        return since, now_queue
 
     def ask(self, n: int, timeout: float) -> int | None:
         """Send ``DLE EOT n`` and return the one-byte reply, or None when nothing came in time."""

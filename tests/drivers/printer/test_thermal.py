@@ -256,8 +256,8 @@ def test_printer_that_stops_taking_data_fails_the_job_within_3_s(tmp_path: Path,
                                  status_timeout=0.5)
         data = printer.encode(certificate())
         link = printer.link
-        # the deadlines the driver will use, whatever the machine's speed
-        assert link.wire_time(link.chunk) * 1.5 + link.stall_timeout + printer.status_timeout <= 3.0
+        # the limits the driver will use on a pty (no output queue to watch), whatever the machine's speed
+        assert link.blind_stall_timeout <= 2.5
         assert printer.reply_timeout(len(data)) <= 3.0
         emu.set_status("stalled", after_bytes=300)
         started = time.monotonic()
