@@ -28,7 +28,7 @@ import numpy as np
 from kiosk.commands.bench_qr import BASELINE, bench, load_cases
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qr_decode import data_set  # a sibling script, not a package
+from qr_decode import data_set, table  # a sibling script, not a package
 
 Degrade = Callable[[np.ndarray, random.Random], np.ndarray]
 
@@ -141,8 +141,8 @@ def main(argv: list[str]) -> int:
         missed = Counter(m.split("/", 1)[0] for m in r.pop("missed"))
         per_kind[name] = {kind: report["attempts"] // len(DEGRADATIONS) - missed[kind] for kind in DEGRADATIONS}
     print(json.dumps({"benchmark": "qr_degraded", "seed": args.seed, **report, "decoded_per_degradation": per_kind,
-                      "dir": str(args.dir)}, ensure_ascii=False))
-    return 0
+                      "dir": str(args.dir), "table": table("qr_degraded", report)}, ensure_ascii=False))
+    return 0 if report.get("vs_baseline", {"ok": True})["ok"] else 1
 
 
 if __name__ == "__main__":
