@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import qrcode
@@ -34,6 +35,12 @@ _TOKEN = re.compile(r"[A-Za-z0-9@#%&+=._:/\\?-]+|\s+|.", re.S)
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
+class Measure(Protocol):
+    """What ``wrap`` needs of a font: the width of a run of text (dots, or character cells)."""
+
+    def getlength(self, text: str) -> float: ...
+
+
 @functools.lru_cache(maxsize=32)
 def font(size: int, path: str = str(CJK_FONT)) -> Font:
     """A cached font; loading a 5 MB .ttc costs milliseconds, every print needs three sizes."""
@@ -44,7 +51,7 @@ def font(size: int, path: str = str(CJK_FONT)) -> Font:
         return ImageFont.load_default(size)
 
 
-def wrap(text: str, fnt: Font, max_width: int) -> list[str]:
+def wrap(text: str, fnt: Measure, max_width: int) -> list[str]:
     """Greedy wrap: CJK breaks between any two characters, Latin words and numbers stay whole."""
     out: list[str] = []
     for paragraph in text.split("\n"):

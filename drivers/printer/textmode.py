@@ -56,7 +56,7 @@ class _Cells:
     def __init__(self, scale: int = 1) -> None:
         self.scale = scale
 
-    def getlength(self, text: str) -> int:
+    def getlength(self, text: str) -> float:
         return cells(text) * self.scale
 
 
@@ -121,7 +121,7 @@ class TextEncoder:
 
     # -- text ----------------------------------------------------------------------------
     def _paragraph(self, text: str, scale: int) -> bytes:
-        lines = wrap(text.translate(_SUBSTITUTES), _Cells(scale), self.columns)  # type: ignore[arg-type]
+        lines = wrap(text.translate(_SUBSTITUTES), _Cells(scale), self.columns)
         body = b"".join(gb18030(line) + b"\n" for line in lines)
         return (_size(scale) + body + _size(1)) if scale > 1 else body
 
@@ -137,11 +137,11 @@ class TextEncoder:
         out = bytearray()
         for ln in doc.lines:
             if not (ln.label and ln.value):
-                for text in wrap((ln.label or ln.value).translate(_SUBSTITUTES), unit, self.columns):  # type: ignore[arg-type]
+                for text in wrap((ln.label or ln.value).translate(_SUBSTITUTES), unit, self.columns):
                     out += gb18030(text) + b"\n"
                 continue
-            label_lines = wrap(ln.label.translate(_SUBSTITUTES), unit, label_w)  # type: ignore[arg-type]
-            value_lines = wrap(ln.value.translate(_SUBSTITUTES), unit, self.columns - label_w - gap)  # type: ignore[arg-type]
+            label_lines = wrap(ln.label.translate(_SUBSTITUTES), unit, label_w)
+            value_lines = wrap(ln.value.translate(_SUBSTITUTES), unit, self.columns - label_w - gap)
             for i in range(max(len(label_lines), len(value_lines))):
                 label = label_lines[i] if i < len(label_lines) else ""
                 value = value_lines[i] if i < len(value_lines) else ""
