@@ -66,6 +66,9 @@ def main() -> int:
         "budget_ms": BUDGET_MS,
     }
     result["within_budget"] = result["certificate_median_ms"] < BUDGET_MS
+    result["table"] = [{"figure": "certificate_raster.render_ms", "value": result["certificate_median_ms"],
+                        "baseline": result["baseline_text_only_median_ms"], "budget": BUDGET_MS,
+                        "ok": result["within_budget"], "note": "raster path; baseline a one-line text receipt"}]
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["within_budget"] else 1
 

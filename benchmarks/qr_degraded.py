@@ -27,7 +27,9 @@ import numpy as np
 
 from kiosk.commands.bench_qr import BASELINE, bench, load_cases
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "qr-bench" / "dev"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from qr_decode import data_set, table  # a sibling script, not a package
+
 Degrade = Callable[[np.ndarray, random.Random], np.ndarray]
 
 
@@ -121,11 +123,16 @@ def build(src: Path, dst: Path, seed: int) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("dir", nargs="?", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--decoder", action="append", default=None,
                         help=f"decoders to run (default: kiosk and {BASELINE}; pyzbar and opencv are slow)")
     args = parser.parse_args(argv)
+    try:
+        args.dir = data_set([str(args.dir)] if args.dir else [])
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="qr-degraded-") as tmp:
         build(args.dir, Path(tmp), args.seed)
         report = bench(Path(tmp), args.decoder or ["kiosk", BASELINE])
@@ -134,8 +141,8 @@ def main(argv: list[str]) -> int:
         missed = Counter(m.split("/", 1)[0] for m in r.pop("missed"))
         per_kind[name] = {kind: report["attempts"] // len(DEGRADATIONS) - missed[kind] for kind in DEGRADATIONS}
     print(json.dumps({"benchmark": "qr_degraded", "seed": args.seed, **report, "decoded_per_degradation": per_kind,
-                      "dir": str(args.dir)}, ensure_ascii=False))
-    return 0
+                      "dir": str(args.dir), "table": table("qr_degraded", report)}, ensure_ascii=False))
+    return 0 if report.get("vs_baseline", {"ok": True})["ok"] else 1
 
 
 if __name__ == "__main__":

@@ -184,7 +184,7 @@ class DemoDriver:
         elif kind == "paper":
             emulators.printer.set_status(args[0])
         elif kind == "paper_mid_job":
-            emulators.printer.set_status("out", after_bytes=3000)  # the roll ends a few lines into the job
+            emulators.printer.set_status("out", after_bytes=150)  # the roll ends a few lines into the job
         elif kind == "printer_ready":
             printer = self.rt.devices.printer
             self.idle_until(lambda: printer.status().ready, 10)

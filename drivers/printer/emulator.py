@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PRESETS = ("ok", "near_end", "out", "cover_open", "offline", "cutter_error")
+PRESETS = ("ok", "near_end", "out", "cover_open", "offline", "cutter_error", "stalled")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class EmulatedStatus:
     cover_open: bool = False
     silent: bool = False  # powered off / wrong baud: no DLE EOT replies at all
     cutter_error: bool = False
+    stalled: bool = False  # takes no more data (buffer full, hung): the line fills up behind it
 
     @classmethod
     def preset(cls, name: str) -> EmulatedStatus:
@@ -48,6 +49,7 @@ class EmulatedStatus:
         return {
             "ok": cls(), "near_end": cls(paper="near_end"), "out": cls(paper="out"),
             "cover_open": cls(cover_open=True), "offline": cls(silent=True), "cutter_error": cls(cutter_error=True),
+            "stalled": cls(stalled=True),
         }[name]
 
     @property
@@ -222,6 +224,9 @@ class PrinterEmulator:
 
     def _serve_pty(self, master: int) -> None:
         while not self._stop.is_set():
+            if self._status.stalled:  # stop reading: the pty fills and the driver's writes block
+                self._stop.wait(0.02)
+                continue
             try:
                 ready = select.select([master], [], [], 0.05)[0]
                 if not ready:
@@ -251,6 +256,9 @@ class PrinterEmulator:
         conn.settimeout(0.05)
         with conn:
             while not self._stop.is_set():
+                if self._status.stalled:
+                    self._stop.wait(0.02)
+                    continue
                 try:
                     data = conn.recv(65536)
                 except TimeoutError:

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import qrcode
@@ -34,6 +35,12 @@ _TOKEN = re.compile(r"[A-Za-z0-9@#%&+=._:/\\?-]+|\s+|.", re.S)
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
+class Measure(Protocol):
+    """What ``wrap`` needs of a font: the width of a run of text (dots, or character cells)."""
+
+    def getlength(self, text: str) -> float: ...
+
+
 @functools.lru_cache(maxsize=32)
 def font(size: int, path: str = str(CJK_FONT)) -> Font:
     """A cached font; loading a 5 MB .ttc costs milliseconds, every print needs three sizes."""
@@ -44,7 +51,7 @@ def font(size: int, path: str = str(CJK_FONT)) -> Font:
         return ImageFont.load_default(size)
 
 
-def wrap(text: str, fnt: Font, max_width: int) -> list[str]:
+def wrap(text: str, fnt: Measure, max_width: int) -> list[str]:
     """Greedy wrap: CJK breaks between any two characters, Latin words and numbers stay whole."""
     out: list[str] = []
     for paragraph in text.split("\n"):
@@ -68,8 +75,11 @@ def wrap(text: str, fnt: Font, max_width: int) -> list[str]:
     return out
 
 
-def qr_image(text: str, max_size: int, target: int | None = None) -> Image.Image:
-    """A crisp QR ("1" mode) with a 4-module quiet zone, modules a whole number of dots."""
+def qr_image(text: str, max_size: int, target: int | None = None, *, min_module: int = MIN_QR_MODULE) -> Image.Image:
+    """A crisp QR ("1" mode) with a 4-module quiet zone, modules a whole number of dots.
+
+    ``min_module`` is lower only for an image the printer doubles (``textmode``'s raster QR).
+    """
     if not text:
         raise DocumentError("empty_qr", "QR text is empty")
     q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
@@ -80,9 +90,9 @@ def qr_image(text: str, max_size: int, target: int | None = None) -> Image.Image
         raise DocumentError("qr_too_long", f"QR text does not fit a QR code: {exc}") from None
     matrix = np.array(q.get_matrix(), dtype=bool)
     n = matrix.shape[0]
-    box = min(max_size // n, max(MIN_QR_MODULE, (target or max_size) // n))
-    if box < MIN_QR_MODULE:
-        raise DocumentError("qr_too_long", f"QR needs {n} modules; at {MIN_QR_MODULE} dots each it is wider "
+    box = min(max_size // n, max(min_module, (target or max_size) // n))
+    if box < min_module:
+        raise DocumentError("qr_too_long", f"QR needs {n} modules; at {min_module} dots each it is wider "
                                            f"than {max_size} dots")
     pixels = np.where(matrix, 0, 255).astype(np.uint8).repeat(box, axis=0).repeat(box, axis=1)
     return Image.fromarray(pixels, "L").convert("1", dither=Image.Dither.NONE)

@@ -46,6 +46,7 @@ class Reason(enum.StrEnum):
     AUTO_RECOVERABLE_ERROR = "auto_recoverable_error"
     PRINTER_OFFLINE = "printer_offline"  # answers, but reports itself offline for no stated cause
     PRINTING = "printing"
+    STALLED = "stalled"  # connected, but stopped taking the job's data
 
 
 REASON_TEXT: dict[str, dict[str, str]] = {
@@ -62,6 +63,8 @@ REASON_TEXT: dict[str, dict[str, str]] = {
     Reason.AUTO_RECOVERABLE_ERROR: {"zh_CN": "打印机正在恢复，请稍候", "en": "Printer is recovering, please wait"},
     Reason.PRINTER_OFFLINE: {"zh_CN": "打印机暂停服务，请联系工作人员", "en": "Printer is paused, please ask staff"},
     Reason.PRINTING: {"zh_CN": "正在打印，请稍候", "en": "Printing, please wait"},
+    Reason.STALLED: {"zh_CN": "打印机停止接收数据，请联系工作人员",
+                     "en": "Printer stopped taking data, please ask staff"},
 }
 """Citizen-facing text per reason (zh_CN / en twins until kiosk.i18n wires gettext)."""
 
@@ -109,6 +112,8 @@ class PrinterStatus:
 
 
 OFFLINE = PrinterStatus(DeviceState.OFFLINE, MediaStatus.UNKNOWN, Reason.OFFLINE)
+STALLED = PrinterStatus(DeviceState.OFFLINE, MediaStatus.UNKNOWN, Reason.STALLED)
+"""Took part of a job, then no more data: the line is full, so no status request gets through either."""
 
 
 def invalid(n: int, value: int) -> PrinterStatus:

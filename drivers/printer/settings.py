@@ -20,6 +20,12 @@ class PrinterSection(SectionModel):
     usb_product: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
     paper_width_dots: Literal[384, 576] = 576
     """384 for 58 mm paper, 576 for 80 mm paper at 203 dpi."""
+    text_mode: Literal["gb18030", "raster"] = "gb18030"
+    """gb18030: slips in the printer's own Chinese font (``FS &`` + GB18030, a few KB, under a
+    second); raster: every slip drawn on the host, for printers without a Chinese font (50-120 KB)."""
+    qr_mode: Literal["native", "raster"] = "native"
+    """In text mode, native: the printer draws the QR code (``GS ( k``); raster: sent as an image,
+    for printers without that command."""
 
     def device_nodes(self) -> tuple[str, ...]:
         return (self.port,) if self.backend == "serial" else ()

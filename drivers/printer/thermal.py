@@ -1,4 +1,11 @@
-"""The ESC/POS thermal printer driver: status before and after every job, raster printing, polling.
+"""The ESC/POS thermal printer driver: status before and after every job, text or raster printing, polling.
+
+A slip goes out in one of two encodings (``text_mode``): ``gb18030``, text in the
+printer's own Chinese font with the QR code drawn by the printer (``textmode.py``, a few
+hundred bytes to a few KB), or ``raster``, the whole slip drawn on the host (``raster.py``,
+50-120 KB) for printers without a Chinese font. The wait for the status after a job is
+computed from the job's bytes and the baud rate, and a printer that stops taking data
+fails the job as soon as the link sees it stop (``LinkStalled``, reason ``stalled``).
 
 Invariant 3 of the design (a paid print is printed or stays reprintable) rests here:
 a job is refused with ``PrinterNotReady`` when the printer is not online, and a job whose
@@ -13,7 +20,7 @@ import copy
 import logging
 import threading
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from escpos.exceptions import ImageWidthError
 from escpos.printer import Dummy
@@ -25,12 +32,17 @@ from drivers.printer.document import Document
 from drivers.printer.errors import DocumentError, PrinterNotReady, PrintJobFailed
 from drivers.printer.events import PrintJobFinished
 from drivers.printer.raster import Renderer
-from drivers.printer.transport import Link, LinkLost
+from drivers.printer.textmode import QrMode, TextEncoder
+from drivers.printer.transport import LINE_BUFFER, Link, LinkLost, LinkStalled
 
 if TYPE_CHECKING:
     from drivers.printer.settings import PrinterSection
 
 log = logging.getLogger(__name__)
+
+TextMode = Literal["gb18030", "raster"]
+JOB_GRACE = 1.0
+"""Seconds a printer may take, beyond the wire time, to answer DLE EOT after a job."""
 
 
 def job_bytes(image: Image.Image, width: int) -> bytes:
@@ -55,17 +67,23 @@ def job_bytes(image: Image.Image, width: int) -> bytes:
 class ThermalPrinter:
     """One ESC/POS printer. Thread-safe; ``start()`` runs the status poller.
 
-    ``status_timeout`` bounds each DLE EOT reply; ``job_timeout`` bounds the reply after
-    a job, which waits behind the job's bytes on a slow serial line.
+    ``status_timeout`` bounds each DLE EOT reply. The reply after a job waits behind the
+    job's bytes still on their way: ``reply_timeout(nbytes)`` computes that wait from the
+    bytes and the link's baud rate, unless ``job_timeout`` fixes it.
     """
 
     def __init__(self, link: Link, *, name: str = "printer", publish: Publish = discard,
-                 paper_width: int = 576, status_timeout: float = 0.5, job_timeout: float = 10.0,
+                 paper_width: int = 576, text_mode: TextMode = "gb18030", qr_mode: QrMode = "native",
+                 status_timeout: float = 0.5, job_timeout: float | None = None,
                  poll_interval: float = 2.0, backoff: Backoff | None = None) -> None:
+        if text_mode not in ("gb18030", "raster"):
+            raise ValueError(f"text_mode must be 'gb18030' or 'raster', got {text_mode!r}")
         self.link = link
         self.name = name
         self.publish = publish
         self.renderer = Renderer(paper_width)
+        self.text_mode = text_mode
+        self.encoder = TextEncoder(paper_width, qr_mode)
         self.paper_width = paper_width
         self.status_timeout = status_timeout
         self.job_timeout = job_timeout
@@ -98,7 +116,8 @@ class ThermalPrinter:
             link = Link.usb(section.usb_vendor, section.usb_product)
         else:
             link = Link.serial(port or section.port, section.baud)
-        return cls(link, name=name, publish=publish, paper_width=width)
+        return cls(link, name=name, publish=publish, paper_width=width, text_mode=section.text_mode,
+                   qr_mode=section.qr_mode)
 
     # -- connection and status -----------------------------------------------------------
     def _connect(self) -> bool:
@@ -149,31 +168,50 @@ class ThermalPrinter:
         return self.tracker.state
 
     # -- printing ------------------------------------------------------------------------
+    def encode(self, doc: Document) -> bytes:
+        """The job's bytes for ``doc`` in this printer's ``text_mode``."""
+        if self.text_mode == "gb18030":
+            return self.encoder.encode(doc)
+        return job_bytes(self.renderer.render(doc), self.paper_width)
+
+    def reply_timeout(self, nbytes: int) -> float:
+        """How long the status after an ``nbytes`` job may take: the bytes still in the OS and
+        interface buffers drain at the baud rate first (DLE EOT is answered on arrival)."""
+        if self.job_timeout is not None:
+            return self.job_timeout
+        return self.status_timeout + JOB_GRACE + self.link.wire_time(min(nbytes, LINE_BUFFER))
+
     def print_document(self, doc: Document, job_id: str | None = None) -> st.PrinterStatus:
-        """Render and print; returns the status after the job. See ``print_image``."""
-        return self.print_image(self.renderer.render(doc), job_id)
+        """Encode and print; returns the status after the job. See ``print_bytes``."""
+        return self.print_bytes(self.encode(doc), job_id)
 
     def print_image(self, image: Image.Image, job_id: str | None = None) -> st.PrinterStatus:
-        """Print a raster image and cut.
+        """Print a raster image and cut (any printer). See ``print_bytes``."""
+        return self.print_bytes(job_bytes(image, self.paper_width), job_id)
+
+    def print_bytes(self, data: bytes, job_id: str | None = None) -> st.PrinterStatus:
+        """Send one complete job (ending in a cut) between two status readings.
 
         Raises ``PrinterNotReady`` (nothing sent) or ``PrintJobFailed`` (sent, outcome bad);
         both carry a ``reason`` code, and a ``PrintJobFinished`` event is published either way.
         """
         job_id = job_id or uuid.uuid4().hex[:12]
-        data = job_bytes(image, self.paper_width)
         with self._io:
             before = self._report(self._read_status(self.status_timeout))
             if not before.ready:
                 self.publish(PrintJobFinished(self.name, job_id=job_id, ok=False, reason=before.reason.value))
                 raise PrinterNotReady(before.reason.value, f"printer {self.name} not ready: {before.reason.value}")
             self.tracker.set(DeviceState.BUSY, before.media, st.Reason.PRINTING.value)
-            sent = True
+            sent, stalled = True, False
             try:
                 self.link.write(data)
             except LinkLost as exc:
                 log.warning("printer %s: job %s interrupted: %s", self.name, job_id, exc)
-                sent = False
-            after = self._report(self._read_status(self.job_timeout))
+                sent, stalled = False, isinstance(exc, LinkStalled)
+            if stalled:  # the line is full, no status request gets through; the poller asks again later
+                after = self._report(st.STALLED)
+            else:
+                after = self._report(self._read_status(self.reply_timeout(len(data))))
         ok = sent and after.ready
         reason = after.reason.value
         if not sent and after.ready:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import select
+import time
 
-from drivers.ptyport import PtyPort
+import pytest
+import serial
+
+from drivers.ptyport import PacedLine, PtyPort
 
 
 def test_plug_unplug_replug_and_close() -> None:
@@ -42,3 +47,41 @@ def _hung_up(fd: int) -> bool:
         return os.read(fd, 16) == b""
     except OSError:
         return True
+
+
+def _far_end() -> PtyPort:
+    port = PtyPort("device")
+    port.plug()
+    return port
+
+
+def test_paced_line_relays_both_ways_at_the_baud_rate() -> None:
+    device = _far_end()
+    try:
+        with PacedLine(device.path, 9600) as line, serial.Serial(line.path, 9600, timeout=3) as ser:
+            data = bytes(range(256)) * 2  # every byte value: the relay is raw both ways
+            started = time.monotonic()
+            ser.write(data)
+            got = b""
+            while len(got) < len(data):
+                assert select.select([device.master], [], [], 3)[0]
+                got += os.read(device.master, 4096)
+            elapsed = time.monotonic() - started
+            assert got == data
+            assert elapsed >= line.wire_time(len(data)) * 0.9  # 0.53 s at 9600: not memory speed
+            os.write(device.master, b"\x12\x12\x12")
+            assert ser.read(3) == b"\x12\x12\x12"
+    finally:
+        device.close()
+
+
+def test_paced_line_fills_up_when_the_far_end_stops_reading() -> None:
+    device = _far_end()  # nobody reads its master
+    try:
+        # 64 KB at 921600 baud take 0.7 s on the wire; with the far end silent, the two ptys'
+        # buffers fill and the writer blocks until its deadline
+        with PacedLine(device.path, 921600) as line, \
+                serial.Serial(line.path, 921600, write_timeout=3) as ser, pytest.raises(serial.SerialTimeoutException):
+            ser.write(b"x" * 65536)
+    finally:
+        device.close()

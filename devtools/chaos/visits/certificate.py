@@ -31,7 +31,7 @@ def visit(citizen: Script) -> None:
     emu = citizen.rt.devices.emulators.printer
     paper_out = citizen.rng.random() < citizen.paper_out_rate
     if paper_out:
-        emu.set_status("out", after_bytes=citizen.rng.randrange(1000, 6000))  # runs out mid-certificate
+        emu.set_status("out", after_bytes=citizen.rng.randrange(60, 400))  # mid-certificate (text mode: ~500 B)
     try:
         citizen.press("print", printer="thermal")  # "pay and print"
         citizen.wait("pay")

@@ -137,7 +137,7 @@ def test_silent_printer_is_offline_not_paper_ok(rig) -> None:
 
 def test_paper_out_mid_job_fails_the_job(rig) -> None:
     emu, printer, events = rig
-    emu.set_status("out", after_bytes=2000)
+    emu.set_status("out", after_bytes=200)  # a text-mode certificate is about 500 bytes
     with pytest.raises(PrintJobFailed) as err:
         printer.print_document(certificate(), "cert-2")
     assert err.value.reason == "paper_out" and err.value.job_id == "cert-2"
@@ -186,3 +186,88 @@ def test_demo_printer_and_from_config(tmp_path: Path) -> None:
         emu.stop()
     net = ThermalPrinter.from_config(PrinterSection(backend="network", host="127.0.0.1", tcp_port=9))
     assert net.link.describe == "tcp:127.0.0.1:9" and net.paper_width == 576
+
+
+def typical_receipt() -> Document:
+    """A payment receipt as the pay journey prints it: eight lines, a receipt-code QR, a footer."""
+    return Document.build(
+        "receipt", "缴费凭证",
+        [("缴费项目", "不动产登记费"), ("金额", "¥80.00"), ("订单号", "PAY-20261205-000123"), ("缴费方式", "微信支付"),
+         ("付款人", "张*三"), ("证件号码", "110105********002X"), ("办理地点", "示范政务服务中心一楼自助区 3 号机"),
+         ("时间", "2026-12-05 10:30:00")],
+        qr="RC-7F3K-9QXD", qr_caption="凭此码补打或查询", footer=["示范政务服务中心", "请妥善保管本凭证"])
+
+
+@pytest.mark.parametrize("qr_mode", ["native", "raster"])
+@pytest.mark.parametrize("width", [576, 384])
+def test_text_mode_receipt_is_small_and_reads_back_in_chinese(tmp_path: Path, qr_mode: str, width: int) -> None:
+    """Acceptance (issue 17): a typical receipt in GB18030 text mode is at most 8 KB, and the
+    emulator, decoding what came over the pty, prints its Chinese text and a QR code that scans."""
+    with PrinterEmulator("pty", width=width) as emu:
+        printer = ThermalPrinter(Link.serial(emu.port), paper_width=width, qr_mode=qr_mode, status_timeout=0.3)
+        try:
+            sent = emu.bytes_received
+            printer.print_document(typical_receipt(), "r-text")
+            page = emu.wait_pages(1)[0]
+        finally:
+            printer.close()
+        job = emu.bytes_received - sent - 18  # six DLE EOT queries, before and after
+    assert job <= 8 * 1024, job
+    assert job == len(printer.encode(typical_receipt()))
+    text = "\n".join(emu.interpreter.text_log)
+    for want in ("缴费凭证", "不动产登记费", "￥80.00", "PAY-20261205-000123", "110105********002X",
+                 "凭此码补打或查询", "请妥善保管本凭证"):
+        assert want in text, text
+    assert decode_qr(page) == ["RC-7F3K-9QXD"]
+
+
+def test_raster_mode_still_prints_for_printers_without_a_chinese_font(tmp_path: Path) -> None:
+    with PrinterEmulator("pty") as emu:
+        printer = ThermalPrinter(Link.serial(emu.port), text_mode="raster", status_timeout=0.3)
+        try:
+            data = printer.encode(typical_receipt())
+            printer.print_document(typical_receipt(), "r-raster")
+            page = emu.wait_pages(1)[0]
+        finally:
+            printer.close()
+    assert data.startswith(b"\x1b@\x1dv0") and len(data) > 30_000  # every dot of every character
+    assert emu.interpreter.text_log == []  # nothing went as text
+    assert decode_qr(page) == ["RC-7F3K-9QXD"]
+    assert black_pixels(page.crop((0, 0, page.width, 80))) > 500
+
+
+def test_reply_timeout_follows_the_bytes_and_the_baud() -> None:
+    slow = ThermalPrinter(Link.serial("/dev/null", 9600), status_timeout=0.5)
+    fast = ThermalPrinter(Link.serial("/dev/null", 115200), status_timeout=0.5)
+    assert fast.reply_timeout(2000) == pytest.approx(0.5 + 1.0 + 2000 * 10 / 115200)
+    assert slow.reply_timeout(2000) == pytest.approx(0.5 + 1.0 + 2000 * 10 / 9600)
+    assert fast.reply_timeout(10**6) == fast.reply_timeout(16384)  # only what the buffers can hold is in flight
+    assert ThermalPrinter(Link.serial("/dev/null"), job_timeout=7.0).reply_timeout(10) == 7.0
+
+
+@pytest.mark.parametrize("text_mode", ["gb18030", "raster"])
+def test_printer_that_stops_taking_data_fails_the_job_within_3_s(tmp_path: Path, text_mode: str) -> None:
+    """Issue 15 item 7: the emulator stops reading the pty part way through the job. A raster
+    job then blocks in the write (progress-based deadline, ``LinkStalled``); a text job fits the
+    pty's buffer and its closing status never comes (deadline from bytes and baud)."""
+    events = Events()
+    with PrinterEmulator("pty") as emu:
+        printer = ThermalPrinter(Link.serial(emu.port, 115200), publish=events, text_mode=text_mode,
+                                 status_timeout=0.5)
+        data = printer.encode(certificate())
+        link = printer.link
+        # the limits the driver will use on a pty (no output queue to watch), whatever the machine's speed
+        assert link.blind_stall_timeout <= 2.5
+        assert printer.reply_timeout(len(data)) <= 3.0
+        emu.set_status("stalled", after_bytes=300)
+        started = time.monotonic()
+        try:
+            with pytest.raises(PrintJobFailed) as err:
+                printer.print_document(certificate(), "stuck")
+            elapsed = time.monotonic() - started
+        finally:
+            emu.set_status("ok")
+            printer.close()
+    assert err.value.reason == ("stalled" if text_mode == "raster" else "offline")
+    assert events.jobs()[-1].ok is False and events.jobs()[-1].reason == err.value.reason
+    assert elapsed < 6.0, elapsed  # was ~22 s; the bound above is the 3 s target, this only catches a hang

@@ -100,7 +100,7 @@ def test_paper_out_mid_job_gives_a_code_that_reprints(kiosk: Kiosk) -> None:
     open_certificates(kiosk)
     preview(kiosk)
     emu = kiosk.runtime.devices.emulators.printer
-    emu.set_status("out", after_bytes=4000)
+    emu.set_status("out", after_bytes=150)
     kiosk.press("print", printer="thermal")
     view = kiosk.wait("certificates.result")
     assert "打印中断" in repr(view) and "缺纸" in repr(view)
@@ -158,7 +158,7 @@ def test_after_a_restart_the_code_reprints_for_the_owner_only(tmp_path) -> None:
     try:
         open_certificates(kiosk)
         preview(kiosk)
-        kiosk.runtime.devices.emulators.printer.set_status("out", after_bytes=4000)
+        kiosk.runtime.devices.emulators.printer.set_status("out", after_bytes=150)
         kiosk.press("print", printer="thermal")
         kiosk.wait("certificates.result")
         code = shown_code(kiosk)
@@ -204,7 +204,7 @@ def test_paid_print_is_charged_once_and_reprints_by_the_payment_receipt(kiosk: K
     preview(kiosk, "个人信用报告（本人版）（打印费 10.00 元）")
     assert "缴费并用凭条打印机打印" in [a.label for a in kiosk.view.actions]
     emu = kiosk.runtime.devices.emulators.printer
-    emu.set_status("out", after_bytes=4000)
+    emu.set_status("out", after_bytes=150)
     order = pay_print_fee(kiosk)
     kiosk.press("done")
     view = kiosk.wait("certificates.result")

@@ -264,7 +264,7 @@ def test_application_receipt_paper_out_mid_job_says_what_next_and_prints_once_la
     kiosk.wait("apply.receipt")
     receipt_code = kiosk.controller.current.result.receipt.receipt_code
     emu = kiosk.runtime.devices.emulators.printer
-    emu.set_status("out", after_bytes=3000)
+    emu.set_status("out", after_bytes=150)
 
     kiosk.press("print")
     kiosk.wait("apply.receipt")
@@ -297,7 +297,7 @@ def test_queue_ticket_paper_out_mid_job_keeps_the_number_and_reprints_once(kiosk
     kiosk.controller.open(QueueJourney(kiosk.controller, service))
     kiosk.wait("queue")
     emu = kiosk.runtime.devices.emulators.printer
-    emu.set_status("out", after_bytes=3000)
+    emu.set_status("out", after_bytes=150)
 
     kiosk.press("take")
     kiosk.wait("queue.ticket")
@@ -366,7 +366,7 @@ def test_cover_opened_while_printing_is_reported_and_the_retry_prints_once(kiosk
     open_certificates(kiosk)
     preview(kiosk, SS_PROOF)
     emu = kiosk.runtime.devices.emulators.printer
-    emu.set_status(cover_open=True, after_bytes=3000)
+    emu.set_status(cover_open=True, after_bytes=150)
 
     kiosk.press("print", printer="thermal")
     view = kiosk.wait("certificates.result")

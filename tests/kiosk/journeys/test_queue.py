@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from drivers.camera.qr import QrDecoder
-from drivers.printer.raster import Renderer
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
 from kiosk.journeys.queue import CheckInJourney, QueueJourney, ticket_document
@@ -35,14 +34,16 @@ def start(kiosk: Kiosk) -> None:
 
 
 def assert_ticket_printed(kiosk: Kiosk, ticket, doc) -> None:
-    """The page that came out is the ticket: its QR is the ticket id and it is the rendered document."""
-    page = kiosk.runtime.devices.emulators.printer.wait_pages(1)[0]
+    """The page that came out is the ticket: its QR is the ticket id and its text is the document's
+    (the printer prints in its own Chinese font; the emulator decodes the GB18030 it was sent)."""
+    emu = kiosk.runtime.devices.emulators.printer
+    page = emu.wait_pages(1)[0]
     assert qr_texts(page) == [ticket.ticket_id]
     assert doc.headline == ticket.number
-    expected = Renderer(kiosk.runtime.devices.printer.paper_width).render(doc)
-    got = np.array(page.convert("1"), dtype=bool)[: expected.height]
-    assert got.shape == (expected.height, expected.width)
-    assert (got != np.array(expected, dtype=bool)).mean() < 0.001
+    printed = emu.interpreter.text_log
+    assert ticket.number in printed and doc.title in printed, printed
+    for line in doc.lines:
+        assert any(line.label in t and line.value in t for t in printed), (line, printed)
 
 
 def test_queue_ticket_is_printed_with_its_number(kiosk: Kiosk) -> None:

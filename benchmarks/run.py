@@ -1,0 +1,85 @@
+"""Every benchmark, each against its baseline measured in the same run, as one JSON table.
+
+Runs each script of this folder in its own process (Kivy and the emulators keep global
+state), reads the JSON it prints last and collects its ``table``: one row per figure with
+``figure``, ``value``, ``baseline`` (measured in that same run), ``ratio`` (value /
+baseline), ``budget`` and ``ok``. Prints ``{"ok": ..., "errors": [...], "table": [...]}``.
+
+Exit 0: every figure within budget; 1: a figure over budget; 2: a benchmark failed to run
+(crashed, printed no JSON, no data set), which is never reported as a figure.
+
+    .venv/bin/python benchmarks/run.py [--only NAME ...] [--skip NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = ("thermal_slip", "certificate_raster", "idcard_read", "qr_decode", "qr_degraded", "ui_frames")
+TIMEOUT = 1800
+
+
+def run_one(name: str) -> tuple[list[dict], str | None, float]:
+    """(rows, error or None, seconds) for ``benchmarks/<name>.py``."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, str(HERE / f"{name}.py")], capture_output=True, text=True, env=env,
+                              timeout=TIMEOUT, cwd=HERE.parent)
+    except subprocess.TimeoutExpired:
+        return [], f"{name}: no result within {TIMEOUT} s", time.monotonic() - started
+    took = time.monotonic() - started
+    lines = done.stdout.strip().splitlines()
+    if done.returncode not in (0, 1) or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return [], f"{name}: exit {done.returncode}: {tail}", took
+    try:
+        result = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return [], f"{name}: last line is not JSON: {lines[-1][:200]}", took
+    rows = result.get("table")
+    if not rows:
+        return [], f"{name}: printed no figures", took
+    for row in rows:
+        base = row.get("baseline")
+        row.setdefault("ratio", round(row["value"] / base, 2) if base else None)
+        row["benchmark"] = name
+    if done.returncode == 1 and all(r.get("ok") is not False for r in rows):
+        return rows, f"{name}: exit 1 with every figure ok", took
+    return rows, None, took
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", action="append", choices=BENCHMARKS, help="run only these (repeatable)")
+    ap.add_argument("--skip", action="append", choices=BENCHMARKS, default=[], help="leave these out (repeatable)")
+    args = ap.parse_args(argv)
+    names = [n for n in (args.only or BENCHMARKS) if n not in args.skip]
+    table: list[dict] = []
+    errors: list[str] = []
+    seconds: dict[str, float] = {}
+    for name in names:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        rows, error, took = run_one(name)
+        seconds[name] = round(took, 1)
+        table += rows
+        if error:
+            errors.append(error)
+    keys = ("benchmark", "figure", "value", "baseline", "ratio", "budget", "ok", "note")
+    table = [{k: r.get(k) for k in keys} for r in table]
+    ok = not errors and all(r["ok"] is not False for r in table)
+    print(json.dumps({"ok": ok, "errors": errors, "seconds": seconds, "table": table}, ensure_ascii=False, indent=1))
+    if errors:
+        return 2
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
