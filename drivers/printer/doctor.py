@@ -94,7 +94,8 @@ def doctor(request: DoctorRequest) -> DoctorReport:
     if isinstance(link, str):
         return DoctorReport(2, errors=(link,))
 
-    printer = ThermalPrinter(link, paper_width=width, status_timeout=args.timeout)
+    printer = ThermalPrinter(link, paper_width=width, status_timeout=args.timeout,
+                             text_mode=section.text_mode, qr_mode=section.qr_mode)
     report: dict[str, Any] = {"device": link.describe, "paper_width_dots": width}
     code = 0
     try:
