@@ -127,3 +127,83 @@ def test_the_layout_can_set_the_key_size(kiosk_ui):
 
     kb = TextKeyboard(lambda _t: None, scale=1.0, key_size=120)
     assert kb.bar.height == 120 and all(k.height >= 120 for k in kb.bottom.children)
+
+
+def test_elder_mode_grows_the_docked_keyboard_in_place(search):
+    from screens.keyboard import Key
+
+    search.controller.act("elder")
+    search.wait_screen("home.search")
+    try:
+        kb = _keyboard(search)  # still docked, and the screen with it
+        assert search.journey.root_box.parent is search.journey
+        keys = [k for k in kb.walk(restrict=True) if isinstance(k, Key)]
+        assert kb.key_size == 90 and all(k.height >= 90 for k in keys)
+        for letter in "sb":
+            search.press(letter)
+        assert kb.composition.candidates
+    finally:
+        search.controller.act("elder")
+        search.frames(3)
+
+
+def test_candidates_that_do_not_fit_are_reached_with_the_arrow(kiosk_ui):
+    from kivy.uix.floatlayout import FloatLayout
+
+    from kiosk.services.ime.pinyin import PAGE_SIZE
+    from screens.keyboard import TextKeyboard
+
+    typed: list[str] = []
+    box = FloatLayout(size_hint=(None, None), size=(600, 600))
+    kb = TextKeyboard(typed.append, scale=1.5)
+    box.add_widget(kb)
+    kiosk_ui.window.add_widget(box)
+    try:
+        kiosk_ui.frames(3)
+        for letter in "gongjijin":
+            kb.type(letter)
+        page = kb.composition.candidates
+        assert len(page) == PAGE_SIZE
+        seen = [c.text for c in reversed(kb.choices.children)]
+        assert 0 < len(seen) < PAGE_SIZE  # a narrow elder keyboard shows a few at a time
+        while kb.composition.page == 0:
+            kb.next.on_release()
+            if kb.composition.page == 0:
+                seen += [c.text for c in reversed(kb.choices.children)]
+        assert seen == list(page)  # every candidate of the page was shown once, in order
+        kb.prev.on_release()
+        assert kb.composition.page == 0
+        kb.choices.children[-1].on_release()
+        assert typed and typed[-1] in page
+    finally:
+        kiosk_ui.window.remove_widget(box)
+
+
+def test_the_apply_forms_text_fields_get_the_keyboard_and_keep_next_visible(kiosk_ui):
+    from kiosk.devices.demo_cards import DEMO_CARDS
+
+    kiosk_ui.open_guide(service="就业失业登记")
+    try:
+        kiosk_ui.controller.act("apply")
+        kiosk_ui.wait_screen("identify")
+        kiosk_ui.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
+        kiosk_ui.wait_screen("identify.confirmed")
+        kiosk_ui.controller.act("continue")
+        kiosk_ui.wait_screen("apply.form")
+        kb = _keyboard(kiosk_ui)
+        _, kb_bottom, _, _ = _window_box(kb)
+        for action in ("next", "back"):
+            button = next(b for b in kiosk_ui.buttons() if b.action_id == action)
+            _, bottom, _, top = _window_box(button)
+            assert top <= kb_bottom + 1 and bottom >= 0, action
+        name = kiosk_ui.journey._focus
+        before = kiosk_ui.controller.frame().view.blocks[-1].fields[0].value
+        for letter in "shebao":
+            kiosk_ui.press(letter)
+        kiosk_ui.press("社保")
+        kiosk_ui.wait_screen("apply.form")
+        field = next(f for f in kiosk_ui.controller.frame().view.blocks[-1].fields if f.name == name)
+        assert field.value == before + "社保"
+    finally:
+        kiosk_ui.controller.end_visit("test")
+        kiosk_ui.frames(3)
