@@ -1,7 +1,7 @@
 """How the journey screen draws a ``Form`` and keeps it live while the citizen types.
 
 Fields are rows like any others (a few per frame: a form is the heaviest step to
-build). A field with a keyboard other than "text" gets the on-screen keypad; a text
+build). A field with a keyboard other than "text" or "code" gets the on-screen keypad; a text
 field gets the Chinese keyboard (screens/keyboard.py), docked between the body and the
 action buttons so it never covers the field or 返回/下一步. Typing only updates the
 field in place (``_update_fields``), so neither keyboard loses its place (or the pinyin
@@ -25,6 +25,9 @@ from kiosk.views import Form, View
 from screens.keyboard import TextKeyboard
 from screens.theme import CJK_FONT, THEME
 from screens.widgets import BigButton, Keypad, Panel, Recycler, WrapLabel, font
+
+TYPED = ("text", "code")
+"""Field kinds typed on the text keyboard rather than the numeric keypad."""
 
 
 def _one_line(entry: TextInput, scroll_y: float) -> None:
@@ -69,7 +72,7 @@ class Forms:
         self._focus = block.focus or (block.fields[0].name if block.fields else "")
         keypad_kind = ""
         for f in block.fields:
-            if not f.choices and f.keyboard != "text" and f.name == self._focus:
+            if not f.choices and f.keyboard not in TYPED and f.name == self._focus:
                 keypad_kind = f.keyboard
             self._defer(lambda f=f: self._field(panel, f), 3 + len(f.choices))
         if keypad_kind:
@@ -87,7 +90,7 @@ class Forms:
                 entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
                                                                                                  value=c),
                                                   "primary" if choice == f.value else "secondary", scale=self.scale))
-        elif f.keyboard == "text":
+        elif f.keyboard in TYPED:
             size = font("body", self.scale)
             # "managed": Kivy's own (US QWERTY) keyboard never opens; the docked TextKeyboard types here
             entry = TextInput(text=self._values.get(f.name, f.value), multiline=False, font_size=size,
@@ -106,9 +109,9 @@ class Forms:
 
     def _set_focus(self, name: str) -> None:
         self._focus = name
-        text = getattr(self, "_kinds", {}).get(name) == "text"
-        self._show_keyboard(text)
-        if text:
+        kind = getattr(self, "_kinds", {}).get(name, "")
+        self._show_keyboard(kind)
+        if kind in TYPED:
             self._reveal_focus()
 
     # -- the text keyboard ----------------------------------------------------------------------
@@ -116,11 +119,13 @@ class Forms:
         """After a view is built: the text keyboard is docked while a text field has the focus."""
         self._kinds = {f.name: ("choices" if f.choices else f.keyboard)
                        for b in view.blocks if isinstance(b, Form) for f in b.fields}
-        self._show_keyboard(self._kinds.get(self._focus) == "text" if self._kinds else False)
+        self._show_keyboard(self._kinds.get(self._focus, ""))
         if self._keyboard is not None and self._keyboard.parent is not None:
             self._reveal_focus()
 
-    def _show_keyboard(self, on: bool) -> None:
+    def _show_keyboard(self, kind: str) -> None:
+        """Dock the text keyboard for a "text" or "code" field (a code starts in letters), else undock it."""
+        on = kind in TYPED
         key = (self.scale, self.keyboard_key_size, _("拼音"))  # the keys' labels follow the language
         kb = self._keyboard
         if kb is not None and (not on or key != self._keyboard_key) and kb.parent is not None:
@@ -133,6 +138,7 @@ class Forms:
             self._keyboard_key = key
         if kb.parent is None:
             self._dock(kb)
+        kb.for_field(kind)
 
     def _dock(self, kb: TextKeyboard) -> None:
         """Portrait: between the body and the actions. Landscape: beside the body, whose fields and
@@ -173,7 +179,7 @@ class Forms:
     def _reset_keyboard(self) -> None:
         """At the end of a visit: no pinyin or strokes of it stay in the keyboard."""
         if self._keyboard is not None:
-            self._keyboard.reset_input()
+            self._keyboard.reset()
 
     def _key(self, key: str) -> None:
         name = self._focus

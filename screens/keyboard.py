@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 KEY_SIZE = 60
 """Smallest key, in dp at scale 1 (services.md: touch targets of 60 dp, 90 dp in elder mode)."""
 LETTER_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+DIGIT_ROW = "1234567890"
+"""Above the letters in 英文 mode (receipt codes mix both); in pinyin mode digits pick candidates."""
 SYMBOL_ROWS = ("1234567890", "-/:;()@&.,", "，。？！、“”")
 MODES = ("pinyin", "hand", "abc", "symbols")
 
@@ -142,6 +144,7 @@ class TextKeyboard(BoxLayout):
         except ImeUnavailable as exc:
             log.warning("handwriting input unavailable: %s", exc)
         self.mode = "pinyin" if self.pinyin else "abc"
+        self._before_code = ""
         self.candidates: tuple[str, ...] = ()
         self.composition = Composition()
         # candidate bar: what was typed, as many candidates as fit in one row, paging (within the
@@ -186,6 +189,8 @@ class TextKeyboard(BoxLayout):
         return Key(label, press, self.key_size, self.scale, style, weight)
 
     def _build_keys(self) -> None:
+        if self.pad.parent is not None:
+            self.pad.parent.remove_widget(self.pad)  # the one pad moves to the new row
         self.keys.clear_widgets()
         self.bottom.clear_widgets()
         gap = dp(8)
@@ -201,8 +206,9 @@ class TextKeyboard(BoxLayout):
             row.add_widget(side)
             self.keys.add_widget(row)
         else:
-            self.keys.height = 3 * self.key_size + 2 * gap
-            rows = SYMBOL_ROWS if self.mode == "symbols" else LETTER_ROWS
+            rows = SYMBOL_ROWS if self.mode == "symbols" else (DIGIT_ROW, *LETTER_ROWS) if self.mode == "abc" \
+                else LETTER_ROWS
+            self.keys.height = len(rows) * self.key_size + (len(rows) - 1) * gap
             for letters in rows:
                 row = BoxLayout(spacing=dp(8))
                 side = (10 - len(letters)) / 2
@@ -262,8 +268,8 @@ class TextKeyboard(BoxLayout):
                 self.on_key(self.candidates[index])
             self._clear_pad()
             return
-        if self.pinyin is not None:
-            commit = self.pinyin.pick(index)
+        if self.pinyin is not None and 0 <= index < len(self.composition.indices):
+            commit = self.pinyin.pick(self.composition.indices[index])
             if commit:
                 self.on_key(commit)
         self._show()
@@ -274,6 +280,21 @@ class TextKeyboard(BoxLayout):
         self.reset_input()
         self.mode = mode
         self._build_keys()
+
+    def for_field(self, kind: str) -> None:
+        """A "code" field starts in letters and digits; back on a "text" field, the mode the citizen had."""
+        if kind == "code" and self.mode != "abc":
+            self._before_code = self.mode
+            self.set_mode("abc")
+        elif kind == "text" and self._before_code:
+            self.set_mode(self._before_code)
+        if kind == "text":
+            self._before_code = ""
+
+    def reset(self) -> None:
+        """For the next citizen: nothing typed or drawn, and the first mode again."""
+        self._before_code = ""
+        self.set_mode("pinyin" if self.pinyin is not None else "abc")
 
     def reset_input(self) -> None:
         """Forget the pinyin typed and the strokes drawn (the field keeps what was committed)."""

@@ -80,6 +80,14 @@ def test_keyboard_covers_neither_the_field_nor_the_actions(search):
     assert field_top <= search.window.height
 
 
+def test_the_next_citizen_starts_in_pinyin(search):
+    kb = _keyboard(search)
+    search.press("手写")
+    search.controller.end_visit("test")
+    search.frames(3)
+    assert kb.mode == "pinyin" and kb.pad.strokes == []
+
+
 def test_handwriting_a_character_types_it(search):
     from kivy.tests.common import UnitTestTouch
 
@@ -204,6 +212,34 @@ def test_the_apply_forms_text_fields_get_the_keyboard_and_keep_next_visible(kios
         kiosk_ui.wait_screen("apply.form")
         field = next(f for f in kiosk_ui.controller.frame().view.blocks[-1].fields if f.name == name)
         assert field.value == before + "社保"
+    finally:
+        kiosk_ui.controller.end_visit("test")
+        kiosk_ui.frames(3)
+
+
+def test_a_receipt_code_is_typed_in_letters_and_digits_without_pinyin(kiosk_ui):
+    kiosk_ui.controller.act("start")
+    try:
+        kiosk_ui.wait_screen("home")
+        kiosk_ui.press("凭回执码补打")
+        kiosk_ui.wait_screen("reprint")
+        kb = _keyboard(kiosk_ui)
+        assert kb.mode == "abc"
+        for key in "k7m2":
+            kiosk_ui.press(key)
+            kiosk_ui.frames(1)
+        kiosk_ui.wait_screen("reprint")
+        assert kb.composition.preedit == ""
+        assert kiosk_ui.controller.frame().view.blocks[1].fields[0].value == "K7M2"
+    finally:
+        kiosk_ui.controller.end_visit("test")
+        kiosk_ui.frames(3)
+    kiosk_ui.controller.act("start")
+    try:
+        kiosk_ui.wait_screen("home")
+        kiosk_ui.press("搜索服务")
+        kiosk_ui.wait_screen("home.search")
+        assert _keyboard(kiosk_ui).mode == "pinyin"  # a text field gets pinyin back
     finally:
         kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)

@@ -15,8 +15,10 @@ calls come from one thread (the UI's).
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -53,6 +55,11 @@ translator:
 menu:
   page_size: {PAGE_SIZE}
 """
+
+HIDDEN = frozenset({"傻逼", "牛逼", "装逼", "妈逼", "逼逼", "他妈的", "操你", "尼玛", "屌丝", "鸡巴"})
+"""Vulgar words in pinyin_simp's frequency list that a government kiosk does not offer as
+candidates ("sb" would show 傻逼 on its second page). A citizen can still write them letter
+by letter; they are only never suggested."""
 
 # X11 keysyms Rime understands (a letter or digit is its ASCII code).
 KEYSYMS = {"space": 0x20, "backspace": 0xFF08, "return": 0xFF0D, "escape": 0xFF1B,
@@ -138,7 +145,10 @@ class RimeEngine:
         if not (shared_dir / "pinyin_simp.dict.yaml").exists():
             raise ImeUnavailable(f"no pinyin dictionary in {shared_dir}; install rime-data-pinyin-simp")
         self.lib = _load()
-        self.user_dir = user_dir or Path(tempfile.mkdtemp(prefix="kiosk-rime-"))
+        if user_dir is None:
+            user_dir = Path(tempfile.mkdtemp(prefix="kiosk-rime-"))
+            atexit.register(shutil.rmtree, user_dir, True)
+        self.user_dir = user_dir
         self.user_dir.mkdir(parents=True, exist_ok=True)
         schema = self.user_dir / f"{SCHEMA_ID}.schema.yaml"
         schema.write_text(SCHEMA, "utf-8")
@@ -186,6 +196,8 @@ class Composition:
 
     preedit: str = ""
     candidates: tuple[str, ...] = ()
+    indices: tuple[int, ...] = ()
+    """Each shown candidate's place on the engine's page (what :meth:`PinyinSession.pick` takes)."""
     page: int = 0
     last_page: bool = True
 
@@ -224,9 +236,10 @@ class PinyinSession:
         try:
             menu = ctx.menu
             preedit = (ctx.composition.preedit or b"").decode("utf-8", "replace")
-            texts = tuple((menu.candidates[i].text or b"").decode("utf-8", "replace")
-                          for i in range(menu.num_candidates))
-            return Composition(preedit, texts, menu.page_no, bool(menu.is_last_page) or not texts)
+            texts = [(menu.candidates[i].text or b"").decode("utf-8", "replace") for i in range(menu.num_candidates)]
+            shown = [(i, t) for i, t in enumerate(texts) if t not in HIDDEN]
+            return Composition(preedit, tuple(t for _i, t in shown), tuple(i for i, _t in shown), menu.page_no,
+                               bool(menu.is_last_page) or not texts)
         finally:
             self.lib.RimeFreeContext(ctypes.byref(ctx))
 

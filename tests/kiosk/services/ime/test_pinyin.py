@@ -79,3 +79,18 @@ def test_nothing_typed_is_learned_on_disk(session):
 def test_missing_dictionary_is_a_clear_error(tmp_path):
     with pytest.raises(ImeUnavailable, match="rime-data-pinyin-simp"):
         RimeEngine(tmp_path / "user", shared_dir=tmp_path)
+
+
+def test_vulgar_words_are_never_offered_and_picks_still_land(session):
+    type_keys(session, "sb")
+    seen: list[str] = []
+    for _page in range(4):
+        shown = session.composition()
+        assert len(shown.indices) == len(shown.candidates)
+        seen += shown.candidates
+        session.press("page_down")
+    assert "傻逼" not in seen and "设备" in seen
+    session.press("page_up")
+    shown = session.composition()
+    last = len(shown.candidates) - 1
+    assert session.pick(shown.indices[last]) == shown.candidates[last]
