@@ -160,6 +160,7 @@ class TextKeyboard(BoxLayout):
             w.width = self.key_size
         for w in (self.preedit, self.choices, self.prev, self.next):
             self.bar.add_widget(w)
+        self._candidate_keys: list[Key] = []
         self._starts: list[int] = [0]
         """Where each window of candidates shown so far on this engine page starts (for ‹)."""
         self.keys = BoxLayout(orientation="vertical", spacing=gap, size_hint_y=None,
@@ -331,6 +332,15 @@ class TextKeyboard(BoxLayout):
         self._show()
 
     # -- candidate bar ------------------------------------------------------------------------
+    def _candidate_key(self, slot: int, text: str, press: Callable[[], None]) -> Key:
+        """The bar's keys are made once and relabelled: a key press must not build nine widgets."""
+        while len(self._candidate_keys) <= slot:
+            self._candidate_keys.append(Key("", _nothing, self.key_size, self.scale, "primary", weight=None))
+        key = self._candidate_keys[slot]
+        key.reset(text, press, "primary", scale=self.scale, size_hint_x=None)
+        key.min_height = key.height = self.key_size
+        return key
+
     def _show(self, keep_window: bool = False) -> None:
         """Redraw the candidate bar; a new key press starts again at the page's first candidate."""
         if not keep_window:
@@ -353,7 +363,7 @@ class TextKeyboard(BoxLayout):
             room -= width + gap
             if room < 0 and end > start:
                 break
-            key = Key(shown[i], lambda i=i: self.choose(i), self.key_size, self.scale, "primary", weight=None)
+            key = self._candidate_key(i - start, shown[i], lambda i=i: self.choose(i))
             key.width = width
             self.choices.add_widget(key)
             end = i + 1
@@ -362,3 +372,7 @@ class TextKeyboard(BoxLayout):
         for key, off in ((self.prev, at_start), (self.next, at_end)):
             key.disabled = off
             key.opacity = 0.4 if off else 1.0
+
+
+def _nothing() -> None:
+    """A candidate key's action until it shows a candidate."""
