@@ -179,6 +179,7 @@ class Forms:
     def _reset_keyboard(self) -> None:
         """At the end of a visit: no pinyin or strokes of it stay in the keyboard."""
         if self._keyboard is not None:
+            self._show_keyboard("")
             self._keyboard.reset()
 
     def _key(self, key: str) -> None:

@@ -194,8 +194,12 @@ def test_the_apply_forms_text_fields_get_the_keyboard_and_keep_next_visible(kios
     try:
         kiosk_ui.controller.act("apply")
         kiosk_ui.wait_screen("identify")
-        kiosk_ui.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
+        reader = kiosk_ui.runtime.devices.emulators.idreader
+        reader.remove()  # an earlier test may have left its card on the reader: let the reader see it go
+        kiosk_ui.wait(lambda: False, 1.5)
+        reader.insert(DEMO_CARDS["P001"])
         kiosk_ui.wait_screen("identify.confirmed")
+        reader.remove()
         kiosk_ui.controller.act("continue")
         kiosk_ui.wait_screen("apply.form")
         kb = _keyboard(kiosk_ui)
@@ -243,3 +247,30 @@ def test_a_receipt_code_is_typed_in_letters_and_digits_without_pinyin(kiosk_ui):
     finally:
         kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
+
+
+def test_in_landscape_the_keyboard_sits_beside_the_body(kiosk_ui):
+    portrait = tuple(kiosk_ui.window.size)
+    kiosk_ui.window.size = (portrait[1], portrait[0])
+    kiosk_ui.frames(5)
+    kiosk_ui.controller.act("start")
+    try:
+        kiosk_ui.wait_screen("home")
+        kiosk_ui.press("搜索服务")
+        kiosk_ui.wait_screen("home.search")
+        kb, field = _keyboard(kiosk_ui), _field(kiosk_ui)
+        back = next(b for b in kiosk_ui.buttons() if b.action_id == "back")
+        kb_left, kb_bottom, _, _ = _window_box(kb)
+        _, _, field_right, _ = _window_box(field)
+        _, _, _, back_top = _window_box(back)
+        assert field_right <= kb_left + 1 and back_top <= kb_bottom + 1
+        for letter in "sb":
+            kiosk_ui.press(letter)
+        kiosk_ui.press(kb.composition.candidates[0])
+        kiosk_ui.wait_screen("home.search")
+        assert len(_field(kiosk_ui).text) == 2
+    finally:
+        kiosk_ui.controller.end_visit("test")
+        kiosk_ui.window.size = portrait
+        kiosk_ui.frames(5)
+    assert kiosk_ui.journey.viewport.parent is kiosk_ui.journey.root_box  # the row is gone again
