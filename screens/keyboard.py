@@ -295,7 +295,11 @@ class TextKeyboard(BoxLayout):
     def reset(self) -> None:
         """For the next citizen: nothing typed or drawn, and the first mode again."""
         self._before_code = ""
-        self.set_mode("pinyin" if self.pinyin is not None else "abc")
+        first = "pinyin" if self.pinyin is not None else "abc"
+        if self.mode != first:
+            self.set_mode(first)  # rebuilds the keys: only when the citizen changed the mode
+        else:
+            self.reset_input()
 
     def reset_input(self) -> None:
         """Forget the pinyin typed and the strokes drawn (the field keeps what was committed)."""
