@@ -68,7 +68,9 @@ class FormField:
     label: str
     value: str = ""
     error: str = ""
-    keyboard: Literal["text", "digits", "id", "phone", "date"] = "text"
+    keyboard: Literal["text", "code", "digits", "id", "phone", "date"] = "text"
+    """``text``: Chinese and Latin (pinyin, handwriting); ``code``: letters and digits (receipt codes), no
+    input method; the others: the numeric keypad."""
     required: bool = True
     choices: tuple[str, ...] = ()
 

@@ -1,23 +1,33 @@
 """How the journey screen draws a ``Form`` and keeps it live while the citizen types.
 
 Fields are rows like any others (a few per frame: a form is the heaviest step to
-build). A field with a keyboard other than "text" gets the on-screen keypad; typing
-only updates the field in place (``_update_fields``), so the keypad never loses its
-place and a frame stays cheap.
+build). A field with a keyboard other than "text" or "code" gets the on-screen keypad; a text
+field gets the Chinese keyboard (screens/keyboard.py), docked between the body and the
+action buttons so it never covers the field or 返回/下一步. Typing only updates the
+field in place (``_update_fields``), so neither keyboard loses its place (or the pinyin
+typed so far) and a frame stays cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from kivy.clock import Clock
 from kivy.metrics import dp
+from kivy.uix.anchorlayout import AnchorLayout
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 
 from kiosk.i18n import _
 from kiosk.views import Form, View
+from screens.keyboard import TextKeyboard
 from screens.theme import CJK_FONT, THEME
 from screens.widgets import BigButton, Keypad, Panel, Recycler, WrapLabel, font
+
+TYPED = ("text", "code")
+"""Field kinds typed on the text keyboard rather than the numeric keypad."""
 
 
 def _one_line(entry: TextInput, scroll_y: float) -> None:
@@ -42,6 +52,19 @@ class Forms:
     """Each built field's entry widget and error label, by name."""
     _focus: str
     _values: dict[str, str]
+    actions: GridLayout
+    scroll: ScrollView
+    viewport: AnchorLayout
+    width: float
+    height: float
+    keyboard_key_size: float | None = None
+    """Key size for the text keyboard; ``None``: 60 dp, 90 dp in elder mode. A layout may set it."""
+    _keyboard: TextKeyboard | None = None
+    _keyboard_key: tuple = ()
+    _keyboard_row: BoxLayout | None = None
+    """Landscape: the row that holds the body and the keyboard side by side."""
+    _kinds: dict[str, str]
+    """Each field's keyboard kind ("text", "digits", ..., "choices"), by name."""
 
     def _form(self, block: Form) -> Panel:
         """Fields are rows like any others: a few per frame (a form is the heaviest step to build)."""
@@ -49,7 +72,7 @@ class Forms:
         self._focus = block.focus or (block.fields[0].name if block.fields else "")
         keypad_kind = ""
         for f in block.fields:
-            if not f.choices and f.keyboard != "text" and f.name == self._focus:
+            if not f.choices and f.keyboard not in TYPED and f.name == self._focus:
                 keypad_kind = f.keyboard
             self._defer(lambda f=f: self._field(panel, f), 3 + len(f.choices))
         if keypad_kind:
@@ -67,11 +90,12 @@ class Forms:
                 entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
                                                                                                  value=c),
                                                   "primary" if choice == f.value else "secondary", scale=self.scale))
-        elif f.keyboard == "text":
+        elif f.keyboard in TYPED:
             size = font("body", self.scale)
+            # "managed": Kivy's own (US QWERTY) keyboard never opens; the docked TextKeyboard types here
             entry = TextInput(text=self._values.get(f.name, f.value), multiline=False, font_size=size,
                               font_name=CJK_FONT, size_hint_y=None, height=size * 1.5 + dp(24),
-                              padding=[dp(12), dp(12)])
+                              padding=[dp(12), dp(12)], keyboard_mode="managed")
             entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))
             entry.bind(focus=lambda w, v, name=f.name: self._set_focus(name) if v else None)
             entry.bind(scroll_y=_one_line)
@@ -85,6 +109,78 @@ class Forms:
 
     def _set_focus(self, name: str) -> None:
         self._focus = name
+        kind = getattr(self, "_kinds", {}).get(name, "")
+        self._show_keyboard(kind)
+        if kind in TYPED:
+            self._reveal_focus()
+
+    # -- the text keyboard ----------------------------------------------------------------------
+    def _dock_keyboard(self, view: View) -> None:
+        """After a view is built: the text keyboard is docked while a text field has the focus."""
+        self._kinds = {f.name: ("choices" if f.choices else f.keyboard)
+                       for b in view.blocks if isinstance(b, Form) for f in b.fields}
+        self._show_keyboard(self._kinds.get(self._focus, ""))
+        if self._keyboard is not None and self._keyboard.parent is not None:
+            self._reveal_focus()
+
+    def _show_keyboard(self, kind: str) -> None:
+        """Dock the text keyboard for a "text" or "code" field (a code starts in letters), else undock it."""
+        on = kind in TYPED
+        key = (self.scale, self.keyboard_key_size, _("拼音"))  # the keys' labels follow the language
+        kb = self._keyboard
+        if kb is not None and (not on or key != self._keyboard_key) and kb.parent is not None:
+            kb.reset_input()
+            self._undock(kb)
+        if not on:
+            return
+        if kb is None or key != self._keyboard_key:
+            kb = self._keyboard = TextKeyboard(self._key, self.scale, self.keyboard_key_size)
+            self._keyboard_key = key
+        if kb.parent is None:
+            self._dock(kb)
+        kb.for_field(kind)
+
+    def _dock(self, kb: TextKeyboard) -> None:
+        """Portrait: between the body and the actions. Landscape: beside the body, whose fields and
+        results keep the full height; the actions stay below both either way."""
+        if self.width > self.height * 1.2:
+            body = self.viewport
+            box = body.parent
+            index = box.children.index(body)
+            box.remove_widget(body)
+            row = self._keyboard_row = BoxLayout(spacing=dp(16))
+            row.add_widget(body)
+            kb.max_width = kb.key_size * 11.5
+            row.add_widget(kb)
+            box.add_widget(row, index=index)
+        else:
+            kb.max_width = kb.key_size * 16
+            box = self.actions.parent
+            box.add_widget(kb, index=box.children.index(self.actions) + 1)  # just above the actions
+
+    def _undock(self, kb: TextKeyboard) -> None:
+        kb.parent.remove_widget(kb)
+        row, self._keyboard_row = self._keyboard_row, None
+        if row is not None and self.viewport.parent is row:
+            box = row.parent
+            index = box.children.index(row)
+            row.remove_widget(self.viewport)
+            box.remove_widget(row)
+            box.add_widget(self.viewport, index=index)
+
+    def _reveal_focus(self) -> None:
+        """Scroll the focused field into view once the smaller body is laid out."""
+        def reveal(_dt: float) -> None:
+            widgets = self._fields.get(self._focus)
+            if widgets is not None and widgets[0].parent is not None and self.scroll.parent is not None:
+                self.scroll.scroll_to(widgets[0], padding=dp(24), animate=False)
+        Clock.schedule_once(reveal, 0.05)
+
+    def _reset_keyboard(self) -> None:
+        """At the end of a visit: no pinyin or strokes of it stay in the keyboard."""
+        if self._keyboard is not None:
+            self._show_keyboard("")
+            self._keyboard.reset()
 
     def _key(self, key: str) -> None:
         name = self._focus

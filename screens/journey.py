@@ -157,6 +157,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         for a in view.actions:
             self.actions.add_widget(self.pool.button(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style,
                                                      a.enabled, scale=s, action_id=a.id))
+        self._dock_keyboard(view)
 
     def _clear_body(self) -> None:
         """Take the body's and the actions' widgets back into the pool; rows still queued are dropped."""
@@ -172,6 +173,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
     def clear(self) -> None:
         """Blank the screen when the visit ends: nothing of it stays drawn or kept with text."""
         self._clear_body()
+        self._reset_keyboard()
         self.pool.blank()
         self._shape = None
         self.title.text = ""

@@ -17,6 +17,8 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-osd   # page orientation (OSD) for document capture
   systemd                   # systemd-analyze verify of the units
   espeak-ng                 # spoken prompts (Mandarin and English voices)
+  librime1 rime-data-pinyin-simp   # pinyin input: the Rime engine and its simplified pinyin dictionary
+  libzinnia0 tegaki-zinnia-simplified-chinese   # handwriting input: zinnia and its zh_CN model
 )
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -20,6 +20,7 @@ from kiosk.journeys.guide import GuideJourney
 from kiosk.journeys.query import CasesJourney
 from kiosk.platform.client import CatalogResult
 from kiosk.platform.contract.catalog import Service
+from kiosk.services.ime.search import matches
 from kiosk.views import Action, Choices, Form, FormField, Text, View
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,15 @@ class HomeJourney(Journey):
         return Action("service", pick(s.name, s.name_en), "secondary" if why else "primary", True,
                       (("code", s.code), ("note", why)))
 
+    def search(self, query: str) -> list[Service]:
+        """Services whose name, category, English name or code has ``query``: as characters, full
+        pinyin or initials ("sb" and "shebao" find 社保医保's services; see kiosk.services.ime.search)."""
+        if not query.strip() or self.catalog is None:
+            return []
+        cats = {c.code: c.name for c in self.catalog.catalog.categories}
+        return [s for s in self.services()
+                if matches(query, (s.name, cats.get(s.category, ""), s.name_en, s.code))][:SEARCH_RESULTS]
+
     def _popular(self) -> list[Service]:
         limit = POPULAR_ELDER if self.ctx.elder else POPULAR
         ranked = sorted(self.services(), key=lambda s: -self.usage.counts.get(s.code, 0))
@@ -123,9 +133,8 @@ class HomeJourney(Journey):
                     (back_action(),))
 
     def _search_view(self) -> View:
-        q = self.query.strip().lower()
-        hits = [s for s in self.services() if q and (q in s.name.lower() or q in s.name_en.lower()
-                                                    or q in s.code.lower())][:SEARCH_RESULTS]
+        q = self.query.strip()
+        hits = self.search(q)
         blocks: list = [Form((FormField("q", _("服务名称"), self.query, keyboard="text", required=False),), "q")]
         if q and not hits:
             blocks.append(Text(_("没有找到相关服务，请换个关键词"), "note"))

@@ -62,7 +62,7 @@ class ReprintJourney(PrintingJourney):
             actions.append(Action("done", _("完成")))
             title = _("补打完成") if r is not None and r.printed else _("补打结果")
             return View("reprint.result", title, tuple(self.result_blocks()), tuple(actions), prompt=title)
-        field = FormField("code", _("回执码"), self.code, self.code_error, keyboard="text")
+        field = FormField("code", _("回执码"), self.code, self.code_error, keyboard="code")
         blocks: list = [Text(_("请输入打印失败时屏幕上显示的回执码（已缴费的证明也可输入缴费回执码）"), "lead"),
                         Form((field,), "code"),
                         *self.printer_blocks()]

@@ -89,7 +89,8 @@ def test_mkosi_conf() -> None:
     assert "ro" in one(MKOSI, "Content", "KernelCommandLine").split()
     packages = set(MKOSI["Content"]["Packages"])
     assert {"systemd", "systemd-boot-efi", "linux-image-amd64", "python3", "python3-venv", "cage",
-            "fonts-wqy-microhei", "espeak-ng", "cups"} <= packages
+            "fonts-wqy-microhei", "espeak-ng", "cups", "librime1", "rime-data-pinyin-simp", "libzinnia0",
+            "tegaki-zinnia-simplified-chinese"} <= packages
     # systemd/polkit/50-kiosk-reboot.rules (technician mode's reboot) needs polkitd, and logind needs D-Bus.
     assert {"polkitd", "dbus"} <= packages
     # The build needs the repository (BuildSources) and the package index for pip (WithNetwork).

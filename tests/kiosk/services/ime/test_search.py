@@ -1,0 +1,23 @@
+"""Pinyin search keys through pypinyin's real dictionary."""
+
+from __future__ import annotations
+
+from kiosk.services.ime.search import matches, pinyin_keys
+
+
+def test_keys_are_full_pinyin_and_initials():
+    assert pinyin_keys("社保医保") == ("shebaoyibao", "sbyb")
+    assert pinyin_keys("银行") == ("yinhang", "yh")  # the phrase reading, not 银xing
+
+
+def test_matches_characters_full_pinyin_and_initials():
+    names = ("社保医保",)
+    for query in ("社保", "sb", "SB", "shebao", "she bao", "yibao"):
+        assert matches(query, names), query
+    for query in ("gjj", "住房", "xyz", "", "  "):
+        assert not matches(query, names), query
+
+
+def test_english_and_codes_match_as_text():
+    assert matches("social", ("社保医保", "Social insurance"))
+    assert matches("rsj-0101", ("个人社会保险参保缴费查询", "", "440100-RSJ-0101"))
