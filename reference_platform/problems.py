@@ -47,6 +47,8 @@ CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
     codes.CONFLICT: ("当前状态不允许该操作。", "This cannot be done right now."),
     codes.OUTSIDE_HALL_HOURS: ("该业务仅在大厅办公时间办理。", "This service is only available during hall hours."),
     codes.ENROLMENT_CODE_INVALID: ("注册码无效。", "Invalid enrolment code."),
+    codes.BODY_TOO_LARGE: ("提交的内容过大，请减少后重试。", "What was sent is too large. Please send less."),
+    codes.RATE_LIMITED: ("尝试次数过多，请稍后再试。", "Too many tries. Please wait a moment and try again."),
     "method_not_allowed": ("系统错误，请重试。", "System error. Please try again."),
     "internal": ("系统繁忙，请稍后再试。", "The system is busy. Please try again later."),
 }
