@@ -196,20 +196,28 @@ class SigningMiddleware:
         """Run one state-changing request in a request transaction (see the module docstring)."""
         digest = hashlib.sha256(body).hexdigest()
         answer: list[Message] = []
-        async with self._writer:
-            conn = await anyio.to_thread.run_sync(self.db.begin_request)
-            commit = False
-            try:
-                if nonce is not None and not self._remember_nonce(kiosk_id, nonce[0], nonce[1], conn):
-                    answer = await _render(self._problem(scope, 401, codes.REPLAYED, "this nonce was used before"))
-                    commit = True
-                else:
-                    answer, commit = await self._answer(scope, receive, conn, kiosk_id, key, method, target, digest)
-                if commit and self._commit_delay_s > 0:
-                    log.warning("fault injection: holding the request transaction open %.1f s", self._commit_delay_s)
-                    await anyio.sleep(self._commit_delay_s)
-            finally:
-                await anyio.to_thread.run_sync(lambda: Database.end_request(conn, commit=commit))
+        try:
+            async with self._writer:
+                conn = await anyio.to_thread.run_sync(self.db.begin_request)
+                commit = False
+                try:
+                    if nonce is not None and not self._remember_nonce(kiosk_id, nonce[0], nonce[1], conn):
+                        answer = await _render(self._problem(scope, 401, codes.REPLAYED, "this nonce was used before"))
+                        commit = True
+                    else:
+                        answer, commit = await self._answer(
+                            scope, receive, conn, kiosk_id, key, method, target, digest
+                        )
+                    if commit and self._commit_delay_s > 0:
+                        log.warning("fault injection: holding the request transaction open %.1f s",
+                                    self._commit_delay_s)
+                        await anyio.sleep(self._commit_delay_s)
+                finally:
+                    await anyio.to_thread.run_sync(lambda: Database.end_request(conn, commit=commit))
+        except Exception:
+            # Answered here rather than by the server's last resort, which drops the connection.
+            log.exception("unhandled error on %s %s", method, scope["path"])
+            answer = await _render(self._problem(scope, 500, "internal", "internal error"))
         for message in answer:
             await send(message)
 

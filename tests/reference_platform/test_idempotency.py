@@ -1,0 +1,88 @@
+"""The idempotency record commits with the effect (reference_platform.security): a failure
+before the commit leaves neither, a failure after it replays the stored answer."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from kiosk.platform.contract import paths
+from reference_platform.db import Database
+from reference_platform.routes import payments
+from reference_platform.server import ServerHandle, serve_in_thread
+
+from .helpers import Signed
+
+ORDER = {"service_code": "440100-YBJ-0201", "items": [{"ref": "fee:0", "amount_fen": 38000}]}
+
+
+@pytest.fixture
+def platform(tmp_path) -> Iterator[ServerHandle]:
+    with serve_in_thread(tmp_path / "p.db", always_open=True) as handle:
+        yield handle
+
+
+def _rows(platform: ServerHandle, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    db = Database(platform.db_path)
+    try:
+        return db.all(sql, params)
+    finally:
+        db.close()
+
+
+def test_a_failure_before_the_commit_leaves_no_effect_and_no_record(platform, monkeypatch) -> None:
+    api = Signed(platform.url)
+    order_id = api.post(paths.ORDERS, ORDER).json()["order_id"]
+    real = payments.to_order
+    failures = iter([True])
+
+    def fails_once(*args, **kw):
+        if next(failures, False):
+            raise RuntimeError("the answer could not be built")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(payments, "to_order", fails_once)
+    pay = paths.fill(paths.ORDER_PAY, order_id=order_id)
+    first = api.post(pay, {"payment_code": "134567890123450001"}, key="pay-after-crash")
+    assert first.status_code == 500
+    assert _rows(platform, "SELECT * FROM charges WHERE order_id = ?", (order_id,)) == []
+    assert _rows(platform, "SELECT * FROM idempotency WHERE key = 'pay-after-crash'") == []
+    assert _rows(platform, "SELECT status FROM orders WHERE order_id = ?", (order_id,))[0]["status"] == "created"
+    again = api.post(pay, {"payment_code": "134567890123450001"}, key="pay-after-crash")
+    assert again.status_code == 200 and again.json()["status"] == "paid"
+    assert "Idempotent-Replayed" not in again.headers
+    assert len(_rows(platform, "SELECT * FROM charges WHERE order_id = ?", (order_id,))) == 1
+
+
+def test_a_failure_after_the_commit_replays_the_stored_answer(platform, monkeypatch) -> None:
+    api = Signed(platform.url)
+    order_id = api.post(paths.ORDERS, ORDER).json()["order_id"]
+    real = Database.end_request
+    failures = iter([True])
+
+    def commits_then_fails(conn, *, commit):
+        real(conn, commit=commit)
+        if commit and next(failures, False):
+            raise OSError("the connection broke after the commit")
+
+    monkeypatch.setattr(Database, "end_request", staticmethod(commits_then_fails))
+    pay = paths.fill(paths.ORDER_PAY, order_id=order_id)
+    lost = api.post(pay, {"payment_code": "134567890123450002"}, key="pay-lost-answer")
+    assert lost.status_code == 500
+    stored = _rows(platform, "SELECT status FROM idempotency WHERE key = 'pay-lost-answer'")
+    assert [r["status"] for r in stored] == [200]
+    again = api.post(pay, {"payment_code": "134567890123450002"}, key="pay-lost-answer")
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["status"] == "paid"
+    assert len(_rows(platform, "SELECT * FROM charges WHERE order_id = ?", (order_id,))) == 1
+
+
+def test_the_query_string_is_part_of_the_request(platform) -> None:
+    api = Signed(platform.url)
+    body = {"reason": "question", "screen": "home"}
+    first = api.post(paths.HELP_CALLS, body, key="help-q", params={"a": "1"})
+    assert first.status_code == 201
+    other = api.post(paths.HELP_CALLS, body, key="help-q", params={"a": "2"})
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_mismatch"
