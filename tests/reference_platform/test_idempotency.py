@@ -3,7 +3,10 @@ before the commit leaves neither, a failure after it replays the stored answer."
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from kiosk.platform.contract import paths
 from reference_platform.db import Database
 from reference_platform.routes import payments
+from reference_platform.security import LEGACY_LEASE_S
 from reference_platform.server import ServerHandle, serve_in_thread
 
 from .helpers import Signed
@@ -86,3 +90,25 @@ def test_the_query_string_is_part_of_the_request(platform) -> None:
     assert first.status_code == 201
     other = api.post(paths.HELP_CALLS, body, key="help-q", params={"a": "2"})
     assert other.status_code == 422 and other.json()["code"] == "idempotency_mismatch"
+
+
+def test_an_unfinished_record_from_an_older_version_holds_its_key_for_a_lease_only(platform) -> None:
+    api = Signed(platform.url)
+    body = {"reason": "question", "screen": "home"}
+    target = paths.HELP_CALLS
+    db = Database(platform.db_path)
+    try:
+        with db.tx() as c:
+            for key, age in (("legacy-fresh", 5.0), ("legacy-stale", LEGACY_LEASE_S + 5)):
+                c.execute(
+                    "INSERT INTO idempotency (kiosk_id, key, method, path, body_sha256, created_at)"
+                    " VALUES (?, ?, 'POST', ?, ?, ?)",
+                    (api.kiosk_id, key, target, hashlib.sha256(json.dumps(body).encode()).hexdigest(),
+                     time.time() - age),
+                )
+    finally:
+        db.close()
+    busy = api.post(target, body, key="legacy-fresh")
+    assert busy.status_code == 409 and busy.json()["code"] == "idempotency_in_progress"
+    assert api.post(target, body, key="legacy-stale").status_code == 201
+    assert api.post(target, body, key="legacy-stale").headers["Idempotent-Replayed"] == "true"
