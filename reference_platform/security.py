@@ -89,7 +89,9 @@ class SigningMiddleware:
         limit = body_limit(method, scope["path"])
         declared = headers.get("content-length", "")
         if declared and (not declared.isascii() or not declared.isdigit() or int(declared[:20]) > limit):
-            await self._fail(scope, receive, send, 413, codes.BODY_TOO_LARGE, f"bodies here are at most {limit} bytes")
+            await self._fail(
+                scope, receive, send, 413, codes.BODY_TOO_LARGE, f"bodies here are at most {limit} bytes", close=True
+            )
             return
         query = scope.get("query_string", b"").decode("latin-1")
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
@@ -115,7 +117,7 @@ class SigningMiddleware:
             )
         except signing.SignatureError as exc:
             log.info("refused %s %s: %s", method, scope["path"], exc.code)
-            await self._fail(scope, receive, send, 401, exc.code, exc.detail)
+            await self._fail(scope, receive, send, 401, exc.code, exc.detail, close=True)
             return
         body = await self._body(scope, receive, send, limit)
         if body is None:
@@ -155,7 +157,8 @@ class SigningMiddleware:
             return await _read_body(receive, limit)
         except BodyTooLarge:
             log.info("refused %s %s: body over %d bytes", scope["method"], scope["path"], limit)
-            await self._fail(scope, receive, send, 413, codes.BODY_TOO_LARGE, f"bodies here are at most {limit} bytes")
+            detail = f"bodies here are at most {limit} bytes"
+            await self._fail(scope, receive, send, 413, codes.BODY_TOO_LARGE, detail, close=True)
             return None
 
     def _secret_for(self, kiosk_id: str) -> bytes | None:
@@ -274,12 +277,17 @@ class SigningMiddleware:
         await self._fail(scope, receive, send, 401, codes.REPLAYED, "this nonce was used before")
 
     @staticmethod
-    def _problem(scope: Scope, status: int, code: str, detail: str) -> Any:
-        extra = {"WWW-Authenticate": 'KioskSignature realm="platform"'} if status == 401 else None
-        return problem_response(problem(status, code, detail, instance=scope["path"]), headers=extra)
+    def _problem(scope: Scope, status: int, code: str, detail: str, *, close: bool = False) -> Any:
+        extra = {"WWW-Authenticate": 'KioskSignature realm="platform"'} if status == 401 else {}
+        if close:
+            extra["Connection"] = "close"
+        return problem_response(problem(status, code, detail, instance=scope["path"]), headers=extra or None)
 
-    async def _fail(self, scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str) -> None:
-        await self._problem(scope, status, code, detail)(scope, receive, send)
+    async def _fail(
+        self, scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str, *, close: bool = False
+    ) -> None:
+        """Answer a problem; ``close`` ends the connection so an unread body is not read on and thrown away."""
+        await self._problem(scope, status, code, detail, close=close)(scope, receive, send)
 
 
 def _good_key(key: str) -> bool:
