@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from reference_platform import openapi, problems
 from reference_platform.db import Database
+from reference_platform.limits import MissLimiter
 from reference_platform.routes import (
     applications,
     catalog,
@@ -68,6 +69,7 @@ def create_app(
     app = FastAPI(title="Government service platform (reference)", version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.db = store
     app.state.demo = demo
+    app.state.code_lookups = MissLimiter()
     app.state.clock = clock
     app.state.always_open = always_open
     app.state.submission_grace_s = float(submission_grace_s)

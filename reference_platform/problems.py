@@ -58,9 +58,16 @@ class PlatformProblem(Exception):
     """Raise anywhere in a route: the handler turns it into problem+json."""
 
     def __init__(
-        self, status: int, code: str, detail: str = "", title: str = "", errors: list[FieldError] | None = None
+        self,
+        status: int,
+        code: str,
+        detail: str = "",
+        title: str = "",
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or code)
+        self.headers = headers
         self.status = status
         self.code = code
         self.detail = detail
@@ -100,7 +107,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PlatformProblem)
     async def _platform(request: Request, exc: PlatformProblem) -> JSONResponse:
         return problem_response(
-            problem(exc.status, exc.code, exc.detail, title=exc.title, instance=request.url.path, errors=exc.errors)
+            problem(exc.status, exc.code, exc.detail, title=exc.title, instance=request.url.path, errors=exc.errors),
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)

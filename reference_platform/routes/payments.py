@@ -237,7 +237,9 @@ def pay_with_code(order_id: str, body: PayWithCodeRequest, request: Request) -> 
     if code.endswith(DECLINED_SUFFIX):
         with db(request).tx() as c:
             try:
-                c.execute("INSERT INTO used_payment_codes (code_hash, used_at) VALUES (?, ?)", (code_hash, now(request)))
+                c.execute(
+                    "INSERT INTO used_payment_codes (code_hash, used_at) VALUES (?, ?)", (code_hash, now(request))
+                )
             except sqlite3.IntegrityError:
                 raise PlatformProblem(409, codes.PAYMENT_CODE_USED, "payment codes are single-use") from None
             c.execute(

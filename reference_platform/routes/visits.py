@@ -33,7 +33,10 @@ from reference_platform.routes._deps import (
     CLOSED,
     CONFLICT,
     ERRORS,
+    LIMITED,
+    code_missed,
     db,
+    limit_code_lookups,
     local_date,
     now,
     person_for_token,
@@ -183,12 +186,18 @@ def my_appointments(
     return AppointmentList(appointments=[_appointment(request, r["code"]) for r in rows])
 
 
-@router.post(paths.APPOINTMENT_CHECK_IN, response_model=CheckInResult, responses={**ERRORS, **CONFLICT, **CLOSED})
+@router.post(
+    paths.APPOINTMENT_CHECK_IN, response_model=CheckInResult, responses={**ERRORS, **CONFLICT, **CLOSED, **LIMITED}
+)
 def check_in(body: CheckInRequest, request: Request) -> CheckInResult:
     require_available(request, service_or_404(request, CHECK_IN_SERVICE))
     today = local_date(now(request)).isoformat()
     if body.appointment_code:
         code = body.appointment_code.strip()
+        limit_code_lookups(request, "appointment code")
+        if db(request).one("SELECT 1 FROM appointments WHERE code = ?", (code,)) is None:
+            code_missed(request, "appointment code")
+            raise PlatformProblem(404, codes.NOT_FOUND, "no such appointment")
     else:
         person_id = person_for_token(request, body.person_token)
         row = db(request).one(
