@@ -51,7 +51,7 @@ from reference_platform.routes.queries import CASE_STATUS
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["applications"])
 MAX_MATERIAL_BYTES = 8 * 1024 * 1024
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}\Z")
 
 
 def _check_field(field: FormField, value: object) -> str | None:

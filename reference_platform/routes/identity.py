@@ -45,14 +45,14 @@ from reference_platform.routes._deps import (
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["identity"])
-OLD_FOREIGN_RE = re.compile(r"^[A-Z]{3}\d{12}$")
+OLD_FOREIGN_RE = re.compile(r"^[A-Z]{3}[0-9]{12}\Z")
 
 
 def valid_number(number: str) -> bool:
     """GB 11643 check for 18-character numbers (residents, 81/82/83 permits, new foreign '9' ids)."""
     if OLD_FOREIGN_RE.match(number):
         return True
-    if len(number) != 18 or not number[:17].isdigit():
+    if len(number) != 18 or not (number[:17].isascii() and number[:17].isdigit()):
         return False
     return ric.calc_check_digit(number) == number[-1].upper()
 

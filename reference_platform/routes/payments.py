@@ -52,8 +52,8 @@ from reference_platform.routes._deps import (
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["payments"])
 ORDER_TTL_S = 15 * 60
-WECHAT_RE = re.compile(r"^1[0-5]\d{16}$")
-ALIPAY_RE = re.compile(r"^(2[5-9]|30)\d{14,22}$")
+WECHAT_RE = re.compile(r"^1[0-5][0-9]{16}\Z")
+ALIPAY_RE = re.compile(r"^(2[5-9]|30)[0-9]{14,22}\Z")
 DECLINED_SUFFIX = "4444"
 OPEN = (OrderStatus.CREATED.value, OrderStatus.PENDING.value)
 
