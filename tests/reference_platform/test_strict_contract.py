@@ -58,7 +58,8 @@ def test_an_id_number_in_other_digits_is_refused(api):
 
 
 def test_an_integer_of_thousands_of_digits_is_a_malformed_body(api):
-    data = ('{"service_code": "%s", "items": [{"ref": "fee:0", "amount_fen": %s}]}' % (FINE, "9" * 5000)).encode()
+    huge = "9" * 5000
+    data = f'{{"service_code": "{FINE}", "items": [{{"ref": "fee:0", "amount_fen": {huge}}}]}}'.encode()
     headers = {signing.HEADER_IDEMPOTENCY: "huge-int", "Content-Type": "application/json"}
     headers |= signing.sign(api.kiosk_id, api.secret, "POST", paths.ORDERS, data, headers=headers)
     r = requests.post(api.base + paths.ORDERS, data=data, headers=headers, timeout=10)
