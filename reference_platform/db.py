@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS appointments (
 CREATE TABLE IF NOT EXISTS queue_tickets (
     ticket_id TEXT PRIMARY KEY, number TEXT NOT NULL, service_code TEXT NOT NULL, window TEXT NOT NULL,
     window_en TEXT NOT NULL, person_id TEXT, appointment_code TEXT, issued_at REAL NOT NULL,
-    served INTEGER NOT NULL DEFAULT 0);
+    served INTEGER NOT NULL DEFAULT 0, kiosk_id TEXT NOT NULL DEFAULT 'counter');
 CREATE TABLE IF NOT EXISTS ratings (
     rating_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, service_code TEXT NOT NULL, case_no TEXT,
     person_id TEXT, level TEXT NOT NULL, reasons TEXT NOT NULL, text TEXT NOT NULL,
@@ -127,6 +127,8 @@ class Database:
                 c.execute("UPDATE person_sessions SET issued_at = expires_at - 900")
             if "ended_at" not in columns:
                 c.execute("ALTER TABLE person_sessions ADD COLUMN ended_at REAL")
+            if "kiosk_id" not in {row["name"] for row in c.execute("PRAGMA table_info(queue_tickets)")}:
+                c.execute("ALTER TABLE queue_tickets ADD COLUMN kiosk_id TEXT NOT NULL DEFAULT 'counter'")
             if "expires_at" not in {row["name"] for row in c.execute("PRAGMA table_info(enrolment_codes)")}:
                 c.execute("ALTER TABLE enrolment_codes ADD COLUMN expires_at REAL")
 

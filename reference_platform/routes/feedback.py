@@ -37,7 +37,12 @@ router = APIRouter(tags=["feedback"])
 def rate(body: RatingRequest, request: Request) -> RatingReceipt:
     service_or_404(request, body.service_code)
     person_id = person_for_submission(request, body.person_token, body.submitted_at) if body.person_token else None
-    if body.case_no and db(request).one("SELECT 1 FROM cases WHERE case_no = ?", (body.case_no,)) is None:
+    # A rating names a case of the citizen who gives it: someone else's case is as unknown as none.
+    if body.case_no and (
+        person_id is None
+        or db(request).one("SELECT 1 FROM cases WHERE case_no = ? AND person_id = ?", (body.case_no, person_id))
+        is None
+    ):
         raise PlatformProblem(404, codes.NOT_FOUND, "no such case")
     bad = body.level in BAD_LEVELS
     rating_id = "RT" + uuid.uuid4().hex[:12]

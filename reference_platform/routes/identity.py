@@ -174,14 +174,20 @@ def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> Identi
 
 @router.delete(paths.IDENTITY_SESSION, status_code=204, responses=ERRORS)
 def end_session(person_token: str, request: Request) -> Response:
-    """End a person session early (visit over). Ending an unknown session is not an error.
+    """End a person session early (visit over). Ending it again, or after it expired, is not an error.
 
     The token stops working for live calls at once. The session is kept (person, kiosk,
     issued, expiry and end times) for the submission grace period, so a submission the
     kiosk journaled during the visit and sends later (stamped ``submitted_at``) is still
-    honoured. Only the kiosk the token was issued to can end it.
+    honoured. Only the kiosk the token was issued to can end it: for any other kiosk the
+    token is as unknown as one never issued (404).
     """
     with db(request).tx() as c:
+        own = c.execute(
+            "SELECT 1 FROM person_sessions WHERE token = ? AND kiosk_id = ?", (person_token, kiosk_id(request))
+        ).fetchone()
+        if own is None:
+            raise PlatformProblem(404, codes.NOT_FOUND, "no such person session")
         c.execute(
             "UPDATE person_sessions SET ended_at = ? WHERE token = ? AND kiosk_id = ? AND ended_at IS NULL",
             (now(request), person_token, kiosk_id(request)),

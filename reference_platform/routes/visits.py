@@ -36,6 +36,7 @@ from reference_platform.routes._deps import (
     LIMITED,
     code_missed,
     db,
+    kiosk_id,
     limit_code_lookups,
     local_date,
     now,
@@ -123,8 +124,9 @@ def issue_ticket(
         ticket_id = "T" + uuid.uuid4().hex[:12]
         c.execute(
             "INSERT INTO queue_tickets (ticket_id, number, service_code, window, window_en, person_id,"
-            " appointment_code, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (ticket_id, f"{letter}{n:03d}", service_code, window, window_en, person_id, appointment_code, ts),
+            " appointment_code, issued_at, kiosk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, f"{letter}{n:03d}", service_code, window, window_en, person_id, appointment_code, ts,
+             kiosk_id(request)),
         )
         row = c.execute("SELECT * FROM queue_tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
     return _ticket(request, row)
@@ -238,7 +240,10 @@ def take_ticket(body: QueueTicketRequest, request: Request) -> QueueTicket:
 
 @router.get(paths.QUEUE_TICKET, response_model=QueueTicket, responses=ERRORS)
 def get_ticket(ticket_id: str, request: Request) -> QueueTicket:
-    row = db(request).one("SELECT * FROM queue_tickets WHERE ticket_id = ?", (ticket_id,))
+    """Only the kiosk that issued a ticket reads it (another kiosk gets the same 404 as for none)."""
+    row = db(request).one(
+        "SELECT * FROM queue_tickets WHERE ticket_id = ? AND kiosk_id = ?", (ticket_id, kiosk_id(request))
+    )
     if row is None:
         raise PlatformProblem(404, codes.NOT_FOUND, "no such ticket")
     return _ticket(request, row)
