@@ -18,8 +18,8 @@ import requests
 
 from kiosk.platform.contract import paths
 from reference_platform.db import Database
-from reference_platform.server import ServerHandle, serve_in_thread
 from reference_platform.seed.operations import DEMO_ENROLMENT_CODE
+from reference_platform.server import ServerHandle, serve_in_thread
 
 from .helpers import Signed, citizen, identify
 
@@ -137,10 +137,6 @@ def _attempts(w: World) -> dict[tuple[str, str], list[Callable[[], requests.Resp
         ("POST", paths.RATINGS): [
             lambda: w.b.post(paths.RATINGS, {"service_code": "440100-GJJ-0303", "level": "satisfied",
                                              "case_no": w.case_no, "person_token": w.p1_on_a}),
-            lambda: w.a.post(paths.RATINGS, {"service_code": "440100-GJJ-0303", "level": "satisfied",
-                                             "case_no": w.case_no, "person_token": w.p2_on_a}),
-            lambda: w.a.post(paths.RATINGS, {"service_code": "440100-GJJ-0303", "level": "satisfied",
-                                             "case_no": w.case_no}),
         ],
     }
 
@@ -171,3 +167,19 @@ def test_no_one_but_the_owner_gets_in(world: World) -> None:
     assert a.get(paths.fill(paths.APPLICATION, case_no=world.case_no), headers=_token(p1)).status_code == 200
     assert a.get(paths.fill(paths.CERTIFICATE, cert_id=world.cert_id), headers=_token(p1)).status_code == 200
     assert json.loads(a.get(paths.CERTIFICATES, headers=_token(p1)).content)["certificates"]
+
+
+def test_a_rating_links_only_its_own_citizens_case(world: World) -> None:
+    """Rating someone else's case is taken as a rating without a case: counted, linked to nothing."""
+    rating = {"service_code": "440100-GJJ-0303", "level": "satisfied", "case_no": world.case_no}
+    stranger = world.a.post(paths.RATINGS, rating | {"person_token": world.p2_on_a})
+    anonymous = world.a.post(paths.RATINGS, rating)
+    owner = world.a.post(paths.RATINGS, rating | {"person_token": world.p1_on_a})
+    assert stranger.status_code == anonymous.status_code == owner.status_code == 201
+    db = Database(world.platform.db_path)
+    try:
+        linked = {r["rating_id"]: r["case_no"] for r in db.all("SELECT rating_id, case_no FROM ratings")}
+    finally:
+        db.close()
+    assert linked[stranger.json()["rating_id"]] is None and linked[anonymous.json()["rating_id"]] is None
+    assert linked[owner.json()["rating_id"]] == world.case_no

@@ -41,8 +41,15 @@ RATING_REASONS: dict[str, dict[str, str]] = {
 """Reason codes offered for a bad rating."""
 
 
+VISIT_SUBJECT = "kiosk"
+"""What kiosks before visit-level ratings journaled as ``service_code`` for a rating given at
+结束办理 without a service; the platform takes it as a visit-level rating too."""
+
+
 class RatingRequest(ContractModel):
-    service_code: Ident
+    service_code: Ident | None = None
+    """The service rated, or None: the visit as a whole (the citizen ended the visit with 结束办理
+    before or without a service). A visit-level rating is a rating like any other."""
     case_no: Ident | None = None
     person_token: str | None = Field(default=None, min_length=8, max_length=512)
     level: RatingLevel
