@@ -134,6 +134,7 @@ class Runtime:
             self.metrics = KioskMetrics(__version__, self.cfg.kiosk.id, self.board)
             self.metrics.journal_depth.set_function(self.journal.depth)
             self.metrics.journal_unreadable.set_function(self.journal.unreadable)
+            self.metrics.journal_set_aside.set_function(self.journal.set_aside_count)
             self.metrics.serve(self.cfg.metrics.host, self.cfg.metrics.port)
 
     def stop(self) -> None:

@@ -10,11 +10,11 @@ from fastapi import FastAPI
 
 from reference_platform import openapi, problems
 from reference_platform.db import Database
+from reference_platform.limits import MissLimiter
 from reference_platform.routes import (
     applications,
     catalog,
     certificates,
-    demo,
     feedback,
     identity,
     operations,
@@ -22,15 +22,21 @@ from reference_platform.routes import (
     queries,
     visits,
 )
+from reference_platform.routes import demo as demo_routes
 from reference_platform.routes._deps import SUBMISSION_GRACE_S
 from reference_platform.security import SigningMiddleware
-from reference_platform.seed import seed
+from reference_platform.seed import demo_credentials, seed
 from reference_platform.seed.appointments import refresh_demo_dates
+
+
+class DemoDataRefused(RuntimeError):
+    """A production platform was pointed at a database holding the public demo credentials."""
 
 
 def create_app(
     db: Database | str | Path,
     *,
+    demo: bool = False,
     clock: Callable[[], float] = time.time,
     always_open: bool = False,
     seed_if_empty: bool = True,
@@ -38,6 +44,10 @@ def create_app(
 ) -> FastAPI:
     """Build the platform on ``db`` (a path is opened, created and seeded when new).
 
+    ``demo`` seeds the demo world (citizens, the demo kiosk and its public secret, the
+    demo enrolment code) and adds the unsigned ``/demo/*`` routes; only ever run it on
+    loopback (``server`` refuses anything else). Without it the database gets the
+    catalogue alone, and one that holds demo credentials is refused (``DemoDataRefused``).
     ``always_open`` makes hall-hours services available around the clock (demos at night);
     ``clock`` lets tests move time; ``submission_grace_s`` is how long after the citizen
     submitted a stamped application or rating (``submitted_at``) it is still accepted.
@@ -46,10 +56,20 @@ def create_app(
         raise ValueError("submission_grace_s must be positive")
     store = db if isinstance(db, Database) else Database(db)
     if seed_if_empty:
-        seed(store, now=clock())
+        seed(store, now=clock(), demo=demo)
+    if demo:
         refresh_demo_dates(store, clock())
+    else:
+        found = demo_credentials(store)
+        if found:
+            raise DemoDataRefused(
+                f"{store.path} holds public demo credentials ({', '.join(found)}); a production platform"
+                " will not serve them. Use a new database, or run with --demo on loopback."
+            )
     app = FastAPI(title="Government service platform (reference)", version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.db = store
+    app.state.demo = demo
+    app.state.code_lookups = MissLimiter()
     app.state.clock = clock
     app.state.always_open = always_open
     app.state.submission_grace_s = float(submission_grace_s)
@@ -64,9 +84,11 @@ def create_app(
         certificates,
         visits,
         feedback,
-        demo,
     ):
         app.include_router(module.router)
+    app.include_router(demo_routes.public_router)
+    if demo:
+        app.include_router(demo_routes.router)
     app.add_middleware(SigningMiddleware, db=store, clock=clock)
     openapi.install(app)
     return app

@@ -1,11 +1,17 @@
 """The reference platform's SQLite store (WAL): schema and a small thread-safe handle.
 
-One connection guarded by a lock is plenty for a loopback demo server and keeps
-every multi-statement change atomic (``with db.tx() as c:``).
+One shared connection guarded by a lock serves reads and short changes (``with db.tx()
+as c:``). A state-changing ``/v1`` request runs inside one *request transaction*
+(``request_tx``) on a connection of its own: the route's changes, its idempotency record
+and its nonce commit together or not at all, so an answer is never lost after its effect
+and an effect never outlives a crash without its answer. Inside a request transaction
+``tx``, ``one`` and ``all`` use that connection (``tx`` becomes a savepoint), found
+through a context variable that follows the request into its worker thread.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import sqlite3
 import threading
@@ -21,7 +27,7 @@ CREATE TABLE IF NOT EXISTS kiosks (
     hardware_id TEXT NOT NULL DEFAULT '', enrolled_at TEXT NOT NULL,
     last_heartbeat TEXT, last_heartbeat_json TEXT);
 CREATE TABLE IF NOT EXISTS enrolment_codes (
-    code TEXT PRIMARY KEY, uses_left INTEGER NOT NULL);
+    code TEXT PRIMARY KEY, uses_left INTEGER NOT NULL, expires_at REAL);
 CREATE TABLE IF NOT EXISTS nonces (
     kiosk_id TEXT NOT NULL, nonce TEXT NOT NULL, seen_at REAL NOT NULL,
     PRIMARY KEY (kiosk_id, nonce));
@@ -76,7 +82,7 @@ CREATE TABLE IF NOT EXISTS appointments (
 CREATE TABLE IF NOT EXISTS queue_tickets (
     ticket_id TEXT PRIMARY KEY, number TEXT NOT NULL, service_code TEXT NOT NULL, window TEXT NOT NULL,
     window_en TEXT NOT NULL, person_id TEXT, appointment_code TEXT, issued_at REAL NOT NULL,
-    served INTEGER NOT NULL DEFAULT 0);
+    served INTEGER NOT NULL DEFAULT 0, kiosk_id TEXT NOT NULL DEFAULT 'counter');
 CREATE TABLE IF NOT EXISTS ratings (
     rating_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, service_code TEXT NOT NULL, case_no TEXT,
     person_id TEXT, level TEXT NOT NULL, reasons TEXT NOT NULL, text TEXT NOT NULL,
@@ -89,19 +95,28 @@ CREATE TABLE IF NOT EXISTS announcements (
 """
 
 
+_request_conn: contextvars.ContextVar[sqlite3.Connection | None] = contextvars.ContextVar(
+    "reference_platform_request_conn", default=None
+)
+
+
 class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
+        self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(SCHEMA)
         self._migrate()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=10000")
+        return conn
 
     def _migrate(self) -> None:
         """Bring a database made by an older version up to the schema above."""
@@ -112,10 +127,63 @@ class Database:
                 c.execute("UPDATE person_sessions SET issued_at = expires_at - 900")
             if "ended_at" not in columns:
                 c.execute("ALTER TABLE person_sessions ADD COLUMN ended_at REAL")
+            if "kiosk_id" not in {row["name"] for row in c.execute("PRAGMA table_info(queue_tickets)")}:
+                c.execute("ALTER TABLE queue_tickets ADD COLUMN kiosk_id TEXT NOT NULL DEFAULT 'counter'")
+            if "expires_at" not in {row["name"] for row in c.execute("PRAGMA table_info(enrolment_codes)")}:
+                c.execute("ALTER TABLE enrolment_codes ADD COLUMN expires_at REAL")
+
+    def begin_request(self) -> sqlite3.Connection:
+        """Open a request transaction (BEGIN IMMEDIATE on a connection of its own).
+
+        Blocks until no other writer holds the database; call it off the event loop.
+        Hand the connection to ``bind_request`` in the request's context, and end it
+        with ``end_request``.
+        """
+        if self.path == ":memory:":
+            raise RuntimeError("request transactions need a database file (a :memory: database is one connection)")
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def bind_request(conn: sqlite3.Connection | None) -> contextvars.Token:
+        """Make ``tx``/``one``/``all`` in this context (and threads it spawns) use ``conn``."""
+        return _request_conn.set(conn)
+
+    @staticmethod
+    def unbind_request(token: contextvars.Token) -> None:
+        _request_conn.reset(token)
+
+    @staticmethod
+    def end_request(conn: sqlite3.Connection, *, commit: bool) -> None:
+        """Commit or roll back a request transaction and close its connection."""
+        try:
+            conn.execute("COMMIT" if commit else "ROLLBACK")
+        finally:
+            conn.close()
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        """One atomic transaction; rolled back if the block raises."""
+        """One atomic transaction; rolled back if the block raises.
+
+        Inside a request transaction it is a savepoint of that transaction: the block's
+        changes are undone if it raises, and kept only if the request commits.
+        """
+        conn = _request_conn.get()
+        if conn is not None:
+            conn.execute("SAVEPOINT tx")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK TO tx")
+                conn.execute("RELEASE tx")
+                raise
+            conn.execute("RELEASE tx")
+            return
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -126,10 +194,16 @@ class Database:
             self._conn.execute("COMMIT")
 
     def one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+        conn = _request_conn.get()
+        if conn is not None:
+            return conn.execute(sql, params).fetchone()
         with self._lock:
             return self._conn.execute(sql, params).fetchone()
 
     def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        conn = _request_conn.get()
+        if conn is not None:
+            return conn.execute(sql, params).fetchall()
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 

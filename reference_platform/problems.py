@@ -47,18 +47,38 @@ CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
     codes.CONFLICT: ("当前状态不允许该操作。", "This cannot be done right now."),
     codes.OUTSIDE_HALL_HOURS: ("该业务仅在大厅办公时间办理。", "This service is only available during hall hours."),
     codes.ENROLMENT_CODE_INVALID: ("注册码无效。", "Invalid enrolment code."),
+    codes.MALFORMED: ("系统错误，请重试。", "System error. Please try again."),
+    codes.BODY_TOO_LARGE: ("提交的内容过大，请减少后重试。", "What was sent is too large. Please send less."),
+    codes.RATE_LIMITED: ("尝试次数过多，请稍后再试。", "Too many tries. Please wait a moment and try again."),
     "method_not_allowed": ("系统错误，请重试。", "System error. Please try again."),
     "internal": ("系统繁忙，请稍后再试。", "The system is busy. Please try again later."),
 }
+
+
+HTTP_CODES = {
+    400: codes.MALFORMED,
+    404: codes.NOT_FOUND,
+    405: "method_not_allowed",
+    413: codes.BODY_TOO_LARGE,
+    429: codes.RATE_LIMITED,
+}
+"""Machine codes for the framework's own HTTP errors (a body it cannot parse is 400 ``malformed``)."""
 
 
 class PlatformProblem(Exception):
     """Raise anywhere in a route: the handler turns it into problem+json."""
 
     def __init__(
-        self, status: int, code: str, detail: str = "", title: str = "", errors: list[FieldError] | None = None
+        self,
+        status: int,
+        code: str,
+        detail: str = "",
+        title: str = "",
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or code)
+        self.headers = headers
         self.status = status
         self.code = code
         self.detail = detail
@@ -98,7 +118,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PlatformProblem)
     async def _platform(request: Request, exc: PlatformProblem) -> JSONResponse:
         return problem_response(
-            problem(exc.status, exc.code, exc.detail, title=exc.title, instance=request.url.path, errors=exc.errors)
+            problem(exc.status, exc.code, exc.detail, title=exc.title, instance=request.url.path, errors=exc.errors),
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -114,7 +135,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: codes.NOT_FOUND, 405: "method_not_allowed"}.get(exc.status_code, "internal")
+        code = HTTP_CODES.get(exc.status_code, "internal" if exc.status_code >= 500 else codes.MALFORMED)
         return problem_response(
             problem(exc.status_code, code, str(exc.detail), instance=request.url.path),
             headers=getattr(exc, "headers", None),

@@ -1,14 +1,22 @@
-"""Request authentication and idempotency, as one ASGI middleware so it sees the
-exact bytes the kiosk signed and the exact response it must replay.
+"""Request authentication, body limits and idempotency, as one ASGI middleware so it sees
+the exact bytes the kiosk signed and the exact response it must replay.
 
+* Bodies are capped per route (``body_limit``) before anything is buffered: a declared
+  ``Content-Length`` above the cap gets 413 at once, a streamed body is cut off at the cap.
 * Every ``/v1`` request except ``POST /v1/enrol`` must carry a valid kiosk signature
-  (kiosk.platform.signing): unsigned, stale or bad ones get 401, and a nonce seen before
-  (stored in SQLite) gets 401 ``replayed``. A retry is re-signed with a fresh nonce.
+  (kiosk.platform.signing). The headers are checked (present, well formed, fresh, a known
+  kiosk) before the body is read; then the HMAC. Unsigned, stale or bad ones get 401, and
+  a nonce seen before (stored in SQLite) gets 401 ``replayed``.
 * Every state-changing ``/v1`` request (POST, PUT, PATCH, DELETE) must carry an
-  ``Idempotency-Key`` (optional only for the unsigned enrolment, where it is
-  honoured). The first response with a status below 500 is stored; a
-  request with the same key and the same method, path and body gets that response
-  back byte for byte; the same key with anything different gets 422.
+  ``Idempotency-Key`` (optional only for the unsigned enrolment, where it is honoured).
+  The request runs in one request transaction (``Database.begin_request``): the route's
+  effect, the nonce and the stored answer commit together, after the route answered below
+  500. So a request that fails or dies before the commit leaves nothing (a retry runs it
+  afresh), and one that committed answers every retry with the same key byte for byte
+  (header ``Idempotent-Replayed: true``), even when the first answer never reached the
+  kiosk. The same key with another method, path, query or body gets 422. While a request
+  runs, its transaction holds SQLite's write lock: a retry with the same key waits for it
+  and then replays; a process killed mid-request releases the lock with the process.
 """
 
 from __future__ import annotations
@@ -16,11 +24,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.platform import signing
@@ -37,6 +48,27 @@ UNSIGNED_SCOPE = ""
 """Idempotency keys of unsigned calls live under this kiosk id (no real kiosk id is empty)."""
 REPLAY_HEADER = "Idempotent-Replayed"
 NONCE_PURGE_EVERY_S = 60.0
+LEGACY_LEASE_S = 120.0
+"""An unfinished idempotency row (written by older versions before the route ran) blocks
+its key this long at most; then the request may run again."""
+
+DEFAULT_BODY_LIMIT = 64 * 1024
+BODY_LIMITS: dict[tuple[str, str], int] = {
+    ("POST", paths.APPLICATIONS): 32 * 1024 * 1024,
+    ("POST", paths.IDENTITY_FACE): 8 * 1024 * 1024,
+    ("POST", paths.ENROL): 4 * 1024,
+}
+"""Largest body each route takes: scanned materials and a face photo are big, the rest is small JSON."""
+FAULT_COMMIT_DELAY_ENV = "KIOSK_PLATFORM_FAULT_COMMIT_DELAY_S"
+"""Fault injection for tests: hold each request transaction open this long before committing."""
+
+
+def body_limit(method: str, path: str) -> int:
+    return BODY_LIMITS.get((method, path), DEFAULT_BODY_LIMIT)
+
+
+class BodyTooLarge(Exception):
+    pass
 
 
 class SigningMiddleware:
@@ -45,46 +77,69 @@ class SigningMiddleware:
         self.db = db
         self.clock = clock
         self._last_purge = 0.0
+        self._writer = anyio.Lock()
+        self._commit_delay_s = float(os.environ.get(FAULT_COMMIT_DELAY_ENV, "0") or 0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(paths.V1 + "/"):
             await self.app(scope, receive, send)
             return
         method = scope["method"].upper()
-        body = await _read_body(receive)
-        replay_receive = _replaying(body, receive)
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        limit = body_limit(method, scope["path"])
+        declared = headers.get("content-length", "")
+        if declared and (not declared.isascii() or not declared.isdigit() or int(declared[:20]) > limit):
+            await self._fail(
+                scope, receive, send, 413, codes.BODY_TOO_LARGE, f"bodies here are at most {limit} bytes", close=True
+            )
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        target = raw_path + ("?" + query if query else "")
         if (method, scope["path"]) in UNSIGNED_V1:
+            body = await self._body(scope, receive, send, limit)
+            if body is None:
+                return
             # Enrolment is unsigned, but an Idempotency-Key still makes a resend safe: the
             # same key and body (which holds the code) get the first answer again, so a
             # kiosk that lost the answer does not enrol twice (kiosk provision resumes so).
             key = headers.get(signing.HEADER_IDEMPOTENCY.lower(), "").strip()
-            if key and len(key) <= 200 and key.isprintable():
-                await self._idempotent(scope, replay_receive, send, UNSIGNED_SCOPE, key, method, body)
+            replay_receive = _replaying(body, receive)
+            if _good_key(key):
+                await self._transact(scope, replay_receive, send, UNSIGNED_SCOPE, key, method, target, body, None)
             else:
                 await self.app(scope, replay_receive, send)
             return
-        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        query = scope.get("query_string", b"").decode("latin-1")
-        signed_path = raw_path + ("?" + query if query else "")
         now = self.clock()
         try:
-            kiosk_id = signing.check(headers, self._secret_for, method, signed_path, body, now=now)
+            kiosk_id, secret = await anyio.to_thread.run_sync(
+                lambda: signing.precheck(headers, self._secret_for, now=now)
+            )
+        except signing.SignatureError as exc:
+            log.info("refused %s %s: %s", method, scope["path"], exc.code)
+            await self._fail(scope, receive, send, 401, exc.code, exc.detail, close=True)
+            return
+        body = await self._body(scope, receive, send, limit)
+        if body is None:
+            return
+        try:
+            signing.verify(headers, secret, method, target, body)
         except signing.SignatureError as exc:
             log.info("refused %s %s: %s", method, scope["path"], exc.code)
             await self._fail(scope, receive, send, 401, exc.code, exc.detail)
             return
-        nonce = headers.get(signing.HEADER_NONCE.lower(), "")
-        if not self._remember_nonce(kiosk_id, nonce, now):
-            log.info("refused %s %s: replayed nonce", method, scope["path"])
-            await self._fail(scope, receive, send, 401, codes.REPLAYED, "this nonce was used before")
-            return
+        nonce = headers[signing.HEADER_NONCE.lower()]
         scope.setdefault("state", {})["kiosk_id"] = kiosk_id
+        replay_receive = _replaying(body, receive)
         if method not in STATE_CHANGING:
+            fresh = await anyio.to_thread.run_sync(lambda: self._remember_nonce(kiosk_id, nonce, now))
+            if not fresh:
+                await self._refuse_replayed(scope, receive, send, method)
+                return
             await self.app(scope, replay_receive, send)
             return
         key = headers.get(signing.HEADER_IDEMPOTENCY.lower(), "").strip()
-        if not key or len(key) > 200 or not key.isprintable():
+        if not _good_key(key):
             await self._fail(
                 scope,
                 receive,
@@ -94,102 +149,188 @@ class SigningMiddleware:
                 "state-changing requests need an Idempotency-Key header (1..200 printable characters)",
             )
             return
-        await self._idempotent(scope, replay_receive, send, kiosk_id, key, method, body)
+        await self._transact(scope, replay_receive, send, kiosk_id, key, method, target, body, (nonce, now))
+
+    async def _body(self, scope: Scope, receive: Receive, send: Send, limit: int) -> bytes | None:
+        """The whole body, or None after answering 413 when it grows past ``limit``."""
+        try:
+            return await _read_body(receive, limit)
+        except BodyTooLarge:
+            log.info("refused %s %s: body over %d bytes", scope["method"], scope["path"], limit)
+            detail = f"bodies here are at most {limit} bytes"
+            await self._fail(scope, receive, send, 413, codes.BODY_TOO_LARGE, detail, close=True)
+            return None
 
     def _secret_for(self, kiosk_id: str) -> bytes | None:
         row = self.db.one("SELECT secret FROM kiosks WHERE kiosk_id = ?", (kiosk_id,))
         return None if row is None else row["secret"].encode()
 
-    def _remember_nonce(self, kiosk_id: str, nonce: str, now: float) -> bool:
-        with self.db.tx() as c:
-            if now - self._last_purge > NONCE_PURGE_EVERY_S:
-                c.execute("DELETE FROM nonces WHERE seen_at < ?", (now - 2 * signing.MAX_SKEW_S,))
-                self._last_purge = now
+    def _purge_nonces(self, c: sqlite3.Connection, now: float) -> None:
+        if now - self._last_purge > NONCE_PURGE_EVERY_S:
+            c.execute("DELETE FROM nonces WHERE seen_at < ?", (now - 2 * signing.MAX_SKEW_S,))
+            self._last_purge = now
+
+    def _remember_nonce(self, kiosk_id: str, nonce: str, now: float, conn: sqlite3.Connection | None = None) -> bool:
+        def insert(c: sqlite3.Connection) -> bool:
+            self._purge_nonces(c, now)
             try:
                 c.execute("INSERT INTO nonces (kiosk_id, nonce, seen_at) VALUES (?, ?, ?)", (kiosk_id, nonce, now))
             except sqlite3.IntegrityError:
                 return False
-        return True
+            return True
 
-    async def _idempotent(
-        self, scope: Scope, receive: Receive, send: Send, kiosk_id: str, key: str, method: str, body: bytes
-    ) -> None:
-        digest = hashlib.sha256(body).hexdigest()
-        path = scope["path"]
+        if conn is not None:
+            return insert(conn)
         with self.db.tx() as c:
-            row = c.execute("SELECT * FROM idempotency WHERE kiosk_id = ? AND key = ?", (kiosk_id, key)).fetchone()
-            if row is None:
-                c.execute(
-                    "INSERT INTO idempotency (kiosk_id, key, method, path, body_sha256, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (kiosk_id, key, method, path, digest, self.clock()),
-                )
-        if row is not None:
-            if (row["method"], row["path"], row["body_sha256"]) != (method, path, digest):
-                await self._fail(
-                    scope,
-                    receive,
-                    send,
-                    422,
-                    codes.IDEMPOTENCY_MISMATCH,
-                    "this Idempotency-Key was used for a different request",
-                )
-            elif row["status"] is None:
-                await self._fail(
-                    scope,
-                    receive,
-                    send,
-                    409,
-                    codes.IDEMPOTENCY_IN_PROGRESS,
-                    "a request with this Idempotency-Key is still being processed",
-                )
-            else:
-                stored_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(row["headers"])]
-                stored_headers.append((REPLAY_HEADER.lower().encode(), b"true"))
-                await send({"type": "http.response.start", "status": row["status"], "headers": stored_headers})
-                await send({"type": "http.response.body", "body": row["body"] or b""})
-            return
+            return insert(c)
 
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = [
-                    (k.decode("latin-1"), v.decode("latin-1"))
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in (b"content-length", b"date", b"server")
-                ]
-            elif message["type"] == "http.response.body":
-                captured["body"].extend(message.get("body", b""))
+    async def _transact(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        kiosk_id: str,
+        key: str,
+        method: str,
+        target: str,
+        body: bytes,
+        nonce: tuple[str, float] | None,
+    ) -> None:
+        """Run one state-changing request in a request transaction (see the module docstring)."""
+        digest = hashlib.sha256(body).hexdigest()
+        answer: list[Message] = []
+        try:
+            async with self._writer:
+                conn = await anyio.to_thread.run_sync(self.db.begin_request)
+                commit = False
+                try:
+                    if nonce is not None and not self._remember_nonce(kiosk_id, nonce[0], nonce[1], conn):
+                        answer = await _render(self._problem(scope, 401, codes.REPLAYED, "this nonce was used before"))
+                        commit = True
+                    else:
+                        answer, commit = await self._answer(
+                            scope, receive, conn, kiosk_id, key, method, target, digest
+                        )
+                    if commit and self._commit_delay_s > 0:
+                        log.warning("fault injection: holding the request transaction open %.1f s",
+                                    self._commit_delay_s)
+                        await anyio.sleep(self._commit_delay_s)
+                finally:
+                    await anyio.to_thread.run_sync(lambda: Database.end_request(conn, commit=commit))
+        except Exception:
+            # Answered here rather than by the server's last resort, which drops the connection.
+            log.exception("unhandled error on %s %s", method, scope["path"])
+            answer = await _render(self._problem(scope, 500, "internal", "internal error"))
+        for message in answer:
             await send(message)
 
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        conn: sqlite3.Connection,
+        kiosk_id: str,
+        key: str,
+        method: str,
+        target: str,
+        digest: str,
+    ) -> tuple[list[Message], bool]:
+        """The messages to send and whether to commit: a stored answer, a refusal or the route's answer."""
+        row = conn.execute("SELECT * FROM idempotency WHERE kiosk_id = ? AND key = ?", (kiosk_id, key)).fetchone()
+        if row is not None and row["status"] is None and row["created_at"] + LEGACY_LEASE_S < self.clock():
+            conn.execute("DELETE FROM idempotency WHERE kiosk_id = ? AND key = ?", (kiosk_id, key))
+            row = None
+        if row is not None:
+            if (row["method"], row["path"], row["body_sha256"]) != (method, target, digest):
+                detail = "this Idempotency-Key was used for a different request"
+                return await _render(self._problem(scope, 422, codes.IDEMPOTENCY_MISMATCH, detail)), True
+            if row["status"] is None:
+                detail = "a request with this Idempotency-Key is still being processed"
+                return await _render(self._problem(scope, 409, codes.IDEMPOTENCY_IN_PROGRESS, detail)), True
+            stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(row["headers"])]
+            stored.append((REPLAY_HEADER.lower().encode(), b"true"))
+            start = {"type": "http.response.start", "status": row["status"], "headers": stored}
+            return [start, {"type": "http.response.body", "body": row["body"] or b""}], True
+        captured: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            captured.append(message)
+
+        token = Database.bind_request(conn)
         try:
             await self.app(scope, receive, capture)
         finally:
-            with self.db.tx() as c:
-                if captured["status"] < 500:
-                    body_bytes = bytes(captured["body"])
-                    headers = captured["headers"] + [("content-length", str(len(body_bytes)))]
-                    c.execute(
-                        "UPDATE idempotency SET status = ?, headers = ?, body = ? WHERE kiosk_id = ? AND key = ?",
-                        (captured["status"], json.dumps(headers), body_bytes, kiosk_id, key),
-                    )
-                else:
-                    c.execute("DELETE FROM idempotency WHERE kiosk_id = ? AND key = ?", (kiosk_id, key))
+            Database.unbind_request(token)
+        status, headers, body = _collect(captured)
+        if status >= 500:
+            return captured, False
+        stored_headers = [h for h in headers if h[0].lower() not in ("date", "server")]
+        conn.execute(
+            "INSERT INTO idempotency (kiosk_id, key, method, path, body_sha256, status, headers, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (kiosk_id, key, method, target, digest, status, json.dumps(stored_headers), body, self.clock()),
+        )
+        return captured, True
 
-    async def _fail(self, scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str) -> None:
-        extra = {"WWW-Authenticate": 'KioskSignature realm="platform"'} if status == 401 else None
-        response = problem_response(problem(status, code, detail, instance=scope["path"]), headers=extra)
-        await response(scope, receive, send)
+    async def _refuse_replayed(self, scope: Scope, receive: Receive, send: Send, method: str) -> None:
+        log.info("refused %s %s: replayed nonce", method, scope["path"])
+        await self._fail(scope, receive, send, 401, codes.REPLAYED, "this nonce was used before")
+
+    @staticmethod
+    def _problem(scope: Scope, status: int, code: str, detail: str, *, close: bool = False) -> Any:
+        extra = {"WWW-Authenticate": 'KioskSignature realm="platform"'} if status == 401 else {}
+        if close:
+            extra["Connection"] = "close"
+        return problem_response(problem(status, code, detail, instance=scope["path"]), headers=extra or None)
+
+    async def _fail(
+        self, scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str, *, close: bool = False
+    ) -> None:
+        """Answer a problem; ``close`` ends the connection so an unread body is not read on and thrown away."""
+        await self._problem(scope, status, code, detail, close=close)(scope, receive, send)
 
 
-async def _read_body(receive: Receive) -> bytes:
+def _good_key(key: str) -> bool:
+    return bool(key) and len(key) <= 200 and key.isprintable()
+
+
+def _collect(messages: list[Message]) -> tuple[int, list[tuple[str, str]], bytes]:
+    status, headers, body = 500, [], bytearray()
+    for message in messages:
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])]
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+    return status, headers, bytes(body)
+
+
+async def _render(response: Any) -> list[Message]:
+    """The ASGI messages a response would send."""
+    messages: list[Message] = []
+
+    async def nothing() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def keep(message: Message) -> None:
+        messages.append(message)
+
+    await response({"type": "http"}, nothing, keep)
+    return messages
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    """Read the body chunk by chunk, giving up (``BodyTooLarge``) as soon as it passes ``limit``."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.request":
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         elif message["type"] == "http.disconnect":

@@ -1,8 +1,13 @@
 """Running the reference platform: in the foreground (``kiosk platform serve``) or
-in a background thread on a free loopback port (tests, the demo kiosk)."""
+in a background thread on a free loopback port (tests, the demo kiosk).
+
+Demo mode (public demo credentials, unsigned ``/demo/*`` routes) is refused on any
+address but loopback: a demo platform must not be reachable from another machine.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +42,20 @@ LOG_CONFIG: dict[str, Any] = {
 """Every log line goes through kiosk.privacy.MaskingFilter (ID numbers, phones, payment codes)."""
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_demo_host(host: str, demo: bool) -> None:
+    if demo and not is_loopback(host):
+        raise ValueError(f"demo mode serves public demo credentials and only listens on loopback, not {host!r}")
+
+
 @dataclass
 class ServerHandle:
     url: str
@@ -62,14 +81,21 @@ def serve_in_thread(
     host: str = "127.0.0.1",
     port: int = 0,
     *,
+    demo: bool = True,
     always_open: bool = False,
     access_log: bool = False,
     start_timeout: float = 20.0,
     clock: Callable[[], float] = time.time,
     submission_grace_s: float = SUBMISSION_GRACE_S,
 ) -> ServerHandle:
-    """Start the platform on ``host:port`` (0 = a free port) and return once it accepts connections."""
-    app = create_app(db_path, always_open=always_open, clock=clock, submission_grace_s=submission_grace_s)
+    """Start the platform on ``host:port`` (0 = a free port) and return once it accepts connections.
+
+    Demo mode by default: this is the tests' and the demo's platform, on loopback.
+    """
+    check_demo_host(host, demo)
+    app = create_app(
+        db_path, demo=demo, always_open=always_open, clock=clock, submission_grace_s=submission_grace_s
+    )
     config = uvicorn.Config(
         app, host=host, port=port, log_config=LOG_CONFIG, access_log=access_log, log_level="warning", lifespan="off"
     )
@@ -93,9 +119,12 @@ def run(
     host: str,
     port: int,
     *,
+    demo: bool = False,
     always_open: bool = False,
     submission_grace_s: float = SUBMISSION_GRACE_S,
 ) -> None:
-    """Serve in the foreground until interrupted."""
-    app = create_app(db_path, always_open=always_open, submission_grace_s=submission_grace_s)
+    """Serve in the foreground until interrupted (raises ``ValueError`` for demo mode off loopback,
+    ``app.DemoDataRefused`` for a production start on a demo database)."""
+    check_demo_host(host, demo)
+    app = create_app(db_path, demo=demo, always_open=always_open, submission_grace_s=submission_grace_s)
     uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG)

@@ -139,8 +139,9 @@ def platform(installs: Installs) -> Iterator[tuple[str, Path, Path]]:
     port = free_port()
     db, log = installs.outside / "platform.sqlite3", installs.outside / "platform.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(installs.platform / "bin" / "kiosk"), "platform", "serve", "--port", str(port),
-                                 "--db", str(db)], cwd=installs.outside, env=clean_env(), stdout=out, stderr=out)
+        cmd = [str(installs.platform / "bin" / "kiosk"), "platform", "serve", "--demo",
+               "--port", str(port), "--db", str(db)]
+        proc = subprocess.Popen(cmd, cwd=installs.outside, env=clean_env(), stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

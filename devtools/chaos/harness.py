@@ -125,7 +125,7 @@ class Run:
         for _attempt in range(3):
             port = free_port()
             self.platform = self._spawn([sys.executable, "-m", "kiosk", "platform", "serve", "--host", "127.0.0.1",
-                                         "--port", str(port), "--db", str(self.db), "--always-open"],
+                                         "--port", str(port), "--db", str(self.db), "--demo", "--always-open"],
                                         "platform.log")
             self.url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + PLATFORM_START_S

@@ -5,7 +5,8 @@ its own (``idreader``: read one card; ``scanner``: wait for one code; ``printer`
 status and a test page) runs it with that doctor's options; any other one, and
 ``all``, is started exactly as the kiosk starts it (same config, same drivers, the
 emulators for ``emulator`` backends) and reported with the state it reaches. Stop the
-kiosk first: a device is opened by one program at a time.
+kiosk first: a device is opened by one program at a time. ``journal`` is not a device:
+it lists what the journal set aside for good (read-only, the kiosk may keep running).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from drivers import registry
 from drivers.base import DeviceState, DeviceStatusChanged, Event
@@ -45,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             _add_started_arguments(devices.add_parser(spec.name, help=what, description=what))
     what = "start every configured device as the kiosk does and report each one's state"
     _add_started_arguments(devices.add_parser("all", help=what, description=what))
+    what = "list journal items set aside for good (refused by the platform or unreadable); exit 1 if any"
+    journal = devices.add_parser("journal", help=what, description=what)
+    journal.add_argument("--state-dir", default=None, help="the kiosk's state folder (default: from the config)")
+    journal.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def _load(args: argparse.Namespace) -> config.Config | None:
@@ -116,7 +122,26 @@ def check_started(cfg: config.Config, names: list[str], timeout: float) -> Docto
     return DoctorReport(0 if ok else 1, {"ok": ok, "devices": rows}, lines)
 
 
+def check_journal(state_dir: Path) -> DoctorReport:
+    """The journal's items set aside for good: each is a citizen's submission that never arrived."""
+    from kiosk.services.journal import read_set_aside
+
+    items = read_set_aside(state_dir / "journal")
+    if items is None:
+        return DoctorReport(0, {"ok": True, "journal": None, "set_aside": []}, (f"no journal in {state_dir}",))
+    lines = [f"{len(items)} item(s) set aside for good in {state_dir / 'journal'}"]
+    lines += [f"  {i['kind']:12} {i['idempotency_key']} {i['state']:10} after {i['attempts']} tries: {i['last_error']}"
+              for i in items]
+    data = {"ok": not items, "journal": str(state_dir / "journal"), "set_aside": items}
+    return DoctorReport(1 if items else 0, data, tuple(lines))
+
+
 def _report(args: argparse.Namespace) -> DoctorReport:
+    if args.device == "journal":
+        if args.state_dir:
+            return check_journal(Path(args.state_dir))
+        cfg = _load(args)
+        return DoctorReport(2) if cfg is None else check_journal(cfg.state_path())
     spec = None if args.device == "all" else registry.get(args.device)
     if spec is not None and spec.doctor is not None:
         from kiosk.services.codes import interpret

@@ -88,7 +88,8 @@ class RateJourney(Journey):
         ident = self.ctx.sessions.visit.identity if self.ctx.sessions.visit else None
         # The stamp lets the platform accept the person token after it expired, when the
         # journal delivers the rating late (docs/platform.md, "Late delivery").
-        req = RatingRequest(service_code=self.service_code or "kiosk", case_no=self.reference or None,
+        # No service: the rating is of the visit as a whole (结束办理 before or without one).
+        req = RatingRequest(service_code=self.service_code or None, case_no=self.reference or None,
                             person_token=ident.person_token if ident else None, level=self.level,
                             reasons=self.reasons if self.level in BAD_LEVELS else [],
                             contact=self.contact if self.level in BAD_LEVELS else "",

@@ -61,6 +61,9 @@ class KioskMetrics:
         self.journal_unreadable = Gauge("kiosk_journal_unreadable",
                                         "Journal items that cannot be decrypted (kept, not sent)",
                                         registry=self.registry)
+        self.journal_set_aside = Gauge("kiosk_journal_set_aside",
+                                       "Journal items set aside for good (refused or unreadable): alert when above 0",
+                                       registry=self.registry)
         self.platform_up = Gauge("kiosk_platform_reachable", "1 when the last platform call succeeded",
                                  registry=self.registry)
         self.visits = Counter("kiosk_visits", "Citizen visits by outcome", ["outcome"], registry=self.registry)

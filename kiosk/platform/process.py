@@ -85,7 +85,7 @@ class PlatformProcess:
 
 def serve_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_open: bool = False,
                      log_path: str | Path | None = None, start_timeout: float = START_TIMEOUT_S) -> PlatformProcess:
-    """Start ``kiosk platform serve`` on a free port; return once it answers HTTP.
+    """Start ``kiosk platform serve --demo`` on a free loopback port; return once it answers HTTP.
 
     Raises ``PlatformStartError`` (with the child's log file named, and its last line when
     it exited, such as a missing ``platform`` extra) when it exits or does not answer in
@@ -96,7 +96,7 @@ def serve_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_ope
         for _attempt in range(3):
             port = free_port(host)
             cmd = [sys.executable, "-m", "kiosk", "platform", "serve", "--host", host, "--port", str(port),
-                   "--db", str(db_path)] + (["--always-open"] if always_open else [])
+                   "--db", str(db_path), "--demo"] + (["--always-open"] if always_open else [])
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                     preexec_fn=_platform_child)
             handle = PlatformProcess(f"http://{host}:{port}", str(db_path), proc)

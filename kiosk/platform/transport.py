@@ -117,7 +117,9 @@ class Transport:
         for attempt in range(1, attempts + 1):
             if signed:
                 # A fresh nonce and timestamp per try: the platform refuses a replayed nonce.
-                hdrs.update(signing.sign(self.kiosk_id, self._secret, method, self._prefix + path_q, data))
+                hdrs.update(
+                    signing.sign(self.kiosk_id, self._secret, method, self._prefix + path_q, data, headers=hdrs)
+                )
             try:
                 resp = self._send(method, path_q, data, hdrs, label)
             except (PlatformUnreachable, PlatformTimeout) as exc:

@@ -32,10 +32,10 @@ from urllib.parse import parse_qs, urlsplit
 from drivers.base import Event, Publish
 from drivers.scanner.events import CodeScanned, redacted
 
-WECHAT_RE = re.compile(r"^1[0-5]\d{16}$")
-ALIPAY_RE = re.compile(r"^(2[5-9]|30)\d{14,22}$")
-APP_TOKEN_RE = re.compile(r"^GZZW-APP-[0-9a-f]{16}$")
-APPOINTMENT_RE = re.compile(r"^(?:APPT-)?(\d{6})$")
+WECHAT_RE = re.compile(r"^1[0-5][0-9]{16}\Z")
+ALIPAY_RE = re.compile(r"^(2[5-9]|30)[0-9]{14,22}\Z")
+APP_TOKEN_RE = re.compile(r"^GZZW-APP-[0-9a-f]{16}\Z")
+APPOINTMENT_RE = re.compile(r"^(?:APPT-)?([0-9]{6})\Z")
 URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
@@ -103,7 +103,7 @@ def masked(text: str, kind: CodeKind | None = None) -> str:
     """
     k = kind or classify(text)
     t = text.strip()
-    if k in PAYMENT_KINDS or (t.isdigit() and len(t) >= 15):
+    if k in PAYMENT_KINDS or (t.isascii() and t.isdigit() and len(t) >= 15):
         return "*" * max(len(t) - 4, 0) + t[-4:]
     if k is CodeKind.GOV_APP_TOKEN:
         return "GZZW-APP-****"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 KINDS = ("application", "rating", "help_call")
 STATES = ("pending", "rejected", "unreadable")
 """``unreadable``: the sealed payload cannot be opened with any key at hand; kept, never sent."""
+SET_ASIDE_STATES = ("rejected", "unreadable")
+"""Items kept for a technician and never sent again: each one is a promise to a citizen not
+kept, so they raise an alert (outbox), a metric (``kiosk_journal_set_aside``) and show in
+``kiosk doctor journal``."""
 
 WAL_KEEP_BYTES = 8 * 1024 * 1024
 """The write-ahead log is cut back to this after a checkpoint (it never shrinks otherwise)."""
@@ -265,6 +270,12 @@ class Journal:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'unreadable'").fetchone()[0]
 
+    def set_aside_count(self) -> int:
+        with self._lock:
+            return self._db.execute(
+                "SELECT COUNT(*) FROM outbox WHERE state IN (?, ?)", SET_ASIDE_STATES
+            ).fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
@@ -331,3 +342,25 @@ class Journal:
                 "UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ? WHERE id = ?",
                 (error[:200], item_id),
             )
+
+
+def read_set_aside(directory: str | os.PathLike[str]) -> list[dict] | None:
+    """The items set aside in the journal under ``directory``, read-only (the kiosk may be running).
+
+    Plain columns only (kind, key, state, attempts, error, when): the sealed payload stays
+    sealed. None when there is no journal there.
+    """
+    path = Path(directory) / "journal.db"
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT kind, idempotency_key, state, attempts, last_error, created_at FROM outbox"
+            " WHERE state IN (?, ?) ORDER BY created_at",
+            SET_ASIDE_STATES,
+        ).fetchall()
+    finally:
+        conn.close()
+    names = ("kind", "idempotency_key", "state", "attempts", "last_error", "created_at")
+    return [dict(zip(names, row, strict=True)) for row in rows]

@@ -94,8 +94,11 @@ class OutboxSender:
     """
 
     def __init__(self, journal: Journal, send: Sender, *, poll_s: float = 1.0,
-                 first_delay_s: float = 2.0, max_delay_s: float = 300.0) -> None:
+                 first_delay_s: float = 2.0, max_delay_s: float = 300.0,
+                 on_set_aside: Callable[[OutboxItem, str], None] | None = None) -> None:
         self.journal, self.send = journal, send
+        self.on_set_aside = on_set_aside
+        """Told of every item set aside for good (the runtime raises it to the technician)."""
         self.poll_s, self.first_delay_s, self.max_delay_s = poll_s, first_delay_s, max_delay_s
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -131,8 +134,16 @@ class OutboxSender:
         try:
             reference = self.send(item)
         except PermanentRejection as exc:
-            log.error("outbox %s %s rejected for good: %s", item.kind, item.idempotency_key, exc)
+            # An alert, not a note: a citizen was told this was submitted. CRITICAL reaches the
+            # technician's alerting; the item stays sealed for ``kiosk doctor journal``.
+            log.critical("ALERT outbox %s %s set aside for good: %s (kiosk doctor journal lists it)",
+                         item.kind, item.idempotency_key, exc)
             self.journal.reject(item.id, str(exc))
+            if self.on_set_aside is not None:
+                try:
+                    self.on_set_aside(item, str(exc))
+                except Exception:  # the alert's own failure must not hide the rejection
+                    log.exception("outbox: raising the set-aside alert failed")
         except Exception as exc:  # every other failure is retried later
             delay = min(self.first_delay_s * (2 ** item.attempts), self.max_delay_s)
             log.warning("outbox %s %s not delivered (%s); retry in %.0f s",

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from reference_platform.commands import platform_extra_missing
 
 COMMAND = ("platform", "serve")
-HELP = "run the reference platform (FastAPI on SQLite); creates and seeds the database when new"
+HELP = "run the reference platform (FastAPI on SQLite); creates the database when new (--demo: with demo data)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8780, help="port (default 8780; 0 = any free port)")
     parser.add_argument("--db", default="platform.db", help="SQLite database file (default ./platform.db)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode: seed demo citizens and credentials, serve /demo/* (loopback addresses only)",
+    )
     parser.add_argument(
         "--always-open", action="store_true", help="offer hall-hours services (queue, check-in) around the clock"
     )
@@ -38,13 +44,19 @@ def _positive_days(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     if platform_extra_missing("platform serve"):
         return 2
+    from reference_platform.app import DemoDataRefused
     from reference_platform.server import run as serve
 
-    serve(
-        args.db,
-        args.host,
-        args.port,
-        always_open=args.always_open,
-        submission_grace_s=args.submission_grace_days * 86400,
-    )
+    try:
+        serve(
+            args.db,
+            args.host,
+            args.port,
+            demo=args.demo,
+            always_open=args.always_open,
+            submission_grace_s=args.submission_grace_days * 86400,
+        )
+    except (ValueError, DemoDataRefused) as exc:
+        print(f"platform serve: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -45,6 +45,7 @@ SUBMISSION_REFUSED = {
 }
 CONFLICT = {409: {"model": Problem, "description": "Not allowed in the resource's current state"}}
 CLOSED = {503: {"model": Problem, "description": "Only available during hall hours"}}
+LIMITED = {429: {"model": Problem, "description": "rate_limited: too many unknown codes looked up; see Retry-After"}}
 
 
 def db(request: Request) -> Database:
@@ -177,3 +178,20 @@ def add_working_days(start: date, days: int) -> date:
         if d.weekday() < 5:
             days -= 1
     return d
+
+
+def caller(request: Request) -> str:
+    """Who a rate limit counts: the signed kiosk, else (public routes) the client address."""
+    signed = getattr(request.state, "kiosk_id", None)
+    if signed:
+        return "kiosk:" + signed
+    return "addr:" + (request.client.host if request.client else "?")
+
+
+def limit_code_lookups(request: Request, kind: str) -> None:
+    """Refuse (429) a caller that missed too often with codes of ``kind`` (reference_platform.limits)."""
+    request.app.state.code_lookups.check(caller(request), kind, now(request))
+
+
+def code_missed(request: Request, kind: str) -> None:
+    request.app.state.code_lookups.miss(caller(request), kind, now(request))

@@ -30,11 +30,14 @@ from reference_platform.problems import PlatformProblem
 from reference_platform.routes._deps import (
     CONFLICT,
     ERRORS,
+    LIMITED,
     SUBMISSION_REFUSED,
     add_working_days,
+    code_missed,
     db,
     iso,
     kiosk_id,
+    limit_code_lookups,
     local_date,
     now,
     person_for_submission,
@@ -48,7 +51,7 @@ from reference_platform.routes.queries import CASE_STATUS
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["applications"])
 MAX_MATERIAL_BYTES = 8 * 1024 * 1024
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}\Z")
 
 
 def _check_field(field: FormField, value: object) -> str | None:
@@ -178,19 +181,24 @@ def submit(body: ApplicationRequest, request: Request) -> ApplicationReceipt:
     )
 
 
-@router.get(paths.APPLICATION, response_model=CaseProgress, responses=ERRORS)
+@router.get(paths.APPLICATION, response_model=CaseProgress, responses={**ERRORS, **LIMITED})
 def case_progress(
     case_no: str,
     request: Request,
     receipt_code: str | None = Query(None, description="Alternative to the person token: the receipt code"),
     x_person_token: str | None = Header(None, alias=paths.PERSON_TOKEN_HEADER),
 ) -> CaseProgress:
+    # The token is judged before the case is looked up, and every "not yours" is the same 404
+    # as "no such case": the answer never tells whether a case number exists.
+    person_id = person_for_token(request, x_person_token) if x_person_token or receipt_code is None else None
+    if receipt_code is not None:
+        limit_code_lookups(request, "receipt code")
     row = db(request).one("SELECT * FROM cases WHERE case_no = ?", (case_no,))
-    if row is None:
+    by_receipt = row is not None and receipt_code is not None and receipt_code.upper() == row["receipt_code"]
+    if row is None or not (by_receipt or (person_id is not None and person_id == row["person_id"])):
+        if receipt_code is not None:
+            code_missed(request, "receipt code")
         raise PlatformProblem(404, codes.NOT_FOUND, "no such case")
-    if receipt_code is None or receipt_code.upper() != row["receipt_code"]:
-        if person_for_token(request, x_person_token) != row["person_id"]:
-            raise PlatformProblem(404, codes.NOT_FOUND, "no such case")
     service = service_or_404(request, row["service_code"])
     received = datetime.fromisoformat(row["received_at"])
     order = ["received", "reviewing", "approved", "completed"]

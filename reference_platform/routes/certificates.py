@@ -23,7 +23,16 @@ from kiosk.platform.contract import problem as codes
 from kiosk.privacy import mask_id, mask_name
 from reference_platform.certificate_files import CertificateDoc, render_pdf, render_png
 from reference_platform.problems import PlatformProblem
-from reference_platform.routes._deps import ERRORS, db, local_date, now, person_for_token
+from reference_platform.routes._deps import (
+    ERRORS,
+    LIMITED,
+    code_missed,
+    db,
+    limit_code_lookups,
+    local_date,
+    now,
+    person_for_token,
+)
 
 router = APIRouter(tags=["certificates"])
 
@@ -77,6 +86,7 @@ def status_of(row: sqlite3.Row, today: date) -> VerificationStatus:
 
 
 def verify(request: Request, code: str) -> CertificateVerification:
+    limit_code_lookups(request, "verification code")
     row = db(request).one(
         "SELECT c.*, p.name AS pname, p.name_en AS pname_en, p.id_number FROM certificates c"
         " JOIN persons p ON p.person_id = c.person_id WHERE c.verification_code = ?",
@@ -84,6 +94,7 @@ def verify(request: Request, code: str) -> CertificateVerification:
     )
     checked = datetime.fromtimestamp(now(request), UTC)
     if row is None:
+        code_missed(request, "verification code")
         zh, en = VERIFY_MESSAGES[VerificationStatus.UNKNOWN]
         return CertificateVerification(
             code=code,
@@ -150,7 +161,7 @@ def list_certificates(request: Request, x_person_token: str | None = PersonHeade
     return CertificateList(certificates=[to_certificate(request, r) for r in rows])
 
 
-@router.get(paths.CERTIFICATE_VERIFY, response_model=CertificateVerification, responses=ERRORS)
+@router.get(paths.CERTIFICATE_VERIFY, response_model=CertificateVerification, responses={**ERRORS, **LIMITED})
 def verify_certificate(code: str, request: Request) -> CertificateVerification:
     """Answers for any code; an unknown code is ``status: unknown``, not an error."""
     return verify(request, code)

@@ -1,10 +1,11 @@
-"""Routes outside /v1, unsigned, for demos and the public:
+"""Routes outside /v1, unsigned, for demos (``router``) and the public (``public_router``):
 
 * ``GET/POST /demo/pay/{order_id}``: the "phone" side of a show-QR payment. The QR
   the kiosk shows encodes this URL; opening it shows a pay button, posting to it
-  settles the order (once: paying a paid order changes nothing). DEMO ONLY: a real
-  platform settles through its acquirer's callback instead.
-* ``GET /verify/{code}``: what the QR on a printed certificate points to.
+  settles the order (once: paying a paid order changes nothing). Only show-QR orders:
+  a scan-mode order is paid with the citizen's code. DEMO ONLY: the app adds this router
+  only in demo mode, on loopback; a real platform settles through its acquirer's callback.
+* ``GET /verify/{code}``: what the QR on a printed certificate points to (always there).
 """
 
 from __future__ import annotations
@@ -14,20 +15,23 @@ import html
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from kiosk.platform.contract import CertificateVerification, Order, OrderStatus, paths
+from kiosk.platform.contract import CertificateVerification, Order, OrderStatus, PaymentMode, paths
 from kiosk.platform.contract import problem as codes
 from reference_platform.problems import PlatformProblem
 from reference_platform.routes._deps import CONFLICT, ERRORS
 from reference_platform.routes.certificates import verify
 from reference_platform.routes.payments import OPEN, load_order, settle, to_order
 
-router = APIRouter(tags=["demo and public"])
+router = APIRouter(tags=["demo"])
+public_router = APIRouter(tags=["public"])
 
 
 @router.post(paths.DEMO_PAY, response_model=Order, responses={**ERRORS, **CONFLICT})
 def demo_pay(order_id: str, request: Request) -> Order:
     """Settle an order as if the citizen paid on the phone. Demo only, unsigned."""
     row = load_order(request, order_id, any_kiosk=True)
+    if row["mode"] != PaymentMode.SHOW_QR.value:
+        raise PlatformProblem(404, codes.NOT_FOUND, "no such show-QR order")
     if row["status"] in OPEN:
         settle(request, order_id, "demo", None)
     elif row["status"] != OrderStatus.PAID.value:
@@ -51,7 +55,7 @@ def demo_pay_page(order_id: str, request: Request) -> HTMLResponse:
     )
 
 
-@router.get(paths.PUBLIC_VERIFY, response_model=CertificateVerification)
+@public_router.get(paths.PUBLIC_VERIFY, response_model=CertificateVerification)
 def public_verify(code: str, request: Request) -> CertificateVerification:
     """Public check of a printed certificate's code (JSON; browsers show it as is)."""
     return verify(request, code)

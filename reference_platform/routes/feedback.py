@@ -1,4 +1,9 @@
-"""好差评 and help-call routes."""
+"""好差评 and help-call routes.
+
+A rating's subject is a service (``service_code``) or the visit as a whole (no service code,
+or the ``VISIT_SUBJECT`` older kiosks sent); visit-level ratings are stored with an empty
+service code.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from kiosk.platform.contract import (
     paths,
 )
 from kiosk.platform.contract import problem as codes
+from kiosk.platform.contract.feedback import VISIT_SUBJECT
 from reference_platform.problems import PlatformProblem
 from reference_platform.routes._deps import (
     ERRORS,
@@ -35,10 +41,18 @@ router = APIRouter(tags=["feedback"])
 
 @router.post(paths.RATINGS, response_model=RatingReceipt, status_code=201, responses={**ERRORS, **SUBMISSION_REFUSED})
 def rate(body: RatingRequest, request: Request) -> RatingReceipt:
-    service_or_404(request, body.service_code)
+    visit_level = body.service_code in (None, VISIT_SUBJECT)
+    if not visit_level:
+        service_or_404(request, body.service_code)
     person_id = person_for_submission(request, body.person_token, body.submitted_at) if body.person_token else None
-    if body.case_no and db(request).one("SELECT 1 FROM cases WHERE case_no = ?", (body.case_no,)) is None:
-        raise PlatformProblem(404, codes.NOT_FOUND, "no such case")
+    # A rating is linked to a case only when the case is the rating citizen's own. Any other
+    # reference (someone else's case, a queue ticket number, nothing known) is dropped, not
+    # refused: the rating still counts, and the answer never tells whether a case exists.
+    case_no = body.case_no if body.case_no and person_id is not None else None
+    if case_no and db(request).one(
+        "SELECT 1 FROM cases WHERE case_no = ? AND person_id = ?", (case_no, person_id)
+    ) is None:
+        case_no = None
     bad = body.level in BAD_LEVELS
     rating_id = "RT" + uuid.uuid4().hex[:12]
     with db(request).tx() as c:
@@ -48,8 +62,8 @@ def rate(body: RatingRequest, request: Request) -> RatingReceipt:
             (
                 rating_id,
                 kiosk_id(request),
-                body.service_code,
-                body.case_no,
+                "" if visit_level else body.service_code,
+                case_no,
                 person_id,
                 body.level.value,
                 json.dumps(body.reasons),

@@ -45,14 +45,14 @@ from reference_platform.routes._deps import (
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["identity"])
-OLD_FOREIGN_RE = re.compile(r"^[A-Z]{3}\d{12}$")
+OLD_FOREIGN_RE = re.compile(r"^[A-Z]{3}[0-9]{12}\Z")
 
 
 def valid_number(number: str) -> bool:
     """GB 11643 check for 18-character numbers (residents, 81/82/83 permits, new foreign '9' ids)."""
     if OLD_FOREIGN_RE.match(number):
         return True
-    if len(number) != 18 or not number[:17].isdigit():
+    if len(number) != 18 or not (number[:17].isascii() and number[:17].isdigit()):
         return False
     return ric.calc_check_digit(number) == number[-1].upper()
 
@@ -174,14 +174,20 @@ def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> Identi
 
 @router.delete(paths.IDENTITY_SESSION, status_code=204, responses=ERRORS)
 def end_session(person_token: str, request: Request) -> Response:
-    """End a person session early (visit over). Ending an unknown session is not an error.
+    """End a person session early (visit over). Ending it again, or after it expired, is not an error.
 
     The token stops working for live calls at once. The session is kept (person, kiosk,
     issued, expiry and end times) for the submission grace period, so a submission the
     kiosk journaled during the visit and sends later (stamped ``submitted_at``) is still
-    honoured. Only the kiosk the token was issued to can end it.
+    honoured. Only the kiosk the token was issued to can end it: for any other kiosk the
+    token is as unknown as one never issued (404).
     """
     with db(request).tx() as c:
+        own = c.execute(
+            "SELECT 1 FROM person_sessions WHERE token = ? AND kiosk_id = ?", (person_token, kiosk_id(request))
+        ).fetchone()
+        if own is None:
+            raise PlatformProblem(404, codes.NOT_FOUND, "no such person session")
         c.execute(
             "UPDATE person_sessions SET ended_at = ? WHERE token = ? AND kiosk_id = ? AND ended_at IS NULL",
             (now(request), person_token, kiosk_id(request)),

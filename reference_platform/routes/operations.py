@@ -17,6 +17,7 @@ from kiosk.platform.contract import (
 )
 from kiosk.platform.contract import problem as codes
 from kiosk.platform.contract.operations import Announcement
+from reference_platform import enrolment
 from reference_platform.problems import PlatformProblem
 from reference_platform.routes._deps import ERRORS, db, iso, kiosk_id, now
 from reference_platform.routes.catalog import build_catalog
@@ -31,10 +32,8 @@ def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
     kid = "kiosk-" + secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with db(request).tx() as c:
-        row = c.execute("SELECT uses_left FROM enrolment_codes WHERE code = ?", (body.enrolment_code,)).fetchone()
-        if row is None or row["uses_left"] <= 0:
-            raise PlatformProblem(403, codes.ENROLMENT_CODE_INVALID, "unknown or used enrolment code")
-        c.execute("UPDATE enrolment_codes SET uses_left = uses_left - 1 WHERE code = ?", (body.enrolment_code,))
+        if not enrolment.spend(c, body.enrolment_code, ts):
+            raise PlatformProblem(403, codes.ENROLMENT_CODE_INVALID, "unknown, used or expired enrolment code")
         c.execute(
             "INSERT INTO kiosks (kiosk_id, secret, site_name, hardware_id, enrolled_at) VALUES (?, ?, ?, ?, ?)",
             (kid, secret, body.site_name, body.hardware_id, iso(ts)),

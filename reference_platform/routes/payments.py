@@ -1,6 +1,9 @@
 """Payment routes. The platform prices every order from the catalogue fees and
 its bills, and records at most one charge per order (UNIQUE in ``charges``), so a
-resent or duplicated pay request can never charge twice.
+resent or duplicated pay request can never charge twice. A bill is paid at most once
+too: several open orders may hold the same bill (two kiosks, or a citizen who started
+over), and settling one claims its bills in the charge's transaction; any other order
+holding a bill already claimed is refused (409 ``order_not_payable``) without a charge.
 
 Demo settlement: any well-formed WeChat (18 digits, 10-15...) or Alipay (16-24
 digits, 25-30...) payment code pays, except codes ending in ``4444``, which the
@@ -49,8 +52,8 @@ from reference_platform.routes._deps import (
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["payments"])
 ORDER_TTL_S = 15 * 60
-WECHAT_RE = re.compile(r"^1[0-5]\d{16}$")
-ALIPAY_RE = re.compile(r"^(2[5-9]|30)\d{14,22}$")
+WECHAT_RE = re.compile(r"^1[0-5][0-9]{16}\Z")
+ALIPAY_RE = re.compile(r"^(2[5-9]|30)[0-9]{14,22}\Z")
 DECLINED_SUFFIX = "4444"
 OPEN = (OrderStatus.CREATED.value, OrderStatus.PENDING.value)
 
@@ -105,12 +108,30 @@ def load_order(request: Request, order_id: str, *, any_kiosk: bool = False) -> s
 
 
 def settle(request: Request, order_id: str, channel: str, code_hash: str | None) -> None:
-    """Record the one charge of an order and mark it and its bills paid, atomically."""
+    """Record the one charge of an order and mark it and its bills paid, atomically.
+
+    The payment code (``code_hash``) is spent in the same transaction, so a refusal
+    leaves the citizen's code unused.
+    """
     ts = now(request)
     with db(request).tx() as c:
         row = c.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,)).fetchone()
         if row is None or row["status"] not in OPEN:
             raise PlatformProblem(409, codes.ORDER_NOT_PAYABLE, f"the order is {row['status'] if row else 'gone'}")
+        for item in json.loads(row["items_json"]):
+            claimed = c.execute(
+                "UPDATE bills SET paid_order = ? WHERE ref = ? AND service_code = ? AND paid_order IS NULL",
+                (order_id, item["ref"], row["service_code"]),
+            ).rowcount
+            if not claimed and c.execute(
+                "SELECT 1 FROM bills WHERE ref = ? AND service_code = ?", (item["ref"], row["service_code"])
+            ).fetchone():
+                raise PlatformProblem(409, codes.ORDER_NOT_PAYABLE, f"{item['ref']} was paid by another order")
+        if code_hash is not None:
+            try:
+                c.execute("INSERT INTO used_payment_codes (code_hash, used_at) VALUES (?, ?)", (code_hash, ts))
+            except sqlite3.IntegrityError:
+                raise PlatformProblem(409, codes.PAYMENT_CODE_USED, "payment codes are single-use") from None
         try:
             c.execute(
                 "INSERT INTO charges (charge_id, order_id, channel, code_hash, amount_fen, charged_at)"
@@ -123,8 +144,6 @@ def settle(request: Request, order_id: str, channel: str, code_hash: str | None)
             "UPDATE orders SET status = 'paid', channel = ?, paid_at = ?, receipt_code = ? WHERE order_id = ?",
             (channel, ts, "R" + short_code(9), order_id),
         )
-        for item in json.loads(row["items_json"]):
-            c.execute("UPDATE bills SET paid_order = ? WHERE ref = ? AND paid_order IS NULL", (order_id, item["ref"]))
     log.info("order %s paid via %s", order_id, channel)
 
 
@@ -215,13 +234,14 @@ def pay_with_code(order_id: str, body: PayWithCodeRequest, request: Request) -> 
     if channel is None:
         raise PlatformProblem(422, codes.PAYMENT_CODE_INVALID, "not a WeChat Pay or Alipay payment code")
     code_hash = hashlib.sha256(code.encode()).hexdigest()
-    with db(request).tx() as c:
-        try:
-            c.execute("INSERT INTO used_payment_codes (code_hash, used_at) VALUES (?, ?)", (code_hash, now(request)))
-        except sqlite3.IntegrityError:
-            raise PlatformProblem(409, codes.PAYMENT_CODE_USED, "payment codes are single-use") from None
     if code.endswith(DECLINED_SUFFIX):
         with db(request).tx() as c:
+            try:
+                c.execute(
+                    "INSERT INTO used_payment_codes (code_hash, used_at) VALUES (?, ?)", (code_hash, now(request))
+                )
+            except sqlite3.IntegrityError:
+                raise PlatformProblem(409, codes.PAYMENT_CODE_USED, "payment codes are single-use") from None
             c.execute(
                 "UPDATE orders SET status = 'failed', channel = ? WHERE order_id = ? AND status IN (?, ?)",
                 (channel, order_id, *OPEN),

@@ -33,7 +33,11 @@ from reference_platform.routes._deps import (
     CLOSED,
     CONFLICT,
     ERRORS,
+    LIMITED,
+    code_missed,
     db,
+    kiosk_id,
+    limit_code_lookups,
     local_date,
     now,
     person_for_token,
@@ -120,8 +124,9 @@ def issue_ticket(
         ticket_id = "T" + uuid.uuid4().hex[:12]
         c.execute(
             "INSERT INTO queue_tickets (ticket_id, number, service_code, window, window_en, person_id,"
-            " appointment_code, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (ticket_id, f"{letter}{n:03d}", service_code, window, window_en, person_id, appointment_code, ts),
+            " appointment_code, issued_at, kiosk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, f"{letter}{n:03d}", service_code, window, window_en, person_id, appointment_code, ts,
+             kiosk_id(request)),
         )
         row = c.execute("SELECT * FROM queue_tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
     return _ticket(request, row)
@@ -183,12 +188,18 @@ def my_appointments(
     return AppointmentList(appointments=[_appointment(request, r["code"]) for r in rows])
 
 
-@router.post(paths.APPOINTMENT_CHECK_IN, response_model=CheckInResult, responses={**ERRORS, **CONFLICT, **CLOSED})
+@router.post(
+    paths.APPOINTMENT_CHECK_IN, response_model=CheckInResult, responses={**ERRORS, **CONFLICT, **CLOSED, **LIMITED}
+)
 def check_in(body: CheckInRequest, request: Request) -> CheckInResult:
     require_available(request, service_or_404(request, CHECK_IN_SERVICE))
     today = local_date(now(request)).isoformat()
     if body.appointment_code:
         code = body.appointment_code.strip()
+        limit_code_lookups(request, "appointment code")
+        if db(request).one("SELECT 1 FROM appointments WHERE code = ?", (code,)) is None:
+            code_missed(request, "appointment code")
+            raise PlatformProblem(404, codes.NOT_FOUND, "no such appointment")
     else:
         person_id = person_for_token(request, body.person_token)
         row = db(request).one(
@@ -229,7 +240,10 @@ def take_ticket(body: QueueTicketRequest, request: Request) -> QueueTicket:
 
 @router.get(paths.QUEUE_TICKET, response_model=QueueTicket, responses=ERRORS)
 def get_ticket(ticket_id: str, request: Request) -> QueueTicket:
-    row = db(request).one("SELECT * FROM queue_tickets WHERE ticket_id = ?", (ticket_id,))
+    """Only the kiosk that issued a ticket reads it (another kiosk gets the same 404 as for none)."""
+    row = db(request).one(
+        "SELECT * FROM queue_tickets WHERE ticket_id = ? AND kiosk_id = ?", (ticket_id, kiosk_id(request))
+    )
     if row is None:
         raise PlatformProblem(404, codes.NOT_FOUND, "no such ticket")
     return _ticket(request, row)

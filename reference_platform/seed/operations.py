@@ -14,7 +14,11 @@ DEMO_SITE = "示范政务服务中心"
 
 
 def seed_kiosk(c: sqlite3.Connection, now: float) -> None:
-    """The demo kiosk (enrolled with the demo secret) and the public enrolment code for more."""
+    """The demo kiosk (enrolled with the demo secret) and the public enrolment code for more.
+
+    Unlike issued codes the demo code is good for many kiosks (demos and tests enrol
+    several); it only exists on a demo platform, which listens on loopback alone.
+    """
     c.execute(
         "INSERT INTO kiosks (kiosk_id, secret, site_name, enrolled_at) VALUES (?, ?, ?, ?)",
         (DEMO_KIOSK_ID, DEMO_SECRET.decode(), DEMO_SITE, iso(now)),

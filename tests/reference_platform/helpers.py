@@ -36,13 +36,16 @@ class Signed:
         data = b"" if body is None else json.dumps(body).encode()
         req = requests.Request(method, self.base + path, data=data or None, params=params, headers=headers or {})
         prepared = self.http.prepare_request(req)
-        prepared.headers.update(
-            signing.sign(self.kiosk_id, self.secret, method, prepared.path_url, data, now=now, nonce=nonce)
-        )
         if data:
             prepared.headers["Content-Type"] = "application/json"
         if method in ("POST", "PUT", "PATCH", "DELETE"):
             prepared.headers[signing.HEADER_IDEMPOTENCY] = key or uuid.uuid4().hex
+        prepared.headers.update(
+            signing.sign(
+                self.kiosk_id, self.secret, method, prepared.path_url, data, headers=prepared.headers, now=now,
+                nonce=nonce,
+            )
+        )
         return self.http.send(prepared, timeout=20)
 
     def get(self, path: str, **kw: Any) -> requests.Response:

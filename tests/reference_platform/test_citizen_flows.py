@@ -147,7 +147,9 @@ def test_ratings(api):
     bad = {"service_code": "440100-ZW-0901", "level": "dissatisfied", "reasons": ["slow"], "contact": "13800001111"}
     assert api.post(paths.RATINGS, bad).json()["follow_up"] is True
     assert_problem(api.post(paths.RATINGS, {**bad, "contact": ""}), 422, "validation")
-    assert_problem(api.post(paths.RATINGS, {**bad, "case_no": "nope"}), 404, "not_found")
+    # A reference that is not the citizen's case (here: none at all) is dropped, the rating kept.
+    assert api.post(paths.RATINGS, {**bad, "case_no": "nope"}).status_code == 201
+    assert_problem(api.post(paths.RATINGS, {**bad, "case_no": "no pe"}), 422, "validation")
 
 
 def test_announcements(api):

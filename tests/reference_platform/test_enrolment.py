@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
+import pytest
 import requests
 
 from kiosk.platform.contract import paths
@@ -14,10 +16,10 @@ from reference_platform.server import ServerHandle
 from .helpers import Signed, assert_problem
 
 
-def _issue(platform: ServerHandle, uses: int = 1) -> str:
+def _issue(platform: ServerHandle, ttl_s: float = enrolment.DEFAULT_TTL_S) -> str:
     db = Database(platform.db_path)
     try:
-        return enrolment.issue(db, uses=uses)
+        return enrolment.issue(db, ttl_s=ttl_s)
     finally:
         db.close()
 
@@ -47,17 +49,32 @@ def test_same_key_replays_the_same_kiosk(platform: ServerHandle) -> None:
     assert_problem(_enrol(platform, _issue(platform), key), 422, "idempotency_mismatch")
 
 
-def test_issue_tops_up_and_validates(tmp_path) -> None:
+def test_an_expired_code_is_refused(platform: ServerHandle) -> None:
+    db = Database(platform.db_path)
+    try:
+        code = enrolment.issue(db, ttl_s=60, now=time.time() - 120)
+    finally:
+        db.close()
+    assert_problem(_enrol(platform, code, None), 403, "enrolment_code_invalid")
+
+
+def test_issue_renews_as_single_use_and_validates(tmp_path) -> None:
     db = Database(tmp_path / "p.db")
     try:
-        assert enrolment.issue(db, "HALL-9", uses=3) == "HALL-9" and enrolment.uses_left(db, "HALL-9") == 3
-        enrolment.issue(db, "HALL-9", uses=1)
+        assert enrolment.issue(db, "HALL-9") == "HALL-9" and enrolment.uses_left(db, "HALL-9") == 1
+        with db.tx() as c:
+            assert enrolment.spend(c, "HALL-9", time.time())
+            assert not enrolment.spend(c, "HALL-9", time.time())
+        enrolment.issue(db, "HALL-9", ttl_s=10, now=1000.0)
         assert enrolment.uses_left(db, "HALL-9") == 1 and enrolment.uses_left(db, "nope") is None
-        for bad in ("abc", " pad ", "x" * 65):
-            try:
+        with db.tx() as c:
+            assert not enrolment.spend(c, "HALL-9", 1011.0)
+            assert enrolment.spend(c, "HALL-9", 1009.0)
+        for bad in ("abc", " pad ", "x" * 65, "ＨＡＬＬ-9"):
+            with pytest.raises(ValueError):
                 enrolment.issue(db, bad)
-            except ValueError:
-                continue
-            raise AssertionError(bad)
+        for ttl in (0, -1, enrolment.MAX_TTL_S + 1):
+            with pytest.raises(ValueError):
+                enrolment.issue(db, "HALL-10", ttl_s=ttl)
     finally:
         db.close()

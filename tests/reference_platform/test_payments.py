@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import requests
 
 from kiosk.platform.contract import paths
 from reference_platform.audit import audit
+from reference_platform.server import serve_in_thread
 
-from .helpers import assert_problem
+from .helpers import Signed, assert_problem
 
 WECHAT = "134567890123456789"
 ALIPAY = "28763443825664394"
@@ -102,3 +106,23 @@ def test_amounts_come_from_the_platform(api):
 
 def test_unknown_order_is_404(api):
     assert_problem(api.get(paths.fill(paths.ORDER, order_id="O-none")), 404, "not_found")
+
+
+def test_fifty_parallel_payers_of_one_bill_make_one_charge(tmp_path):
+    """Fifty open orders for one bill, each paid at once with its own code and its own key."""
+    bill = {"service_code": "440100-CZ-1002", "items": [{"ref": "FS-44010026000456", "amount_fen": 8000}]}
+    with serve_in_thread(tmp_path / "p.db", always_open=True) as platform:
+        payers = [Signed(platform.url) for _ in range(50)]
+        orders = [p.post(paths.ORDERS, bill).json()["order_id"] for p in payers]
+        gate = threading.Barrier(len(payers))
+
+        def pay(n: int) -> int:
+            gate.wait()
+            code = f"13{n:016d}"
+            return payers[n].post(paths.fill(paths.ORDER_PAY, order_id=orders[n]), {"payment_code": code}).status_code
+
+        with ThreadPoolExecutor(len(payers)) as pool:
+            statuses = list(pool.map(pay, range(len(payers))))
+        report = audit(platform.db_path)
+    assert statuses.count(200) == 1 and statuses.count(409) == len(payers) - 1, statuses
+    assert sum(report["charges_per_order"].get(o, 0) for o in orders) == 1

@@ -98,3 +98,9 @@ def test_heartbeat(api):
     )
     assert r.status_code == 200, r.text
     assert len(r.json()["catalog_version"]) == 16
+
+
+def test_a_replayed_nonce_on_a_state_change_is_refused(api):
+    nonce = "cd" * 16
+    assert api.post(paths.HELP_CALLS, {"reason": "question"}, nonce=nonce).status_code == 201
+    assert_problem(api.post(paths.HELP_CALLS, {"reason": "question"}, nonce=nonce), 401, "replayed")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import Field, model_validator
 
 from kiosk.platform.contract._base import Bilingual, ContractModel
+from kiosk.platform.contract.types import Ident, Instant
 
 FormValue = str | int | float | bool | None
 
@@ -27,11 +28,11 @@ class MaterialAttachment(ContractModel):
 
 
 class ApplicationRequest(ContractModel):
-    service_code: str = Field(min_length=1, max_length=64)
-    person_token: str = Field(min_length=8)
+    service_code: Ident
+    person_token: str = Field(min_length=8, max_length=512)
     form: dict[str, FormValue] = Field(default_factory=dict)
-    materials: list[MaterialAttachment] = Field(default_factory=list)
-    submitted_at: datetime | None = None
+    materials: list[MaterialAttachment] = Field(default_factory=list, max_length=50)
+    submitted_at: Instant | None = None
     """When the citizen pressed submit on the kiosk, with its UTC offset (the journal may
     resend much later). Part of the signed body, so only the kiosk can set it. When present
     the platform checks ``person_token`` at this time, not at arrival: it accepts a token

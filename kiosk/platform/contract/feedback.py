@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import Field, model_validator
 
 from kiosk.platform.contract._base import Bilingual, ContractModel
+from kiosk.platform.contract.types import Ident, Instant
 
 
 class RatingLevel(enum.StrEnum):
@@ -40,16 +41,23 @@ RATING_REASONS: dict[str, dict[str, str]] = {
 """Reason codes offered for a bad rating."""
 
 
+VISIT_SUBJECT = "kiosk"
+"""What kiosks before visit-level ratings journaled as ``service_code`` for a rating given at
+结束办理 without a service; the platform takes it as a visit-level rating too."""
+
+
 class RatingRequest(ContractModel):
-    service_code: str
-    case_no: str | None = None
-    person_token: str | None = None
+    service_code: Ident | None = None
+    """The service rated, or None: the visit as a whole (the citizen ended the visit with 结束办理
+    before or without a service). A visit-level rating is a rating like any other."""
+    case_no: Ident | None = None
+    person_token: str | None = Field(default=None, min_length=8, max_length=512)
     level: RatingLevel
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list, max_length=20)
     text: str = Field(default="", max_length=500)
     contact: str = Field(default="", max_length=40)
     """Phone number for the follow-up of a bad rating."""
-    submitted_at: datetime | None = None
+    submitted_at: Instant | None = None
     """When the citizen gave the rating; checked against ``person_token`` exactly like
     ``ApplicationRequest.submitted_at`` (a journaled rating may be delivered much later)."""
 
@@ -83,11 +91,11 @@ class HelpReason(enum.StrEnum):
 
 class HelpCallRequest(ContractModel):
     reason: HelpReason = HelpReason.QUESTION
-    screen: str = ""
+    screen: str = Field(default="", max_length=64)
     """The screen the citizen pressed help on, so staff know the context."""
-    service_code: str | None = None
+    service_code: Ident | None = None
     note: str = Field(default="", max_length=200)
-    requested_at: datetime | None = None
+    requested_at: Instant | None = None
     """When the citizen pressed help (kiosk clock). A call the kiosk could not deliver at once
     is journaled and sent when the platform is back; one older than ``HELP_CALL_STALE_S``
     then is recorded as ``missed`` (the hall's report shows it) and sends nobody to a

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from kiosk.platform.contract._base import ContractModel
+from kiosk.platform.contract.types import Day, IdNumber
 
 
 class CardType(enum.StrEnum):
@@ -24,21 +25,21 @@ class CardType(enum.StrEnum):
 
 class IdCardIdentityRequest(ContractModel):
     card_type: CardType = CardType.RESIDENT
-    id_number: str = Field(min_length=15, max_length=18)
+    id_number: IdNumber
     name: str = Field(min_length=1, max_length=60)
     """Chinese name; for a foreign card without one, the foreign-language name."""
-    name_en: str = ""
-    gender: str = ""
+    name_en: str = Field(default="", max_length=120)
+    gender: str = Field(default="", max_length=2)
     """GB/T 2261.1 code as on the card: 0, 1, 2, 9."""
-    birth_date: date | None = None
-    issuer: str = ""
-    valid_from: date | None = None
-    valid_to: date | None = None
+    birth_date: Day | None = None
+    issuer: str = Field(default="", max_length=120)
+    valid_from: Day | None = None
+    valid_to: Day | None = None
     """None with ``long_term`` set: the card says 长期."""
     long_term: bool = False
-    nationality: str = ""
+    nationality: str = Field(default="", max_length=3)
     """GB/T 2659 alpha-3, foreign cards only."""
-    pass_number: str = ""
+    pass_number: str = Field(default="", max_length=20)
     """通行证号码, HK/Macau/Taiwan permits only."""
 
 
@@ -48,8 +49,8 @@ class AppQrIdentityRequest(ContractModel):
 
 
 class FacePhotoIdentityRequest(ContractModel):
-    id_number: str = Field(min_length=15, max_length=18)
-    name: str = ""
+    id_number: IdNumber
+    name: str = Field(default="", max_length=60)
     photo_jpeg_base64: str = Field(min_length=16)
     """The live photo, JPEG, base64 (standard alphabet)."""
 

@@ -8,12 +8,13 @@ from typing import Literal
 from pydantic import Field
 
 from kiosk.platform.contract._base import Bilingual, ContractModel
+from kiosk.platform.contract.types import Count, Instant
 
 
 class EnrolRequest(ContractModel):
     enrolment_code: str = Field(min_length=4, max_length=64)
-    site_name: str = ""
-    hardware_id: str = ""
+    site_name: str = Field(default="", max_length=120)
+    hardware_id: str = Field(default="", max_length=128)
 
 
 class EnrolResponse(ContractModel):
@@ -48,14 +49,14 @@ class DeviceReport(ContractModel):
 
 class Heartbeat(ContractModel):
     kiosk_version: str
-    uptime_s: float = Field(ge=0)
+    uptime_s: float = Field(ge=0, le=1e10, allow_inf_nan=False)
     devices: list[DeviceReport] = Field(default_factory=list)
     paper_level: str | None = None
-    journal_depth: int = Field(default=0, ge=0)
+    journal_depth: Count = 0
     """Applications waiting on disk to be sent."""
     last_error: str | None = None
     catalog_version: str | None = None
-    sent_at: datetime | None = None
+    sent_at: Instant | None = None
 
 
 class HeartbeatAck(ContractModel):

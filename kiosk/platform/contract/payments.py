@@ -10,6 +10,7 @@ from datetime import datetime
 from pydantic import Field
 
 from kiosk.platform.contract._base import ContractModel
+from kiosk.platform.contract.types import Fen, Ident, PaymentCode, Quantity
 
 
 class OrderStatus(enum.StrEnum):
@@ -36,13 +37,13 @@ class OrderItem(ContractModel):
     """What is paid: a fee name of the service, a violation id, a case number."""
     description: str = ""
     description_en: str = ""
-    amount_fen: int = Field(ge=0)
-    quantity: int = Field(default=1, ge=1, le=100)
+    amount_fen: Fen
+    quantity: Quantity = 1
 
 
 class CreateOrderRequest(ContractModel):
-    service_code: str = Field(min_length=1, max_length=64)
-    case_no: str | None = None
+    service_code: Ident
+    case_no: Ident | None = None
     person_token: str | None = None
     items: list[OrderItem] = Field(min_length=1, max_length=50)
     mode: PaymentMode = PaymentMode.SCAN
@@ -53,7 +54,7 @@ class Order(ContractModel):
     service_code: str
     case_no: str | None = None
     items: list[OrderItem]
-    amount_fen: int = Field(ge=0)
+    amount_fen: Fen
     status: OrderStatus
     mode: PaymentMode
     pay_url: str | None = None
@@ -70,12 +71,12 @@ class Order(ContractModel):
 
 
 class PayWithCodeRequest(ContractModel):
-    payment_code: str = Field(min_length=16, max_length=24, pattern=r"^\d+$")
+    payment_code: PaymentCode
     """The single-use code from the citizen's phone; never log it in full."""
 
 
 class CancelOrderRequest(ContractModel):
-    reason: str = ""
+    reason: str = Field(default="", max_length=200)
 
 
 class RefundRequest(ContractModel):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import Field, model_validator
 
 from kiosk.platform.contract._base import ContractModel
+from kiosk.platform.contract.types import Ident
 
 
 class AppointmentSlot(ContractModel):
@@ -24,8 +25,8 @@ class SlotList(ContractModel):
 
 
 class BookAppointmentRequest(ContractModel):
-    slot_id: str
-    person_token: str = Field(min_length=8)
+    slot_id: Ident
+    person_token: str = Field(min_length=8, max_length=512)
 
 
 class Appointment(ContractModel):
@@ -46,8 +47,8 @@ class AppointmentList(ContractModel):
 
 
 class CheckInRequest(ContractModel):
-    appointment_code: str | None = None
-    person_token: str | None = None
+    appointment_code: Ident | None = None
+    person_token: str | None = Field(default=None, min_length=8, max_length=512)
 
     @model_validator(mode="after")
     def _one_of(self) -> CheckInRequest:
@@ -57,9 +58,9 @@ class CheckInRequest(ContractModel):
 
 
 class QueueTicketRequest(ContractModel):
-    service_code: str
-    person_token: str | None = None
-    priority: bool = False
+    service_code: Ident
+    person_token: str | None = Field(default=None, min_length=8, max_length=512)
+    priority: bool = Field(default=False, strict=True)
     """Elderly, disabled, pregnant: served at the priority window."""
 
 

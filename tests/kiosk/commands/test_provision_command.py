@@ -74,7 +74,7 @@ def test_exit_codes(platform: ServerHandle, tmp_path: Path) -> None:
 
 def test_enrol_code_command(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
-    res = kiosk("platform", "enrol-code", "--db", str(db), "--code", "HALL3-2026", "--uses", "2")
+    res = kiosk("platform", "enrol-code", "--db", str(db), "--code", "HALL3-2026", "--valid-hours", "2")
     assert res.returncode == 0 and res.stdout.strip() == "HALL3-2026"
-    bad = kiosk("platform", "enrol-code", "--db", str(db), "--uses", "0")
-    assert bad.returncode == 2 and "uses" in bad.stderr
+    bad = kiosk("platform", "enrol-code", "--db", str(db), "--valid-hours", "0")
+    assert bad.returncode == 2 and "valid" in bad.stderr

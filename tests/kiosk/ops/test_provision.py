@@ -44,10 +44,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]
     handle.stop()
 
 
-def new_code(platform: ServerHandle, uses: int = 1) -> str:
+def new_code(platform: ServerHandle) -> str:
     db = Database(platform.db_path)
     try:
-        return enrolment.issue(db, uses=uses)
+        return enrolment.issue(db)
     finally:
         db.close()
 
@@ -126,7 +126,7 @@ def test_files_and_modes(platform: ServerHandle, tmp_path: Path) -> None:
 
 
 def test_second_run_changes_nothing(platform: ServerHandle, tmp_path: Path) -> None:
-    code = new_code(platform, uses=1)
+    code = new_code(platform)
     first = provision(opts(platform, code, tmp_path, pin=PIN))
     before, kiosks = snapshot(tmp_path), kiosk_count(platform)
     # The one-off code is spent: a second enrolment with it would be refused (exit 3).
@@ -173,7 +173,7 @@ def test_technician_edits_survive(platform: ServerHandle, tmp_path: Path) -> Non
 
 def test_resumes_after_dying_between_enrolment_and_writing(platform: ServerHandle, tmp_path: Path) -> None:
     """The platform answered, then the run died: the next run gets the same kiosk back."""
-    code = new_code(platform, uses=1)
+    code = new_code(platform)
     kiosks = kiosk_count(platform)
     blocker = under(tmp_path, SECRET_PATH)
     blocker.mkdir(parents=True)  # writing the secret fails like a full disk or a pulled plug

@@ -90,3 +90,15 @@ def test_the_kiosk_masks_what_it_knows_the_driver_masks_what_it_cannot_tell() ->
     assert redacted("x" * 200).endswith("...") and len(redacted("x" * 200)) == 80
     assert redacted("365021") == "365021"
     assert masked(f"garbage{token}134567890123456789") == "garbageGZZW-APP-******************6789"
+
+
+@pytest.mark.parametrize("text", [
+    "１３４５６７８９０１２３４５６７８９",          # full-width digits
+    "١٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩",                          # Arabic-Indic digits
+    "13456789012345678\u0669",                       # one Arabic-Indic digit at the end
+    "٢٨٧٦٣٤٤٣٨٢٥٦٦٤٣٩٤",
+    "３６５０２１",
+])
+def test_only_ascii_digits_make_a_payment_or_appointment_code(text):
+    assert classify(text) not in (CodeKind.WECHAT_PAY, CodeKind.ALIPAY, CodeKind.APPOINTMENT)
+    assert appointment_of(text) is None
