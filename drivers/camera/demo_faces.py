@@ -1,0 +1,147 @@
+"""The camera emulator's face scenes: a citizen photo presented as a short live clip.
+
+For the face step the emulator shows a (registered-style) photo of the card holder as a
+person at the kiosk would appear: centred, facing the camera, then turning the head one
+way, back, the other way and back, looped. The turn is synthesised: the middle of the
+face around the nose is shifted sideways by a smooth displacement (the nose moves more
+than the eyes, as when a real head turns), which is what the head-turn liveness check
+measures. It lets the demo and the tests complete a face check without a person; it is
+a counterpart for testing, not a way around liveness on a real camera (a real kiosk runs
+the ``opencv`` backend).
+
+``SceneSource`` is the emulator's frame source: the document frames by default (the
+material-photo step), a face clip while ``present_face`` is in force.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from drivers.camera.face_model import Box, FoundFace, face_models
+from drivers.camera.liveness import overlap
+from drivers.camera.source import SourceError
+
+SIZE = (1280, 720)
+TURN_TARGET = 0.19
+"""How much more yaw (``FoundFace.yaw``) a turned frame measures than the photo: past the liveness threshold."""
+
+
+def _turned(photo: np.ndarray, nose: np.ndarray, eye_distance: float, amount: float) -> np.ndarray:
+    """The face as if turned: the middle of the face around the nose shifted by ``amount`` eye distances."""
+    h, w = photo.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    sigma = 0.5 * eye_distance
+    weight = np.exp(-((xs - nose[0]) ** 2 + (ys - nose[1]) ** 2) / (2 * sigma * sigma))
+    map_x = (xs - amount * eye_distance * weight).astype(np.float32)
+    return cv2.remap(photo, map_x, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _placed(photo: np.ndarray, face_box: tuple[int, int, int, int], shift: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """The photo scaled so the face is a third of the frame wide, centred on a plain backdrop."""
+    w, h = SIZE
+    frame = np.full((h, w, 3), (150, 150, 150), np.uint8)
+    scale = (w * 0.30) / face_box[2]
+    img = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    cx = int((face_box[0] + face_box[2] / 2) * scale)
+    cy = int((face_box[1] + face_box[3] / 2) * scale)
+    ox, oy = w // 2 - cx + shift[0], h // 2 - cy + shift[1]
+    x0, y0 = max(ox, 0), max(oy, 0)
+    x1, y1 = min(ox + img.shape[1], w), min(oy + img.shape[0], h)
+    frame[y0:y1, x0:x1] = img[y0 - oy:y1 - oy, x0 - ox:x1 - ox]
+    return frame
+
+
+def face_clip(photo: np.ndarray) -> list[np.ndarray]:
+    """Frames: facing, turning to the citizen's left, facing, turning right, facing."""
+    photo = _level(photo)
+    faces = face_models().find(photo, upsample=1)
+    if not faces:
+        raise SourceError("no face in the demo photo")
+    face = faces[0]
+    frames: list[np.ndarray] = []
+    for i in range(5):
+        frames.append(_placed(photo, face.box, (i % 2 * 3, 0)))
+    for sign in (1, -1):
+        turned, box = _turn(photo, face, sign)
+        frames += [_placed(turned, box)] * 3
+        frames += [_placed(photo, face.box)] * 3
+    return frames
+
+
+def _level(photo: np.ndarray) -> np.ndarray:
+    """The photo rotated so the eyes are level, as a citizen told to hold their head straight would."""
+    faces = face_models().find(photo, upsample=1)
+    if not faces or abs(faces[0].roll_degrees) < 3:
+        return photo
+    centre = tuple(float(v) for v in faces[0].landmarks[4])
+    turn = cv2.getRotationMatrix2D(centre, faces[0].roll_degrees, 1.0)
+    return cv2.warpAffine(photo, turn, (photo.shape[1], photo.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+
+
+def _turn(photo: np.ndarray, face: FoundFace, sign: int) -> tuple[np.ndarray, Box]:
+    """A frame of the face turned ``sign`` way by at least ``TURN_TARGET`` more than in the photo.
+
+    Photos differ (stock photos are rarely frontal), so candidates are measured with the
+    same models the liveness check uses: the nose region shifted by growing amounts, and
+    the mirror image (a face already turned one way, mirrored, is turned the other).
+    """
+    candidates = [_turned(photo, face.landmarks[4], face.eye_distance, sign * a) for a in (0.3, 0.45, 0.6, 0.75)]
+    candidates.append(np.ascontiguousarray(photo[:, ::-1]))
+    for image in candidates:
+        found = face_models().find(image, upsample=1)
+        if found and sign * (found[0].yaw - face.yaw) >= TURN_TARGET and overlap(found[0].box, face.box) > 0.5:
+            return image, face.box
+    raise SourceError("the demo photo cannot be turned convincingly; use a photo facing the camera")
+
+
+class SceneSource:
+    """A ``FrameSource`` for the emulator whose frames can be swapped while it runs (one per visit step)."""
+
+    def __init__(self, default: list[np.ndarray], fps: float = 10.0) -> None:
+        self._default = default
+        self._frames = default
+        self._index = 0
+        self._lock = threading.Lock()
+        self._fps = fps
+        self._next_at = 0.0
+        self.opened = False
+
+    def present_face(self, photo: Path | str | np.ndarray) -> None:
+        """Show ``photo`` as a live face clip until ``present_default``."""
+        image = photo if isinstance(photo, np.ndarray) else cv2.imread(str(photo))
+        if image is None:
+            raise SourceError(f"cannot read photo {photo}")
+        clip = face_clip(image)
+        with self._lock:
+            self._frames, self._index = clip, 0
+
+    def present_default(self) -> None:
+        with self._lock:
+            self._frames, self._index = self._default, 0
+
+    # FrameSource
+    def open(self) -> None:
+        if not self._default:
+            raise SourceError("no frames")
+        self.opened = True
+        self._next_at = time.monotonic()
+
+    def read(self) -> np.ndarray:
+        if not self.opened:
+            raise SourceError("scene source not open")
+        delay = self._next_at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self._next_at = max(self._next_at + 1.0 / self._fps, time.monotonic() - 1.0 / self._fps)
+        with self._lock:
+            frame = self._frames[self._index % len(self._frames)]
+            self._index += 1
+        return frame.copy()
+
+    def close(self) -> None:
+        self.opened = False
