@@ -24,7 +24,7 @@ import numpy as np
 
 from drivers.camera.face_model import Box, FoundFace, face_models
 from drivers.camera.liveness import overlap
-from drivers.camera.source import SourceError
+from drivers.camera.source import FrameSource, SourceError
 
 SIZE = (1280, 720)
 TURN_TARGET = 0.19
@@ -100,16 +100,19 @@ def _turn(photo: np.ndarray, face: FoundFace, sign: int) -> tuple[np.ndarray, Bo
 
 
 class SceneSource:
-    """A ``FrameSource`` for the emulator whose frames can be swapped while it runs (one per visit step)."""
+    """The emulator's ``FrameSource``: the configured frames, or a face clip while one is presented.
 
-    def __init__(self, default: list[np.ndarray], fps: float = 10.0) -> None:
+    The face step presents the card holder's photo and takes it back when it ends, so the
+    material-photo step still sees the document frames.
+    """
+
+    def __init__(self, default: FrameSource, fps: float = 10.0) -> None:
         self._default = default
-        self._frames = default
+        self._clip: list[np.ndarray] = []
         self._index = 0
         self._lock = threading.Lock()
         self._fps = fps
         self._next_at = 0.0
-        self.opened = False
 
     def present_face(self, photo: Path | str | np.ndarray) -> None:
         """Show ``photo`` as a live face clip until ``present_default``."""
@@ -118,30 +121,30 @@ class SceneSource:
             raise SourceError(f"cannot read photo {photo}")
         clip = face_clip(image)
         with self._lock:
-            self._frames, self._index = clip, 0
+            self._clip, self._index = clip, 0
 
     def present_default(self) -> None:
         with self._lock:
-            self._frames, self._index = self._default, 0
+            self._clip = []
 
     # FrameSource
     def open(self) -> None:
-        if not self._default:
-            raise SourceError("no frames")
-        self.opened = True
+        self._default.open()
         self._next_at = time.monotonic()
 
     def read(self) -> np.ndarray:
-        if not self.opened:
-            raise SourceError("scene source not open")
+        with self._lock:
+            clip = self._clip
+        if not clip:
+            return self._default.read()
         delay = self._next_at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         self._next_at = max(self._next_at + 1.0 / self._fps, time.monotonic() - 1.0 / self._fps)
         with self._lock:
-            frame = self._frames[self._index % len(self._frames)]
+            frame = clip[self._index % len(clip)]
             self._index += 1
         return frame.copy()
 
     def close(self) -> None:
-        self.opened = False
+        self._default.close()

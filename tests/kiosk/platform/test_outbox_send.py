@@ -29,7 +29,6 @@ from kiosk.services.journal import Journal, OutboxItem, PermanentRejection
 from kiosk.services.outbox import OutboxSender, send_item
 from reference_platform.seed.persons import CITIZENS
 from reference_platform.server import ServerHandle, serve_in_thread
-
 from tests.reference_platform.helpers import live_capture
 
 from .http_stubs import StubServer, problem
