@@ -71,7 +71,7 @@ def decode_jpeg(data: bytes) -> np.ndarray | None:
 
 def describe(image: np.ndarray) -> tuple[np.ndarray | None, str]:
     """The descriptor of the one face in ``image``, or why there is none."""
-    faces = face_models().find(image, upsample=1 if max(image.shape[:2]) < 800 else 0)
+    faces = face_models().find(image, upsample=1 if max(image.shape[:2]) < 500 else 0)
     if not faces:
         return None, "no_face"
     if len(faces) > 1:
