@@ -15,8 +15,12 @@ material-photo step), a face clip while ``present_face`` is in force.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -56,46 +60,75 @@ def _placed(photo: np.ndarray, face_box: tuple[int, int, int, int], shift: tuple
     return frame
 
 
-def face_clip(photo: np.ndarray) -> list[np.ndarray]:
-    """Frames: facing, turning to the citizen's left, facing, turning right, facing."""
-    photo = _level(photo)
-    faces = face_models().find(photo, upsample=1)
-    if not faces:
+@dataclass(frozen=True)
+class ClipPlan:
+    """What making a clip from one photo needs to know, found once with the models (then cached)."""
+
+    roll: float
+    centre: tuple[float, float]
+    box: Box
+    nose: tuple[float, float]
+    eye_distance: float
+    turns: dict[str, float | None]
+    """"1" (citizen's left) and "-1": the nose displacement that turns the face, or None for the mirror image."""
+
+
+def plan_clip(photo: np.ndarray) -> ClipPlan:
+    found = face_models().find(photo, upsample=1)
+    if not found:
         raise SourceError("no face in the demo photo")
+    roll = found[0].roll_degrees if abs(found[0].roll_degrees) >= 3 else 0.0
+    centre = (float(found[0].landmarks[4][0]), float(found[0].landmarks[4][1]))
+    level = _level(photo, roll, centre)
+    faces = face_models().find(level, upsample=1)
+    if not faces:
+        raise SourceError("no face in the demo photo once levelled")
     face = faces[0]
-    frames: list[np.ndarray] = []
-    for i in range(5):
-        frames.append(_placed(photo, face.box, (i % 2 * 3, 0)))
+    nose = (float(face.landmarks[4][0]), float(face.landmarks[4][1]))
+    turns = {str(sign): _turn(level, face, sign) for sign in (1, -1)}
+    return ClipPlan(roll, centre, face.box, nose, face.eye_distance, turns)
+
+
+def render_clip(photo: np.ndarray, plan: ClipPlan) -> list[np.ndarray]:
+    """Frames: facing, turned to the citizen's left, facing, turned right, facing (no detection needed)."""
+    level = _level(photo, plan.roll, plan.centre)
+    nose = np.array(plan.nose, np.float32)
+    frames = [_placed(level, plan.box, (i % 2 * 3, 0)) for i in range(3)]
     for sign in (1, -1):
-        turned, box = _turn(photo, face, sign)
-        frames += [_placed(turned, box)] * 3
-        frames += [_placed(photo, face.box)] * 3
+        amount = plan.turns[str(sign)]
+        turned = (np.ascontiguousarray(level[:, ::-1]) if amount is None
+                  else _turned(level, nose, plan.eye_distance, sign * amount))
+        frames += [_placed(turned, plan.box)] * 3
+        frames += [_placed(level, plan.box)] * 2
     return frames
 
 
-def _level(photo: np.ndarray) -> np.ndarray:
+def face_clip(photo: np.ndarray) -> list[np.ndarray]:
+    return render_clip(photo, plan_clip(photo))
+
+
+def _level(photo: np.ndarray, roll: float, centre: tuple[float, float]) -> np.ndarray:
     """The photo rotated so the eyes are level, as a citizen told to hold their head straight would."""
-    faces = face_models().find(photo, upsample=1)
-    if not faces or abs(faces[0].roll_degrees) < 3:
+    if not roll:
         return photo
-    centre = tuple(float(v) for v in faces[0].landmarks[4])
-    turn = cv2.getRotationMatrix2D(centre, faces[0].roll_degrees, 1.0)
+    turn = cv2.getRotationMatrix2D(centre, roll, 1.0)
     return cv2.warpAffine(photo, turn, (photo.shape[1], photo.shape[0]), borderMode=cv2.BORDER_REPLICATE)
 
 
-def _turn(photo: np.ndarray, face: FoundFace, sign: int) -> tuple[np.ndarray, Box]:
-    """A frame of the face turned ``sign`` way by at least ``TURN_TARGET`` more than in the photo.
+def _turn(photo: np.ndarray, face: FoundFace, sign: int) -> float | None:
+    """How to show the face turned ``sign`` way by at least ``TURN_TARGET`` more than in the photo.
 
     Photos differ (stock photos are rarely frontal), so candidates are measured with the
     same models the liveness check uses: the nose region shifted by growing amounts, and
     the mirror image (a face already turned one way, mirrored, is turned the other).
     """
-    candidates = [_turned(photo, face.landmarks[4], face.eye_distance, sign * a) for a in (0.3, 0.45, 0.6, 0.75)]
-    candidates.append(np.ascontiguousarray(photo[:, ::-1]))
-    for image in candidates:
+    candidates: list[tuple[float | None, np.ndarray]] = [
+        (a, _turned(photo, face.landmarks[4], face.eye_distance, sign * a)) for a in (0.3, 0.45, 0.6, 0.75)]
+    candidates.append((None, np.ascontiguousarray(photo[:, ::-1])))
+    for amount, image in candidates:
         found = face_models().find(image, upsample=1)
         if found and sign * (found[0].yaw - face.yaw) >= TURN_TARGET and overlap(found[0].box, face.box) > 0.5:
-            return image, face.box
+            return amount
     raise SourceError("the demo photo cannot be turned convincingly; use a photo facing the camera")
 
 
@@ -106,8 +139,9 @@ class SceneSource:
     material-photo step still sees the document frames.
     """
 
-    def __init__(self, default: FrameSource, fps: float = 10.0) -> None:
+    def __init__(self, default: FrameSource, fps: float = 15.0, cache_dir: Path | None = None) -> None:
         self._default = default
+        self._plans = cache_dir / "face-clips.json" if cache_dir is not None else None
         self._clip: list[np.ndarray] = []
         self._index = 0
         self._lock = threading.Lock()
@@ -119,9 +153,30 @@ class SceneSource:
         image = photo if isinstance(photo, np.ndarray) else cv2.imread(str(photo))
         if image is None:
             raise SourceError(f"cannot read photo {photo}")
-        clip = face_clip(image)
+        clip = render_clip(image, self._plan(image))
         with self._lock:
             self._clip, self._index = clip, 0
+
+    def _plan(self, image: np.ndarray) -> ClipPlan:
+        """The photo's clip plan, from the cache file when this kiosk has made it before."""
+        key = hashlib.sha256(image.tobytes()).hexdigest()[:24]
+        cached: dict = {}
+        if self._plans is not None and self._plans.is_file():
+            with contextlib.suppress(ValueError, OSError):
+                cached = json.loads(self._plans.read_text(encoding="utf-8"))
+        if key in cached:
+            with contextlib.suppress(TypeError, ValueError):
+                return ClipPlan(**{**cached[key], "box": tuple(cached[key]["box"]),
+                                   "centre": tuple(cached[key]["centre"]), "nose": tuple(cached[key]["nose"])})
+        plan = plan_clip(image)
+        if self._plans is not None:
+            cached[key] = asdict(plan)
+            with contextlib.suppress(OSError):
+                self._plans.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self._plans.with_suffix(".tmp")
+                tmp.write_text(json.dumps(cached), encoding="utf-8")
+                tmp.replace(self._plans)
+        return plan
 
     def present_default(self) -> None:
         with self._lock:

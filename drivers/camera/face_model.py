@@ -14,6 +14,7 @@ same thing. The models load once per process (about 0.5 s, 33 MB) on first use.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,9 +76,10 @@ class FaceModels:
         try:
             self._detector = dlib.get_frontal_face_detector()
             self._shape = dlib.shape_predictor(files.pose_predictor_five_point_model_location())
-            self._recognise = dlib.face_recognition_model_v1(files.face_recognition_model_location())
         except RuntimeError as exc:
             raise FaceModelsUnavailable(f"cannot load the face models: {exc}") from exc
+        self._files = files
+        self._recognise: object | None = None  # the kiosk never describes faces: loaded on first ``embed``
         self._dlib = dlib
         self._lock = threading.Lock()
 
@@ -102,8 +104,10 @@ class FaceModels:
         rgb = _rgb(bgr)
         x, y, w, h = face.box
         with self._lock:
+            if self._recognise is None:
+                self._recognise = self._dlib.face_recognition_model_v1(self._files.face_recognition_model_location())
             shape = self._shape(rgb, self._dlib.rectangle(x, y, x + w, y + h))
-            return np.asarray(self._recognise.compute_face_descriptor(rgb, shape), np.float32)
+            return np.asarray(self._recognise.compute_face_descriptor(rgb, shape), np.float32)  # type: ignore[attr-defined]
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:
@@ -112,10 +116,27 @@ def _rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
 
 
+_LOADING = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def face_models() -> FaceModels:
-    """The process's models, loaded on first use."""
+def _load() -> FaceModels:
     return FaceModels()
+
+
+def face_models() -> FaceModels:
+    """The process's models, loaded on first use (one load even when threads ask at once)."""
+    with _LOADING:
+        return _load()
+
+
+def warm_up() -> None:
+    """Load the models on a background thread: the detector alone takes seconds to build on a small CPU."""
+    def load() -> None:
+        with contextlib.suppress(FaceModelsUnavailable):  # reported where the face step needs them
+            face_models()
+
+    threading.Thread(target=load, name="face-models", daemon=True).start()
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:

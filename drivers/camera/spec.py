@@ -28,12 +28,16 @@ class CameraSection(SectionModel):
 
 def start(section: CameraSection, ctx: StartContext) -> Started:
     from drivers.camera.camera import Camera
+    from drivers.camera.face_model import warm_up
     from drivers.camera.source import FileSource, FrameSource, OpenCvSource
+
+    warm_up()  # the face step should not wait for the models
 
     if section.backend == "emulator":
         from drivers.camera.demo_faces import SceneSource
 
-        scenes = SceneSource(FileSource(section.source or _demo_folder(ctx), fps=10.0), fps=10.0)
+        scenes = SceneSource(FileSource(section.source or _demo_folder(ctx), fps=10.0),
+                             cache_dir=ctx.work_dir / "camera")
         return Started(ctx.started(Camera(ctx.name, lambda: scenes, ctx.publish)), emulator=scenes)
 
     def make() -> FrameSource:
