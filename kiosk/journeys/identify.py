@@ -71,6 +71,7 @@ class IdentifyJourney(Journey):
         self.face_note = ""
         self.face_retry = False
         self._face_stop: threading.Event | None = None
+        self._face_generation = -1
 
     def start(self) -> None:
         if self.card is not None:
@@ -222,6 +223,7 @@ class IdentifyJourney(Journey):
             self.ctx.changed()
             return
         stop = self._face_stop = threading.Event()
+        self._face_generation = self.ctx.generation
         number = self.pending[1].get("id_number", "") if self.pending else ""
         self.ctx.run(lambda: self._face_work(camera, stop, number), self._face_captured, self._face_failed)
 
@@ -242,9 +244,15 @@ class IdentifyJourney(Journey):
                 emulator.present_default()
 
     def _show_preview(self, stop: threading.Event, png: bytes, prompt: str) -> None:
+        if not self.ctx.stack or self.ctx.stack[-1] is not self or self.visit_over():
+            stop.set()  # the visit ended or moved on: no camera loop left running for nobody
+            return
         if stop is self._face_stop and not stop.is_set() and self.state == "face":
             self.preview_png, self.face_prompt = png, prompt
             self.ctx.changed()
+
+    def visit_over(self) -> bool:
+        return self.ctx.sessions.visit is None or self.ctx.generation != self._face_generation
 
     def _stop_face(self) -> None:
         if self._face_stop is not None:
