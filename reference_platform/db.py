@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS persons (
     birth_date TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '',
     nationality TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS app_tokens (token TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES persons);
+CREATE TABLE IF NOT EXISTS face_photos (
+    person_id TEXT PRIMARY KEY REFERENCES persons, photo BLOB NOT NULL, descriptor BLOB);
+CREATE TABLE IF NOT EXISTS face_checks (
+    id_hash TEXT NOT NULL, masked_id TEXT NOT NULL, kiosk_id TEXT NOT NULL, at REAL NOT NULL,
+    outcome TEXT NOT NULL, score REAL, reason TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS face_checks_by_id ON face_checks (id_hash, at);
 CREATE TABLE IF NOT EXISTS person_sessions (
     token TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES persons, kiosk_id TEXT NOT NULL,
     expires_at REAL NOT NULL, issued_at REAL, ended_at REAL);

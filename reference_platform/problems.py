@@ -37,6 +37,10 @@ CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
         "This submission can no longer be accepted. Please identify again and resubmit, or go to a service window.",
     ),
     codes.IDENTITY_FAILED: ("身份核验未通过。", "Your identity could not be verified."),
+    codes.FACE_LOCKED: (
+        "人脸核验失败次数过多，请稍后再试或到人工窗口办理。",
+        "Too many failed face checks. Please try later or go to a service window.",
+    ),
     codes.ORDER_NOT_PAYABLE: ("该订单不能支付。", "This order can no longer be paid."),
     codes.PAYMENT_CODE_INVALID: ("付款码无效，请刷新付款码后重试。", "Invalid payment code. Refresh it and try again."),
     codes.PAYMENT_CODE_USED: (

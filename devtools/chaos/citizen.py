@@ -4,8 +4,9 @@ Each visit presses what is on the screen the way a touch would (``VisitControlle
 and puts cards and payment codes on the emulated reader and scanner, so the real drivers,
 journeys, journal and ledger do the work. A service is opened from the home screen's
 catalogue and its guide; the guide's button is pressed through its handler when the
-button is greyed out only because the worker runs without a camera or an A4 printer
-(the guide's other rule, no payment while an order is being settled, still applies).
+button is greyed out only because the worker runs without an A4 printer (the emulated
+camera is there: it presents the card holder's face for the face check; the guide's
+other rule, no payment while an order is being settled, still applies).
 
 Whatever the citizen is *shown* as done is appended to the acknowledgement file before
 the script goes on: an application submitted (its idempotency key, the kiosk reference

@@ -132,7 +132,7 @@ class Script:
         if button is not None and button.enabled:
             self.press(capability)
         else:
-            getattr(guide, f"on_{capability}")()  # greyed out for want of a camera / A4 printer here
+            getattr(guide, f"on_{capability}")()  # greyed out for want of an A4 printer here
             self.loop.pump()
         opened = next((j for j in reversed(self.controller.stack) if j is not guide and j.name != "identify"), None)
         if self.controller.current is guide or opened is None:
@@ -163,7 +163,7 @@ class Script:
             self.until(lambda: not getattr(reader, "_card_present", False), 5)
         emu.insert(DEMO_CARDS[person])
         self.card_in = person
-        self.wait("identify.confirmed")
+        self.wait("identify.confirmed", timeout=60)  # after the face check: the emulated camera shows the holder
         self.press("continue")
 
     def end_visit(self) -> None:

@@ -4,7 +4,7 @@
 
 It builds what ``kiosk run`` builds minus the window: ``Runtime`` from ``demo_config``
 (the given state folder and platform URL; ID reader, scanner and receipt printer as
-emulators; no camera, no A4 printer, no speech, no metrics) and a ``VisitController``
+emulators, the camera emulator for the face check; no A4 printer, no speech, no metrics) and a ``VisitController``
 on a ``HeadlessLoop``. Before the first citizen it lets the kiosk do what it does at
 every start: the outbox sender drains the journal, the controller settles open orders.
 Then visits follow one another until the harness kills the process.
@@ -168,7 +168,7 @@ def build(state: Path, platform: str):  # type: ignore[no-untyped-def]
 
     loop = HeadlessLoop()
     cfg = demo_config(state, speech=False, metrics={"enabled": False},
-                      camera={"backend": "none"}, a4printer={"backend": "none"})
+                      a4printer={"backend": "none"})
     runtime = Runtime(cfg, loop.post, platform_url=platform, work_dir=state).start()
     return loop, runtime, VisitController(runtime, journey_factories())
 

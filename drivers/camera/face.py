@@ -1,40 +1,31 @@
-"""Face presence and quality for the identity photo (人脸比对 live photo).
+"""Face quality for the live capture (人证比对): one face, big enough, centred, facing the camera, sharp, well lit.
 
-``assess_face`` finds faces with a detector and judges the largest one:
-found, centred, large enough, sharp (variance of the Laplacian). Each failed check is a
-``FaceIssue`` that the UI turns into a citizen prompt ("move closer", "hold still").
-
-The opencv-python-headless 5 wheel has no ``CascadeClassifier`` at all, no cascade files
-(``cv2.data`` holds only its ``__init__``) and no model for ``FaceDetectorYN``. So the
-detector is YuNet (``FaceDetectorYN``) with an ONNX model file given by the site
-($KIOSK_FACE_MODEL, e.g. face_detection_yunet_2023mar.onnx from opencv_zoo), or a Haar
-cascade on an OpenCV build that still has one. Without either,
-``FaceDetectorUnavailable`` says so instead of reporting "no face" for every frame.
-``judge_face`` is the pure quality rule and takes any detector's boxes.
+``assess_face`` finds the faces with the bundled dlib models (``face_model``) and judges
+the largest; ``judge_face`` is the pure rule and takes any faces with landmarks. Each
+failed check is a ``FaceIssue`` that the face step turns into a citizen prompt ("move
+closer", "hold still"). The rule rejects what makes a comparison unreliable, so the
+platform is only asked about frames worth comparing.
 """
 
 from __future__ import annotations
 
 import enum
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-Box = tuple[int, int, int, int]  # x, y, w, h
-Detector = Callable[[np.ndarray], Sequence[Box]]
+from drivers.camera.face_model import Box, FaceModels, FoundFace, face_models
 
-MIN_FACE_FRACTION = 0.25  # face width / frame width
+MIN_FACE_FRACTION = 0.18  # face width / frame width
 MAX_FACE_FRACTION = 0.80
-MAX_CENTRE_OFFSET = 0.15  # of the frame size
-MIN_SHARPNESS = 60.0      # variance of the Laplacian over the face, 8-bit grey
-
-
-class FaceDetectorUnavailable(Exception):
-    """No cascade file could be loaded; the face step must be disabled, not failed."""
+MAX_CENTRE_OFFSET = 0.20  # of the frame size
+MIN_SHARPNESS = 30.0      # variance of the Laplacian over the face, 8-bit grey
+MAX_FRONTAL_YAW = 0.22    # nose offset in eye distances (FoundFace.yaw), about 20 degrees
+MAX_ROLL_DEGREES = 15.0
+MIN_BRIGHTNESS = 60.0     # mean grey level over the face
+MAX_BRIGHTNESS = 200.0
 
 
 class FaceIssue(enum.StrEnum):
@@ -43,7 +34,10 @@ class FaceIssue(enum.StrEnum):
     TOO_FAR = "too_far"
     TOO_CLOSE = "too_close"
     NOT_CENTRED = "not_centred"
+    TURNED = "turned"
     BLURRED = "blurred"
+    TOO_DARK = "too_dark"
+    TOO_BRIGHT = "too_bright"
 
 
 PROMPTS: dict[FaceIssue, dict[str, str]] = {
@@ -52,7 +46,10 @@ PROMPTS: dict[FaceIssue, dict[str, str]] = {
     FaceIssue.TOO_FAR: {"zh_CN": "请靠近一些", "en": "Move closer"},
     FaceIssue.TOO_CLOSE: {"zh_CN": "请离远一些", "en": "Move back a little"},
     FaceIssue.NOT_CENTRED: {"zh_CN": "请将脸部置于框内", "en": "Keep your face inside the frame"},
+    FaceIssue.TURNED: {"zh_CN": "请正视摄像头，不要歪头", "en": "Look straight at the camera"},
     FaceIssue.BLURRED: {"zh_CN": "请保持不动", "en": "Hold still"},
+    FaceIssue.TOO_DARK: {"zh_CN": "光线太暗，请靠近屏幕", "en": "Too dark: come closer to the screen"},
+    FaceIssue.TOO_BRIGHT: {"zh_CN": "光线太强，请避开强光", "en": "Too bright: avoid direct light"},
 }
 
 
@@ -60,27 +57,44 @@ PROMPTS: dict[FaceIssue, dict[str, str]] = {
 class FaceQuality:
     ok: bool
     issues: tuple[FaceIssue, ...]
-    box: Box | None = None
+    face: FoundFace | None = None
     sharpness: float = 0.0
     faces: int = 0
     extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def box(self) -> Box | None:
+        return self.face.box if self.face is not None else None
 
     def prompts(self, lang: str = "zh_CN") -> list[str]:
         return [PROMPTS[i].get(lang, PROMPTS[i]["en"]) for i in self.issues]
 
 
+SHARPNESS_WIDTH = 128
+
+
 def sharpness(gray: np.ndarray) -> float:
-    """Variance of the Laplacian: low for motion blur and defocus."""
-    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+    """Variance of the Laplacian over the face scaled to a fixed width: low for motion blur and defocus.
+
+    Scaling first makes the figure independent of how many pixels the face covers, so one
+    threshold serves a citizen close to the camera and one further away.
+    """
+    if not gray.size:
+        return 0.0
+    scaled = cv2.resize(gray, (SHARPNESS_WIDTH, max(1, round(gray.shape[0] * SHARPNESS_WIDTH / gray.shape[1]))),
+                        interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(scaled, cv2.CV_64F).var())
 
 
-def judge_face(shape: tuple[int, ...], boxes: Sequence[Box], gray: np.ndarray) -> FaceQuality:
-    h, w = shape[:2]
-    if not boxes:
+def judge_face(gray: np.ndarray, faces: Sequence[FoundFace], *, frontal: bool = True) -> FaceQuality:
+    """The quality rule on found faces; ``frontal=False`` skips the pose check (the head-turn frames)."""
+    h, w = gray.shape[:2]
+    if not faces:
         return FaceQuality(False, (FaceIssue.NO_FACE,))
-    x, y, bw, bh = max(boxes, key=lambda b: b[2] * b[3])
+    face = max(faces, key=lambda f: f.box[2] * f.box[3])
+    x, y, bw, bh = face.box
     issues: list[FaceIssue] = []
-    if len(boxes) > 1:
+    if len(faces) > 1:
         issues.append(FaceIssue.SEVERAL_FACES)
     frac = bw / w
     if frac < MIN_FACE_FRACTION:
@@ -91,77 +105,23 @@ def judge_face(shape: tuple[int, ...], boxes: Sequence[Box], gray: np.ndarray) -
     dy = abs(y + bh / 2 - h / 2) / h
     if max(dx, dy) > MAX_CENTRE_OFFSET:
         issues.append(FaceIssue.NOT_CENTRED)
-    sharp = sharpness(gray[max(y, 0):y + bh, max(x, 0):x + bw])
+    if frontal and (abs(face.yaw) > MAX_FRONTAL_YAW or abs(face.roll_degrees) > MAX_ROLL_DEGREES):
+        issues.append(FaceIssue.TURNED)
+    region = gray[max(y, 0):max(y, 0) + bh, max(x, 0):max(x, 0) + bw]
+    sharp = sharpness(region)
     if sharp < MIN_SHARPNESS:
         issues.append(FaceIssue.BLURRED)
-    return FaceQuality(not issues, tuple(issues), (x, y, bw, bh), sharp, len(boxes),
-                       {"width_fraction": frac, "centre_offset": max(dx, dy)})
+    brightness = float(region.mean()) if region.size else 0.0
+    if brightness < MIN_BRIGHTNESS:
+        issues.append(FaceIssue.TOO_DARK)
+    elif brightness > MAX_BRIGHTNESS:
+        issues.append(FaceIssue.TOO_BRIGHT)
+    return FaceQuality(not issues, tuple(issues), face, sharp, len(faces),
+                       {"width_fraction": frac, "centre_offset": max(dx, dy), "yaw": face.yaw,
+                        "roll": face.roll_degrees, "brightness": brightness})
 
 
-def cascade_path(configured: str | None = None) -> Path | None:
-    """A Haar frontal-face cascade file: the configured one, $KIOSK_FACE_CASCADE, cv2.data, Debian's."""
-    candidates = [configured, os.environ.get("KIOSK_FACE_CASCADE")]
-    base = getattr(getattr(cv2, "data", None), "haarcascades", None)
-    if base:
-        candidates.append(os.path.join(base, "haarcascade_frontalface_default.xml"))
-    candidates += ["/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
-                   "/usr/share/opencv/haarcascades/haarcascade_frontalface_default.xml"]
-    for c in candidates:
-        if c and Path(c).is_file() and c.endswith(".xml"):
-            return Path(c)
-    return None
-
-
-def yunet_detector(model: str | Path) -> Detector:
-    """OpenCV's FaceDetectorYN (present in OpenCV 5) with a YuNet ONNX model file."""
-    if not Path(model).is_file():
-        raise FaceDetectorUnavailable(f"face model {model} not found")
-    try:
-        net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), 0.8)
-    except cv2.error as exc:
-        raise FaceDetectorUnavailable(f"cannot load face model {model}: {exc}") from exc
-
-    def detect(gray: np.ndarray) -> Sequence[Box]:
-        bgr = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-        net.setInputSize((bgr.shape[1], bgr.shape[0]))
-        _, faces = net.detect(bgr)
-        return [] if faces is None else [tuple(int(v) for v in f[:4]) for f in faces]  # type: ignore[misc]
-
-    return detect
-
-
-def haar_detector(configured: str | None = None) -> Detector:
-    """The Haar cascade detector. OpenCV 5 wheels have no ``CascadeClassifier``: then unavailable."""
-    classifier = getattr(cv2, "CascadeClassifier", None)
-    if classifier is None:
-        raise FaceDetectorUnavailable("this OpenCV build has no CascadeClassifier; configure a YuNet model")
-    path = cascade_path(configured)
-    if path is None:
-        raise FaceDetectorUnavailable("no Haar face cascade found (set KIOSK_FACE_CASCADE)")
-    cascade = classifier(str(path))
-    if cascade.empty():
-        raise FaceDetectorUnavailable(f"cannot load face cascade {path}")
-
-    def detect(gray: np.ndarray) -> Sequence[Box]:
-        side = min(gray.shape[:2])
-        found = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5,
-                                         minSize=(max(24, side // 10), max(24, side // 10)))
-        return [tuple(int(v) for v in b) for b in found]  # type: ignore[misc]
-
-    return detect
-
-
-def default_detector(model: str | None = None) -> Detector:
-    """YuNet when a model file is given (or in $KIOSK_FACE_MODEL), else a Haar cascade; raises
-    ``FaceDetectorUnavailable`` when neither exists (the case with the stock OpenCV 5 wheel)."""
-    model = model or os.environ.get("KIOSK_FACE_MODEL")
-    if model and model.endswith(".onnx"):
-        return yunet_detector(model)
-    return haar_detector(model)
-
-
-def assess_face(image: np.ndarray, detector: Detector | None = None) -> FaceQuality:
-    """Judge one frame; ``detector`` defaults to the Haar cascade (may raise FaceDetectorUnavailable)."""
+def assess_face(image: np.ndarray, models: FaceModels | None = None, *, frontal: bool = True) -> FaceQuality:
+    """Judge one BGR (or grey) frame with the bundled models."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    detect = detector or default_detector()
-    return judge_face(gray.shape, list(detect(gray)), gray)
+    return judge_face(gray, (models or face_models()).find(image), frontal=frontal)

@@ -17,7 +17,8 @@ class CameraSection(SectionModel):
     backend: Literal["opencv", "emulator", "none"] = "emulator"
     device: str = "/dev/kiosk/camera"
     source: str = ""
-    """Emulator: an image or video file, or a folder of images. Empty: the built-in demo frames."""
+    """Emulator: an image or video file, or a folder of images. Empty: the built-in demo frames. The
+    emulator presents a face clip instead while the face step asks it to (``present_face``)."""
     width: Annotated[int, Field(ge=160, le=3840)] = 1280
     height: Annotated[int, Field(ge=120, le=2160)] = 720
 
@@ -27,21 +28,27 @@ class CameraSection(SectionModel):
 
 def start(section: CameraSection, ctx: StartContext) -> Started:
     from drivers.camera.camera import Camera
+    from drivers.camera.face_model import warm_up
     from drivers.camera.source import FileSource, FrameSource, OpenCvSource
 
+    warm_up()  # the face step should not wait for the models
+
     if section.backend == "emulator":
-        source = section.source
-        if not source:
-            from drivers.camera.demo_frames import write_demo_frames
+        from drivers.camera.demo_faces import SceneSource
 
-            source = str(write_demo_frames(ctx.work_dir / "camera"))
+        scenes = SceneSource(FileSource(section.source or _demo_folder(ctx), fps=10.0),
+                             cache_dir=ctx.work_dir / "camera")
+        return Started(ctx.started(Camera(ctx.name, lambda: scenes, ctx.publish)), emulator=scenes)
 
-        def make() -> FrameSource:
-            return FileSource(source, fps=10.0)
-    else:
-        def make() -> FrameSource:
-            return OpenCvSource(section.device, section.width, section.height)
+    def make() -> FrameSource:
+        return OpenCvSource(section.device, section.width, section.height)
     return Started(ctx.started(Camera(ctx.name, make, ctx.publish)))
+
+
+def _demo_folder(ctx: StartContext) -> str:
+    from drivers.camera.demo_frames import write_demo_frames
+
+    return str(write_demo_frames(ctx.work_dir / "camera"))
 
 
 SPEC = register(DeviceSpec(name="camera", label=N_("摄像头"), section=CameraSection, start=start, order=50))

@@ -59,3 +59,15 @@ def card_of(citizen: dict[str, Any]) -> IdCard:
 DEMO_CARDS: dict[str, IdCard] = {
     c["person_id"]: card_of(c) for c in json.loads(CITIZENS_FILE.read_text(encoding="utf-8"))}
 """By person id (P001 ... P013)."""
+
+FACES_DIR = CITIZENS_FILE.parent / "faces"
+"""The demo citizens' registered photos (``<person_id>.jpg``); the platform seeds the same files."""
+
+_PERSON_BY_NUMBER = {card.id_number: pid for pid, card in DEMO_CARDS.items()}
+
+
+def demo_face(id_number: str) -> Path | None:
+    """The photo the camera emulator presents for the holder of ``id_number`` (demo citizens only)."""
+    pid = _PERSON_BY_NUMBER.get(id_number.strip().upper())
+    photo = FACES_DIR / f"{pid}.jpg" if pid else None
+    return photo if photo is not None and photo.is_file() else None

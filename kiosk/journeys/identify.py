@@ -1,26 +1,34 @@
-"""Identify the citizen: ID card on the reader, a government-app QR code, or number + face photo.
+"""Identify the citizen: ID card on the reader, a government-app QR code, or number + face check.
 
 The screen first says what is read and why (PIPL: collect only what the service needs,
 say so before reading). Whatever the method, the platform confirms the identity and
 returns a person token; the kiosk keeps the card data in the visit only and shows
 the masked identity. A card read while this journey waits is used directly.
+
+A card shows that a card is here, not that its holder is (人证比对): after the card the
+platform asks for the face check, and manual number entry always goes to it. The face
+step (``face_check``) shows a live preview with prompts, runs a head-turn challenge and
+sends one frontal frame; the platform answers match (the token), no match or retry.
+On a demo kiosk the camera emulator presents the demo citizen's photo as a live clip.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-
-import cv2
+import threading
 
 from drivers.idreader.card import IdCard
 from drivers.idreader.reader import CardRead
 from drivers.scanner.events import CodeScanned
-from kiosk.i18n import _, current_language
+from kiosk.i18n import _
 from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action
+from kiosk.journeys.face_check import FaceCapture, FaceCheckCancelled, FaceCheckTimedOut, run_face_check
 from kiosk.platform.contract.identity import (
     AppQrIdentityRequest,
     CardType,
+    FaceCheckResponse,
+    FaceOutcome,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
     IdentityResponse,
@@ -56,9 +64,14 @@ class IdentifyJourney(Journey):
         self.app_token = app_token
         self.number = ""
         self.number_error = ""
-        self.photo_jpeg: bytes = b""
-        self.photo_png: bytes = b""
-        self.photo_note = ""
+        self.pending: tuple[str, dict[str, str]] | None = None
+        """While the face step runs: the method so far and what the card or keypad gave."""
+        self.preview_png: bytes = b""
+        self.face_prompt = ""
+        self.face_note = ""
+        self.face_retry = False
+        self._face_stop: threading.Event | None = None
+        self._face_generation = -1
 
     def start(self) -> None:
         if self.card is not None:
@@ -85,7 +98,15 @@ class IdentifyJourney(Journey):
         attrs = {"name": card.name or card.name_en, "id_number": card.id_number, "address": card.address,
                  "gender": card.gender, "birth_date": card.birth_date.isoformat() if card.birth_date else ""}
         self.run(lambda: self.rt.client.identify_id_card(card_request(card)),
-                 lambda resp: self._confirmed("id_card", resp, attrs), _("正在核验身份…"), self._refused)
+                 lambda resp: self._card_checked(resp, attrs), _("正在核验身份…"), self._refused)
+
+    def _card_checked(self, resp: IdentityResponse, attrs: dict[str, str]) -> None:
+        if not resp.face_required:
+            self._confirmed("id_card", resp, attrs)
+            return
+        self.card = None
+        self.pending = ("id_card", attrs)
+        self._begin_face()
 
     def _identify_app(self, token: str) -> None:
         self.run(lambda: self.rt.client.identify_app_qr(AppQrIdentityRequest(token=token)),
@@ -105,7 +126,8 @@ class IdentifyJourney(Journey):
                                        attrs.get("name", ""), resp.masked_id, resp.masked_name, attrs)
         self.card = None  # the visit holds what is needed; the raw card (photo blob) goes now
         self.number = ""
-        self.photo_jpeg = self.photo_png = b""
+        self.pending = None
+        self.preview_png = b""
         log.info("citizen identified by %s (%s)", method, resp.masked_id)
         self.goto("confirmed")
 
@@ -121,20 +143,12 @@ class IdentifyJourney(Journey):
             return View("identify.number", _("输入身份证号码"), (Form((field,), "id_number"),),
                         (Action("number_ok", _("下一步")), back_action()), step=(1, 2))
         if self.state == "face":
-            blocks: list = [Text(_("请正对摄像头，保持光线充足，然后点击“拍照”"), "lead")]
-            if self.photo_png:
-                blocks.append(Picture(self.photo_png, self.photo_note))
-                actions = (Action("face_ok", _("使用这张照片")), Action("photo", _("重拍"), "secondary"),
-                           back_action())
-            else:
-                actions = (Action("photo", _("拍照")), back_action())
-            return View("identify.face", _("人脸拍照"), tuple(blocks), actions, step=(2, 2),
-                        prompt=_("请正对摄像头"))
+            return self._face_view()
         notice = Text(_("为办理您选择的业务，本机将读取您的身份证件信息（姓名、证件号码等）并提交政务服务平台核验；"
                         "信息仅用于本次办理，离开后立即清除。"), "note")
         reader = self._reader_prompt()
         methods = [reader, Text(_("或出示政务服务APP中的身份码"), "body")]
-        actions = [Action("by_number", _("输入证件号码并拍照"), "secondary"), back_action()]
+        actions = [Action("by_number", _("输入证件号码并核验人脸"), "secondary"), back_action()]
         if self.rt.devices.camera is None:
             actions = [back_action()]
         if self.rt.devices.emulators.idreader is not None:
@@ -183,30 +197,113 @@ class IdentifyJourney(Journey):
             self.number_error = _(problem.message)
             self.ctx.changed()
             return
-        self.photo_png = b""
-        self.goto("face")
+        self.pending = ("face", {"id_number": self.number})
+        self._begin_face()
 
-    def on_photo(self) -> None:
+    # -- the face step ------------------------------------------------------------------
+    def _face_view(self) -> View:
+        blocks: list = [Text(self.face_note or self.face_prompt or _("请正对摄像头"), "lead")]
+        if self.preview_png and not self.face_note:
+            blocks.append(Picture(self.preview_png, _("请让面部位于画面中央"), height=300))
+        blocks.append(Text(_("本机将拍摄您的面部照片，与您的身份证件照片比对；照片仅用于本次核验，不在本机保存。"),
+                           "note"))
+        actions = [Action("retry_face", _("重新核验"))] if self.face_retry else []
+        actions.append(back_action())
+        return View("identify.face", _("人脸核验"), tuple(blocks), tuple(actions), step=(2, 2),
+                    prompt=_("请正对摄像头"))
+
+    def _begin_face(self) -> None:
+        self.face_note = self.face_prompt = ""
+        self.preview_png = b""
+        self.face_retry = False
         camera = self.rt.devices.camera
+        self.goto("face")
         if camera is None:
-            self.show_error(_("摄像头暂不可用，请使用身份证或政务APP"))
+            self.face_note = _("摄像头暂不可用，无法核验人脸，请使用政务APP身份码或到人工窗口办理")
+            self.ctx.changed()
             return
-        self.run(lambda: _take_photo(camera), self._photo_taken, _("正在拍照…"))
+        stop = self._face_stop = threading.Event()
+        self._face_generation = self.ctx.generation
+        number = self.pending[1].get("id_number", "") if self.pending else ""
+        self.ctx.run(lambda: self._face_work(camera, stop, number), self._face_captured, self._face_failed)
 
-    def _photo_taken(self, result: tuple[bytes, bytes, str]) -> None:
-        self.photo_jpeg, self.photo_png, self.photo_note = result
-        self.ctx.changed()
+    def _face_work(self, camera, stop: threading.Event, number: str) -> FaceCapture:
+        """Worker thread: (demo kiosks) present the holder's photo on the emulated camera, then the challenge."""
+        emulator = self.rt.devices.emulators.camera
+        try:
+            if emulator is not None:
+                from kiosk.devices.demo_cards import demo_face
 
-    def on_face_ok(self) -> None:
-        req = FacePhotoIdentityRequest(id_number=self.number,
-                                       photo_jpeg_base64=base64.b64encode(self.photo_jpeg).decode())
-        attrs = {"id_number": self.number}
-        self.run(lambda: self.rt.client.identify_face(req), lambda r: self._confirmed("face", r, attrs),
+                photo = demo_face(number)
+                if photo is not None:
+                    emulator.present_face(photo)
+            return run_face_check(camera, stop, lambda png, prompt: self.rt.post(
+                lambda: self._show_preview(stop, png, prompt)))
+        finally:
+            if emulator is not None:
+                emulator.present_default()
+
+    def _show_preview(self, stop: threading.Event, png: bytes, prompt: str) -> None:
+        if not self.ctx.stack or self.ctx.stack[-1] is not self or self.visit_over():
+            stop.set()  # the visit ended or moved on: no camera loop left running for nobody
+            return
+        if stop is self._face_stop and not stop.is_set() and self.state == "face":
+            self.preview_png, self.face_prompt = png, prompt
+            self.ctx.changed()
+
+    def visit_over(self) -> bool:
+        return self.ctx.sessions.visit is None or self.ctx.generation != self._face_generation
+
+    def _stop_face(self) -> None:
+        if self._face_stop is not None:
+            self._face_stop.set()
+            self._face_stop = None
+        self.preview_png = b""
+
+    def _face_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, FaceCheckCancelled) or self.state != "face":
+            return
+        self._stop_face()
+        self.face_retry = True
+        if isinstance(exc, FaceCheckTimedOut):
+            self.face_note = _("未完成人脸核验，请按提示正对摄像头并转头")
+            self.ctx.changed()
+        else:
+            self.show_error(exc)
+
+    def _face_captured(self, capture: FaceCapture) -> None:
+        if self.state != "face" or self.pending is None:
+            return
+        self._stop_face()
+        method, attrs = self.pending
+        req = FacePhotoIdentityRequest(id_number=attrs.get("id_number", ""), name=attrs.get("name", ""),
+                                       photo_jpeg_base64=base64.b64encode(capture.jpeg).decode(),
+                                       liveness=capture.liveness)
+        self.run(lambda: self.rt.client.identify_face(req), lambda r: self._face_answer(method, attrs, r),
                  _("正在核验身份…"), self._face_refused)
 
+    def _face_answer(self, method: str, attrs: dict[str, str], answer: FaceCheckResponse) -> None:
+        log.info("face check: %s (score %s)", answer.outcome.value, answer.score)
+        if answer.outcome is FaceOutcome.MATCH and answer.identity is not None:
+            self._confirmed(method, answer.identity, attrs)
+            return
+        self.face_retry = answer.attempts_left > 0
+        if answer.outcome is FaceOutcome.RETRY:
+            self.face_note = _("未能看清您的面部，请重新核验")
+        else:
+            self.face_note = _("人脸与证件照片不一致")
+        if answer.attempts_left <= 2:
+            self.face_note += _("（还可尝试 {n} 次）").format(n=answer.attempts_left)
+        self.ctx.changed()
+
     def _face_refused(self, exc: BaseException) -> None:
-        self.photo_jpeg = self.photo_png = b""
+        self.face_retry = False
+        self.face_note = ""
         self.show_error(exc)
+
+    def on_retry_face(self) -> None:
+        if self.state == "face" and self.pending is not None:
+            self._begin_face()
 
     def on_continue(self) -> None:
         if self.then is not None:
@@ -215,31 +312,12 @@ class IdentifyJourney(Journey):
             self.finish(Outcome.DONE)
 
     def on_back(self) -> None:
-        if self.state in ("number", "face"):
-            self.photo_jpeg = self.photo_png = b""
-            self.goto("choose" if self.state == "number" else "number")
+        if self.state == "face":
+            self._stop_face()
+            method = self.pending[0] if self.pending else "face"
+            self.pending = None
+            self.goto("number" if method == "face" else "choose")
+        elif self.state == "number":
+            self.goto("choose")
         else:
             self.finish(Outcome.BACK)
-
-
-def _take_photo(camera) -> tuple[bytes, bytes, str]:
-    """Grab a fresh frame, judge the face where a detector exists, encode JPEG (platform) and PNG (screen)."""
-    from drivers.camera.face import FaceDetectorUnavailable, assess_face
-
-    latest = camera.latest()
-    frame = camera.wait_next(latest.seq if latest else 0, 2.0)
-    if frame is None:
-        raise RuntimeError("no camera frame")
-    note = ""
-    try:
-        quality = assess_face(frame.image)
-        if not quality.ok:
-            note = _("；").join(quality.prompts(current_language()))
-    except FaceDetectorUnavailable as exc:
-        log.info("face quality not checked: %s", exc)
-    small = cv2.resize(frame.image, (640, int(640 * frame.image.shape[0] / frame.image.shape[1])))
-    ok_j, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    ok_p, png = cv2.imencode(".png", cv2.resize(small, (480, int(480 * small.shape[0] / small.shape[1]))))
-    if not (ok_j and ok_p):
-        raise RuntimeError("photo could not be encoded")
-    return jpeg.tobytes(), png.tobytes(), note

@@ -32,6 +32,7 @@ from kiosk.platform.contract.certificates import (
 from kiosk.platform.contract.feedback import HelpCall, HelpCallRequest, RatingReceipt, RatingRequest
 from kiosk.platform.contract.identity import (
     AppQrIdentityRequest,
+    FaceCheckResponse,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
     IdentityResponse,
@@ -251,8 +252,8 @@ class PlatformClient:
     def identify_app_qr(self, req: AppQrIdentityRequest, *, idempotency_key: str | None = None) -> IdentityResponse:
         return self._change("POST", paths.IDENTITY_APP_QR, req, IdentityResponse, idempotency_key)
 
-    def identify_face(self, req: FacePhotoIdentityRequest, *, idempotency_key: str | None = None) -> IdentityResponse:
-        return self._change("POST", paths.IDENTITY_FACE, req, IdentityResponse, idempotency_key)
+    def identify_face(self, req: FacePhotoIdentityRequest, *, idempotency_key: str | None = None) -> FaceCheckResponse:
+        return self._change("POST", paths.IDENTITY_FACE, req, FaceCheckResponse, idempotency_key)
 
     def end_person_session(self, person_token: str, *, idempotency_key: str | None = None) -> None:
         self.transport.request(

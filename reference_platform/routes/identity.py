@@ -1,16 +1,18 @@
 """Identity routes: ID card, app QR code, ID number + face photo -> person token.
 
-The reference platform does no biometrics: a face photo is accepted when it is a
-real JPEG of a sensible size for a known citizen. A valid ID card of someone not
-in the demo data is accepted too (the real platform knows every resident), so
-emulated cards with any valid number work in the demo.
+A card proves only that a card is present: the card route checks it (number, expiry,
+name against the register) and answers ``face_required`` with the masked name and no
+token. The face route compares the live capture with the photo on file
+(``reference_platform.faces``) and opens the person session only on a match; until
+then nothing beyond the masked name leaves the platform. A valid ID card of someone not
+in the demo data is registered (the real platform knows every resident), but without a
+photo on file such a citizen cannot pass the face check.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import io
 import logging
 import re
 import secrets
@@ -18,12 +20,13 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
-from PIL import Image, UnidentifiedImageError
 from stdnum.cn import ric
 
 from kiosk.platform.contract import (
     AppQrIdentityRequest,
     CardType,
+    FaceCheckResponse,
+    FaceOutcome,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
     IdentityResponse,
@@ -32,6 +35,7 @@ from kiosk.platform.contract import (
 )
 from kiosk.platform.contract import problem as codes
 from kiosk.privacy import mask_id, mask_name
+from reference_platform import faces
 from reference_platform.problems import PlatformProblem
 from reference_platform.routes._deps import (
     ERRORS,
@@ -57,7 +61,7 @@ def valid_number(number: str) -> bool:
     return ric.calc_check_digit(number) == number[-1].upper()
 
 
-def _open_session(request: Request, person_id: str) -> IdentityResponse:
+def _open_session(request: Request, person_id: str, face_verified: bool = False) -> IdentityResponse:
     row = db(request).one("SELECT * FROM persons WHERE person_id = ?", (person_id,))
     assert row is not None
     token = secrets.token_urlsafe(24)
@@ -77,6 +81,7 @@ def _open_session(request: Request, person_id: str) -> IdentityResponse:
         masked_name=mask_name(display_name),
         card_type=CardType(row["card_type"]),
         expires_at=datetime.fromtimestamp(expires, UTC),
+        face_verified=face_verified,
         profile=PersonProfile(
             name=display_name,
             name_en=row["name_en"],
@@ -110,7 +115,7 @@ def identify_by_card(body: IdCardIdentityRequest, request: Request) -> IdentityR
     if row is not None:
         if body.name.strip() not in (row["name"], row["name_en"]):
             raise _fail("the name does not match the ID number")
-        return _open_session(request, row["person_id"])
+        return _face_required(request, number, row["name"] or row["name_en"], body.card_type)
     person_id = "P-" + uuid.uuid4().hex[:12]
     birth = (
         body.birth_date.isoformat()
@@ -132,7 +137,14 @@ def identify_by_card(body: IdCardIdentityRequest, request: Request) -> IdentityR
                 body.nationality,
             ),
         )
-    return _open_session(request, person_id)
+    return _face_required(request, number, body.name.strip(), body.card_type)
+
+
+def _face_required(request: Request, number: str, name: str, card_type: CardType) -> IdentityResponse:
+    """The card is good; the holder must now show their face. Nothing personal beyond the masked name."""
+    return IdentityResponse(masked_id=mask_id(number), masked_name=mask_name(name), card_type=card_type,
+                            expires_at=datetime.fromtimestamp(now(request) + PERSON_SESSION_S, UTC),
+                            face_required=True)
 
 
 @router.post(
@@ -150,26 +162,49 @@ def identify_by_app_qr(body: AppQrIdentityRequest, request: Request) -> Identity
 
 @router.post(
     paths.IDENTITY_FACE,
-    response_model=IdentityResponse,
-    status_code=201,
-    responses={**ERRORS, 403: ERRORS[401] | {"description": "Face check failed"}},
+    response_model=FaceCheckResponse,
+    responses={**ERRORS, 403: ERRORS[401] | {"description": "Malformed ID number or unreadable photo"},
+               429: ERRORS[401] | {"description": "face_locked: too many failed checks for this ID number"}},
 )
-def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> IdentityResponse:
+def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> FaceCheckResponse:
+    """Compare the live capture with the registered photo: match (with the session), no match, or retry.
+
+    Unknown numbers and citizens without a photo on file get the same ``no_match`` as a
+    wrong face, and every failure counts towards the lock, so the route tells nobody
+    whether a number is registered, let alone whose it is.
+    """
     number = body.id_number.strip().upper()
     if not valid_number(number):
         raise _fail("the ID number fails its check digit or format")
-    row = db(request).one("SELECT person_id FROM persons WHERE id_number = ?", (number,))
-    if row is None:
-        raise _fail("no citizen with this ID number")
+    store, at, key = db(request), now(request), faces.id_hash(number)
+    failures = faces.recent_failures(store, key, at)
+    if failures >= faces.MAX_FAILURES:
+        faces.record(store, key, mask_id(number), kiosk_id(request), at, faces.Comparison(FaceOutcome.NO_MATCH,
+                                                                                          reason="locked"))
+        log.warning("face checks for %s locked after %d failures (kiosk %s)", mask_id(number), failures,
+                    kiosk_id(request))
+        raise PlatformProblem(429, codes.FACE_LOCKED, "too many failed face checks for this ID number")
     try:
         data = base64.b64decode(body.photo_jpeg_base64, validate=True)
-        with Image.open(io.BytesIO(data)) as img:
-            fmt, size = img.format, img.size
-    except (binascii.Error, ValueError, UnidentifiedImageError, OSError):
-        raise _fail("the photo is not a readable image") from None
-    if fmt != "JPEG" or min(size) < 64:
+    except (binascii.Error, ValueError):
+        raise _fail("the photo is not valid base64") from None
+    live = faces.decode_jpeg(data)
+    if live is None or min(live.shape[:2]) < 64:
         raise _fail("the photo must be a JPEG of at least 64x64 pixels")
-    return _open_session(request, row["person_id"])
+    row = store.one("SELECT person_id FROM persons WHERE id_number = ?", (number,))
+    if body.liveness is None:
+        result = faces.Comparison(FaceOutcome.RETRY, reason="no_liveness")
+    else:
+        registered = faces.registered_descriptor(store, row["person_id"]) if row is not None else None
+        result = faces.compare(live, registered)
+    faces.record(store, key, mask_id(number), kiosk_id(request), at, result)
+    failed = failures + (result.outcome is not FaceOutcome.MATCH)
+    identity = None
+    if result.outcome is FaceOutcome.MATCH and row is not None:
+        identity = _open_session(request, row["person_id"], face_verified=True)
+    return FaceCheckResponse(outcome=result.outcome, score=result.score, threshold=faces.THRESHOLD,
+                             reason=result.reason, attempts_left=max(0, faces.MAX_FAILURES - failed),
+                             identity=identity)
 
 
 @router.delete(paths.IDENTITY_SESSION, status_code=204, responses=ERRORS)

@@ -33,6 +33,9 @@ class Citizen:
 CITIZENS_FILE = Path(__file__).resolve().parents[2] / "assets" / "demo" / "citizens.json"
 """The demo citizens; the kiosk's card emulator reads the same file to make their ID cards."""
 
+FACES_DIR = CITIZENS_FILE.parent / "faces"
+"""Registered photos of the demo citizens, ``<person_id>.jpg`` (sources: assets/demo/faces/README.md)."""
+
 CITIZENS: list[Citizen] = [Citizen(**c) for c in json.loads(CITIZENS_FILE.read_text(encoding="utf-8"))]
 
 APP_TOKENS = {
@@ -52,5 +55,9 @@ def seed_persons(c: sqlite3.Connection) -> None:
             " address, nationality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             astuple(p)[:10],
         )
+    for p in CITIZENS:
+        photo = FACES_DIR / f"{p.person_id}.jpg"
+        if photo.is_file():
+            c.execute("INSERT INTO face_photos (person_id, photo) VALUES (?, ?)", (p.person_id, photo.read_bytes()))
     for pid, token in APP_TOKENS.items():
         c.execute("INSERT INTO app_tokens (token, person_id) VALUES (?, ?)", (token, pid))

@@ -55,10 +55,39 @@ class Signed:
         return self.request("POST", path, body, **kw)
 
 
+def live_capture(person_id: str) -> str:
+    """A base64 JPEG standing in for the kiosk's live capture of a demo citizen: their
+    registered photo, smaller, brighter and re-encoded (not the same bytes)."""
+    import base64
+
+    import cv2
+
+    from reference_platform.seed.persons import FACES_DIR
+
+    photo = cv2.imread(str(FACES_DIR / f"{person_id}.jpg"))
+    frame = cv2.convertScaleAbs(cv2.resize(photo, None, fx=0.9, fy=0.9), alpha=1.05, beta=8)
+    ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    assert ok
+    return base64.b64encode(jpeg.tobytes()).decode()
+
+
+def face_check(api: Signed, id_number: str, photo_b64: str, liveness: str | None = "head_turn_left") -> Any:
+    return api.post("/v1/identity/face", {"id_number": id_number, "photo_jpeg_base64": photo_b64,
+                                          "liveness": liveness})
+
+
 def identify(api: Signed, id_number: str, name: str) -> str:
+    """Card, then face (the holder's live capture): the person token."""
+    from reference_platform.seed.persons import CITIZENS
+
     r = api.post("/v1/identity/id-card", {"id_number": id_number, "name": name})
     assert r.status_code == 201, r.text
-    return r.json()["person_token"]
+    assert r.json()["face_required"] and not r.json()["person_token"] and r.json()["profile"] is None
+    person = next(c.person_id for c in CITIZENS if c.id_number == id_number)
+    face = face_check(api, id_number, live_capture(person))
+    assert face.status_code == 200, face.text
+    assert face.json()["outcome"] == "match", face.json()
+    return face.json()["identity"]["person_token"]
 
 
 def assert_problem(r: requests.Response, status: int, code: str) -> dict:

@@ -15,7 +15,7 @@ from reference_platform.seed.appointments import DEMO_APPOINTMENT_CODES
 from reference_platform.seed.persons import APP_TOKENS, with_check_digit
 from reference_platform.server import serve_in_thread
 
-from .helpers import Signed, assert_problem, citizen, identify
+from .helpers import Signed, assert_problem, citizen, face_check, identify, live_capture
 
 
 def _jpeg(size: int = 128) -> str:
@@ -31,10 +31,10 @@ def test_identify_by_card_app_qr_and_face(api):
     body = r.json()
     assert body["masked_id"] == number[:6] + "********" + number[-4:]
     assert body["masked_name"] == "何*欣" and body["card_type"] == "hmt_residence_permit"
-    assert body["profile"]["phone"]
+    assert body["face_required"] and body["profile"] is None and not body["person_token"]
     assert api.post(paths.IDENTITY_APP_QR, {"token": APP_TOKENS["P011"]}).json()["card_type"] == "foreign_permanent_new"
-    face = api.post(paths.IDENTITY_FACE, {"id_number": citizen("P003")[0], "photo_jpeg_base64": _jpeg()})
-    assert face.status_code == 201
+    face = face_check(api, citizen("P003")[0], live_capture("P003")).json()
+    assert face["outcome"] == "match" and face["identity"]["profile"]["phone"]
     assert_problem(
         api.post(
             paths.IDENTITY_FACE,
@@ -51,8 +51,13 @@ def test_identify_by_card_app_qr_and_face(api):
 
 
 def test_unknown_but_valid_card_and_old_foreign_card(api):
-    assert identify(api, with_check_digit("44010319900101123"), "测试人")
-    assert identify(api, *citizen("P013"))
+    """Accepted as cards; without a photo on file the holder cannot pass the face check."""
+    for number, name in ((with_check_digit("44010319900101123"), "测试人"), citizen("P013")):
+        card = api.post(paths.IDENTITY_ID_CARD, {"id_number": number, "name": name})
+        assert card.status_code == 201 and card.json()["face_required"]
+        face = face_check(api, number, live_capture("P001")).json()
+        assert face["outcome"] == "no_match" and face["identity"] is None
+    assert identify(api, *citizen("P012"))
 
 
 def test_session_end(api):

@@ -22,7 +22,7 @@ from kiosk.platform import signing
 from kiosk.platform.contract import paths
 from reference_platform.server import ServerHandle, serve_in_thread
 
-from .helpers import Signed, assert_problem, citizen
+from .helpers import Signed, assert_problem, citizen, identify
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -68,9 +68,7 @@ def _stamp(ts: float) -> str:
 
 def _identify(kiosk: Kiosk, person: str = "P003") -> tuple[str, float]:
     number, name = citizen(person)
-    r = kiosk.post(paths.IDENTITY_ID_CARD, {"id_number": number, "name": name})
-    assert r.status_code == 201, r.text
-    return r.json()["person_token"], kiosk.clock()
+    return identify(kiosk, number, name), kiosk.clock()
 
 
 def _application(token: str, submitted_at: str | None) -> dict:

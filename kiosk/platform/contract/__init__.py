@@ -45,9 +45,12 @@ from kiosk.platform.contract.feedback import (
 from kiosk.platform.contract.identity import (
     AppQrIdentityRequest,
     CardType,
+    FaceCheckResponse,
+    FaceOutcome,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
     IdentityResponse,
+    Liveness,
     PersonProfile,
 )
 from kiosk.platform.contract.operations import (
@@ -126,6 +129,8 @@ __all__ = [
     "DeviceReport",
     "EnrolRequest",
     "EnrolResponse",
+    "FaceCheckResponse",
+    "FaceOutcome",
     "FacePhotoIdentityRequest",
     "Fee",
     "FieldError",
@@ -140,6 +145,7 @@ __all__ = [
     "IdCardIdentityRequest",
     "IdentityResponse",
     "KioskCapability",
+    "Liveness",
     "Material",
     "MaterialAttachment",
     "OnlineDepth",

@@ -3,6 +3,12 @@ returns), by the government app's QR code, or by ID number plus a face photo.
 
 The platform answers with an opaque, short-lived person token; every later call
 about the citizen carries that token, never the ID number.
+
+An ID card alone proves possession of a card, not that its holder stands at the kiosk
+(人证比对): the card answer has ``face_required`` set, no token and no profile, only the
+masked name to greet. The token and the profile come from ``/identity/face`` when the
+live capture matches the photo on file (``FaceCheckResponse``). Manual number entry
+goes straight to the face check. Docs: docs/face-verification.md.
 """
 
 from __future__ import annotations
@@ -48,11 +54,30 @@ class AppQrIdentityRequest(ContractModel):
     """The text of the QR code shown by the citizen's government app."""
 
 
+class Liveness(enum.StrEnum):
+    """The liveness challenge the kiosk ran and saw passed before sending the capture."""
+
+    HEAD_TURN_LEFT = "head_turn_left"
+    HEAD_TURN_RIGHT = "head_turn_right"
+
+
 class FacePhotoIdentityRequest(ContractModel):
     id_number: IdNumber
     name: str = Field(default="", max_length=60)
-    photo_jpeg_base64: str = Field(min_length=16)
-    """The live photo, JPEG, base64 (standard alphabet)."""
+    photo_jpeg_base64: str = Field(min_length=16, max_length=2_000_000)
+    """The live capture, JPEG, base64 (standard alphabet): one frontal frame from the challenge."""
+    liveness: Liveness | None = None
+    """The challenge passed at the kiosk; without one the platform answers ``retry``."""
+
+
+class FaceOutcome(enum.StrEnum):
+    MATCH = "match"
+    NO_MATCH = "no_match"
+    """The face is not the registered holder's, or no photo is on file for this number
+    (the same answer, so the check cannot be used to learn who is registered)."""
+    RETRY = "retry"
+    """The capture cannot be compared (no face, several faces, face too small, no liveness):
+    take another."""
 
 
 class PersonProfile(ContractModel):
@@ -69,10 +94,30 @@ class PersonProfile(ContractModel):
 
 
 class IdentityResponse(ContractModel):
-    person_token: str
-    """Opaque; send it with later calls about this citizen until ``expires_at``."""
+    person_token: str = ""
+    """Opaque; send it with later calls about this citizen until ``expires_at``. Empty while
+    ``face_required``."""
     masked_id: str
     masked_name: str
     card_type: CardType = CardType.RESIDENT
     expires_at: datetime
     profile: PersonProfile | None = None
+    """Only once the identity is verified (never with ``face_required``)."""
+    face_required: bool = False
+    """The card was accepted but the holder must pass the face check before anything else."""
+    face_verified: bool = False
+
+
+class FaceCheckResponse(ContractModel):
+    """The face check's answer; ``identity`` (token and profile) only with ``match``."""
+
+    outcome: FaceOutcome
+    score: float | None = None
+    """Similarity 0..1 (1 - descriptor distance); ``match`` from ``threshold`` up. None when
+    nothing was compared."""
+    threshold: float
+    reason: str = ""
+    """With ``retry``: ``no_face``, ``several_faces``, ``face_too_small``, ``no_liveness``."""
+    attempts_left: int
+    """Failed checks still allowed for this ID number before it is locked for a while (429)."""
+    identity: IdentityResponse | None = None

@@ -51,6 +51,8 @@ SUBMISSION_TOKEN_REFUSED = "submission_token_refused"
 the token was not issued to this kiosk, or was not valid at the stamped time, or the stamp
 is older than the grace period or in the future. Resending it can never succeed."""
 IDENTITY_FAILED = "identity_failed"
+FACE_LOCKED = "face_locked"
+"""429: too many failed face checks for this ID number lately; identify at a service window or later."""
 ORDER_NOT_PAYABLE = "order_not_payable"
 PAYMENT_CODE_INVALID = "payment_code_invalid"
 PAYMENT_CODE_USED = "payment_code_used"

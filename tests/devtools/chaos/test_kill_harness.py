@@ -23,8 +23,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 KILLS = int(os.environ.get("KIOSK_CHAOS_KILLS", "30"))
 SEED = int(os.environ.get("KIOSK_CHAOS_SEED", "3"))
-SECONDS_PER_KILL = 4.0
-"""Generous: about 2 s per kill measured on a 2-core machine; a slower CI runner must not time out."""
+SECONDS_PER_KILL = 6.0
+"""Generous: about 2 s per kill measured on a 2-core machine before identification needed the face
+check, which adds its models' load and a live capture to most kills (each worker is a new process);
+a slower CI runner must not time out."""
 SLACK_S = 120.0
 
 

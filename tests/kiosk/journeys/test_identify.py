@@ -89,3 +89,65 @@ def test_no_demo_button_with_a_real_reader(tmp_path) -> None:
         assert "demo_card" not in [a.id for a in k.actions()]
     finally:
         k.close()
+
+
+def _to_number_entry(kiosk: Kiosk, number: str) -> None:
+    set_language("zh_CN")
+    kiosk.act("start")
+    kiosk.wait("home")
+    kiosk.act("my_cases")
+    kiosk.wait("identify")
+    kiosk.press("by_number")
+    kiosk.type("id_number", number)
+    kiosk.press("number_ok")
+
+
+def test_card_then_face_step_with_live_preview(kiosk: Kiosk) -> None:
+    """The card alone identifies nobody: the face step shows a preview and prompts, then confirms."""
+    kiosk.act("start")
+    kiosk.wait("home")
+    kiosk.act("my_cases")
+    kiosk.wait("identify")
+    kiosk.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P003"])
+    view = kiosk.wait("identify.face")
+    assert kiosk.controller.sessions.visit.identity is None
+    assert kiosk.loop.run_until(lambda: any(type(b).__name__ == "Picture" for b in kiosk.view.blocks), 10)
+    kiosk.wait("identify.confirmed", timeout=40)
+    identity = kiosk.controller.sessions.visit.identity
+    assert identity.method == "id_card" and identity.person_token and identity.attributes.get("phone")
+    assert view.title
+
+
+def test_manual_number_needs_the_face_and_gets_the_profile(kiosk: Kiosk) -> None:
+    _to_number_entry(kiosk, DEMO_CARDS["P002"].id_number)
+    kiosk.wait("identify.face")
+    kiosk.wait("identify.confirmed", timeout=40)
+    identity = kiosk.controller.sessions.visit.identity
+    assert identity.method == "face" and identity.id_number == DEMO_CARDS["P002"].id_number
+
+
+def test_someone_elses_face_is_not_a_match(kiosk: Kiosk, monkeypatch) -> None:
+    from kiosk.devices import demo_cards
+
+    other = demo_cards.FACES_DIR / "P004.jpg"
+    monkeypatch.setattr(demo_cards, "demo_face", lambda number: other)
+    _to_number_entry(kiosk, DEMO_CARDS["P002"].id_number)
+    kiosk.wait("identify.face")
+    assert kiosk.loop.run_until(lambda: "不一致" in kiosk.text(), 40), kiosk.text()
+    assert kiosk.controller.sessions.visit.identity is None
+    assert "retry_face" in [a.id for a in kiosk.actions()]
+
+
+def test_no_camera_no_face_check(tmp_path) -> None:
+    k = Kiosk(tmp_path, camera={"backend": "none"})
+    try:
+        k.act("start")
+        k.wait("home")
+        k.act("my_cases")
+        k.wait("identify")
+        k.runtime.devices.emulators.idreader.insert(DEMO_CARDS["P001"])
+        k.wait("identify.face")
+        assert "摄像头暂不可用" in k.text()
+        assert k.controller.sessions.visit.identity is None
+    finally:
+        k.close()

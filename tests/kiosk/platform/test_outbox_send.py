@@ -15,13 +15,21 @@ import pytest
 from kiosk.config import DEMO_SECRET
 from kiosk.platform import signing
 from kiosk.platform.client import PlatformClient
-from kiosk.platform.contract import ApplicationRequest, EnrolRequest, IdCardIdentityRequest, paths
+from kiosk.platform.contract import (
+    ApplicationRequest,
+    EnrolRequest,
+    FacePhotoIdentityRequest,
+    IdCardIdentityRequest,
+    Liveness,
+    paths,
+)
 from kiosk.platform.errors import AuthRejected, Conflict
 from kiosk.platform.transport import RetryPolicy
 from kiosk.services.journal import Journal, OutboxItem, PermanentRejection
 from kiosk.services.outbox import OutboxSender, send_item
 from reference_platform.seed.persons import CITIZENS
 from reference_platform.server import ServerHandle, serve_in_thread
+from tests.reference_platform.helpers import live_capture
 
 from .http_stubs import StubServer, problem
 
@@ -101,8 +109,12 @@ class Offline:
 
     def identify(self, person: str = "P003") -> tuple[str, float]:
         c = next(c for c in CITIZENS if c.person_id == person)
-        answer = self.up.identify_id_card(IdCardIdentityRequest(id_number=c.id_number, name=c.name))
-        return answer.person_token, self.clock()
+        card = self.up.identify_id_card(IdCardIdentityRequest(id_number=c.id_number, name=c.name))
+        assert card.face_required
+        answer = self.up.identify_face(FacePhotoIdentityRequest(
+            id_number=c.id_number, photo_jpeg_base64=live_capture(person), liveness=Liveness.HEAD_TURN_LEFT))
+        assert answer.identity is not None
+        return answer.identity.person_token, self.clock()
 
     def queue(self, kind: str, payload: dict) -> str:
         key = self.journal.enqueue(kind, payload)
