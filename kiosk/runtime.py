@@ -8,15 +8,17 @@ a hall.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from drivers.base import DeviceState
 from kiosk import config as config_mod
 from kiosk.bus import EventBus
 from kiosk.config import Config
@@ -27,6 +29,12 @@ from kiosk.services.codes import interpreting
 from kiosk.visit import SessionHolder, remove_stale_visit_dirs
 
 log = logging.getLogger(__name__)
+
+STOP_DRAIN_S = 1.0
+"""How long ``stop`` lets work in flight (a slip half-printed, a submission on the wire) finish.
+With the rest of the stop this keeps ``systemctl stop kiosk`` under 2 s."""
+INTERRUPTED_FILE = "interrupted-at-stop.json"
+"""What the last stop could not finish, in the state folder; logged as a warning at the next start."""
 
 Post = Callable[[Callable[[], None]], None]
 """Runs a callable on the UI thread: Kivy's ``Clock.schedule_once`` or the headless loop."""
@@ -86,6 +94,8 @@ class Runtime:
         self.status.attach(self.bus)
         self.sessions = SessionHolder()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kiosk-work")
+        self._inflight: set[Future] = set()
+        self._inflight_lock = threading.Lock()
         self.platform_url = platform_url
         self.server: Any = None
         self.client: Any = None
@@ -112,6 +122,7 @@ class Runtime:
         if removed:
             log.warning("removed %d visit folder(s) left by an earlier run", removed)
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        report_interrupted(self.state_dir / INTERRUPTED_FILE)
         self._start_platform()
         self._start_journal()
         self._start_speech()
@@ -136,7 +147,9 @@ class Runtime:
             self.metrics.journal_unreadable.set_function(self.journal.unreadable)
             self.metrics.serve(self.cfg.metrics.host, self.cfg.metrics.port)
 
-    def stop(self) -> None:
+    def stop(self, drain_s: float = STOP_DRAIN_S) -> None:
+        """Close everything; work in flight gets ``drain_s`` to finish and is recorded if it does not."""
+        self._drain(drain_s)
         self.sessions.end()
         if self.heartbeat is not None:
             self.heartbeat.stop()
@@ -155,6 +168,17 @@ class Runtime:
             self.server.stop()
         self.bus.close()
         self.field.stop()
+
+    def _drain(self, timeout: float) -> None:
+        with self._inflight_lock:
+            running = set(self._inflight)
+        if not running:
+            return
+        _done, left = wait(running, timeout=timeout)
+        printer = self.devices.printer
+        printing = printer is not None and getattr(printer, "state", None) is DeviceState.BUSY
+        if left or printing:
+            record_interrupted(self.state_dir / INTERRUPTED_FILE, len(left), printing)
 
     def _start_platform(self) -> None:
         from kiosk.platform.client import PlatformClient
@@ -203,5 +227,40 @@ class Runtime:
                 self.post(lambda: fail(exc))
 
         fut = self.pool.submit(work)
+        with self._inflight_lock:
+            self._inflight.add(fut)
+        fut.add_done_callback(self._forget)
         fut.add_done_callback(finished)
         return fut
+
+    def _forget(self, fut: Future) -> None:
+        with self._inflight_lock:
+            self._inflight.discard(fut)
+
+
+def record_interrupted(path: Path, unfinished: int, printing: bool) -> None:
+    """Note what a stop cut short, for the log now and the technician after the restart."""
+    what = "a print job" if printing else f"{unfinished} task(s)"
+    log.warning("stopping with %s still in flight", what,
+                extra={"kiosk_event": "stop_interrupted", "kiosk_printing": int(printing)})
+    try:
+        path.write_text(json.dumps({"at": time.time(), "unfinished": unfinished, "printing": printing}),
+                        encoding="utf-8")
+    except OSError as exc:
+        log.error("cannot record the interrupted work in %s: %s", path, exc.strerror)
+
+
+def report_interrupted(path: Path) -> None:
+    """Log, once, what the previous stop recorded as cut short (a slip the citizen may not have)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        log.warning("unreadable stop record %s: %s", path, exc)
+        data = {}
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(data.get("at", 0)))
+    what = "a print job" if data.get("printing") else f"{data.get('unfinished', '?')} task(s)"
+    log.warning("the stop at %s interrupted %s; check the printer's last slip", when, what,
+                extra={"kiosk_event": "stop_interrupted_reported"})
+    path.unlink(missing_ok=True)

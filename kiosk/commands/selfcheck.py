@@ -108,9 +108,20 @@ def check_devices(cfg: config.Config) -> list[dict[str, str]]:
     return out
 
 
+def check_config(cfg: config.Config) -> dict[str, str]:
+    """A kiosk leaning on a demo stand-in (emulated device, built-in platform, demo secret) fails."""
+    from kiosk.ops.fieldready import demo_fallbacks
+
+    problems = demo_fallbacks(cfg)
+    if problems:
+        return _result("config", "fail", "; ".join(problems))
+    return _result("config", "ok", f"{cfg.source}: no demo fallback")
+
+
 def selfcheck(cfg: config.Config, min_free_mb: int) -> list[dict[str, str]]:
     now = dt.datetime.now(dt.UTC)
     return [
+        check_config(cfg),
         check_disk(cfg.state_path(), min_free_mb),
         check_clock(now, _ntp_synchronized()),
         check_platform(cfg),
