@@ -103,10 +103,9 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 3
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from kiosk.privacy import install_log_masking
+    from kiosk.ops.logs import setup_logging
 
-    install_log_masking()
+    setup_logging(logging.INFO)  # journald with priorities under systemd, a terminal elsewhere
     from kiosk.app import configure_kivy
 
     configure_kivy(cfg, windowed=args.windowed)
