@@ -133,19 +133,25 @@ class Runtime:
         return self
 
     def _start_fleet_health(self) -> None:
-        """Prometheus gauges and the heartbeat follow the device events from the first one on."""
+        """Prometheus series and the heartbeat follow the device events from the first one on."""
         from kiosk.ops.heartbeat import HeartbeatLoop
 
-        self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
-                                       interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at)
+        on_result = None
         if self.cfg.metrics.enabled:
             from kiosk import __version__
+            from kiosk.ops.image import image_state
             from kiosk.ops.metrics import KioskMetrics
 
-            self.metrics = KioskMetrics(__version__, self.cfg.kiosk.id, self.board)
-            self.metrics.journal_depth.set_function(self.journal.depth)
-            self.metrics.journal_unreadable.set_function(self.journal.unreadable)
-            self.metrics.serve(self.cfg.metrics.host, self.cfg.metrics.port)
+            self.metrics = m = KioskMetrics(__version__, self.cfg.kiosk.id, self.board, image_state(self.state_dir))
+            m.attach(self.bus)
+            m.watch_journal(self.journal.depth, self.journal.unreadable, self.journal.oldest_pending_at)
+            m.watch_disk(self.state_dir)
+            m.count_errors()
+            m.serve(self.cfg.metrics.host, self.cfg.metrics.port)
+            on_result = m.platform_call
+        self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
+                                       interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at,
+                                       on_result=on_result)
 
     def stop(self, drain_s: float = STOP_DRAIN_S) -> None:
         """Close everything; work in flight gets ``drain_s`` to finish and is recorded if it does not."""
@@ -167,6 +173,8 @@ class Runtime:
         if self.server is not None:
             self.server.stop()
         self.bus.close()
+        if self.metrics is not None:
+            self.metrics.close()
         self.field.stop()
 
     def _drain(self, timeout: float) -> None:
@@ -203,7 +211,13 @@ class Runtime:
         self.journal = Journal(self.state_dir / "journal", max_bytes=self.cfg.journal.max_mb * 1024 * 1024)
         self.ledger = PaymentLedger(self.state_dir / "journal")
         self.reprints = ReprintTable(self.state_dir / REPRINT_DB)
-        self.sender = OutboxSender(self.journal, lambda item: send_item(self.client, item))
+        def send(item: Any) -> str:
+            reference = send_item(self.client, item)
+            if self.metrics is not None:
+                self.metrics.platform_call(True)  # the platform accepted it: a sync
+            return reference
+
+        self.sender = OutboxSender(self.journal, send)
         self.sender.start()
 
     def _start_speech(self) -> None:

@@ -14,6 +14,7 @@ APT_PACKAGES=(
   cups-client               # lp / lpstat for the A4 printer
   systemd                   # systemd-analyze verify of the units
   espeak-ng                 # spoken prompts (Mandarin and English voices)
+  prometheus                # promtool: tests check the shipped alert rules (systemd/monitoring/)
 )
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -36,9 +36,11 @@ class HeartbeatLoop(Periodic):
 
     def __init__(self, send: Callable[[Heartbeat], object], board: DeviceBoard,
                  journal_depth: Callable[[], int], *, interval_s: float = 60.0, retry_s: float = 10.0,
-                 started: float | None = None) -> None:
+                 started: float | None = None, on_result: Callable[[bool], None] | None = None) -> None:
         super().__init__(interval_s, min(retry_s, interval_s))
         self.send, self.board, self.journal_depth = send, board, journal_depth
+        self.on_result = on_result
+        """Told whether each heartbeat got through (the metrics' platform gauge and last-sync time)."""
         self.started = started if started is not None else time.monotonic()
         self.sent = 0
 
@@ -58,9 +60,18 @@ class HeartbeatLoop(Periodic):
             self.send(self.build())
         except Exception as exc:
             log.warning("heartbeat not delivered: %s", type(exc).__name__)
+            self._report(False)
             return False
         self.sent += 1
+        self._report(True)
         return True
+
+    def _report(self, ok: bool) -> None:
+        if self.on_result is not None:
+            try:
+                self.on_result(ok)
+            except Exception:  # a metrics problem must not stop the heartbeat
+                log.exception("heartbeat result listener failed")
 
     def step(self) -> bool:
         return self.beat()

@@ -260,6 +260,11 @@ class Journal:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
 
+    def oldest_pending_at(self) -> float | None:
+        """``time.time()`` when the oldest item still to be sent was journaled; None when none waits."""
+        with self._lock:
+            return self._db.execute("SELECT MIN(created_at) FROM outbox WHERE state = 'pending'").fetchone()[0]
+
     def unreadable(self) -> int:
         """Items set aside because they cannot be decrypted or parsed (kept, never sent)."""
         with self._lock:
