@@ -110,6 +110,8 @@ class Runtime:
         self.started_at = time.monotonic()
         self.heartbeat: Any = None
         self.metrics: Any = None
+        self.image: Any = None
+        """The booted OS image (kiosk.ops.image.ImageState), read at start."""
         from kiosk.ops.fieldops import FieldOps
 
         self.field = FieldOps(before_exit=self.stop)
@@ -135,14 +137,15 @@ class Runtime:
     def _start_fleet_health(self) -> None:
         """Prometheus series and the heartbeat follow the device events from the first one on."""
         from kiosk.ops.heartbeat import HeartbeatLoop
+        from kiosk.ops.image import image_state
 
+        self.image = image_state(self.state_dir)
         on_result = None
         if self.cfg.metrics.enabled:
             from kiosk import __version__
-            from kiosk.ops.image import image_state
             from kiosk.ops.metrics import KioskMetrics
 
-            self.metrics = m = KioskMetrics(__version__, self.cfg.kiosk.id, self.board, image_state(self.state_dir))
+            self.metrics = m = KioskMetrics(__version__, self.cfg.kiosk.id, self.board, self.image)
             m.attach(self.bus)
             m.watch_journal(self.journal.depth, self.journal.unreadable, self.journal.oldest_pending_at)
             m.watch_disk(self.state_dir)
@@ -151,7 +154,7 @@ class Runtime:
             on_result = m.platform_call
         self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
                                        interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at,
-                                       on_result=on_result)
+                                       on_result=on_result, image=self.image)
 
     def stop(self, drain_s: float = STOP_DRAIN_S) -> None:
         """Close everything; work in flight gets ``drain_s`` to finish and is recorded if it does not."""

@@ -16,6 +16,7 @@ from reference_platform.routes import (
     certificates,
     demo,
     feedback,
+    heartbeat_history,
     identity,
     operations,
     payments,
@@ -64,6 +65,7 @@ def create_app(
         certificates,
         visits,
         feedback,
+        heartbeat_history,
         demo,
     ):
         app.include_router(module.router)

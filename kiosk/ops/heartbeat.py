@@ -18,6 +18,7 @@ from operator import attrgetter
 
 from kiosk import __version__
 from kiosk.devices.board import DeviceBoard
+from kiosk.ops.image import ImageState
 from kiosk.periodic import Periodic
 from kiosk.platform.contract.operations import DeviceReport, Heartbeat
 
@@ -36,10 +37,13 @@ class HeartbeatLoop(Periodic):
 
     def __init__(self, send: Callable[[Heartbeat], object], board: DeviceBoard,
                  journal_depth: Callable[[], int], *, interval_s: float = 60.0, retry_s: float = 10.0,
-                 started: float | None = None, on_result: Callable[[bool], None] | None = None) -> None:
+                 started: float | None = None, on_result: Callable[[bool], None] | None = None,
+                 image: ImageState | None = None) -> None:
         super().__init__(interval_s, min(retry_s, interval_s))
         self.send, self.board, self.journal_depth = send, board, journal_depth
         self.on_result = on_result
+        self.image = image
+        """The booted image, its boot entry and whether an update was rolled back (read once at start)."""
         """Told whether each heartbeat got through (the metrics' platform gauge and last-sync time)."""
         self.started = started if started is not None else time.monotonic()
         self.sent = 0
@@ -53,7 +57,10 @@ class HeartbeatLoop(Periodic):
         return Heartbeat(kiosk_version=__version__, uptime_s=round(time.monotonic() - self.started, 1),
                          devices=[DeviceReport(**asdict(r)) for r in readings],
                          paper_level=self.board.paper(), journal_depth=depth, last_error=self.board.last_error,
-                         sent_at=dt.datetime.now(dt.UTC))
+                         sent_at=dt.datetime.now(dt.UTC),
+                         image_version=self.image.version or None if self.image else None,
+                         boot_slot=self.image.slot or None if self.image else None,
+                         rolled_back=bool(self.image and self.image.rolled_back))
 
     def beat(self) -> bool:
         try:

@@ -58,6 +58,8 @@ from kiosk.platform.contract.operations import (
     EnrolResponse,
     Heartbeat,
     HeartbeatAck,
+    HeartbeatHistory,
+    HeartbeatRecord,
 )
 from kiosk.platform.contract.payments import (
     FINAL_STATUSES,
@@ -134,6 +136,8 @@ __all__ = [
     "HallHours",
     "Heartbeat",
     "HeartbeatAck",
+    "HeartbeatHistory",
+    "HeartbeatRecord",
     "HelpCall",
     "HelpCallRequest",
     "HelpReason",

@@ -56,6 +56,23 @@ class Heartbeat(ContractModel):
     last_error: str | None = None
     catalog_version: str | None = None
     sent_at: datetime | None = None
+    image_version: str | None = None
+    """The OS image's IMAGE_VERSION; None on a machine not running a kiosk image."""
+    boot_slot: str | None = None
+    """The boot entry booted (``kiosk_<version>.efi``), None when not known."""
+    rolled_back: bool = False
+    """A newer image was tried and given up on: this kiosk runs the previous one (docs/updates.md)."""
+
+
+class HeartbeatRecord(ContractModel):
+    received_at: datetime
+    heartbeat: Heartbeat
+
+
+class HeartbeatHistory(ContractModel):
+    """A kiosk's latest heartbeats as the platform received them, newest first."""
+
+    heartbeats: list[HeartbeatRecord]
 
 
 class HeartbeatAck(ContractModel):

@@ -54,6 +54,8 @@ HELP_CALLS = "/v1/help-calls"
 HELP_CALL = "/v1/help-calls/{call_id}"
 ANNOUNCEMENTS = "/v1/announcements"
 HEARTBEAT = "/v1/heartbeat"
+HEARTBEATS = "/v1/heartbeats"
+"""GET: the signing kiosk's own heartbeat history, newest first (``?limit=``)."""
 
 DEMO_PAY = "/demo/pay/{order_id}"
 """Reference platform only, unsigned: settles a show-QR order as if the citizen paid on the phone."""

@@ -70,3 +70,21 @@ def test_a_running_kiosk_counts_its_visits_and_pause(tmp_path) -> None:
         assert "kiosk_free_disk_bytes" in text and "kiosk_oldest_unsent_age_seconds 0.0" in text
     finally:
         k.close()
+
+
+def test_the_heartbeat_reports_the_image_and_the_platform_keeps_the_history(tmp_path) -> None:
+    from kiosk.ops.image import ImageState
+
+    k = Kiosk(tmp_path, metrics={"enabled": False, "heartbeat_s": 3600})
+    try:
+        rt = k.runtime
+        assert _wait(lambda: rt.heartbeat.sent >= 1), "no heartbeat at start"
+        rt.heartbeat.image = ImageState("1.2", "kiosk_1.2.efi", True, "1.3")
+        assert rt.heartbeat.beat()
+        history = rt.client.heartbeats(limit=5).heartbeats
+        assert len(history) >= 2
+        newest = history[0].heartbeat
+        assert (newest.image_version, newest.boot_slot, newest.rolled_back) == ("1.2", "kiosk_1.2.efi", True)
+        assert history[1].heartbeat.rolled_back is False
+    finally:
+        k.close()
