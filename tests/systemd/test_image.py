@@ -295,3 +295,21 @@ def test_preset_names_real_units() -> None:
     # Exactly one app unit, the boot check that gates A/B fallback, the sysupdate timer.
     assert len(enabled & {"kiosk.service", "cage@tty1.service"}) == 1
     assert {"kiosk-boot-ok.service", "systemd-sysupdate.timer", "etc-kiosk.mount"} <= enabled
+
+
+def test_one_cjk_font_and_the_same_packages_everywhere() -> None:
+    """The UI, the receipt raster, the guide, bootstrap and the image all use WenQuanYi Micro Hei."""
+    from drivers.printer.raster import CJK_FONT as RASTER_FONT
+    from kiosk.app import CJK_FONT as APP_FONT
+    from screens.theme import CJK_FONT as THEME_FONT
+
+    assert APP_FONT == THEME_FONT == str(RASTER_FONT) == "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    guide = (REPO / "docs/technician.md").read_text(encoding="utf-8")
+    [install] = [ln for ln in guide.splitlines() if ln.startswith("sudo apt-get install")]
+    bootstrap = (REPO / "scripts/bootstrap.sh").read_text(encoding="utf-8")
+    packages = set(MKOSI["Content"]["Packages"])
+    assert {"fonts-wqy-microhei", "xwayland", "cage"} <= set(install.split()) and "noto" not in install
+    assert "fonts-wqy-microhei" in bootstrap and {"fonts-wqy-microhei", "xwayland", "cage"} <= packages
+    owner = subprocess.run(["dpkg", "-S", APP_FONT], capture_output=True, text=True)
+    if owner.returncode == 0:  # on Debian: the path is the one that package installs
+        assert owner.stdout.startswith("fonts-wqy-microhei:")
