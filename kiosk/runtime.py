@@ -110,6 +110,8 @@ class Runtime:
         self.started_at = time.monotonic()
         self.heartbeat: Any = None
         self.metrics: Any = None
+        self.audit: Any = None
+        """Forwards technician-mode audit records to the platform through the outbox."""
         self.image: Any = None
         """The booted OS image (kiosk.ops.image.ImageState), read at start."""
         from kiosk.ops.fieldops import FieldOps
@@ -162,6 +164,8 @@ class Runtime:
         self.sessions.end()
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.audit is not None:
+            self.audit.detach()
         if self.sender is not None:
             self.sender.stop()
         self.device_manager.stop()
@@ -222,6 +226,10 @@ class Runtime:
 
         self.sender = OutboxSender(self.journal, send)
         self.sender.start()
+        from kiosk.ops.audit import AuditForwarder
+
+        self.audit = AuditForwarder(self.journal.enqueue, self.sender.kick)
+        self.audit.attach()
 
     def _start_speech(self) -> None:
         from kiosk.services.speech import make_engine

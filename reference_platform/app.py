@@ -21,6 +21,7 @@ from reference_platform.routes import (
     operations,
     payments,
     queries,
+    technician_audit,
     visits,
 )
 from reference_platform.routes._deps import SUBMISSION_GRACE_S
@@ -66,6 +67,7 @@ def create_app(
         visits,
         feedback,
         heartbeat_history,
+        technician_audit,
         demo,
     ):
         app.include_router(module.router)

@@ -60,6 +60,9 @@ from kiosk.platform.contract.operations import (
     HeartbeatAck,
     HeartbeatHistory,
     HeartbeatRecord,
+    TechnicianAuditEntry,
+    TechnicianAuditList,
+    TechnicianAuditReceipt,
 )
 from kiosk.platform.contract.payments import (
     FINAL_STATUSES,
@@ -167,6 +170,9 @@ __all__ = [
     "ServiceType",
     "SlotList",
     "Step",
+    "TechnicianAuditEntry",
+    "TechnicianAuditList",
+    "TechnicianAuditReceipt",
     "VerificationStatus",
     "paths",
 ]

@@ -64,6 +64,25 @@ class Heartbeat(ContractModel):
     """A newer image was tried and given up on: this kiosk runs the previous one (docs/updates.md)."""
 
 
+class TechnicianAuditEntry(ContractModel):
+    """One technician action on a kiosk (PIN prompt opened, PIN refused, page used, export, reboot, ...)."""
+
+    at: datetime
+    level: Literal["info", "warning", "error"] = "info"
+    action: str = Field(min_length=1, max_length=500)
+    """What was done, in the kiosk's audit wording; never a PIN or a citizen's data."""
+
+
+class TechnicianAuditReceipt(ContractModel):
+    audit_id: str
+
+
+class TechnicianAuditList(ContractModel):
+    """The signing kiosk's latest technician actions, newest first."""
+
+    entries: list[TechnicianAuditEntry]
+
+
 class HeartbeatRecord(ContractModel):
     received_at: datetime
     heartbeat: Heartbeat

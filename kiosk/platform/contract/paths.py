@@ -54,6 +54,8 @@ HELP_CALLS = "/v1/help-calls"
 HELP_CALL = "/v1/help-calls/{call_id}"
 ANNOUNCEMENTS = "/v1/announcements"
 HEARTBEAT = "/v1/heartbeat"
+TECHNICIAN_AUDIT = "/v1/technician-audit"
+"""POST: one technician action (journaled on the kiosk, sent like an application); GET: the kiosk's latest."""
 HEARTBEATS = "/v1/heartbeats"
 """GET: the signing kiosk's own heartbeat history, newest first (``?limit=``)."""
 
