@@ -156,7 +156,15 @@ class Runtime:
             on_result = m.platform_call
         self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
                                        interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at,
-                                       on_result=on_result, image=self.image)
+                                       on_result=on_result, image=self.image, on_ack=self._heartbeat_answered)
+
+    def _heartbeat_answered(self, ack: Any) -> None:
+        """The platform's answer to a heartbeat: an administrator may have lifted the technician lock-out."""
+        from kiosk.ops.pin import apply_remote_unlock
+
+        when = getattr(ack, "technician_unlock_at", None)
+        if apply_remote_unlock(self.state_dir, when.timestamp() if when is not None else None):
+            logging.getLogger("kiosk.audit").warning("technician PIN lock-out lifted by the platform")
 
     def stop(self, drain_s: float = STOP_DRAIN_S) -> None:
         """Close everything; work in flight gets ``drain_s`` to finish and is recorded if it does not."""

@@ -38,11 +38,13 @@ class HeartbeatLoop(Periodic):
     def __init__(self, send: Callable[[Heartbeat], object], board: DeviceBoard,
                  journal_depth: Callable[[], int], *, interval_s: float = 60.0, retry_s: float = 10.0,
                  started: float | None = None, on_result: Callable[[bool], None] | None = None,
-                 image: ImageState | None = None) -> None:
+                 image: ImageState | None = None, on_ack: Callable[[object], None] | None = None) -> None:
         super().__init__(interval_s, min(retry_s, interval_s))
         self.send, self.board, self.journal_depth = send, board, journal_depth
         self.on_result = on_result
         self.image = image
+        self.on_ack = on_ack
+        """Given the platform's answer (a HeartbeatAck): the runtime applies a remote technician unlock."""
         """The booted image, its boot entry and whether an update was rolled back (read once at start)."""
         """Told whether each heartbeat got through (the metrics' platform gauge and last-sync time)."""
         self.started = started if started is not None else time.monotonic()
@@ -64,13 +66,18 @@ class HeartbeatLoop(Periodic):
 
     def beat(self) -> bool:
         try:
-            self.send(self.build())
+            ack = self.send(self.build())
         except Exception as exc:
             log.warning("heartbeat not delivered: %s", type(exc).__name__)
             self._report(False)
             return False
         self.sent += 1
         self._report(True)
+        if self.on_ack is not None:
+            try:
+                self.on_ack(ack)
+            except Exception:  # an answer we cannot act on must not stop the heartbeat
+                log.exception("heartbeat answer not applied")
         return True
 
     def _report(self, ok: bool) -> None:

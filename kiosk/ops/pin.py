@@ -30,6 +30,10 @@ LOCKOUT_S = 300.0
 MAX_LOCKOUT_S = 3600.0
 """The doubling stops here: a technician locked out by a prankster can still work that day."""
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+PIN_STATE_FILE = "technician-pin.json"
+"""Failures and lock-out, in the kiosk's state folder."""
+UNLOCK_FILE = "technician-unlock.json"
+"""The platform's last unlock the kiosk applied, so each one lifts a lock-out once."""
 
 
 def boot_clock() -> float:
@@ -135,3 +139,19 @@ class PinGate:
             self._failures = 0
         self._save()
         return False
+
+
+def apply_remote_unlock(state_dir: Path, unlock_at: float | None) -> bool:
+    """Lift the lock-out when the platform's unlock (a Unix time) is newer than the last one applied."""
+    if unlock_at is None:
+        return False
+    record = state_dir / UNLOCK_FILE
+    try:
+        applied = float(json.loads(record.read_text())["applied"])
+    except (OSError, ValueError, KeyError, TypeError):
+        applied = 0.0
+    if unlock_at <= applied:
+        return False
+    PinGate("", state_dir / PIN_STATE_FILE).reset()
+    record.write_text(json.dumps({"applied": unlock_at}))
+    return True

@@ -14,12 +14,11 @@ from collections.abc import Callable
 
 from kiosk.i18n import _
 from kiosk.journeys.technician.page import PageHost
-from kiosk.ops.pin import PinGate
+from kiosk.ops.pin import PIN_STATE_FILE, PinGate
 from kiosk.views import Action, Form, FormField, Text, View
 
 audit = logging.getLogger("kiosk.audit")
 
-PIN_STATE_FILE = "technician-pin.json"
 MASK = "●"
 PIN_MIN, PIN_MAX = 6, 12
 

@@ -100,3 +100,5 @@ class HeartbeatAck(ContractModel):
     """When it differs from the kiosk's, refetch the catalogue."""
     announcements: int = 0
     """How many announcements are current."""
+    technician_unlock_at: datetime | None = None
+    """When an administrator last lifted this kiosk's technician PIN lock-out; the kiosk resets a newer one."""

@@ -48,3 +48,35 @@ def test_an_action_while_the_platform_is_away_is_sent_after_a_restart(tmp_path) 
         assert rt.client.technician_audit_entries(limit=1).entries[0].action == "technician requested a reboot"
     finally:
         again.close()
+
+
+def test_the_platform_lifts_a_technician_lock_out_once(tmp_path) -> None:
+    """``kiosk platform technician-unlock`` -> the next heartbeat's answer -> the kiosk's PIN gate reset."""
+    from kiosk.ops.pin import MAX_FAILURES, PIN_STATE_FILE, PinGate, hash_pin
+    from reference_platform.db import Database
+    from reference_platform.routes.technician_audit import request_unlock
+
+    k = Kiosk(tmp_path, metrics={"enabled": False, "heartbeat_s": 3600})
+    try:
+        rt = k.runtime
+        state = rt.state_dir / PIN_STATE_FILE
+        gate = PinGate(hash_pin("246810"), state)
+        for _ in range(MAX_FAILURES):
+            gate.try_pin("135790")
+        assert gate.locked_for() > 0
+        assert rt.heartbeat.beat()
+        assert PinGate(gate.stored_hash, state).locked_for() > 0  # no unlock asked for yet
+        db = Database(rt.server.db_path)
+        try:
+            request_unlock(db, rt.cfg.kiosk.id, time.time())
+        finally:
+            db.close()
+        assert rt.heartbeat.beat()
+        assert PinGate(gate.stored_hash, state).locked_for() == 0
+        again = PinGate(gate.stored_hash, state)
+        for _ in range(MAX_FAILURES):
+            again.try_pin("135790")
+        assert rt.heartbeat.beat()
+        assert PinGate(gate.stored_hash, state).locked_for() > 0  # the same unlock is applied only once
+    finally:
+        k.close()

@@ -26,3 +26,17 @@ def test_an_empty_action_is_refused(api: Signed) -> None:
     res = api.post(paths.TECHNICIAN_AUDIT, {"at": "2026-12-05T03:00:00Z", "action": ""},
                    key="audit-3")
     assert res.status_code == 422
+
+
+def test_technician_unlock_command(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    db = tmp_path / "p.db"
+    subprocess.run([sys.executable, "-m", "kiosk", "platform", "enrol-code", "--db", str(db)], cwd=root, check=True,
+                   capture_output=True, timeout=60)
+    unknown = subprocess.run([sys.executable, "-m", "kiosk", "platform", "technician-unlock", "--db", str(db),
+                              "--kiosk", "kiosk-nobody"], cwd=root, capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "no kiosk" in unknown.stderr
