@@ -226,6 +226,7 @@ class Runtime:
         self.journal = Journal(self.state_dir / "journal", max_bytes=self.cfg.journal.max_mb * 1024 * 1024)
         self.ledger = PaymentLedger(self.state_dir / "journal")
         self.reprints = ReprintTable(self.state_dir / REPRINT_DB)
+
         def send(item: Any) -> str:
             reference = send_item(self.client, item)
             if self.metrics is not None:
@@ -236,6 +237,7 @@ class Runtime:
         self.sender.start()
         from kiosk.ops.audit import AuditForwarder
 
+        # Technician actions are journaled like applications, so wiping the kiosk does not wipe them.
         self.audit = AuditForwarder(self.journal.enqueue, self.sender.kick)
         self.audit.attach()
 
