@@ -47,6 +47,20 @@ class AnnouncementsUpdated:
     items: tuple[object, ...]
 
 
+@dataclass(frozen=True)
+class VisitEnded:
+    """A citizen's visit ended; ``reason`` is the controller's ("timeout", "goodbye confirmed", ...)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class PaymentsPaused:
+    """New payments are refused (``paused``) or allowed again: an order could not be settled with the platform."""
+
+    paused: bool
+
+
 class EventBus:
     """Thread-safe publish/subscribe; a failing handler is logged and never stops the others."""
 

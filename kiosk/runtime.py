@@ -8,15 +8,17 @@ a hall.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from drivers.base import DeviceState
 from kiosk import config as config_mod
 from kiosk.bus import EventBus
 from kiosk.config import Config
@@ -27,6 +29,12 @@ from kiosk.services.codes import interpreting
 from kiosk.visit import SessionHolder, remove_stale_visit_dirs
 
 log = logging.getLogger(__name__)
+
+STOP_DRAIN_S = 1.0
+"""How long ``stop`` lets work in flight (a slip half-printed, a submission on the wire) finish.
+With the rest of the stop this keeps ``systemctl stop kiosk`` under 2 s."""
+INTERRUPTED_FILE = "interrupted-at-stop.json"
+"""What the last stop could not finish, in the state folder; logged as a warning at the next start."""
 
 Post = Callable[[Callable[[], None]], None]
 """Runs a callable on the UI thread: Kivy's ``Clock.schedule_once`` or the headless loop."""
@@ -86,6 +94,8 @@ class Runtime:
         self.status.attach(self.bus)
         self.sessions = SessionHolder()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kiosk-work")
+        self._inflight: set[Future] = set()
+        self._inflight_lock = threading.Lock()
         self.platform_url = platform_url
         self.server: Any = None
         self.client: Any = None
@@ -100,6 +110,10 @@ class Runtime:
         self.started_at = time.monotonic()
         self.heartbeat: Any = None
         self.metrics: Any = None
+        self.audit: Any = None
+        """Forwards technician-mode audit records to the platform through the outbox."""
+        self.image: Any = None
+        """The booted OS image (kiosk.ops.image.ImageState), read at start."""
         from kiosk.ops.fieldops import FieldOps
 
         self.field = FieldOps(before_exit=self.stop)
@@ -112,6 +126,7 @@ class Runtime:
         if removed:
             log.warning("removed %d visit folder(s) left by an earlier run", removed)
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        report_interrupted(self.state_dir / INTERRUPTED_FILE)
         self._start_platform()
         self._start_journal()
         self._start_speech()
@@ -122,25 +137,44 @@ class Runtime:
         return self
 
     def _start_fleet_health(self) -> None:
-        """Prometheus gauges and the heartbeat follow the device events from the first one on."""
+        """Prometheus series and the heartbeat follow the device events from the first one on."""
         from kiosk.ops.heartbeat import HeartbeatLoop
+        from kiosk.ops.image import image_state
 
-        self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
-                                       interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at)
+        self.image = image_state(self.state_dir)
+        on_result = None
         if self.cfg.metrics.enabled:
             from kiosk import __version__
             from kiosk.ops.metrics import KioskMetrics
 
-            self.metrics = KioskMetrics(__version__, self.cfg.kiosk.id, self.board)
-            self.metrics.journal_depth.set_function(self.journal.depth)
-            self.metrics.journal_unreadable.set_function(self.journal.unreadable)
-            self.metrics.journal_set_aside.set_function(self.journal.set_aside_count)
-            self.metrics.serve(self.cfg.metrics.host, self.cfg.metrics.port)
+            self.metrics = m = KioskMetrics(__version__, self.cfg.kiosk.id, self.board, self.image)
+            m.attach(self.bus)
+            m.watch_journal(self.journal.depth, self.journal.unreadable, self.journal.oldest_pending_at)
+            m.journal_set_aside.set_function(self.journal.set_aside_count)
+            m.watch_disk(self.state_dir)
+            m.count_errors()
+            m.serve(self.cfg.metrics.host, self.cfg.metrics.port)
+            on_result = m.platform_call
+        self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
+                                       interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at,
+                                       on_result=on_result, image=self.image, on_ack=self._heartbeat_answered)
 
-    def stop(self) -> None:
+    def _heartbeat_answered(self, ack: Any) -> None:
+        """The platform's answer to a heartbeat: an administrator may have lifted the technician lock-out."""
+        from kiosk.ops.pin import apply_remote_unlock
+
+        when = getattr(ack, "technician_unlock_at", None)
+        if apply_remote_unlock(self.state_dir, when.timestamp() if when is not None else None):
+            logging.getLogger("kiosk.audit").warning("technician PIN lock-out lifted by the platform")
+
+    def stop(self, drain_s: float = STOP_DRAIN_S) -> None:
+        """Close everything; work in flight gets ``drain_s`` to finish and is recorded if it does not."""
+        self._drain(drain_s)
         self.sessions.end()
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.audit is not None:
+            self.audit.detach()
         if self.sender is not None:
             self.sender.stop()
         self.device_manager.stop()
@@ -155,7 +189,20 @@ class Runtime:
         if self.server is not None:
             self.server.stop()
         self.bus.close()
+        if self.metrics is not None:
+            self.metrics.close()
         self.field.stop()
+
+    def _drain(self, timeout: float) -> None:
+        with self._inflight_lock:
+            running = set(self._inflight)
+        if not running:
+            return
+        _done, left = wait(running, timeout=timeout)
+        printer = self.devices.printer
+        printing = printer is not None and getattr(printer, "state", None) is DeviceState.BUSY
+        if left or printing:
+            record_interrupted(self.state_dir / INTERRUPTED_FILE, len(left), printing)
 
     def _start_platform(self) -> None:
         from kiosk.platform.client import PlatformClient
@@ -180,8 +227,20 @@ class Runtime:
         self.journal = Journal(self.state_dir / "journal", max_bytes=self.cfg.journal.max_mb * 1024 * 1024)
         self.ledger = PaymentLedger(self.state_dir / "journal")
         self.reprints = ReprintTable(self.state_dir / REPRINT_DB)
-        self.sender = OutboxSender(self.journal, lambda item: send_item(self.client, item))
+
+        def send(item: Any) -> str:
+            reference = send_item(self.client, item)
+            if self.metrics is not None:
+                self.metrics.platform_call(True)  # the platform accepted it: a sync
+            return reference
+
+        self.sender = OutboxSender(self.journal, send)
         self.sender.start()
+        from kiosk.ops.audit import AuditForwarder
+
+        # Technician actions are journaled like applications, so wiping the kiosk does not wipe them.
+        self.audit = AuditForwarder(self.journal.enqueue, self.sender.kick)
+        self.audit.attach()
 
     def _start_speech(self) -> None:
         from kiosk.services.speech import make_engine
@@ -204,5 +263,40 @@ class Runtime:
                 self.post(lambda: fail(exc))
 
         fut = self.pool.submit(work)
+        with self._inflight_lock:
+            self._inflight.add(fut)
+        fut.add_done_callback(self._forget)
         fut.add_done_callback(finished)
         return fut
+
+    def _forget(self, fut: Future) -> None:
+        with self._inflight_lock:
+            self._inflight.discard(fut)
+
+
+def record_interrupted(path: Path, unfinished: int, printing: bool) -> None:
+    """Note what a stop cut short, for the log now and the technician after the restart."""
+    what = "a print job" if printing else f"{unfinished} task(s)"
+    log.warning("stopping with %s still in flight", what,
+                extra={"kiosk_event": "stop_interrupted", "kiosk_printing": int(printing)})
+    try:
+        path.write_text(json.dumps({"at": time.time(), "unfinished": unfinished, "printing": printing}),
+                        encoding="utf-8")
+    except OSError as exc:
+        log.error("cannot record the interrupted work in %s: %s", path, exc.strerror)
+
+
+def report_interrupted(path: Path) -> None:
+    """Log, once, what the previous stop recorded as cut short (a slip the citizen may not have)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        log.warning("unreadable stop record %s: %s", path, exc)
+        data = {}
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(data.get("at", 0)))
+    what = "a print job" if data.get("printing") else f"{data.get('unfinished', '?')} task(s)"
+    log.warning("the stop at %s interrupted %s; check the printer's last slip", when, what,
+                extra={"kiosk_event": "stop_interrupted_reported"})
+    path.unlink(missing_ok=True)

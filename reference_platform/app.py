@@ -16,10 +16,12 @@ from reference_platform.routes import (
     catalog,
     certificates,
     feedback,
+    heartbeat_history,
     identity,
     operations,
     payments,
     queries,
+    technician_audit,
     visits,
 )
 from reference_platform.routes import demo as demo_routes
@@ -84,6 +86,8 @@ def create_app(
         certificates,
         visits,
         feedback,
+        heartbeat_history,
+        technician_audit,
     ):
         app.include_router(module.router)
     app.include_router(demo_routes.public_router)

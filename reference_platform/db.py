@@ -26,6 +26,12 @@ CREATE TABLE IF NOT EXISTS kiosks (
     kiosk_id TEXT PRIMARY KEY, secret TEXT NOT NULL, site_name TEXT NOT NULL DEFAULT '',
     hardware_id TEXT NOT NULL DEFAULT '', enrolled_at TEXT NOT NULL,
     last_heartbeat TEXT, last_heartbeat_json TEXT);
+CREATE TABLE IF NOT EXISTS heartbeat_history (
+    id INTEGER PRIMARY KEY, kiosk_id TEXT NOT NULL, received_at REAL NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS heartbeat_history_kiosk ON heartbeat_history (kiosk_id, id);
+CREATE TABLE IF NOT EXISTS technician_unlocks (kiosk_id TEXT PRIMARY KEY, requested_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS technician_audit (
+    audit_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS enrolment_codes (
     code TEXT PRIMARY KEY, uses_left INTEGER NOT NULL, expires_at REAL);
 CREATE TABLE IF NOT EXISTS nonces (

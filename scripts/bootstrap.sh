@@ -19,6 +19,7 @@ APT_PACKAGES=(
   espeak-ng                 # spoken prompts (Mandarin and English voices)
   librime1 rime-data-pinyin-simp   # pinyin input: the Rime engine and its simplified pinyin dictionary
   libzinnia0 tegaki-zinnia-simplified-chinese   # handwriting input: zinnia and its zh_CN model
+  prometheus                # promtool: tests check the shipped alert rules (systemd/monitoring/)
 )
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -121,7 +121,7 @@ def test_demo_mode_without_the_extra_says_what_to_install(installs: Installs) ->
                    '[metrics]\nenabled = false\n', encoding="utf-8")
     with display() as screen:
         env = clean_env(KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_HOME=str(installs.outside / "kivy"), **screen)
-        res = subprocess.run([str(installs.kiosk / "bin" / "kiosk"), "--config", str(cfg), "run"],
+        res = subprocess.run([str(installs.kiosk / "bin" / "kiosk"), "--config", str(cfg), "run", "--demo"],
                              cwd=installs.outside, env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2, res.stderr
     assert "`platform` extra" in res.stderr and "gov-kiosk[platform]" in res.stderr
@@ -229,7 +229,7 @@ enabled = false
     with display() as screen:
         env = clean_env(KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_HOME=str(installs.outside / "kivy"), **screen)
         with log.open("wb") as out:
-            kiosk = subprocess.Popen([str(installs.kiosk / "bin" / "kiosk"), "run", "--config", str(cfg)],
+            kiosk = subprocess.Popen([str(installs.kiosk / "bin" / "kiosk"), "run", "--demo", "--config", str(cfg)],
                                      cwd=installs.outside, env=env, stdout=out, stderr=out)
         try:
             wait_for("heartbeat", lambda: heartbeat(db) is not None, kiosk, log)

@@ -1,9 +1,11 @@
 """``kiosk selfcheck``: the nightly health check a technician reads in the journal.
 
-Run by kiosk-selfcheck.timer. It checks what silently breaks a kiosk between
-visits — a full disk, a wrong clock (signed requests go stale, TLS fails), an
-unreachable platform, a device that vanished from /dev — and exits non-zero so
-the failure shows in ``systemctl status kiosk-selfcheck``.
+Run by kiosk-selfcheck.timer, and with ``--boot-ok`` by kiosk-boot-ok.service, which
+blesses an updated boot only when the app came up, stayed up and this check passed.
+It checks what silently breaks a kiosk between visits — a full disk, a wrong clock
+(signed requests go stale, TLS fails), an unreachable platform, a device that vanished
+from /dev, a configuration leaning on demo stand-ins — and exits non-zero so the
+failure shows in ``systemctl status kiosk-selfcheck``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--min-free-mb", type=int, default=500,
                         help="fail when the state directory's file system has less free space (default 500)")
+    parser.add_argument("--boot-ok", type=float, default=None, metavar="SECONDS",
+                        help="first wait until the app unit is ready and has run SECONDS without a restart "
+                             "(kiosk-boot-ok.service: only then is an updated boot blessed)")
 
 
 def _result(name: str, status: Status, detail: str) -> dict[str, str]:
@@ -108,9 +113,20 @@ def check_devices(cfg: config.Config) -> list[dict[str, str]]:
     return out
 
 
+def check_config(cfg: config.Config) -> dict[str, str]:
+    """A kiosk leaning on a demo stand-in (emulated device, built-in platform, demo secret) fails."""
+    from kiosk.ops.fieldready import demo_fallbacks
+
+    problems = demo_fallbacks(cfg)
+    if problems:
+        return _result("config", "fail", "; ".join(problems))
+    return _result("config", "ok", f"{cfg.source}: no demo fallback")
+
+
 def selfcheck(cfg: config.Config, min_free_mb: int) -> list[dict[str, str]]:
     now = dt.datetime.now(dt.UTC)
     return [
+        check_config(cfg),
         check_disk(cfg.state_path(), min_free_mb),
         check_clock(now, _ntp_synchronized()),
         check_platform(cfg),
@@ -127,7 +143,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(exc, file=sys.stderr)
         return 2
-    results = selfcheck(cfg, args.min_free_mb)
+    results = []
+    if args.boot_ok is not None:
+        from kiosk.ops.bootok import wait_healthy
+
+        good, detail = wait_healthy(args.boot_ok)
+        results.append(_result("app", "ok" if good else "fail", detail))
+    results += selfcheck(cfg, args.min_free_mb)
     ok = all(r["status"] != "fail" for r in results)
     if args.json:
         print(json.dumps({"ok": ok, "kiosk": cfg.kiosk.id, "config": cfg.source,

@@ -21,6 +21,7 @@ from typing import Any
 from drivers.idreader.reader import CardInserted, CardRead
 from drivers.scanner.events import CodeScanned
 from kiosk import i18n
+from kiosk.bus import VisitEnded
 from kiosk.journeys.base import Journey
 from kiosk.journeys.clock import VisitClock
 from kiosk.journeys.factories import JourneyFactories, TechnicianMode
@@ -103,6 +104,7 @@ class VisitController(JourneyStack):
         self.help.status = ""
         self.sessions.end()
         log.info("visit ended (%s); personal data wiped", reason)
+        self.rt.bus.publish(VisitEnded(reason))
         self.orders.settle()
         if token:
             self._end_person_session(token)

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from kiosk.bus import PaymentsPaused
 from kiosk.runtime import Runtime
 from kiosk.services import reconcile
 
@@ -29,9 +30,19 @@ class OrderSettler:
         self._done = done
         self.settling = False
         """A pass is running: a tap on the attract screen waits for it."""
-        self.blocked = False
-        """Some order could not be settled (platform unreachable): no new payment until it is."""
+        self._blocked = False
         self._last = 0.0
+
+    @property
+    def blocked(self) -> bool:
+        """Some order could not be settled (platform unreachable): no new payment until it is."""
+        return self._blocked
+
+    @blocked.setter
+    def blocked(self, value: bool) -> None:
+        if value != self._blocked:
+            self._blocked = value
+            self.rt.bus.publish(PaymentsPaused(value))  # the metrics and the fleet see the pause too
 
     def settle(self) -> None:
         """Start a pass unless one runs or nothing is open (then payments are allowed at once)."""

@@ -18,6 +18,7 @@ from operator import attrgetter
 
 from kiosk import __version__
 from kiosk.devices.board import DeviceBoard
+from kiosk.ops.image import ImageState
 from kiosk.periodic import Periodic
 from kiosk.platform.contract.operations import DeviceReport, Heartbeat
 
@@ -36,9 +37,16 @@ class HeartbeatLoop(Periodic):
 
     def __init__(self, send: Callable[[Heartbeat], object], board: DeviceBoard,
                  journal_depth: Callable[[], int], *, interval_s: float = 60.0, retry_s: float = 10.0,
-                 started: float | None = None) -> None:
+                 started: float | None = None, on_result: Callable[[bool], None] | None = None,
+                 image: ImageState | None = None, on_ack: Callable[[object], None] | None = None) -> None:
         super().__init__(interval_s, min(retry_s, interval_s))
         self.send, self.board, self.journal_depth = send, board, journal_depth
+        self.on_result = on_result
+        self.image = image
+        self.on_ack = on_ack
+        """Given the platform's answer (a HeartbeatAck): the runtime applies a remote technician unlock."""
+        """The booted image, its boot entry and whether an update was rolled back (read once at start)."""
+        """Told whether each heartbeat got through (the metrics' platform gauge and last-sync time)."""
         self.started = started if started is not None else time.monotonic()
         self.sent = 0
 
@@ -51,16 +59,33 @@ class HeartbeatLoop(Periodic):
         return Heartbeat(kiosk_version=__version__, uptime_s=round(time.monotonic() - self.started, 1),
                          devices=[DeviceReport(**asdict(r)) for r in readings],
                          paper_level=self.board.paper(), journal_depth=depth, last_error=self.board.last_error,
-                         sent_at=dt.datetime.now(dt.UTC))
+                         sent_at=dt.datetime.now(dt.UTC),
+                         image_version=self.image.version or None if self.image else None,
+                         boot_slot=self.image.slot or None if self.image else None,
+                         rolled_back=bool(self.image and self.image.rolled_back))
 
     def beat(self) -> bool:
         try:
-            self.send(self.build())
+            ack = self.send(self.build())
         except Exception as exc:
             log.warning("heartbeat not delivered: %s", type(exc).__name__)
+            self._report(False)
             return False
         self.sent += 1
+        self._report(True)
+        if self.on_ack is not None:
+            try:
+                self.on_ack(ack)
+            except Exception:  # an answer we cannot act on must not stop the heartbeat
+                log.exception("heartbeat answer not applied")
         return True
+
+    def _report(self, ok: bool) -> None:
+        if self.on_result is not None:
+            try:
+                self.on_result(ok)
+            except Exception:  # a metrics problem must not stop the heartbeat
+                log.exception("heartbeat result listener failed")
 
     def step(self) -> bool:
         return self.beat()

@@ -37,7 +37,17 @@ from kiosk.platform.contract.identity import (
     IdCardIdentityRequest,
     IdentityResponse,
 )
-from kiosk.platform.contract.operations import AnnouncementList, EnrolRequest, EnrolResponse, Heartbeat, HeartbeatAck
+from kiosk.platform.contract.operations import (
+    AnnouncementList,
+    EnrolRequest,
+    EnrolResponse,
+    Heartbeat,
+    HeartbeatAck,
+    HeartbeatHistory,
+    TechnicianAuditEntry,
+    TechnicianAuditList,
+    TechnicianAuditReceipt,
+)
 from kiosk.platform.contract.payments import (
     CancelOrderRequest,
     CreateOrderRequest,
@@ -338,6 +348,17 @@ class PlatformClient:
 
     def heartbeat(self, hb: Heartbeat, *, idempotency_key: str | None = None) -> HeartbeatAck:
         return self._change("POST", paths.HEARTBEAT, hb, HeartbeatAck, idempotency_key)
+
+    def heartbeats(self, limit: int = 20) -> HeartbeatHistory:
+        """This kiosk's latest heartbeats as the platform stored them (what the fleet sees of it)."""
+        return self._get(paths.HEARTBEATS, HeartbeatHistory, params={"limit": limit})
+
+    def technician_audit(self, entry: TechnicianAuditEntry, *,
+                         idempotency_key: str | None = None) -> TechnicianAuditReceipt:
+        return self._change("POST", paths.TECHNICIAN_AUDIT, entry, TechnicianAuditReceipt, idempotency_key)
+
+    def technician_audit_entries(self, limit: int = 20) -> TechnicianAuditList:
+        return self._get(paths.TECHNICIAN_AUDIT, TechnicianAuditList, params={"limit": limit})
 
     def enrol(self, req: EnrolRequest, *, idempotency_key: str | None = None) -> EnrolResponse:
         """Trade an enrolment code for a kiosk id and secret; the only unsigned call."""

@@ -34,7 +34,7 @@ from kiosk.services.store import open_store
 
 log = logging.getLogger(__name__)
 
-KINDS = ("application", "rating", "help_call")
+KINDS = ("application", "rating", "help_call", "technician_audit")
 STATES = ("pending", "rejected", "unreadable")
 """``unreadable``: the sealed payload cannot be opened with any key at hand; kept, never sent."""
 SET_ASIDE_STATES = ("rejected", "unreadable")
@@ -264,6 +264,11 @@ class Journal:
         """Items not yet acknowledged (pending, rejected or unreadable): what a technician must care about."""
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+    def oldest_pending_at(self) -> float | None:
+        """``time.time()`` when the oldest item still to be sent was journaled; None when none waits."""
+        with self._lock:
+            return self._db.execute("SELECT MIN(created_at) FROM outbox WHERE state = 'pending'").fetchone()[0]
 
     def unreadable(self) -> int:
         """Items set aside because they cannot be decrypted or parsed (kept, never sent)."""

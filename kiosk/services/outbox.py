@@ -27,6 +27,7 @@ from collections.abc import Callable
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.contract.applications import ApplicationRequest
 from kiosk.platform.contract.feedback import HelpCallRequest, RatingRequest
+from kiosk.platform.contract.operations import TechnicianAuditEntry
 from kiosk.platform.contract.problem import IDEMPOTENCY_IN_PROGRESS, PERSON_TOKEN_INVALID, SUBMISSION_TOKEN_REFUSED
 from kiosk.platform.errors import AuthRejected, Conflict, NotFound, ValidationRejected
 from kiosk.services.journal import Journal, OutboxItem, PermanentRejection
@@ -53,6 +54,9 @@ def send_item(client: PlatformClient, item: OutboxItem) -> str:
             return client.rate(RatingRequest.model_validate(item.payload), idempotency_key=key).rating_id
         if item.kind == "help_call":
             return client.call_help(HelpCallRequest.model_validate(item.payload), idempotency_key=key).call_id
+        if item.kind == "technician_audit":
+            return client.technician_audit(TechnicianAuditEntry.model_validate(item.payload),
+                                           idempotency_key=key).audit_id
     except Conflict as exc:
         if exc.code == IDEMPOTENCY_IN_PROGRESS:
             raise  # the platform is still working on our first send: try again later

@@ -19,6 +19,7 @@ from kiosk.platform.contract import problem as codes
 from kiosk.platform.contract.operations import Announcement
 from reference_platform import enrolment
 from reference_platform.problems import PlatformProblem
+from reference_platform.routes import heartbeat_history, technician_audit
 from reference_platform.routes._deps import ERRORS, db, iso, kiosk_id, now
 from reference_platform.routes.catalog import build_catalog
 
@@ -64,8 +65,11 @@ def heartbeat(body: Heartbeat, request: Request) -> HeartbeatAck:
             "UPDATE kiosks SET last_heartbeat = ?, last_heartbeat_json = ? WHERE kiosk_id = ?",
             (iso(ts), body.model_dump_json(), kiosk_id(request)),
         )
+        heartbeat_history.record(c, kiosk_id(request), ts, body)
+        unlock = technician_audit.unlock_at(c, kiosk_id(request))
     return HeartbeatAck(
         received_at=datetime.fromtimestamp(ts, UTC),
         catalog_version=build_catalog(request).version,
         announcements=len(_current(request)),
+        technician_unlock_at=unlock,
     )

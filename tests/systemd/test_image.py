@@ -77,7 +77,8 @@ IMAGE_ID = one(MKOSI, "Output", "ImageId")
 VERSION = (IMAGE / "mkosi.version").read_text(encoding="utf-8").strip()
 BUILD = [ini(p) for p in sorted(BUILD_REPART.glob("*.conf"))]
 RUNTIME = [ini(p) for p in sorted(RUNTIME_REPART.glob("*.conf"))]
-TRANSFERS = {p.name: ini(p) for p in sorted(SYSUPDATE.glob("*.transfer"))}
+TRANSFERS = {p.name: ini(p) for p in sorted(SYSUPDATE.glob("*.conf"))}
+"""systemd 254 (the image's, from backports) reads sysupdate.d/*.conf; other names are ignored."""
 
 
 def test_mkosi_conf() -> None:
@@ -93,6 +94,14 @@ def test_mkosi_conf() -> None:
             "tegaki-zinnia-simplified-chinese"} <= packages
     # systemd/polkit/50-kiosk-reboot.rules (technician mode's reboot) needs polkitd, and logind needs D-Bus.
     assert {"polkitd", "dbus"} <= packages
+    # sysupdate downloads through systemd-pull (systemd-container) and checks SHA256SUMS.gpg with gpg.
+    assert {"systemd-container", "gpg"} <= packages
+
+
+def test_hardware_watchdog() -> None:
+    conf = ini(EXTRA / "usr/lib/systemd/system.conf.d/10-kiosk-watchdog.conf")
+    assert one(conf, "Manager", "RuntimeWatchdogSec") == "30s"
+    assert one(conf, "Manager", "RebootWatchdogSec") == "2min"
     # The build needs the repository (BuildSources) and the package index for pip (WithNetwork).
     src, _, target = one(MKOSI, "Content", "BuildSources").partition(":")
     assert (IMAGE / src).resolve() == REPO and target == "kiosk"
@@ -128,7 +137,7 @@ def test_scripts() -> None:
 
 
 def test_transfers_name_the_partitions_repart_creates() -> None:
-    root_t, uki_t = TRANSFERS["10-root.transfer"], TRANSFERS["20-uki.transfer"]
+    root_t, uki_t = TRANSFERS["10-root.conf"], TRANSFERS["20-uki.conf"]
     bases = {one(t, "Source", "Path") for t in TRANSFERS.values()}
     assert len(bases) == 1 and next(iter(bases)).startswith("https://") and next(iter(bases)).endswith("/")
     for t in TRANSFERS.values():
@@ -233,7 +242,7 @@ def test_repart_lays_out_what_sysupdate_expects(tmp_path: Path) -> None:
     built = gpt(image)
     assert [t for t, _, _ in built] == [GPT_TYPES["esp"], GPT_TYPES["root"]]
     slot_a = built[1][1]
-    target = re.escape(one(TRANSFERS["10-root.transfer"], "Target", "MatchPattern")).replace("@v", "(.+)")
+    target = re.escape(one(TRANSFERS["10-root.conf"], "Target", "MatchPattern")).replace("@v", "(.+)")
     m = re.fullmatch(target, slot_a)
     assert m and m.group(1) == VERSION, slot_a
 
@@ -287,3 +296,21 @@ def test_preset_names_real_units() -> None:
     # Exactly one app unit, the boot check that gates A/B fallback, the sysupdate timer.
     assert len(enabled & {"kiosk.service", "cage@tty1.service"}) == 1
     assert {"kiosk-boot-ok.service", "systemd-sysupdate.timer", "etc-kiosk.mount"} <= enabled
+
+
+def test_one_cjk_font_and_the_same_packages_everywhere() -> None:
+    """The UI, the receipt raster, the guide, bootstrap and the image all use WenQuanYi Micro Hei."""
+    from drivers.printer.raster import CJK_FONT as RASTER_FONT
+    from kiosk.app import CJK_FONT as APP_FONT
+    from screens.theme import CJK_FONT as THEME_FONT
+
+    assert APP_FONT == THEME_FONT == str(RASTER_FONT) == "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    guide = (REPO / "docs/technician.md").read_text(encoding="utf-8")
+    [install] = [ln for ln in guide.splitlines() if ln.startswith("sudo apt-get install")]
+    bootstrap = (REPO / "scripts/bootstrap.sh").read_text(encoding="utf-8")
+    packages = set(MKOSI["Content"]["Packages"])
+    assert {"fonts-wqy-microhei", "xwayland", "cage"} <= set(install.split()) and "noto" not in install
+    assert "fonts-wqy-microhei" in bootstrap and {"fonts-wqy-microhei", "xwayland", "cage"} <= packages
+    owner = subprocess.run(["dpkg", "-S", APP_FONT], capture_output=True, text=True)
+    if owner.returncode == 0:  # on Debian: the path is the one that package installs
+        assert owner.stdout.startswith("fonts-wqy-microhei:")

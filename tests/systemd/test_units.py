@@ -149,6 +149,37 @@ def test_boot_ok_gates_boot_complete() -> None:
     k = _keys("kiosk-boot-ok.service")
     assert k["Before"] == ["boot-complete.target"] and k["RequiredBy"] == ["boot-complete.target"]
     assert "kiosk.service" in k["After"][0] and "cage@tty1.service" in k["After"][0]
+    # Blessed only after the app was ready and healthy for a configurable time and the self-check passed.
+    assert k["ExecStart"][0].endswith("selfcheck --json --boot-ok ${KIOSK_HEALTHY_FOR_S}")
+    assert k["Environment"] == ["KIOSK_HEALTHY_FOR_S=120"]
+    assert int(k["TimeoutStartSec"][0].removesuffix("min")) * 60 > 120 + 300  # healthy time + ready timeout
+    assert k["FailureAction"] == ["reboot"] and "LoaderBootCountPath" in k["ConditionPathExists"][0]
+
+
+EXPOSURE_LIMITS = {"kiosk-selfcheck.service": 3.5, "kiosk-boot-ok.service": 3.5,
+                   "kiosk.service": 5.0, "cage@.service": 5.0}
+"""``systemd-analyze security`` ceilings: the checks need little, the UI needs its devices."""
+
+
+def exposure(unit: Path) -> float:
+    res = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager", str(unit)],
+                         capture_output=True, text=True, timeout=60)
+    match = re.search(r"Overall exposure level for \S+: (\d+\.\d)", res.stdout)
+    assert match, res.stdout + res.stderr
+    return float(match.group(1))
+
+
+@needs_analyze
+@pytest.mark.parametrize("name", sorted(EXPOSURE_LIMITS))
+def test_units_are_hardened(name: str) -> None:
+    assert exposure(SYSTEMD / name) <= EXPOSURE_LIMITS[name]
+
+
+@needs_analyze
+def test_the_exposure_check_can_fail(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.service"
+    bare.write_text("[Service]\nExecStart=/bin/true\n", encoding="utf-8")
+    assert exposure(bare) > 5.0
 
 
 def _tree(root: Path) -> dict[str, tuple[bytes, int]]:

@@ -14,12 +14,11 @@ from collections.abc import Callable
 
 from kiosk.i18n import _
 from kiosk.journeys.technician.page import PageHost
-from kiosk.ops.pin import PinGate
+from kiosk.ops.pin import PIN_STATE_FILE, PinGate
 from kiosk.views import Action, Form, FormField, Text, View
 
 audit = logging.getLogger("kiosk.audit")
 
-PIN_STATE_FILE = "technician-pin.json"
 MASK = "●"
 PIN_MIN, PIN_MAX = 6, 12
 
@@ -36,7 +35,7 @@ class PinPrompt:
 
     def opened(self) -> None:
         if self._pin_hash():
-            self._locked_until = time.time() + self._gate().locked_for()
+            self._locked_until = time.monotonic() + self._gate().locked_for()
 
     def _pin_hash(self) -> str:
         return self.host.rt.cfg.kiosk.technician_pin_hash
@@ -45,7 +44,7 @@ class PinPrompt:
         return PinGate(self._pin_hash(), self.host.rt.state_dir / PIN_STATE_FILE)
 
     def _locked_left(self) -> float:
-        return max(0.0, self._locked_until - time.time())
+        return max(0.0, self._locked_until - time.monotonic())
 
     def tick(self) -> bool:
         """True while the lock-out counts down, and once more when it is over."""
@@ -101,7 +100,7 @@ class PinPrompt:
             self._accepted()
             return
         if locked_for > 0:
-            self._locked_until = time.time() + locked_for
+            self._locked_until = time.monotonic() + locked_for
             audit.warning("technician PIN refused; prompt locked for %d s after repeated failures", round(locked_for))
         else:
             self.error = _("维护密码错误，还可尝试 {n} 次").format(n=remaining)

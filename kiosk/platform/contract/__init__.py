@@ -61,6 +61,11 @@ from kiosk.platform.contract.operations import (
     EnrolResponse,
     Heartbeat,
     HeartbeatAck,
+    HeartbeatHistory,
+    HeartbeatRecord,
+    TechnicianAuditEntry,
+    TechnicianAuditList,
+    TechnicianAuditReceipt,
 )
 from kiosk.platform.contract.payments import (
     FINAL_STATUSES,
@@ -139,6 +144,8 @@ __all__ = [
     "HallHours",
     "Heartbeat",
     "HeartbeatAck",
+    "HeartbeatHistory",
+    "HeartbeatRecord",
     "HelpCall",
     "HelpCallRequest",
     "HelpReason",
@@ -169,6 +176,9 @@ __all__ = [
     "ServiceType",
     "SlotList",
     "Step",
+    "TechnicianAuditEntry",
+    "TechnicianAuditList",
+    "TechnicianAuditReceipt",
     "VerificationStatus",
     "paths",
 ]

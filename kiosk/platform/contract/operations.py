@@ -57,6 +57,42 @@ class Heartbeat(ContractModel):
     last_error: str | None = None
     catalog_version: str | None = None
     sent_at: Instant | None = None
+    image_version: str | None = None
+    """The OS image's IMAGE_VERSION; None on a machine not running a kiosk image."""
+    boot_slot: str | None = None
+    """The boot entry booted (``kiosk_<version>.efi``), None when not known."""
+    rolled_back: bool = False
+    """A newer image was tried and given up on: this kiosk runs the previous one (docs/updates.md)."""
+
+
+class TechnicianAuditEntry(ContractModel):
+    """One technician action on a kiosk (PIN prompt opened, PIN refused, page used, export, reboot, ...)."""
+
+    at: datetime
+    level: Literal["info", "warning", "error"] = "info"
+    action: str = Field(min_length=1, max_length=500)
+    """What was done, in the kiosk's audit wording; never a PIN or a citizen's data."""
+
+
+class TechnicianAuditReceipt(ContractModel):
+    audit_id: str
+
+
+class TechnicianAuditList(ContractModel):
+    """The signing kiosk's latest technician actions, newest first."""
+
+    entries: list[TechnicianAuditEntry]
+
+
+class HeartbeatRecord(ContractModel):
+    received_at: datetime
+    heartbeat: Heartbeat
+
+
+class HeartbeatHistory(ContractModel):
+    """A kiosk's latest heartbeats as the platform received them, newest first."""
+
+    heartbeats: list[HeartbeatRecord]
 
 
 class HeartbeatAck(ContractModel):
@@ -65,3 +101,5 @@ class HeartbeatAck(ContractModel):
     """When it differs from the kiosk's, refetch the catalogue."""
     announcements: int = 0
     """How many announcements are current."""
+    technician_unlock_at: datetime | None = None
+    """When an administrator last lifted this kiosk's technician PIN lock-out; the kiosk resets a newer one."""

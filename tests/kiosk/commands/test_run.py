@@ -26,7 +26,7 @@ def test_display_detection():
 
 
 def test_no_display_prints_how_to_use_a_virtual_display_and_fails():
-    res = _run([], {"KIOSK_CONFIG": ""}, drop=("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+    res = _run(["--demo"], {"KIOSK_CONFIG": ""}, drop=("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
     assert res.returncode == 3
     assert "no display" in res.stderr and "xvfb-run" in res.stderr
     assert "Traceback" not in res.stderr
@@ -70,3 +70,48 @@ def test_sigterm_stops_the_app_on_its_main_loop():
     finally:
         signal.signal(signal.SIGTERM, before)
     assert posted == ["posted", "stopped"]
+
+
+NO_DISPLAY = ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")
+"""Dropped so a kiosk that wrongly got past its configuration exits 3 instead of opening a window."""
+
+
+def test_no_configuration_is_an_error_not_a_demo(tmp_path, monkeypatch):
+    """Without --demo a missing file is exit 2 with what to do, a red unit and a status line."""
+    monkeypatch.setattr("kiosk.config.DEFAULT_PATH", tmp_path / "absent.toml")
+    import socket
+
+    from kiosk.cli import main
+
+    sock_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(sock_path))
+        monkeypatch.setenv("NOTIFY_SOCKET", str(sock_path))
+        monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+        assert main(["run"]) == 2
+        sock.settimeout(2)
+        status = sock.recv(4096).decode()
+    assert status.startswith("STATUS=configuration error:") and "no configuration file" in status
+
+
+def test_a_configuration_with_demo_fallbacks_is_refused_without_demo(tmp_path):
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text("[kiosk]\nsite_name = \"x\"\n", encoding="utf-8")
+    res = _run(["--config", str(cfg)], {}, drop=NO_DISPLAY)
+    assert res.returncode == 2, res.stderr
+    for key in ("platform.url", "kiosk.secret_file", "devices.printer.backend", "devices.idreader.backend"):
+        assert key in res.stderr
+    demo = _run(["--demo", "--config", str(cfg)], {}, drop=NO_DISPLAY)
+    assert demo.returncode == 3  # accepted: it went on to look for a display
+
+
+def test_a_field_configuration_passes(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"s" * 32)
+    cfg = tmp_path / "kiosk.toml"
+    devices = "".join(f'[devices.{n}]\nbackend = "none"\n' for n in ("idreader", "scanner", "printer", "a4printer",
+                                                                        "camera"))
+    cfg.write_text(f'[kiosk]\nsecret_file = "{secret}"\n[platform]\nurl = "https://p.example"\n{devices}',
+                   encoding="utf-8")
+    res = _run(["--config", str(cfg)], {}, drop=NO_DISPLAY)
+    assert res.returncode == 3, res.stderr

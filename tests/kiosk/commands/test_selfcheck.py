@@ -25,10 +25,13 @@ def _selfcheck(cfg: Path, *extra: str) -> tuple[int, dict]:
 
 def _write(tmp: Path, url: str, idreader: Path) -> Path:
     cfg = tmp / "kiosk.toml"
+    secret = tmp / "secret"
+    secret.write_bytes(b"k" * 32)
+    absent = "".join(f'[devices.{n}]\nbackend = "none"\n' for n in ("scanner", "printer", "a4printer", "camera"))
     cfg.write_text(
-        f'[kiosk]\nstate_dir = "{tmp / "state"}"\n'
+        f'[kiosk]\nstate_dir = "{tmp / "state"}"\nsecret_file = "{secret}"\n'
         f'[platform]\nurl = "{url}"\nconnect_timeout_s = 2\n'
-        f'[devices.idreader]\nbackend = "serial"\nport = "{idreader}"\n',
+        f'[devices.idreader]\nbackend = "serial"\nport = "{idreader}"\n{absent}',
         encoding="utf-8")
     return cfg
 
@@ -44,7 +47,17 @@ def test_all_good(tmp_path: Path) -> None:
     assert rc == 0, out
     checks = {c["check"]: c["status"] for c in out["checks"]}
     assert checks["platform"] == "ok" and checks["device:idreader"] == "ok" and checks["disk"] == "ok"
+    assert checks["config"] == "ok"
     assert out["ok"] is True
+
+
+def test_a_demo_fallback_fails_the_check(tmp_path: Path) -> None:
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[kiosk]\nstate_dir = "{tmp_path / "state"}"\n', encoding="utf-8")
+    rc, out = _selfcheck(cfg, "--min-free-mb", "1")
+    config_check = next(c for c in out["checks"] if c["check"] == "config")
+    assert rc == 1 and config_check["status"] == "fail"
+    assert "platform.url" in config_check["detail"] and "devices.printer.backend" in config_check["detail"]
 
 
 def test_unreachable_platform_and_missing_device_fail(tmp_path: Path) -> None:

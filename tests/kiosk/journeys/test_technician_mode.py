@@ -205,7 +205,8 @@ def test_queue_page_counts_journal_and_unsettled_orders(tech: Kiosk) -> None:
     tech.press("page", page="queues")
     view = tech.settle()
     rows = dict(view.blocks[1].rows)
-    assert rows["日志队列深度"] in ("0", "1") and rows["未结清的支付订单"] == "0"
+    # the help call and the two technician audit records (prompt opened, mode entered), sent or not yet
+    assert rows["日志队列深度"] in ("0", "1", "2", "3") and rows["未结清的支付订单"] == "0"
     assert rows["无法解密（已保留）"] == "0"
 
 

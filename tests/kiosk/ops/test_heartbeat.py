@@ -50,5 +50,41 @@ def test_paper_out_reaches_heartbeat_and_metrics(tmp_path) -> None:
         assert 'kiosk_device_state{device="printer",state="user_error"} 1.0' in text
         assert "kiosk_journal_depth 0.0" in text
         assert "kiosk_journal_unreadable 0.0" in text
+        assert "kiosk_platform_reachable 1.0" in text  # heartbeats answered 200
+        assert "kiosk_last_sync_timestamp_seconds 0.0" not in text
+    finally:
+        k.close()
+
+
+def test_a_running_kiosk_counts_its_visits_and_pause(tmp_path) -> None:
+    """The controller and the settler of a real runtime reach the scrape endpoint."""
+    port = _free_port()
+    k = Kiosk(tmp_path, metrics={"enabled": True, "port": port, "heartbeat_s": 3600})
+    try:
+        k.controller.start_visit()
+        k.controller.end_visit("timeout")
+        k.controller.orders.blocked = True
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert 'kiosk_visits_total{outcome="timeout"} 1.0' in text
+        assert "kiosk_payments_paused 1.0" in text
+        assert "kiosk_free_disk_bytes" in text and "kiosk_oldest_unsent_age_seconds 0.0" in text
+    finally:
+        k.close()
+
+
+def test_the_heartbeat_reports_the_image_and_the_platform_keeps_the_history(tmp_path) -> None:
+    from kiosk.ops.image import ImageState
+
+    k = Kiosk(tmp_path, metrics={"enabled": False, "heartbeat_s": 3600})
+    try:
+        rt = k.runtime
+        assert _wait(lambda: rt.heartbeat.sent >= 1), "no heartbeat at start"
+        rt.heartbeat.image = ImageState("1.2", "kiosk_1.2.efi", True, "1.3")
+        assert rt.heartbeat.beat()
+        history = rt.client.heartbeats(limit=5).heartbeats
+        assert len(history) >= 2
+        newest = history[0].heartbeat
+        assert (newest.image_version, newest.boot_slot, newest.rolled_back) == ("1.2", "kiosk_1.2.efi", True)
+        assert history[1].heartbeat.rolled_back is False
     finally:
         k.close()
