@@ -133,7 +133,7 @@ class DemoDriver:
 
     def press(self, label: str) -> None:
         for button in self.buttons():
-            if label in (button.text.split("\n")[0], button.action_id):
+            if label in (button.label, button.action_id):
                 self._scroll_into_view(button)
                 self.tap_widget(button)
                 return

@@ -181,7 +181,7 @@ def make_app_class() -> type:
 
         def build(self) -> FloatLayout:
             Window.bind(on_request_close=lambda *a, **k: True)
-            from screens.widgets import warm_fonts, warm_images, warm_renderer
+            from screens.warm import warm_fonts, warm_images, warm_renderer
 
             log.info("fonts ready in %.2f s, image loader in %.2f s", warm_fonts(), warm_images())
             undo_warm = warm_renderer(Window)

@@ -96,6 +96,8 @@ class AttractScreen(FloatLayout):
             Clock.schedule_interval(self._tick_page, PAGE_SECONDS),
         ]
         self._tick_clock(0)
+        Window.bind(size=self._rescale)
+        self._rescale()
 
     # --- inputs from the app -------------------------------------------------------
     def set_translators(self, primary: Translate, secondary: Translate, language: str = "zh_CN") -> None:
@@ -112,9 +114,16 @@ class AttractScreen(FloatLayout):
             Window.clearcolor = self.bg_color
 
     def on_elder(self, _inst: object, value: bool) -> None:
-        self.scale = THEME["elder_scale"] if value else 1.0
+        self._rescale()
         self._page = 0
         self._render()
+
+    def _rescale(self, *_a) -> None:
+        """Type follows elder mode and the window's type scale (screens/layout.py)."""
+        from screens.layout import apply_shape
+
+        shape = apply_shape(*Window.size)
+        self.scale = (THEME["elder_scale"] if self.elder else 1.0) * shape.type_scale
 
     def show(self, snapshot: StatusSnapshot) -> None:
         self._snapshot = snapshot

@@ -163,7 +163,7 @@ def test_the_whole_heap_is_collected_when_nobody_comes(kiosk_ui):
 def test_renderer_warm_up_draws_each_texture_kind_invisibly_and_goes(kiosk_ui):
     from kivy.graphics import Color, Rectangle
 
-    from screens.widgets import TEXTURE_KINDS, warm_renderer
+    from screens.warm import TEXTURE_KINDS, warm_renderer
 
     window = kiosk_ui.window
     before = list(window.children)
