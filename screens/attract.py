@@ -71,6 +71,8 @@ class AttractScreen(FloatLayout):
     language_button_text = StringProperty("")
     elder_button_text = StringProperty("")
     elder = BooleanProperty(False)
+    landscape = BooleanProperty(False)
+    """Laid out side by side on a window wider than tall (screens/layout.py)."""
     scale = NumericProperty(1.0)
     """Multiplies every font size; ``THEME["elder_scale"]`` (1.5) in elder mode."""
     drift_x = NumericProperty(0.0)
@@ -98,6 +100,9 @@ class AttractScreen(FloatLayout):
         self._tick_clock(0)
         Window.bind(size=self._rescale)
         self._rescale()
+        # what the layout audit compares these texts with (screens/audit.py)
+        self.ids.announcements.background = tuple(THEME["panel"])
+        self.ids.l_banner.background = tuple(THEME["banner_bg"])
 
     # --- inputs from the app -------------------------------------------------------
     def set_translators(self, primary: Translate, secondary: Translate, language: str = "zh_CN") -> None:
@@ -123,6 +128,7 @@ class AttractScreen(FloatLayout):
         from screens.layout import apply_shape
 
         shape = apply_shape(*Window.size)
+        self.landscape = shape.landscape
         self.scale = (THEME["elder_scale"] if self.elder else 1.0) * shape.type_scale
 
     def show(self, snapshot: StatusSnapshot) -> None:
@@ -188,6 +194,20 @@ class AttractScreen(FloatLayout):
             labels.append(lab)
         box.add_widget(Widget())  # takes the slack so the list starts at the top
         self.announcement_labels = labels
+        for lab in labels:
+            lab.bind(height=self._fit_announcements)
+        box.bind(height=self._fit_announcements)
+
+    def _fit_announcements(self, *_a) -> None:
+        """Show only the announcements that fit the box whole (a small panel shows fewer per page)."""
+        box = self.ids.announcements
+        room = box.height - box.padding[1] - box.padding[3]
+        used = -box.spacing
+        for lab in self.announcement_labels:
+            used += lab.texture_size[1] + box.spacing
+            fits = used <= room
+            lab.opacity = 1 if fits else 0
+            lab.height = lab.texture_size[1] if fits else 0  # a hidden one takes no room
 
     # --- timers --------------------------------------------------------------------
     def _tick_clock(self, _dt: float) -> None:

@@ -59,6 +59,7 @@ class Chrome:
         self.banner.text = c.banner
         self.banner.font_size = font("small", s)
         self.banner.opacity = 1 if c.banner else 0
+        self.banner.background = tuple(THEME["banner_bg"])
         with self.banner.canvas.before:
             self.banner.canvas.before.clear()
             if c.banner:

@@ -95,7 +95,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self.actions = GridLayout(cols=2, spacing=dp(12), size_hint_y=None)
         self.actions.bind(minimum_height=self.actions.setter("height"))
         self.side = FitScroll(self.actions, anchor_y="bottom", size_hint_x=0.3)
-        self.side.remove_widget(self.actions)
+        self.side.release()
         self.main = BoxLayout(spacing=dp(20))
         for w in (self.bar, self.banner, self.help_line, self.main):
             self.root_box.add_widget(w)
@@ -114,14 +114,12 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         first = self.shape is None
         self.shape = shape
         self.main.clear_widgets()
-        if self.actions.parent is not None:
-            self.actions.parent.remove_widget(self.actions)
+        self.side.release()
         self.main.orientation = "horizontal" if shape.landscape else "vertical"
         self.viewport.anchor_y = "top" if shape.landscape else "bottom"
         self.main.add_widget(self.viewport)
         if shape.landscape:
-            self.side.add_widget(self.actions)
-            self.side._place()
+            self.side.hold()
             self.main.add_widget(self.side)
         else:
             self.main.add_widget(self.actions)

@@ -64,9 +64,22 @@ class FitScroll(AnchorLayout):
     def scrolling(self) -> bool:
         return self.content.parent is self.scroll
 
+    def release(self) -> Widget:
+        """Take the content out (and the scroll view with it); ``hold`` puts it back."""
+        if self.content.parent is not None:
+            self.content.parent.remove_widget(self.content)
+        if self.scroll.parent is not None:
+            self.remove_widget(self.scroll)
+        return self.content
+
+    def hold(self) -> None:
+        self.release()
+        self.add_widget(self.content)
+        self._place()
+
     def _place(self, *_a) -> None:
         if self.content.parent not in (self, self.scroll):
-            return  # lent to another box (portrait actions)
+            return  # lent to another box (the actions under the content in portrait)
         if self.height < 2:
             # Not laid out yet: a box just added has no height and everything "overflows".
             return
@@ -76,8 +89,10 @@ class FitScroll(AnchorLayout):
         self.content.parent.remove_widget(self.content)
         if overflow:
             self.scroll.add_widget(self.content)
-            self.add_widget(self.scroll)
+            if self.scroll.parent is None:
+                self.add_widget(self.scroll)
             self.scroll.scroll_y = 1
         else:
-            self.remove_widget(self.scroll)
+            if self.scroll.parent is not None:
+                self.remove_widget(self.scroll)
             self.add_widget(self.content)

@@ -123,6 +123,10 @@ class KioskUI:
         """Tap the button whose text starts with ``label``, through Kivy's touch dispatch."""
         for b in self.buttons():
             if b.label == label and not b.disabled:
+                scroll = self.journey.scroll
+                if scroll.parent is not None and b in scroll.walk(restrict=True):
+                    scroll.scroll_to(b, padding=40, animate=False)  # as a citizen scrolls to it
+                    self.frames(2)
                 x, y = b.to_window(b.center_x, b.center_y)
                 self.tap(x, y)
                 return
