@@ -52,6 +52,8 @@ class DemoDriver:
     def __init__(self, app, out: Path, inspect: Callable[[DemoDriver], None] | None = None) -> None:
         self.app = app
         self.inspect = inspect
+        self.window = Window
+        """Kivy's window (the layout audit resizes it; the demo's one Kivy import is here)."""
         """Called on every screen shot, after the shot (``devtools.layout_audit`` checks it there)."""
         self.controller = app.controller
         self.rt = app.rt

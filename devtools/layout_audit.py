@@ -55,10 +55,9 @@ class LayoutMatrix:
             return
         self._seen.add(screen)
         started = time.perf_counter()
-        from kivy.core.window import Window
-
+        window = driver.window
         controller = driver.controller
-        original = (controller.language, controller.elder, tuple(Window.size))
+        original = (controller.language, controller.elder, tuple(window.size))
         try:
             for language, elder in self.modes:
                 _set_mode(controller, language, elder)
@@ -68,36 +67,34 @@ class LayoutMatrix:
                     self._shoot(driver, screen, language, elder, size)
         finally:
             _set_mode(controller, original[0], original[1])
-            Window.size = original[2]
+            window.size = original[2]
             driver.idle_until(driver.settled, 10)
             driver.frames(3)
             self.seconds += time.perf_counter() - started
 
     def check(self, driver, size: tuple[int, int]) -> list[Finding]:
-        from kivy.core.window import Window
-
-        Window.size = size
+        window = driver.window
+        window.size = size
         driver.frames(2)
         driver.idle_until(driver.settled, 10)
         driver.frames(3)  # labels render their textures in the frame after they are laid out
         app = driver.app
         attract = app.attract.parent is not None
         background = app.attract.bg_color if attract else None
-        return audit(app.root, tuple(Window.size), driver.controller.elder, background)
+        return audit(app.root, tuple(window.size), driver.controller.elder, background)
 
     def _shoot(self, driver, screen: str, language: str, elder: bool, size: tuple[int, int]) -> None:
         wanted = SHOT_SCREENS.get(screen, ())
         mode = "elder" if elder else "en" if language == "en" else "zh"
         if self.shots is None or mode not in wanted:
             return
-        from kivy.core.window import Window
         from PIL import Image
 
         self.shots.mkdir(parents=True, exist_ok=True)
-        Window.canvas.ask_update()
+        driver.window.canvas.ask_update()
         driver.frames(2)
         target = self.shots / f"{size[0]}x{size[1]}-{screen}{'' if mode == 'zh' else '-' + mode}.png"
-        saved = Window.screenshot(name=str(target))
+        saved = driver.window.screenshot(name=str(target))
         if saved:
             # 64 colours are plenty for flat panels and text, and a quarter of the bytes
             Image.open(saved).convert("RGB").quantize(64).save(target, optimize=True)

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", default="1080x1920",
                         help="window size WIDTHxHEIGHT: 1080x1920 portrait, 1920x1080 landscape, down to 800x480")
     parser.add_argument("--audit", action="store_true",
-                        help="check every screen in every shape and mode (devtools/layout_audit.py): audit.json, shapes/")
+                        help="check every screen in every shape and mode (devtools/layout_audit.py); audit.json")
 
 
 def start_xvfb(size: str) -> None:
