@@ -119,7 +119,8 @@ class Blocks:
                                              scale=self.scale, note=note, action_id=a.id, icon=icon))
 
         for a in block.items:
-            self._defer(lambda a=a: button(a))
+            # a tile with an icon is two texts to render (markup): it counts as two labels
+            self._defer(lambda a=a: button(a), 2 if dict(a.args).get("icon") else 1)
         box.add_widget(grid)
         return box
 
