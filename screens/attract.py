@@ -92,6 +92,8 @@ class AttractScreen(FloatLayout):
         self._language = "zh_CN"
         self._started = time.monotonic()
         self._corner_taps: list[float] = []
+        self._compact = False
+        """Announcements without their bodies: the box is too small for one whole (a small panel)."""
         self._events = [
             Clock.schedule_interval(self._tick_clock, 1.0),
             Clock.schedule_interval(self._tick_drift, DRIFT_TICK_S),
@@ -182,7 +184,7 @@ class AttractScreen(FloatLayout):
         for ann in shown:
             title, body = ann.in_language(self._language)
             text = f"[color=f0c060]{_escape(title)}[/color]"  # no [b]: synthetic CJK bold is slow
-            if body:
+            if body and not self._compact:
                 cut = body if len(body) <= BODY_CHARS else body[:BODY_CHARS - 1] + "…"
                 text += f"\n[size={int(sp(THEME['font_sp']['small']) * self.scale)}]{_escape(cut)}[/size]"
             lab = Label(text=text, markup=True, font_size=sp(THEME["font_sp"]["body"]) * self.scale,
@@ -208,6 +210,14 @@ class AttractScreen(FloatLayout):
             fits = used <= room
             lab.opacity = 1 if fits else 0
             lab.height = lab.texture_size[1] if fits else 0  # a hidden one takes no room
+        # Titles only when the box has no room for a title with three lines of body: decided by
+        # the box's size alone (not by what fitted), so it cannot flip back and forth.
+        line = sp(THEME["font_sp"]["small"]) * self.scale * 1.3
+        compact = room < sp(THEME["font_sp"]["body"]) * self.scale * 1.3 + 3 * line
+        if box.height > 1 and compact != self._compact:
+            self._compact = compact
+            Clock.schedule_once(lambda _dt: self._snapshot and self._render_announcements(
+                self._snapshot.announcements), 0)
 
     # --- timers --------------------------------------------------------------------
     def _tick_clock(self, _dt: float) -> None:

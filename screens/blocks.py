@@ -115,8 +115,13 @@ class Blocks:
             note = args.pop("note", "")
             icon = args.pop("icon", "")
             style = "tile" if icon and a.style == "primary" else a.style
-            grid.add_widget(self.pool.button(a.label, lambda: self.act(a.id, **args), style, a.enabled,
-                                             scale=self.scale, note=note, action_id=a.id, icon=icon))
+            tile = self.pool.button(a.label, lambda: self.act(a.id, **args), style, a.enabled, scale=self.scale,
+                                    note=note, action_id=a.id, icon=icon)
+            if style == "tile" and self.shape is not None and not self.shape.landscape:
+                # a portrait panel has the height: large tiles, easy to hit and to read
+                tile.min_height = max(tile.min_height, dp(150) * self.scale * type_scale())
+                tile.height = max(tile.height, tile.min_height)
+            grid.add_widget(tile)
 
         for a in block.items:
             # a tile with an icon is two texts to render (markup): it counts as two labels

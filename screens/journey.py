@@ -2,10 +2,10 @@
 
 Layout, top to bottom: a bar (masked identity, home, language, elder mode, help, end), the
 offline banner, the help status, then the step: its title and body of blocks, and its
-action buttons. In portrait (screens/layout.py) the step sits at the bottom of the panel,
-just above the actions, in the reach range of a wheelchair user and with no gap between
-what one reads and what one presses; in landscape the actions stand in a column to the
-right of the content, bottom-aligned. Content that does not fit scrolls; the actions
+action buttons. In portrait (screens/layout.py) the actions are at the bottom of the panel
+(the reach range of a wheelchair user) and the home screen's tiles grow to use the
+height; in landscape the actions stand in a column to the right of the content,
+bottom-aligned. Content that does not fit scrolls; the actions
 never leave the screen. The 20-second timeout warning covers the body with a countdown
 and "I need more time".
 
@@ -90,7 +90,9 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self.column.bind(minimum_height=self.column.setter("height"))
         self.column.add_widget(self.title)
         self.column.add_widget(self.body)
-        self.viewport = FitScroll(self.column, anchor_y="bottom")
+        # Top-anchored: a screen's rows are added over a few frames, and content anchored at the
+        # bottom slid up under the finger with every row added below it.
+        self.viewport = FitScroll(self.column, anchor_y="top")
         self.scroll = self.viewport.scroll
         self.actions = GridLayout(cols=2, spacing=dp(12), size_hint_y=None)
         self.actions.bind(minimum_height=self.actions.setter("height"))
@@ -116,7 +118,6 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self.main.clear_widgets()
         self.side.release()
         self.main.orientation = "horizontal" if shape.landscape else "vertical"
-        self.viewport.anchor_y = "top" if shape.landscape else "bottom"
         self.main.add_widget(self.viewport)
         if shape.landscape:
             self.side.hold()

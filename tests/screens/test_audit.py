@@ -16,13 +16,11 @@ def _kinds(findings) -> set[str]:
 
 @pytest.fixture
 def sandbox(kiosk_ui):
-    """An empty float layout on the window, for planted widgets; removed afterwards."""
+    """A window-sized float layout for planted widgets, kept off the window itself: the
+    kiosk's own screens stay untouched (Kivy still lays it out and renders its labels)."""
     from kivy.uix.floatlayout import FloatLayout
 
-    box = FloatLayout(size=kiosk_ui.window.size)
-    kiosk_ui.window.add_widget(box)
-    yield box
-    kiosk_ui.window.remove_widget(box)
+    return FloatLayout(size=kiosk_ui.window.size)
 
 
 def _audit(kiosk_ui, box, elder: bool = False):
