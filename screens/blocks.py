@@ -119,7 +119,7 @@ class Blocks:
                                     note=note, action_id=a.id, icon=icon)
             if style == "tile" and self.shape is not None and not self.shape.landscape:
                 # a portrait panel has the height: large tiles, easy to hit and to read
-                tile.min_height = max(tile.min_height, dp(150) * self.scale * type_scale())
+                tile.min_height = max(tile.min_height, dp(190) * self.scale * type_scale())
                 tile.height = max(tile.height, tile.min_height)
             grid.add_widget(tile)
 
