@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,8 +49,12 @@ class Result:
 
 
 class DemoDriver:
-    def __init__(self, app, out: Path) -> None:
+    def __init__(self, app, out: Path, inspect: Callable[[DemoDriver], None] | None = None) -> None:
         self.app = app
+        self.inspect = inspect
+        self.window = Window
+        """Kivy's window (the layout audit resizes it; the demo's one Kivy import is here)."""
+        """Called on every screen shot, after the shot (``devtools.layout_audit`` checks it there)."""
         self.controller = app.controller
         self.rt = app.rt
         self.out = out
@@ -115,6 +120,8 @@ class DemoDriver:
             self.result.screenshots.append(str(target.relative_to(self.out)))
         if name not in self.result.screens:
             self.result.screens.append(name)
+        if self.inspect is not None:
+            self.inspect(self)
 
     def labels(self) -> str:
         return " ".join(w.text for w in self.app.root.walk(restrict=True) if isinstance(w, Label))
@@ -133,7 +140,7 @@ class DemoDriver:
 
     def press(self, label: str) -> None:
         for button in self.buttons():
-            if label in (button.text.split("\n")[0], button.action_id):
+            if label in (button.label, button.action_id):
                 self._scroll_into_view(button)
                 self.tap_widget(button)
                 return
@@ -271,9 +278,10 @@ def _inside(widget, ancestor) -> bool:
     return False
 
 
-def run_demo(app, out: Path, visits: tuple[Visit, ...] = VISITS) -> dict:
+def run_demo(app, out: Path, visits: tuple[Visit, ...] = VISITS,
+             inspect: Callable[[DemoDriver], None] | None = None) -> dict:
     """Run every visit; write ``summary.json``; return it."""
-    driver = DemoDriver(app, out)
+    driver = DemoDriver(app, out, inspect)
     driver.frames(5)
     driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None, 15)
     results = [driver.run_visit(v) for v in visits]
@@ -293,7 +301,8 @@ def run_demo(app, out: Path, visits: tuple[Visit, ...] = VISITS) -> dict:
     return summary
 
 
-def play(runtime, out: Path, visits: tuple[Visit, ...] = VISITS) -> dict:
+def play(runtime, out: Path, visits: tuple[Visit, ...] = VISITS,
+         inspect: Callable[[DemoDriver], None] | None = None) -> dict:
     """Open the kiosk's window on ``runtime``, play ``visits`` through it, close it; returns the summary."""
     from kiosk.app import make_app_class
 
@@ -304,6 +313,6 @@ def play(runtime, out: Path, visits: tuple[Visit, ...] = VISITS) -> dict:
     Window.add_widget(root)
     app.on_start()
     try:
-        return run_demo(app, out, visits)
+        return run_demo(app, out, visits, inspect)
     finally:
         app.on_stop()

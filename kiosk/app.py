@@ -73,6 +73,30 @@ def register_fonts() -> None:
     LabelBase.register(DEFAULT_FONT, fn_regular=CJK_FONT)
 
 
+def fit_fullscreen_window(window) -> None:
+    """Make a full-screen window really cover the screen it reports.
+
+    Without a window manager (a kiosk's bare X server) SDL's desktop-fullscreen window
+    keeps the configured size (1080x1920) while Kivy lays out for the screen's (say
+    1920x1080): the panel showed a cropped 1080-wide strip. SDL ignores a new size for a
+    full-screen window, so the window becomes a borderless one of the screen's size at
+    the top-left corner, which looks the same and is the size the screens lay out for.
+    """
+    if window.fullscreen != "auto":
+        return
+    from kivy.clock import Clock
+
+    size = tuple(window.system_size)
+    window.fullscreen = False
+    window.borderless = True
+
+    def place(_dt: float) -> None:  # after SDL has left full screen (it restores the configured size)
+        window.left, window.top = 0, 0
+        window.size = size
+
+    Clock.schedule_once(place, 0.2)
+
+
 def kivy_post(fn: Callable[[], None]) -> None:
     """Hand ``fn`` to the Kivy main thread (what ``@mainthread`` does), from any thread."""
     from kivy.clock import Clock
@@ -181,7 +205,8 @@ def make_app_class() -> type:
 
         def build(self) -> FloatLayout:
             Window.bind(on_request_close=lambda *a, **k: True)
-            from screens.widgets import warm_fonts, warm_images, warm_renderer
+            fit_fullscreen_window(Window)
+            from screens.warm import warm_fonts, warm_images, warm_renderer
 
             log.info("fonts ready in %.2f s, image loader in %.2f s", warm_fonts(), warm_images())
             undo_warm = warm_renderer(Window)

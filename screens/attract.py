@@ -71,6 +71,8 @@ class AttractScreen(FloatLayout):
     language_button_text = StringProperty("")
     elder_button_text = StringProperty("")
     elder = BooleanProperty(False)
+    landscape = BooleanProperty(False)
+    """Laid out side by side on a window wider than tall (screens/layout.py)."""
     scale = NumericProperty(1.0)
     """Multiplies every font size; ``THEME["elder_scale"]`` (1.5) in elder mode."""
     drift_x = NumericProperty(0.0)
@@ -90,12 +92,19 @@ class AttractScreen(FloatLayout):
         self._language = "zh_CN"
         self._started = time.monotonic()
         self._corner_taps: list[float] = []
+        self._compact = False
+        """Announcements without their bodies: the box is too small for one whole (a small panel)."""
         self._events = [
             Clock.schedule_interval(self._tick_clock, 1.0),
             Clock.schedule_interval(self._tick_drift, DRIFT_TICK_S),
             Clock.schedule_interval(self._tick_page, PAGE_SECONDS),
         ]
         self._tick_clock(0)
+        Window.bind(size=self._rescale)
+        self._rescale()
+        # what the layout audit compares these texts with (screens/audit.py)
+        self.ids.announcements.background = tuple(THEME["panel"])
+        self.ids.l_banner.background = tuple(THEME["banner_bg"])
 
     # --- inputs from the app -------------------------------------------------------
     def set_translators(self, primary: Translate, secondary: Translate, language: str = "zh_CN") -> None:
@@ -112,9 +121,17 @@ class AttractScreen(FloatLayout):
             Window.clearcolor = self.bg_color
 
     def on_elder(self, _inst: object, value: bool) -> None:
-        self.scale = THEME["elder_scale"] if value else 1.0
+        self._rescale()
         self._page = 0
         self._render()
+
+    def _rescale(self, *_a) -> None:
+        """Type follows elder mode and the window's type scale (screens/layout.py)."""
+        from screens.layout import apply_shape
+
+        shape = apply_shape(*Window.size)
+        self.landscape = shape.landscape
+        self.scale = (THEME["elder_scale"] if self.elder else 1.0) * shape.type_scale
 
     def show(self, snapshot: StatusSnapshot) -> None:
         self._snapshot = snapshot
@@ -167,7 +184,7 @@ class AttractScreen(FloatLayout):
         for ann in shown:
             title, body = ann.in_language(self._language)
             text = f"[color=f0c060]{_escape(title)}[/color]"  # no [b]: synthetic CJK bold is slow
-            if body:
+            if body and not self._compact:
                 cut = body if len(body) <= BODY_CHARS else body[:BODY_CHARS - 1] + "…"
                 text += f"\n[size={int(sp(THEME['font_sp']['small']) * self.scale)}]{_escape(cut)}[/size]"
             lab = Label(text=text, markup=True, font_size=sp(THEME["font_sp"]["body"]) * self.scale,
@@ -179,6 +196,28 @@ class AttractScreen(FloatLayout):
             labels.append(lab)
         box.add_widget(Widget())  # takes the slack so the list starts at the top
         self.announcement_labels = labels
+        for lab in labels:
+            lab.bind(height=self._fit_announcements)
+        box.bind(height=self._fit_announcements)
+
+    def _fit_announcements(self, *_a) -> None:
+        """Show only the announcements that fit the box whole (a small panel shows fewer per page)."""
+        box = self.ids.announcements
+        room = box.height - box.padding[1] - box.padding[3]
+        used = -box.spacing
+        for lab in self.announcement_labels:
+            used += lab.texture_size[1] + box.spacing
+            fits = used <= room
+            lab.opacity = 1 if fits else 0
+            lab.height = lab.texture_size[1] if fits else 0  # a hidden one takes no room
+        # Titles only when the box has no room for a title with three lines of body: decided by
+        # the box's size alone (not by what fitted), so it cannot flip back and forth.
+        line = sp(THEME["font_sp"]["small"]) * self.scale * 1.3
+        compact = room < sp(THEME["font_sp"]["body"]) * self.scale * 1.3 + 3 * line
+        if box.height > 1 and compact != self._compact:
+            self._compact = compact
+            Clock.schedule_once(lambda _dt: self._snapshot and self._render_announcements(
+                self._snapshot.announcements), 0)
 
     # --- timers --------------------------------------------------------------------
     def _tick_clock(self, _dt: float) -> None:

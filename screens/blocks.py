@@ -18,8 +18,9 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
 
 from kiosk.views import Choices, Form, Pairs, Picture, Progress, Rating, Table, Text
+from screens.layout import Shape
 from screens.theme import THEME
-from screens.widgets import TEXT_COLOURS, TEXT_SIZES, Panel, Recycler
+from screens.widgets import TEXT_COLOURS, TEXT_SIZES, Panel, Recycler, type_scale
 
 
 class Blocks:
@@ -30,6 +31,8 @@ class Blocks:
     pool: Recycler
     _defer: Callable[..., None]
     _form: Callable[[Form], Panel]
+    content_width: Callable[[], float]
+    shape: Shape | None
 
     def _block(self, block):
         s = self.scale
@@ -98,17 +101,31 @@ class Blocks:
         box.bind(minimum_height=box.setter("height"))
         if block.title:
             box.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
-        grid = GridLayout(cols=block.columns, spacing=dp(10), size_hint_y=None)
+        # As many of the journey's columns as fit tiles of a readable width on this window.
+        tile = dp(230) * self.scale * type_scale()
+        fit = int((self.content_width() + dp(10)) // (tile + dp(10)))
+        # Tiles with icons (the home screen's categories) spread out on a wide window.
+        wide = any(dict(a.args).get("icon") for a in block.items) and self.shape is not None and self.shape.landscape
+        cols = max(1, min(max(block.columns, 5) if wide else block.columns, fit))
+        grid = GridLayout(cols=cols, spacing=dp(10), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
 
         def button(a) -> None:
             args = a.kwargs()
             note = args.pop("note", "")
-            grid.add_widget(self.pool.button(a.label, lambda: self.act(a.id, **args), a.style, a.enabled,
-                                      scale=self.scale, note=note, action_id=a.id))
+            icon = args.pop("icon", "")
+            style = "tile" if icon and a.style == "primary" else a.style
+            tile = self.pool.button(a.label, lambda: self.act(a.id, **args), style, a.enabled, scale=self.scale,
+                                    note=note, action_id=a.id, icon=icon)
+            if style == "tile" and self.shape is not None and not self.shape.landscape:
+                # a portrait panel has the height: large tiles, easy to hit and to read
+                tile.min_height = max(tile.min_height, dp(190) * self.scale * type_scale())
+                tile.height = max(tile.height, tile.min_height)
+            grid.add_widget(tile)
 
         for a in block.items:
-            self._defer(lambda a=a: button(a))
+            # a tile with an icon is two texts to render (markup): it counts as two labels
+            self._defer(lambda a=a: button(a), 2 if dict(a.args).get("icon") else 1)
         box.add_widget(grid)
         return box
 
@@ -130,7 +147,7 @@ class Blocks:
         grid = GridLayout(cols=1, spacing=dp(10), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for i, label in enumerate(block.levels):
-            style = "primary" if block.selected == i or block.selected is None else "secondary"
+            style = "primary" if block.selected is None else "selected" if block.selected == i else "secondary"
             grid.add_widget(self.pool.button(label, lambda i=i: self.act("level", index=str(i)), style,
                                              scale=self.scale))
         return grid

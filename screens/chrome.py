@@ -15,7 +15,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.views import Frame
 from screens.theme import THEME
-from screens.widgets import BigButton, Panel, WrapLabel, font
+from screens.widgets import BigButton, Panel, WrapLabel, font, type_scale
 
 
 class Chrome:
@@ -39,14 +39,14 @@ class Chrome:
         if rebuilt:
             self._bar_key = bar_key
             self.bar.clear_widgets()
-            self.bar.height = dp(72) * s
+            self.bar.height = max(dp(60) * s, dp(80) * s * type_scale())
             self.ident = WrapLabel("", "small", s, colour=THEME["text_dim"], valign="middle")
             self.ident.size_hint_y = 1
             self.bar.add_widget(self.ident)
             self.bar_buttons: dict[str, BigButton] = {}
             for key, style in (("home", "secondary"), ("lang", "secondary"), ("elder", "secondary"),
                                ("help", "primary"), ("end", "secondary")):
-                b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=min(s, 1.2), action_id=key)
+                b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=s, action_id=key, icon=key)
                 b.size_hint_x = None
                 b.size_hint_y = 1
                 self.bar.add_widget(b)
@@ -59,6 +59,7 @@ class Chrome:
         self.banner.text = c.banner
         self.banner.font_size = font("small", s)
         self.banner.opacity = 1 if c.banner else 0
+        self.banner.background = tuple(THEME["banner_bg"])
         with self.banner.canvas.before:
             self.banner.canvas.before.clear()
             if c.banner:
@@ -70,17 +71,19 @@ class Chrome:
         return rebuilt
 
     def _fit_bar(self, *_a) -> None:
-        """Bar buttons are 150 dp wide where they fit, narrower on a narrow screen, never off its edge.
+        """Bar buttons are 190 dp wide (at the type scale) where they fit, narrower on a narrow screen,
+        never off its edge.
 
-        The identity keeps the share of one button; a narrower button wraps its label.
+        The identity keeps the share of one button; a narrower button has smaller type (down to
+        the small size of normal mode) and wraps its label.
         """
         buttons = getattr(self, "bar_buttons", {}).values()
         if not buttons:
             return
-        full = dp(150) * min(self.scale, 1.3)
+        full = dp(190) * self.scale * type_scale()
         room = self.bar.width - self.bar.spacing * len(buttons)
         width = max(0.0, min(full, room / (len(buttons) + 1)))
-        size = max(font("small", 1.0), font("body", min(self.scale, 1.2)) * width / full)  # no word cut in two
+        size = max(font("small", 1.0), font("body", self.scale) * width / full)  # no word cut in two
         for b in buttons:
             b.width = width
             b.font_size = size

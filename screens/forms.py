@@ -89,7 +89,8 @@ class Forms:
             for choice in f.choices:
                 entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
                                                                                                  value=c),
-                                                  "primary" if choice == f.value else "secondary", scale=self.scale))
+                                                  "selected" if choice == f.value else "secondary", scale=self.scale,
+                                                  icon="check" if choice == f.value else ""))
         elif f.keyboard in TYPED:
             size = font("body", self.scale)
             # "managed": Kivy's own (US QWERTY) keyboard never opens; the docked TextKeyboard types here
@@ -100,15 +101,22 @@ class Forms:
             entry.bind(focus=lambda w, v, name=f.name: self._set_focus(name) if v else None)
             entry.bind(scroll_y=_one_line)
         else:
+            # Looks like a field, not a button: dark, framed, text from the left; the field the
+            # keypad types into has the amber frame.
             entry = self.pool.button(self._values.get(f.name, f.value) or " ",
-                                     lambda name=f.name: self._set_focus(name), "secondary", scale=self.scale)
+                                     lambda name=f.name: self._set_focus(name),
+                                     "field_focus" if f.name == self._focus else "field", scale=self.scale)
         error = self.pool.label(f.error, "small", self.scale, THEME["error"])
+        error.keep_room()  # an error appearing or going never moves the keypad under a finger
         panel.add_widget(entry)
         panel.add_widget(error)
         self._fields[f.name] = (entry, error)
 
     def _set_focus(self, name: str) -> None:
         self._focus = name
+        for field_name, (entry, _error) in self._fields.items():
+            if isinstance(entry, BigButton) and entry.style.startswith("field"):
+                entry.restyle("field_focus" if field_name == name else "field")
         kind = getattr(self, "_kinds", {}).get(name, "")
         self._show_keyboard(kind)
         if kind in TYPED:

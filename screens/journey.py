@@ -1,9 +1,13 @@
 """The one screen every journey step is drawn on: it renders a ``Frame`` and forwards touches.
 
-Layout, top to bottom: a bar (title, masked identity, language, elder mode, help), the
-offline banner, the help status, the scrolling body of blocks, and the action buttons
-in the lower part of the panel (reach range for wheelchair users). The 20-second
-timeout warning covers the body with a countdown and "I need more time".
+Layout, top to bottom: a bar (masked identity, home, language, elder mode, help, end), the
+offline banner, the help status, then the step: its title and body of blocks, and its
+action buttons. In portrait (screens/layout.py) the actions are at the bottom of the panel
+(the reach range of a wheelchair user) and the home screen's tiles grow to use the
+height; in landscape the actions stand in a column to the right of the content,
+bottom-aligned. Content that does not fit scrolls; the actions
+never leave the screen. The 20-second timeout warning covers the body with a countdown
+and "I need more time".
 
 Rebuilding is done only when the view's shape changes; typing into a form only
 updates the field, so the keypad never loses its place and a frame stays cheap. Rows
@@ -19,7 +23,6 @@ from dataclasses import replace
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import dp
-from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
@@ -29,8 +32,9 @@ from kiosk.views import Form, Frame, View
 from screens.blocks import Blocks
 from screens.chrome import Chrome
 from screens.forms import Forms
+from screens.layout import FitScroll, Shape, apply_shape
 from screens.theme import THEME
-from screens.widgets import ClipScrollView, Panel, Recycler, WrapLabel, font
+from screens.widgets import Panel, Recycler, WrapLabel, font
 
 Act = Callable[..., None]
 BUILD_BUDGET_S = 0.008
@@ -79,44 +83,61 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self.banner = WrapLabel("", "small", colour=(1, 1, 1, 1), halign="center")
         self.help_line = WrapLabel("", "small", colour=THEME["accent"], halign="center")
         self.title = WrapLabel("", "title", colour=THEME["accent"])
-        self.scroll = ClipScrollView(do_scroll_x=False, bar_width=dp(8))
-        self.viewport = AnchorLayout(anchor_y="top")
         self.body = GridLayout(cols=1, spacing=dp(14), size_hint_y=None, padding=(0, dp(4)))
         self.body.bind(minimum_height=self.body.setter("height"))
-        self.viewport.add_widget(self.body)
-        self.body.bind(height=self._place_body)
-        self.viewport.bind(height=self._place_body)
+        self.column = GridLayout(cols=1, spacing=dp(10), size_hint_y=None, padding=(0, 0, dp(14), 0))
+        """The step's title and body: they scroll together, so a long step still starts with its title."""
+        self.column.bind(minimum_height=self.column.setter("height"))
+        self.column.add_widget(self.title)
+        self.column.add_widget(self.body)
+        # Top-anchored: a screen's rows are added over a few frames, and content anchored at the
+        # bottom slid up under the finger with every row added below it.
+        self.viewport = FitScroll(self.column, anchor_y="top")
+        self.scroll = self.viewport.scroll
         self.actions = GridLayout(cols=2, spacing=dp(12), size_hint_y=None)
         self.actions.bind(minimum_height=self.actions.setter("height"))
-        for w in (self.bar, self.banner, self.help_line, self.title, self.viewport, self.actions):
+        self.side = FitScroll(self.actions, anchor_y="bottom", size_hint_x=0.3)
+        self.side.release()
+        self.main = BoxLayout(spacing=dp(20))
+        for w in (self.bar, self.banner, self.help_line, self.main):
             self.root_box.add_widget(w)
         self.overlay: Panel | None = None
+        self.shape: Shape | None = None
+        self._frame: Frame | None = None
+        Window.bind(size=self._window_resized)
+        self._window_resized(Window, Window.size)
 
-    def _place_body(self, *_a) -> None:
-        """Scroll only when the content is taller than the viewport.
-
-        A ScrollView clips through the stencil buffer, two more viewport-sized quads every
-        frame; most steps fit, so they are drawn without it.
-        """
-        if self.viewport.height < 2:
-            # Not laid out yet: a screen just added has no height and everything "overflows";
-            # moving the body into the scroll view and back re-wrapped every label twice.
+    # -- shape ---------------------------------------------------------------------------------
+    def _window_resized(self, _w, size) -> None:
+        """Lay the screen out for the window's shape; a new shape or type size redraws the step."""
+        shape = apply_shape(*size)
+        if shape == self.shape:
             return
-        overflow = self.body.height > self.viewport.height + 1
-        scrolling = self.body.parent is self.scroll
-        if overflow == scrolling:
-            return
-        self.body.parent.remove_widget(self.body)
-        if overflow:
-            self.scroll.add_widget(self.body)
-            self.viewport.add_widget(self.scroll)
-            self.scroll.scroll_y = 1
+        first = self.shape is None
+        self.shape = shape
+        self.main.clear_widgets()
+        self.side.release()
+        self.main.orientation = "horizontal" if shape.landscape else "vertical"
+        self.main.add_widget(self.viewport)
+        if shape.landscape:
+            self.side.hold()
+            self.main.add_widget(self.side)
         else:
-            self.viewport.remove_widget(self.scroll)
-            self.viewport.add_widget(self.body)
+            self.main.add_widget(self.actions)
+        if not first and self._frame is not None:
+            self._shape = None
+            self._chrome_key = None
+            self._bar_key = None
+            self.render(self._frame)
+
+    def content_width(self) -> float:
+        """The body's width on this window, before it is laid out (choices choose their columns by it)."""
+        width = Window.width - dp(40)
+        return width * 0.7 - dp(20) if self.shape is not None and self.shape.landscape else width
 
     # -- rendering ---------------------------------------------------------------------------
     def render(self, frame: Frame) -> None:
+        self._frame = frame
         chrome = frame.chrome
         Window.clearcolor = THEME["background"]  # the attract screen breathes this colour; take it back
         scale = THEME["elder_scale"] if chrome.elder else 1.0
@@ -153,10 +174,11 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         elif self._pending:
             self._drain_event = Clock.schedule_once(self._drain, 0)
         self.scroll.scroll_y = 1
-        self.actions.cols = 1 if s > 1 else 2
+        landscape = self.shape is not None and self.shape.landscape
+        self.actions.cols = 1 if s > 1 or landscape else 2
         for a in view.actions:
             self.actions.add_widget(self.pool.button(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style,
-                                                     a.enabled, scale=s, action_id=a.id))
+                                                     a.enabled, scale=s, action_id=a.id, icon=a.id))
         self._dock_keyboard(view)
 
     def _clear_body(self) -> None:
@@ -176,6 +198,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self._reset_keyboard()
         self.pool.blank()
         self._shape = None
+        self._frame = None
         self.title.text = ""
         if getattr(self, "ident", None) is not None:
             self.ident.text = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kivy.graphics import BorderImage, Color, Rectangle
+from kivy.graphics import BorderImage, Color, Line, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.metrics import dp, sp
@@ -18,13 +18,9 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 
+from screens.icons import icon_markup
 from screens.theme import THEME
 
-STYLE_COLOURS = {
-    "primary": THEME["button_bg"],
-    "secondary": THEME["button_secondary"],
-    "danger": THEME["error"],
-}
 TEXT_SIZES = {"big": "headline_en", "lead": "title", "body": "body", "note": "small", "error": "body",
               "success": "body"}
 TEXT_COLOURS = {"note": THEME["text_dim"], "error": THEME["error"], "success": THEME["ok"], "big": THEME["accent"]}
@@ -98,75 +94,21 @@ def fit_text(label: Label, width: float) -> None:
     label.text_size = (None, None) if one_line else (width, None)
 
 
-SCALES = (1.0, 1.2, THEME["elder_scale"])
-"""Every scale a screen uses: normal, the capped bar buttons, elder mode."""
+_type_scale = [1.0]
+"""The window's type scale (``screens.layout.apply_shape``): 1.0 on a reference panel, less on small ones."""
+
+
+def set_type_scale(k: float) -> None:
+    _type_scale[0] = k
+
+
+def type_scale() -> float:
+    return _type_scale[0]
 
 
 def font(kind: str, scale: float) -> float:
-    return sp(THEME["font_sp"][kind]) * scale
-
-
-def warm_fonts() -> float:
-    """Open the CJK face at every size the theme uses; returns the seconds it took.
-
-    SDL_ttf opens the 5 MB collection once per size (~100 ms each on a Pi-class CPU);
-    doing it at start-up keeps that out of the first frame of a visit.
-    """
-    import time
-
-    from kivy.core.text import Label as CoreLabel
-
-    started = time.perf_counter()
-    for kind in THEME["font_sp"]:
-        for scale in SCALES:
-            CoreLabel(text="政务 Ab", font_size=font(kind, scale)).refresh()
-    return time.perf_counter() - started
-
-
-def warm_images() -> float:
-    """Decode one PNG through Kivy's loader; returns the seconds it took.
-
-    The first decode makes Pillow import its ~40 format plugins (~40 ms), which would
-    otherwise land in the first frame that shows a QR code or a photo preview.
-    """
-    import io
-    import time
-
-    from kivy.core.image import Image as CoreImage
-    from PIL import Image as PILImage
-
-    started = time.perf_counter()
-    png = io.BytesIO()
-    PILImage.new("RGB", (2, 2)).save(png, "PNG")
-    png.seek(0)
-    CoreImage(png, ext="png").texture  # noqa: B018 - the decode is the point
-    return time.perf_counter() - started
-
-
-TEXTURE_KINDS = tuple((fmt, (w, h)) for fmt in ("rgba", "rgb") for w in (2, 3) for h in (2, 3))
-"""Texture formats the screens draw (labels and PNGs are RGBA, photos and some images RGB),
-each with a power-of-two and an odd width and height."""
-
-
-def warm_renderer(window) -> Callable[[], None]:
-    """Put one invisible quad of every texture kind on ``window``; returns the undo.
-
-    A software renderer (Mesa's llvmpipe) compiles a fragment program the first time it
-    draws a new combination of texture format and power-of-two-ness, 15-40 ms each. Drawn
-    once at start-up, before any citizen, so that the first photo preview or QR code of a
-    visit does not pay for it. Call the undo after the first frame has been drawn.
-    """
-    from kivy.uix.widget import Widget
-
-    warm = Widget(size=(1, 1))
-    with warm.canvas:
-        Color(1, 1, 1, 0)
-        for fmt, size in TEXTURE_KINDS:
-            tex = Texture.create(size=size, colorfmt=fmt)
-            tex.blit_buffer(bytes(size[0] * size[1] * len(fmt)), colorfmt=fmt, bufferfmt="ubyte")
-            Rectangle(texture=tex, pos=(0, 0), size=(1, 1))
-    window.add_widget(warm)
-    return lambda: window.remove_widget(warm)
+    """A theme type size at ``scale`` (1.5 in elder mode) on this window."""
+    return sp(THEME["font_sp"][kind]) * scale * _type_scale[0]
 
 
 class WrapLabel(Label):
@@ -177,6 +119,8 @@ class WrapLabel(Label):
     """
 
     _resetting = False
+    reserve = 0.0
+    """Height kept even without text (a field's error line: the keypad under it never moves)."""
 
     def __init__(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None,
                  halign: str = "left", valign: str = "top", size_hint_x: float | None = 1.0, **kw) -> None:
@@ -193,6 +137,7 @@ class WrapLabel(Label):
         self.color = colour or THEME["text"]
         self.halign, self.valign = halign, valign
         self.size_hint_x = size_hint_x
+        self.reserve = 0.0
         self._resetting = False
         self._wrap()
         if not text:
@@ -200,12 +145,17 @@ class WrapLabel(Label):
         elif self.texture_size[1]:
             self.height = self.texture_size[1] + dp(4)  # same size as the old text: no texture_size event
 
+    def keep_room(self, lines: int = 1) -> None:
+        """Keep the height of ``lines`` lines whether or not there is text (set after ``reset``)."""
+        self.reserve = self.font_size * self.line_height * lines + dp(4)
+        self.height = max(self.height, self.reserve)
+
     def _wrap(self, *_a) -> None:
         if not self._resetting:
             fit_text(self, self.width)
 
     def _grow(self, _w, size) -> None:
-        self.height = size[1] + dp(4) if self.text else 0
+        self.height = max(self.reserve, size[1] + dp(4) if self.text else 0)
 
 
 _rounded: Texture | None = None
@@ -232,30 +182,72 @@ def rounded_texture() -> Texture:
     return _rounded
 
 
+BUTTON_STYLES = {
+    # style: (background, text colour, outline or None)
+    "primary": ("button_bg", (1, 1, 1, 1), None),
+    "secondary": ("button_secondary", "text", "button_outline"),
+    "danger": ("danger_bg", (1, 1, 1, 1), None),
+    "selected": ("selected_bg", "selected_text", None),
+    "tile": ("tile_bg", "text", "button_outline"),
+    "field": ("field_bg", "text", "field_border"),
+    "field_focus": ("field_bg", "text", "accent"),
+}
+"""How each style looks: a primary action is filled, a secondary one outlined, a chosen
+option amber with dark text (never just a shade darker), an entry field dark with a frame."""
+
+
+def _theme_colour(value) -> tuple:
+    return tuple(THEME[value]) if isinstance(value, str) else tuple(value)
+
+
+def _hex(rgba) -> str:
+    return "".join(f"{round(c * 255):02x}" for c in rgba[:3])
+
+
 class BigButton(Button):
-    """A touch target of at least 60 dp (90 dp in elder mode) that wraps its label."""
+    """A touch target of at least 60 dp (90 dp in elder mode) that wraps its label.
+
+    ``label`` is the plain text (``text`` may carry markup for an icon or a note); a
+    ``tile`` shows its icon above the words, other styles beside them.
+    """
 
     _resetting = False
 
     def __init__(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
-                 scale: float = 1.0, note: str = "", action_id: str = "", **kw) -> None:
+                 scale: float = 1.0, note: str = "", action_id: str = "", icon: str = "", **kw) -> None:
         super().__init__(color=THEME["text"], background_normal="", background_down="",
                          background_color=(0, 0, 0, 0), size_hint_y=None, halign="center", valign="middle", **kw)
         with self.canvas.before:
             self._bg_colour = Color()
             corner = max(2, int(dp(8)))
             self._bg = BorderImage(texture=rounded_texture(), border=(corner, corner, corner, corner))
+            self._line_colour = Color(0, 0, 0, 0)
+            self._line = Line(width=dp(1.5))
         self.bind(pos=self._redraw, size=self._redraw, state=self._pressed, width=self._wrap, text=self._wrap,
                   font_size=self._wrap, texture_size=self._grow)
-        self.reset(text, on_press, style, enabled, scale, note, action_id, kw.get("size_hint_x", 1.0))
+        self.reset(text, on_press, style, enabled, scale, note, action_id, kw.get("size_hint_x", 1.0), icon)
 
     def reset(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
-              scale: float = 1.0, note: str = "", action_id: str = "", size_hint_x: float | None = 1.0) -> None:
+              scale: float = 1.0, note: str = "", action_id: str = "", size_hint_x: float | None = 1.0,
+              icon: str = "") -> None:
         """Make this button a new one (fresh, or kept by the ``Recycler``)."""
         self._resetting = True  # text and size change together: fit the text once, at the end
-        self.markup = bool(note)  # the markup renderer is slower: only a note needs it
-        self.text = f"{text}\n[size={int(font('small', scale))}][color=e0c060]{note}[/color][/size]" if note else text
-        self.font_size = font("body", scale)
+        self.label = text
+        body = font("body", scale)
+        tile = style == "tile"
+        mark = icon_markup(icon, body * (1.6 if tile else 1.1), _hex(THEME["accent"]) if tile else "")
+        # the markup renderer is slower: only a note or an icon needs it
+        self.markup = bool(note or mark)
+        shown = text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;") if self.markup else text
+        if mark:
+            shown = f"{mark}\n{shown}" if tile else f"{mark} {shown}"
+        if note:
+            # amber on the dark styles, a paler amber on the blue of a primary button (>= 4.5:1 on both)
+            tint = "ffe7a8" if style == "primary" else "e0c060"
+            shown += f"\n[size={int(font('small', scale))}][color={tint}]{note}[/color][/size]"
+        self.text = shown
+        self.font_size = body
+        self.halign = "left" if style.startswith("field") else "center"
         self._resetting = False
         self._wrap()
         self.size_hint_x = size_hint_x
@@ -263,22 +255,44 @@ class BigButton(Button):
         self.disabled = not enabled
         self.opacity = 1.0 if enabled else 0.5
         self.min_height = dp(60) * scale
-        self._colour = STYLE_COLOURS.get(style, THEME["button_bg"])
-        self._bg_colour.rgba = self._colour
+        self.restyle(style)
         self._callback = on_press
         self.action_id = action_id
         """The journey action this button sends (lets the demo and tests press by id in any language)."""
         self.height = max(self.min_height, self.texture_size[1] + dp(24)) if self.texture_size[1] else self.min_height
 
+    def restyle(self, style: str) -> None:
+        """Another look for the same button (a field gaining or losing the keypad)."""
+        bg, fg, outline = BUTTON_STYLES.get(style, BUTTON_STYLES["primary"])
+        self.style = style
+        self.color = _theme_colour(fg)
+        self._colour = _theme_colour(bg)
+        self._bg_colour.rgba = self._colour
+        self._line_colour.rgba = _theme_colour(outline) if outline else (0, 0, 0, 0)
+        self._line.width = dp(3) if style == "field_focus" else dp(1.5)
+
+    @property
+    def background(self) -> tuple:
+        """The colour behind the text (what a contrast check compares the text with)."""
+        return self._colour
+
     def _wrap(self, *_a) -> None:
-        if not self._resetting:
-            fit_text(self, max(0.0, self.width - dp(24)))
+        if self._resetting:
+            return
+        width = max(0.0, self.width - dp(24))
+        if self.halign == "center":
+            fit_text(self, width)
+        elif width > 1:
+            self.text_size = (width, None)  # left-aligned (a field): the texture spans the field
 
     def _grow(self, _w, size) -> None:
         self.height = max(self.min_height, size[1] + dp(24))
 
     def _redraw(self, *_a) -> None:
         self._bg.pos, self._bg.size = self.pos, self.size
+        inset = dp(1)
+        self._line.rounded_rectangle = (self.x + inset, self.y + inset, max(0, self.width - 2 * inset),
+                                        max(0, self.height - 2 * inset), dp(8))
 
     def _pressed(self, _w, state: str) -> None:
         k = 1.3 if state == "down" else 1.0
@@ -313,12 +327,12 @@ class Recycler:
         return WrapLabel(text, kind, scale, colour, halign, valign, size_hint_x)
 
     def button(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
-               scale: float = 1.0, note: str = "", action_id: str = "") -> BigButton:
+               scale: float = 1.0, note: str = "", action_id: str = "", icon: str = "") -> BigButton:
         if self._buttons:
             w = self._buttons.pop()
-            w.reset(text, on_press, style, enabled, scale, note, action_id)
+            w.reset(text, on_press, style, enabled, scale, note, action_id, icon=icon)
             return w
-        return BigButton(text, on_press, style, enabled, scale, note, action_id)
+        return BigButton(text, on_press, style, enabled, scale, note, action_id, icon=icon)
 
     def keep(self, widgets) -> None:
         """Take back ``widgets`` (already removed from their parent) and every label and button inside them."""
@@ -363,6 +377,8 @@ class Panel(GridLayout):
         kw.setdefault("spacing", dp(8))
         super().__init__(size_hint_y=None, **kw)
         self.bind(minimum_height=self.setter("height"))
+        self.background = tuple(THEME["panel"])
+        """The colour behind the panel's texts (the layout audit's contrast check reads it)."""
         with self.canvas.before:
             Color(*THEME["panel"])
             self._bg = Rectangle()

@@ -28,7 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headless", action="store_true", help="run under a virtual display (Xvfb) of its own")
     parser.add_argument("--out", default="demo-out", help="folder for screenshots, prints and summary.json")
     parser.add_argument("--only", action="append", default=[], help="run only the named visit (repeatable)")
-    parser.add_argument("--size", default="1080x1920", help="window size WIDTHxHEIGHT (portrait kiosk)")
+    parser.add_argument("--size", default="1080x1920",
+                        help="window size WIDTHxHEIGHT: 1080x1920 portrait, 1920x1080 landscape, down to 800x480")
+    parser.add_argument("--audit", action="store_true",
+                        help="check every screen in every shape and mode (devtools/layout_audit.py); audit.json")
 
 
 def start_xvfb(size: str) -> None:
@@ -51,7 +54,7 @@ def start_xvfb(size: str) -> None:
 def run(args: argparse.Namespace) -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     if args.headless and not os.environ.get("DISPLAY"):
-        start_xvfb(args.size)
+        start_xvfb("1920x1920" if args.audit else args.size)  # the audit resizes the window to every shape
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -72,11 +75,24 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.runtime import Runtime
 
     runtime = Runtime(cfg, kivy_post, work_dir=state).start()
+    matrix = None
+    if args.audit:
+        from devtools.layout_audit import LayoutMatrix
+
+        matrix = LayoutMatrix(shots=out / "shapes")
     try:
-        summary = play(runtime, out, tuple(v for v in VISITS if not args.only or v.name in args.only))
+        summary = play(runtime, out, tuple(v for v in VISITS if not args.only or v.name in args.only), matrix)
     finally:
         runtime.stop()
         shutil.rmtree(state, ignore_errors=True)
+    if matrix is not None:
+        report = matrix.report()
+        (out / "audit.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+        print(f"layout audit: {report['checked']} screen layouts, {len(report['findings'])} findings "
+              f"({report['seconds']} s)", file=sys.stderr)
+        for line in report["findings"][:40]:
+            print("  " + line, file=sys.stderr)
+        summary["ok"] = summary["ok"] and not report["findings"]
     print(json.dumps({k: summary[k] for k in ("ok", "longest_frame_ms")} |
                      {"journeys": [(j["name"], j["outcome"], j["detail"]) for j in summary["journeys"]]},
                      ensure_ascii=False, indent=1))

@@ -26,7 +26,6 @@ from kiosk.views import Action, Choices, Form, FormField, Text, View
 log = logging.getLogger(__name__)
 
 POPULAR = 6
-POPULAR_ELDER = 4
 SEARCH_RESULTS = 8
 
 
@@ -98,9 +97,16 @@ class HomeJourney(Journey):
                 if matches(query, (s.name, cats.get(s.category, ""), s.name_en, s.code))][:SEARCH_RESULTS]
 
     def _popular(self) -> list[Service]:
-        limit = POPULAR_ELDER if self.ctx.elder else POPULAR
-        ranked = sorted(self.services(), key=lambda s: -self.usage.counts.get(s.code, 0))
-        return ranked[:limit]
+        """The most used services, shown in catalogue order so a tile never moves because of a count.
+
+        In elder mode the catalogue's first services, whatever this kiosk counted: an older citizen
+        who learnt where a tile is finds it there on the next visit.
+        """
+        services = self.services()
+        if self.ctx.elder:
+            return services[:POPULAR]
+        top = {s.code for s in sorted(services, key=lambda s: -self.usage.counts.get(s.code, 0))[:POPULAR]}
+        return [s for s in services if s.code in top]
 
     # -- views --------------------------------------------------------------------------
     def view(self) -> View:
@@ -110,11 +116,12 @@ class HomeJourney(Journey):
             return self._category_view()
         if self.state == "search":
             return self._search_view()
+        # Every category in every mode (elder mode shows them larger, the screen scrolls), in the
+        # platform's order; ``icon`` is the category's icon name, drawn by the screen.
         cats = sorted(self.catalog.catalog.categories, key=lambda c: c.order)
-        if self.ctx.elder:
-            cats = cats[:6]
         blocks = [
-            Choices(tuple(Action("category", pick(c.name, c.name_en), "primary", True, (("code", c.code),))
+            Choices(tuple(Action("category", pick(c.name, c.name_en), "primary", True,
+                                 (("code", c.code), ("icon", c.icon or c.code)))
                           for c in cats), columns=2 if self.ctx.elder else 3, title=_("服务分类")),
             Choices(tuple(self._button(s) for s in self._popular()), columns=2, title=_("常用服务")),
         ]
@@ -147,7 +154,7 @@ class HomeJourney(Journey):
         self.catalog = None
         self.start()
 
-    def on_category(self, code: str) -> None:
+    def on_category(self, code: str, icon: str = "") -> None:
         self.category = code
         self.goto("category")
 

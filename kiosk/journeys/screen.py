@@ -40,7 +40,7 @@ class VisitScreen:
             self._spoken = view.prompt
             speech = self.rt.speech
             if speech is not None:
-                speech.say(view.prompt, chrome.language)
+                speech.say(view.prompt, chrome.language, slow=chrome.elder)
         return Frame(view, chrome)
 
     def chrome(self, language: str, elder: bool, *, countdown: int | None, help_status: str, identity: str,

@@ -20,10 +20,13 @@ from kiosk.privacy import scrub
 log = logging.getLogger(__name__)
 
 VOICES = {"zh_CN": "cmn", "en": "en"}
+WORDS_PER_MINUTE = 160
+SLOW_WORDS_PER_MINUTE = 115
+"""Elder mode's rate: older listeners follow a slower voice better (espeak-ng's default is 175)."""
 
 
 class SpeechEngine(Protocol):
-    def say(self, text: str, language: str) -> None: ...
+    def say(self, text: str, language: str, slow: bool = False) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -31,7 +34,7 @@ class SpeechEngine(Protocol):
 class SilentEngine:
     """Used when speech is switched off in the config or by the citizen."""
 
-    def say(self, text: str, language: str) -> None:
+    def say(self, text: str, language: str, slow: bool = False) -> None:
         return None
 
     def stop(self) -> None:
@@ -46,15 +49,16 @@ class EspeakEngine:
         self.binary = found
         self.extra_args = extra_args
         self._cond = threading.Condition()
-        self._pending: tuple[str, str] | None = None
+        self._pending: tuple[str, str, bool] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
         self._thread.start()
 
-    def say(self, text: str, language: str) -> None:
+    def say(self, text: str, language: str, slow: bool = False) -> None:
+        """Speak ``text`` (replacing anything still pending); ``slow`` in elder mode."""
         with self._cond:
-            self._pending = (text, language)
+            self._pending = (text, language, slow)
             self._interrupt()
             self._cond.notify()
 
@@ -82,12 +86,13 @@ class EspeakEngine:
                     self._cond.wait()
                 if self._closed:
                     return
-                text, language = self._pending  # type: ignore[misc]
+                text, language, slow = self._pending  # type: ignore[misc]
                 self._pending = None
                 voice = VOICES.get(language, "cmn")
+                rate = str(SLOW_WORDS_PER_MINUTE if slow else WORDS_PER_MINUTE)
                 try:
                     self._proc = subprocess.Popen(
-                        [self.binary, "-v", voice, *self.extra_args, "--", text],
+                        [self.binary, "-v", voice, "-s", rate, *self.extra_args, "--", text],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                     )
                 except OSError as exc:

@@ -122,11 +122,15 @@ class KioskUI:
     def press(self, label: str) -> None:
         """Tap the button whose text starts with ``label``, through Kivy's touch dispatch."""
         for b in self.buttons():
-            if b.text.split("\n")[0] == label and not b.disabled:
+            if b.label == label and not b.disabled:
+                scroll = self.journey.scroll
+                if scroll.parent is not None and b in scroll.walk(restrict=True):
+                    scroll.scroll_to(b, padding=40, animate=False)  # as a citizen scrolls to it
+                    self.frames(2)
                 x, y = b.to_window(b.center_x, b.center_y)
                 self.tap(x, y)
                 return
-        raise AssertionError(f"no button {label!r}: {[b.text for b in self.buttons()]}")
+        raise AssertionError(f"no button {label!r}: {[b.label for b in self.buttons()]}")
 
     def tap(self, x: float, y: float) -> None:
         from kivy.tests.common import UnitTestTouch

@@ -184,3 +184,44 @@ def test_pin_and_devices_pages_render(kiosk_ui, gesture, tmp_path):
         assert kiosk_ui.controller.technician is None and kiosk_ui.attract.parent is kiosk_ui.root
     finally:
         rt.cfg = before
+
+
+@pytest.mark.parametrize("size", [None, (1280, 800)], ids=["portrait", "landscape"])
+def test_an_error_under_the_pin_field_moves_no_key(kiosk_ui, gesture, size):
+    """The error line keeps its room while empty: a wrong PIN's message and its going away on
+    the next key leave the field and every key of the keypad where the finger is."""
+    from kiosk.ops.pin import hash_pin
+    from screens.widgets import BigButton
+
+    rt = kiosk_ui.runtime
+    before = rt.cfg
+    rt.cfg = before.model_copy(update={"kiosk": before.kiosk.model_copy(update={"technician_pin_hash": hash_pin(PIN)})})
+    (rt.state_dir / "technician-pin.json").unlink(missing_ok=True)
+
+    def keys() -> dict[str, tuple[float, float]]:
+        kiosk_ui.frames(3)
+        body = kiosk_ui.journey.body
+        return {b.label: tuple(b.to_window(b.x, b.y)) for b in body.walk(restrict=True) if isinstance(b, BigButton)}
+
+    window = kiosk_ui.window
+    original = tuple(window.size)
+    if size:
+        window.size = size
+    try:
+        _tap_corner(kiosk_ui, CORNER_TAPS)
+        _wait_page(kiosk_ui, "technician.pin")
+        kiosk_ui.press("1")
+        empty = keys()
+        kiosk_ui.press("确定")  # one digit: too short, an error under the field
+        _wait_page(kiosk_ui, "technician.pin")
+        assert "维护密码" in _labels(kiosk_ui) and kiosk_ui.controller.technician.prompt.error
+        with_error = keys()
+        kiosk_ui.press("2")  # the first key clears the error
+        cleared = keys()
+        assert not kiosk_ui.controller.technician.prompt.error
+        assert len(empty) >= 12  # the field and the keypad's 11 keys
+        assert empty == with_error == cleared
+    finally:
+        rt.cfg = before
+        window.size = original
+        kiosk_ui.frames(3)

@@ -32,3 +32,23 @@ def test_every_journey_completes_through_the_screens(tmp_path) -> None:
     prints = summary["prints"]
     assert sum(p.startswith("prints/thermal-") for p in prints) >= 5  # query, apply, pay, certificate, tickets
     assert summary["longest_frame_ms"] > 0
+
+
+@pytest.mark.ui
+@pytest.mark.parametrize("size", ["1920x1080", "800x480"])
+def test_demo_draws_the_window_shape_asked_for(tmp_path, size) -> None:
+    """``--size``: a landscape wall panel and a small desk unit get their own layout, whole."""
+    from PIL import Image
+
+    out = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "KIVY_HOME")}
+    res = subprocess.run([sys.executable, "-m", "kiosk", "demo", "--headless", "--size", size, "--out", str(out),
+                          "--only", "guide_without_identity"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["ok"] and res.returncode == 0, res.stderr[-2000:]
+    shots = summary["journeys"][0]["screenshots"]
+    assert any("-home" in s for s in shots)
+    width, height = (int(v) for v in size.split("x"))
+    for shot in shots:
+        assert Image.open(out / shot).size == (width, height)

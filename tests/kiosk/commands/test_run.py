@@ -5,6 +5,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from kiosk.commands.run import display_problem
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -115,3 +117,25 @@ def test_a_field_configuration_passes(tmp_path):
                    encoding="utf-8")
     res = _run(["--config", str(cfg)], {}, drop=NO_DISPLAY)
     assert res.returncode == 3, res.stderr
+@pytest.mark.ui
+def test_full_screen_covers_a_landscape_panel(tmp_path):
+    """Configured for a 1080x1920 totem, run on a 1920x1080 panel without a window manager:
+    the window covers the whole panel (it drew a 1080-wide strip) and the screens lay
+    themselves out for it."""
+    import shutil
+
+    from PIL import Image
+
+    if not shutil.which("xvfb-run"):
+        pytest.skip("needs xvfb-run")
+    shot = tmp_path / "attract.png"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "KIVY_HOME")}
+    res = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24 +extension GLX", sys.executable, "-m",
+                          "kiosk", "run", "--demo", "--screenshot", str(shot)], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120)
+    saved = [Path(line.split(": ", 1)[1]) for line in res.stdout.splitlines() if line.startswith("screenshot: ")]
+    assert saved, res.stderr[-2000:]
+    image = Image.open(saved[0]).convert("L")
+    assert image.size == (1920, 1080)
+    right = image.crop((1400, 0, 1920, 1080))
+    assert right.getextrema()[0] > 5, "the right part of the panel is black: nothing drawn there"
