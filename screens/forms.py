@@ -149,22 +149,28 @@ class Forms:
         kb.for_field(kind)
 
     def _dock(self, kb: TextKeyboard) -> None:
-        """Portrait: between the body and the actions. Landscape: beside the body, whose fields and
-        results keep the full height; the actions stay below both either way."""
-        if self.width > self.height * 1.2:
+        """Portrait: between the body and the actions. Landscape: under the body, beside the
+        actions' column, so the field, its results and the actions all stay in sight."""
+        if self.shape is not None and self.shape.landscape:
             body = self.viewport
             box = body.parent
             index = box.children.index(body)
             box.remove_widget(body)
-            row = self._keyboard_row = BoxLayout(spacing=dp(16))
-            row.add_widget(body)
-            kb.max_width = kb.key_size * 11.5
-            row.add_widget(kb)
-            box.add_widget(row, index=index)
+            column = self._keyboard_row = BoxLayout(orientation="vertical", spacing=dp(12))
+            column.add_widget(body)
+            kb.max_width = kb.key_size * 16
+            column.add_widget(kb)
+            box.add_widget(column, index=index)
         else:
             kb.max_width = kb.key_size * 16
             box = self.actions.parent
             box.add_widget(kb, index=box.children.index(self.actions) + 1)  # just above the actions
+
+    def _park_keyboard(self) -> None:
+        """Before the screen is laid out for a new window shape: the keyboard leaves, and the
+        next render docks it again where the new shape puts it."""
+        if self._keyboard is not None and self._keyboard.parent is not None:
+            self._undock(self._keyboard)
 
     def _undock(self, kb: TextKeyboard) -> None:
         kb.parent.remove_widget(kb)

@@ -115,6 +115,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
             return
         first = self.shape is None
         self.shape = shape
+        self._park_keyboard()
         self.main.clear_widgets()
         self.side.release()
         self.main.orientation = "horizontal" if shape.landscape else "vertical"

@@ -249,7 +249,7 @@ def test_a_receipt_code_is_typed_in_letters_and_digits_without_pinyin(kiosk_ui):
         kiosk_ui.frames(3)
 
 
-def test_in_landscape_the_keyboard_sits_beside_the_body(kiosk_ui):
+def test_in_landscape_the_keyboard_sits_under_the_body_beside_the_actions(kiosk_ui):
     portrait = tuple(kiosk_ui.window.size)
     kiosk_ui.window.size = (portrait[1], portrait[0])
     kiosk_ui.frames(5)
@@ -260,10 +260,11 @@ def test_in_landscape_the_keyboard_sits_beside_the_body(kiosk_ui):
         kiosk_ui.wait_screen("home.search")
         kb, field = _keyboard(kiosk_ui), _field(kiosk_ui)
         back = next(b for b in kiosk_ui.buttons() if b.action_id == "back")
-        kb_left, kb_bottom, _, _ = _window_box(kb)
-        _, _, field_right, _ = _window_box(field)
-        _, _, _, back_top = _window_box(back)
-        assert field_right <= kb_left + 1 and back_top <= kb_bottom + 1
+        kb_left, kb_bottom, kb_right, kb_top = _window_box(kb)
+        _, field_bottom, field_right, _ = _window_box(field)
+        back_left, _, _, _ = _window_box(back)
+        assert field_bottom >= kb_top - 1, "the field sits above the keyboard"
+        assert back_left >= kb_right - 1, "the actions' column stays beside the keyboard"
         for letter in "sb":
             kiosk_ui.press(letter)
         kiosk_ui.press(kb.composition.candidates[0])
@@ -273,4 +274,4 @@ def test_in_landscape_the_keyboard_sits_beside_the_body(kiosk_ui):
         kiosk_ui.controller.end_visit("test")
         kiosk_ui.window.size = portrait
         kiosk_ui.frames(5)
-    assert kiosk_ui.journey.viewport.parent is kiosk_ui.journey.root_box  # the row is gone again
+    assert kiosk_ui.journey.viewport.parent is kiosk_ui.journey.main  # the keyboard's column is gone again
