@@ -260,8 +260,8 @@ def test_in_landscape_the_keyboard_sits_under_the_body_beside_the_actions(kiosk_
         kiosk_ui.wait_screen("home.search")
         kb, field = _keyboard(kiosk_ui), _field(kiosk_ui)
         back = next(b for b in kiosk_ui.buttons() if b.action_id == "back")
-        kb_left, kb_bottom, kb_right, kb_top = _window_box(kb)
-        _, field_bottom, field_right, _ = _window_box(field)
+        _, _, kb_right, kb_top = _window_box(kb)
+        _, field_bottom, _, _ = _window_box(field)
         back_left, _, _, _ = _window_box(back)
         assert field_bottom >= kb_top - 1, "the field sits above the keyboard"
         assert back_left >= kb_right - 1, "the actions' column stays beside the keyboard"
