@@ -30,6 +30,7 @@ from kivy.uix.widget import Widget
 from kiosk.devices.board import DEVICE_LABELS, STATE_LABELS
 from kiosk.devices.status import Announcement, StatusSnapshot
 from kiosk.i18n import N_
+from kiosk.services import localtime
 from screens.theme import THEME
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -182,7 +183,7 @@ class AttractScreen(FloatLayout):
 
     # --- timers --------------------------------------------------------------------
     def _tick_clock(self, _dt: float) -> None:
-        self.clock_text = time.strftime("%Y-%m-%d  %H:%M")
+        self.clock_text = localtime.now().strftime("%Y-%m-%d  %H:%M")
 
     def _tick_drift(self, _dt: float) -> None:
         """Move content on a slow circle and breathe the colours, so no pixel stays lit for hours."""

@@ -10,13 +10,12 @@ the same citizen can reprint without identifying again.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from drivers.printer.document import Document, Kind
 from kiosk.i18n import _
 from kiosk.journeys.base import Journey, pick
-from kiosk.platform.contract.catalog import HallHours
 from kiosk.platform.contract.certificates import Certificate
+from kiosk.services import localtime
 from kiosk.services.delivery import A4, THERMAL, PrintJob, PrintResult, deliver_job
 from kiosk.services.printing import a4_status, reason_text, refresh_statuses, thermal_status
 from kiosk.services.reprints import REPRINT_KEEP_DAYS
@@ -27,8 +26,8 @@ REPRINTS_KEY = "reprints"
 
 
 def hall_now() -> dt.datetime:
-    """Local time of the hall (the platform's time zone), whatever the OS clock's zone is."""
-    return dt.datetime.now(ZoneInfo(HallHours().timezone))
+    """Now in the kiosk's configured zone, whatever the OS clock's zone is."""
+    return localtime.now()
 
 
 def date_text(d: dt.date | None) -> str:
@@ -45,7 +44,7 @@ def certificate_document(cert: Certificate, kiosk_id: str = "", reprint: bool = 
         (_("有效期至"), date_text(cert.valid_until)),
         (_("验证码"), cert.verification_code),
     ]
-    footer = [_("打印时间 {t}").format(t=hall_now().strftime("%Y-%m-%d %H:%M"))]
+    footer = [_("打印时间 {t}").format(t=localtime.minutes())]
     if kiosk_id:
         footer.append(_("自助终端 {id}").format(id=kiosk_id))
     if reprint:

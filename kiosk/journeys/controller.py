@@ -30,6 +30,7 @@ from kiosk.journeys.settling import OrderSettler
 from kiosk.journeys.stack import JourneyStack
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.runtime import Runtime
+from kiosk.services import localtime
 from kiosk.services.codes import CodeKind
 from kiosk.views import Frame
 
@@ -53,6 +54,7 @@ class VisitController(JourneyStack):
         self.technician: TechnicianMode | None = None
         """Technician mode while open: only from attract, never in a visit."""
         i18n.set_language(self.language)
+        localtime.configure(rt.cfg.kiosk.timezone)
         rt.bus.subscribe(self._from_device_thread, CardInserted, CardRead, CodeScanned, sync=True)
         self.orders.settle()
 

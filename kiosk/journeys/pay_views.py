@@ -16,6 +16,7 @@ from kiosk.i18n import N_, _
 from kiosk.journeys.base import Journey, back_action, pick
 from kiosk.platform.contract.catalog import Service
 from kiosk.platform.contract.payments import Order, OrderItem, OrderStatus
+from kiosk.services import localtime
 from kiosk.services.printing import PrintOutcome
 from kiosk.services.qrimage import qr_png
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Picture, Table, Text, View
@@ -28,7 +29,7 @@ def yuan(fen: int) -> str:
 
 
 def local_time(when: dt.datetime) -> str:
-    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return localtime.seconds(when)
 
 
 class PayViews(Journey):
@@ -203,4 +204,4 @@ class PayViews(Journey):
         return Document.build(Kind.RECEIPT, _("缴费凭证"), lines, qr=receipt,
                               qr_caption=_("回执码 {code}").format(code=receipt),
                               footer=[_("请妥善保管本凭证"),
-                                      _("打印时间 {t}").format(t=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))])
+                                      _("打印时间 {t}").format(t=localtime.minutes())])

@@ -10,6 +10,7 @@ from kiosk.i18n import _
 from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.platform.contract.queries import QueryKind, QueryPage
+from kiosk.services import localtime
 from kiosk.services.printing import PrintOutcome, print_slip
 from kiosk.views import Action, Table, Text, View
 
@@ -23,7 +24,7 @@ def cell(value: object, unit: str) -> str:
         return ""
     if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
         try:  # an ISO timestamp from the platform: local time to the minute
-            return dt.datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+            return localtime.minutes(dt.datetime.fromisoformat(value))
         except ValueError:
             return value
     if isinstance(value, bool):
@@ -82,7 +83,7 @@ class QueryJourney(Journey):
         if self.page is not None:
             blocks.append(table_of(self.page))
             if self.page.as_of:
-                blocks.append(Text(_("数据截至 {t}").format(t=self.page.as_of.strftime("%Y-%m-%d %H:%M")), "note"))
+                blocks.append(Text(_("数据截至 {t}").format(t=localtime.minutes(self.page.as_of)), "note"))
         actions: list[Action] = []
         if self.page is not None and self.page.page > 1:
             actions.append(Action("prev", _("上一页"), "secondary"))
@@ -117,7 +118,7 @@ class QueryJourney(Journey):
             if full.total > len(full.rows):
                 lines.append(("", _("（仅打印前 {n} 条）").format(n=len(full.rows))))
             doc = Document.build(Kind.RECEIPT, title, lines,
-                                 footer=[_("打印时间 {t}").format(t=dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+                                 footer=[_("打印时间 {t}").format(t=localtime.minutes()),
                                          _("本凭条仅供参考")])
             return print_slip(self.rt.devices.printer, doc)
 
