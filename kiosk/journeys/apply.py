@@ -116,6 +116,16 @@ class ApplyJourney(SubmitStep):
         size = ELDER_FIELDS_PER_PAGE if self.ctx.elder else max(n, 1)
         return [list(range(i, min(i + size, n))) for i in range(0, n, size)] or [[]]
 
+    def work_at_risk(self) -> str:
+        if self.state in ("form", "materials", "review") and self.result is None and not self.submitting:
+            return _("您填写的申请信息和拍摄的材料尚未提交，退出后将被清除。")
+        return ""
+
+    def delivered(self) -> str | None:
+        if self.result is None or self.result.state == "rejected":
+            return None
+        return self.result.case_no or self.result.kiosk_ref
+
     # -- views ---------------------------------------------------------------------------
     def view(self) -> View:
         if self.state == "materials":

@@ -59,6 +59,10 @@ class PrintingJourney(Journey):
 
     result: PrintResult | None = None
 
+    def delivered(self) -> str | None:
+        r = self.result
+        return r.job.cert.cert_id if r is not None and r.ok else None
+
     # -- the visit's reprint jobs -----------------------------------------------------------
     def jobs(self) -> dict[str, PrintJob]:
         return self.visit.records.setdefault(REPRINTS_KEY, {})

@@ -274,6 +274,9 @@ class CertificatesJourney(PrintingJourney):
         self.result = None
         self.goto("list")
 
+    def delivered(self) -> str | None:
+        return self.printed[-1] if self.printed else super().delivered()
+
     def on_done(self) -> None:
         r = self.result
         if r is not None and not r.ok:

@@ -21,10 +21,11 @@ from typing import Any
 from drivers.idreader.reader import CardInserted, CardRead
 from drivers.scanner.events import CodeScanned
 from kiosk import i18n
-from kiosk.journeys.base import Journey
+from kiosk.journeys.base import Finished, Journey, Outcome
 from kiosk.journeys.clock import VisitClock
 from kiosk.journeys.factories import JourneyFactories, TechnicianMode
 from kiosk.journeys.help import HelpDesk
+from kiosk.journeys.leaving import LEAVE_ACTIONS, LeaveGuard
 from kiosk.journeys.screen import VisitScreen
 from kiosk.journeys.settling import OrderSettler
 from kiosk.journeys.stack import JourneyStack
@@ -48,6 +49,7 @@ class VisitController(JourneyStack):
         self.elder = rt.cfg.kiosk.elder_mode_default
         self.help = HelpDesk(rt, self.run)
         self.screen = VisitScreen(rt)
+        self.leaving = LeaveGuard()
         self.visits = 0
         self.orders = OrderSettler(rt, self._after_settle)
         self._start_pending = False
@@ -85,6 +87,7 @@ class VisitController(JourneyStack):
         self.visits += 1
         self.sessions.start(self.language, self.elder)
         self.screen.new_visit()
+        self.leaving.new_visit()
         self.help.status = ""
         self.clock.start(self.elder)
         log.info("visit %d started", self.visits)
@@ -97,19 +100,24 @@ class VisitController(JourneyStack):
         """Finished, timed out or abandoned: wipe memory, screen and temp files; back to attract."""
         if not self.stack and self.sessions.visit is None:
             return
-        visit = self.sessions.visit
-        token = visit.identity.person_token if visit and visit.identity else None
         self.generation += 1
         self.stack.clear()
         self.clock.stop()
         self.help.status = ""
-        self.sessions.end()
+        self.leaving.new_visit()
+        self._wipe_person()
         log.info("visit ended (%s); personal data wiped", reason)
         self.orders.settle()
-        if token:
-            self._end_person_session(token)
         self._default_language_and_mode()
         self.changed()
+
+    def _wipe_person(self) -> None:
+        """Forget the citizen (memory, temp files) and end their platform session; safe to call twice."""
+        visit = self.sessions.visit
+        token = visit.identity.person_token if visit and visit.identity else None
+        self.sessions.end()
+        if token:
+            self._end_person_session(token)
 
     def _default_language_and_mode(self) -> None:
         self.language = self.rt.cfg.kiosk.language
@@ -146,9 +154,18 @@ class VisitController(JourneyStack):
         self.push(self.journeys.rate(self, service_code, reference))
 
     def goodbye(self) -> None:
-        del self.stack[1:]
+        """The goodbye screen says the citizen's data is gone: it is, before the screen shows."""
+        self.generation += 1  # late results of the visit's work have no one to go to
+        self.stack.clear()
+        self._wipe_person()
         self.push(self.journeys.goodbye(self))
         self.clock.goodbye()
+
+    def finish(self, journey: Journey, result: Finished) -> None:
+        """A journey finished; a delivered service is what the rating at the end will be about."""
+        if result.outcome is Outcome.DONE and journey.delivered() is not None:
+            self.leaving.record(journey, result.reference)
+        super().finish(journey, result)
 
     # -- input -----------------------------------------------------------------------------
     def act(self, action: str, **args: str) -> None:
@@ -164,7 +181,10 @@ class VisitController(JourneyStack):
             if action in attract:
                 attract[action]()
             return
-        chrome = {"more_time": self.changed, "home": self.home, "lang": self.toggle_language,
+        if self.leaving.pending:
+            self._answer_leave(action)
+            return
+        chrome = {"more_time": self.changed, "home": self._home_pressed, "lang": self.toggle_language,
                   "elder": self.toggle_elder, "help": self.call_help, "end": self._end_pressed}
         if action in chrome:
             chrome[action]()
@@ -174,11 +194,37 @@ class VisitController(JourneyStack):
             journey.act(action, **args)
             self.changed()
 
+    def _answer_leave(self, action: str) -> None:
+        """While "are you sure" shows, only its answers and the bar's help/language/elder count."""
+        if action in LEAVE_ACTIONS:
+            pending = self.leaving.answer()
+            if action == "leave":
+                self._leave(pending)
+        elif action in ("help", "lang", "elder", "more_time"):
+            {"help": self.call_help, "lang": self.toggle_language, "elder": self.toggle_elder,
+             "more_time": lambda: None}[action]()
+        self.changed()
+
+    def _home_pressed(self) -> None:
+        if not self.leaving.ask("home", self.stack[1:]):
+            self.home()
+        self.changed()
+
     def _end_pressed(self) -> None:
         if self.current is not None and self.current.name in ("rate", "goodbye"):
             self.end_visit("citizen ended the visit")
+        elif not self.leaving.ask("end", self.stack):
+            self._leave("end")
+        self.changed()
+
+    def _leave(self, action: str) -> None:
+        """Go home, or end: the rating when a service was used in this visit, else straight to goodbye."""
+        if action == "home":
+            self.home()
+        elif (served := self.leaving.rating_about(self.stack)) is not None:
+            self.finish_and_rate(*served)
         else:
-            self.finish_and_rate()
+            self.goodbye()
 
     def toggle_language(self) -> None:
         self.language = "en" if self.language == "zh_CN" else "zh_CN"
@@ -278,6 +324,8 @@ class VisitController(JourneyStack):
         countdown = self.clock.countdown() if self.active else None
         chrome = self.screen.chrome(self.language, self.elder, countdown=countdown, help_status=self.help.status,
                                     identity=identity, can_go_home=len(self.stack) > 1)
+        if self.leaving.pending:
+            return self.screen.frame_of(self.leaving.view(), chrome)
         return self.screen.frame(self.current, chrome)
 
 

@@ -111,7 +111,7 @@ class HomeJourney(Journey):
         if self.catalog.stale:
             blocks.insert(0, Text(_("当前显示的是离线保存的服务目录"), "note"))
         actions = (Action("search", _("搜索服务"), "secondary"), Action("my_cases", _("我的办件"), "secondary"),
-                   Action("reprint", _("凭回执码补打"), "secondary"), Action("finish", _("结束办理"), "secondary"))
+                   Action("reprint", _("凭回执码补打"), "secondary"))
         return View("home", _("请选择要办理的业务"), tuple(blocks), actions, prompt=_("请选择要办理的业务"))
 
     def _category_view(self) -> View:
@@ -166,9 +166,6 @@ class HomeJourney(Journey):
 
     def on_reprint(self) -> None:
         self.ctx.push(ReprintJourney(self.ctx))
-
-    def on_finish(self) -> None:
-        self.ctx.finish_and_rate()
 
     def resume(self, child: Journey, result: Finished) -> None:
         self.ctx.changed()

@@ -71,6 +71,9 @@ class QueryJourney(Journey):
         self.visit.records[self.kind] = page  # personal: lives and dies with the visit
         self.goto("table")
 
+    def delivered(self) -> str | None:
+        return "" if self.page is not None else None
+
     def can_print(self) -> bool:
         allowed = self.service is None or KioskCapability.PRINT in self.service.kiosk_capability
         return bool(self.page and self.page.printable and allowed and self.rt.devices.printer is not None)

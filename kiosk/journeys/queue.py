@@ -103,6 +103,9 @@ class _TicketPrinting(Journey):
     @abstractmethod
     def ticket_doc(self) -> Document: ...
 
+    def delivered(self) -> str | None:
+        return self.ticket.number if self.ticket is not None else None
+
     def print_blocks(self) -> list:
         blocks: list = []
         if self.printed is not None:

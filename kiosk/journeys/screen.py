@@ -33,7 +33,10 @@ class VisitScreen:
     def frame(self, journey: Journey | None, chrome: Chrome) -> Frame:
         if journey is None:
             return Frame(View("attract", _("请触摸屏幕开始办理")), chrome, attract=True)
-        view = journey.decorate(journey.view())
+        return self.frame_of(journey.decorate(journey.view()), chrome)
+
+    def frame_of(self, view: View, chrome: Chrome) -> Frame:
+        """A visit's step that is not a journey's own (the "are you sure you want to leave" question)."""
         if not self.history or self.history[-1] != view.screen:
             self.history.append(view.screen)
         if view.prompt and view.prompt != self._spoken:

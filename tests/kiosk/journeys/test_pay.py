@@ -305,7 +305,9 @@ def test_declined_code_fails_the_order_and_walking_away_cancels_the_next(kiosk: 
     kiosk.press("retry")
     kiosk.wait("pay.scan")
     second = order_id_on_screen(kiosk)
-    kiosk.act("home")  # the citizen leaves with the new order open
+    kiosk.act("home")  # the citizen leaves with the new order open: asked first, then confirms
+    kiosk.wait("leave.confirm")
+    kiosk.press("leave")
     assert kiosk.loop.run_until(lambda: kiosk.runtime.ledger.get(second).state is OrderStatus.CANCELLED, 5)
     assert kiosk.runtime.client.order(second).status is OrderStatus.CANCELLED
     assert kiosk.runtime.ledger.unsettled() == []
