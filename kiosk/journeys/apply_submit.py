@@ -26,7 +26,7 @@ from kiosk.journeys.apply_materials import (
 from kiosk.journeys.base import Outcome, back_action, pick
 from kiosk.platform.contract.applications import ApplicationRequest, MaterialAttachment
 from kiosk.platform.contract.catalog import FormField as ServiceField
-from kiosk.privacy import mask_id, mask_name, mask_phone
+from kiosk.privacy import mask_address, mask_id, mask_name, mask_phone
 from kiosk.services import applications, localtime
 from kiosk.services.applications import Submitted
 from kiosk.services.journal import JournalFull
@@ -37,16 +37,23 @@ log = logging.getLogger(__name__)
 
 
 def masked(f: ServiceField, value: str) -> str:
-    """Review screen: ID numbers, phones and names are masked (the citizen typed or proved them)."""
+    """ID numbers, phones, names and addresses masked (the citizen typed or proved them): review and form."""
     if not value:
         return "—"
     if f.kind == "id_number":
         return mask_id(value)
     if f.kind == "mobile":
         return mask_phone(value)
+    if f.kind == "address":
+        return mask_address(value)
     if f.key == "name" or f.prefill == "name":
         return mask_name(value)
     return value
+
+
+def personal(f: ServiceField) -> bool:
+    """A field whose value ``masked`` hides."""
+    return f.kind in ("id_number", "mobile", "address") or f.key == "name" or f.prefill == "name"
 
 
 class SubmitStep(MaterialsStep):
