@@ -24,7 +24,7 @@ from kiosk import i18n
 from kiosk.journeys.base import Finished, Journey, Outcome
 from kiosk.journeys.clock import VisitClock
 from kiosk.journeys.factories import JourneyFactories, TechnicianMode
-from kiosk.journeys.help import HelpDesk
+from kiosk.journeys.help import HOLD_S, HelpDesk
 from kiosk.journeys.leaving import LEAVE_ACTIONS, LeaveGuard
 from kiosk.journeys.screen import VisitScreen
 from kiosk.journeys.settling import OrderSettler
@@ -88,7 +88,7 @@ class VisitController(JourneyStack):
         self.sessions.start(self.language, self.elder)
         self.screen.new_visit()
         self.leaving.new_visit()
-        self.help.status = ""
+        self.help.reset()
         self.clock.start(self.elder)
         log.info("visit %d started", self.visits)
         self.push(self.journeys.home(self))
@@ -103,7 +103,7 @@ class VisitController(JourneyStack):
         self.generation += 1
         self.stack.clear()
         self.clock.stop()
-        self.help.status = ""
+        self.help.cancel(quietly=True)
         self.leaving.new_visit()
         self._wipe_person()
         log.info("visit ended (%s); personal data wiped", reason)
@@ -156,6 +156,7 @@ class VisitController(JourneyStack):
     def goodbye(self) -> None:
         """The goodbye screen says the citizen's data is gone: it is, before the screen shows."""
         self.generation += 1  # late results of the visit's work have no one to go to
+        self.help.cancel(quietly=True)
         self.stack.clear()
         self._wipe_person()
         self.push(self.journeys.goodbye(self))
@@ -242,11 +243,17 @@ class VisitController(JourneyStack):
         self.changed()
 
     def call_help(self) -> None:
-        """Help for the current screen; the status line in the bar tells the citizen how it goes."""
+        """Help for the current screen, or cancel the open call; the bar's status line says how it goes."""
+        if self.help.open:
+            self.help.cancel()
+            self.clock.hold(False, HOLD_S)
+            self.changed()
+            return
         journey = self.current
         screen = self.screen.history[-1] if self.screen.history else "attract"
         service = getattr(getattr(journey, "service", None), "code", None)
         self.help.call(screen, service, self.elder)
+        self.clock.hold(True, HOLD_S)
         self.changed()
 
     # -- technician mode ---------------------------------------------------------------------
@@ -309,6 +316,7 @@ class VisitController(JourneyStack):
             return
         if not self.active:
             return
+        self.clock.hold(self.help.open, HOLD_S)
         reason = self.clock.advance(dt)
         if reason:
             self.end_visit(reason)
@@ -323,7 +331,7 @@ class VisitController(JourneyStack):
         identity = visit.identity.masked_name if visit is not None and visit.identity is not None else ""
         countdown = self.clock.countdown() if self.active else None
         chrome = self.screen.chrome(self.language, self.elder, countdown=countdown, help_status=self.help.status,
-                                    identity=identity, can_go_home=len(self.stack) > 1)
+                                    identity=identity, can_go_home=len(self.stack) > 1, help_open=self.help.open)
         if self.leaving.pending:
             return self.screen.frame_of(self.leaving.view(), chrome)
         return self.screen.frame(self.current, chrome)

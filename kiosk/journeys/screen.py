@@ -47,13 +47,17 @@ class VisitScreen:
         return Frame(view, chrome)
 
     def chrome(self, language: str, elder: bool, *, countdown: int | None, help_status: str, identity: str,
-               can_go_home: bool) -> Chrome:
-        """The bar around every step; ``identity`` is the masked name of an identified citizen."""
+               can_go_home: bool, help_open: bool = False) -> Chrome:
+        """The bar around every step; ``identity`` is the masked name of an identified citizen.
+
+        While a help call is open the help button cancels it, and says so.
+        """
         banner = ""
         if self.rt.status.snapshot().platform_reachable is False:
             banner = _("政务服务平台暂时无法连接：可浏览办事指南，提交的申请将安全保存并在恢复后自动发送")
         labels = (
-            ("help", _("呼叫帮办")), ("home", _("首页")), ("lang", "English" if language == "zh_CN" else "中文"),
+            ("help", _("取消呼叫") if help_open else _("呼叫帮办")), ("home", _("首页")),
+            ("lang", "English" if language == "zh_CN" else "中文"),
             ("elder", _("标准模式") if elder else _("长辈模式")), ("end", _("退出")),
             ("more_time", _("我需要更多时间")),
             ("countdown", _("{n} 秒后将自动退出并清除您的信息").format(n=countdown or 0)),

@@ -52,6 +52,7 @@ QUEUE_TICKET = "/v1/queue/tickets/{ticket_id}"
 RATINGS = "/v1/ratings"
 HELP_CALLS = "/v1/help-calls"
 HELP_CALL = "/v1/help-calls/{call_id}"
+HELP_CALL_CANCEL = "/v1/help-calls/{call_id}/cancel"
 ANNOUNCEMENTS = "/v1/announcements"
 HEARTBEAT = "/v1/heartbeat"
 
