@@ -23,8 +23,9 @@ from screens.theme import THEME
 STYLE_COLOURS = {
     "primary": THEME["button_bg"],
     "secondary": THEME["button_secondary"],
-    "danger": THEME["error"],
+    "danger": THEME["danger_bg"],
 }
+"""Button backgrounds; each keeps the button text (THEME["text"]) at 4.5:1 or more (WCAG AA)."""
 TEXT_SIZES = {"big": "headline_en", "lead": "title", "body": "body", "note": "small", "error": "body",
               "success": "body"}
 TEXT_COLOURS = {"note": THEME["text_dim"], "error": THEME["error"], "success": THEME["ok"], "big": THEME["accent"]}

@@ -60,6 +60,7 @@ from kiosk.platform.contract.operations import (
     HeartbeatAck,
 )
 from kiosk.platform.contract.payments import (
+    COUNTER_TTL_S,
     FINAL_STATUSES,
     CancelOrderRequest,
     CreateOrderRequest,
@@ -92,6 +93,7 @@ from kiosk.platform.contract.visits import (
 
 __all__ = [
     "BAD_LEVELS",
+    "COUNTER_TTL_S",
     "FINAL_STATUSES",
     "HELP_CALL_STALE_S",
     "PDF_MEDIA_TYPE",
