@@ -8,7 +8,7 @@ where and when to go instead (到现场次数, 办理地点).
 from __future__ import annotations
 
 from kiosk.i18n import N_, _, current_language
-from kiosk.journeys.availability import unavailable_reason
+from kiosk.journeys.availability import reason_now
 from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.client import CatalogResult
 from kiosk.platform.contract.catalog import SERVICE_TYPE_LABELS, KioskCapability, Service
@@ -56,7 +56,7 @@ class GuideJourney(Journey):
         hours = self.catalog.catalog.hall_hours if self.catalog else None
         if hours is None:
             return ""
-        return unavailable_reason(self.service, hours, self.rt.status.snapshot().devices)
+        return reason_now(self.service, hours, self.rt.status.snapshot())
 
     def view(self) -> View:
         s = self.service

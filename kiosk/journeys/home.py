@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from kiosk.i18n import _
-from kiosk.journeys.availability import unavailable_reason
+from kiosk.journeys.availability import reason_now
 from kiosk.journeys.base import Finished, Journey, JourneyContext, back_action, pick
 from kiosk.journeys.certificates import ReprintJourney
 from kiosk.journeys.guide import GuideJourney
@@ -83,7 +83,7 @@ class HomeJourney(Journey):
 
     def _button(self, s: Service) -> Action:
         assert self.catalog is not None
-        why = unavailable_reason(s, self.catalog.catalog.hall_hours, self.rt.status.snapshot().devices)
+        why = reason_now(s, self.catalog.catalog.hall_hours, self.rt.status.snapshot())
         return Action("service", pick(s.name, s.name_en), "secondary" if why else "primary", True,
                       (("code", s.code), ("note", why)))
 
