@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from kiosk.journeys.pay_views import local_time
-from kiosk.journeys.query import cell
+from kiosk.journeys.query_layout import cell
 from kiosk.services import localtime
 
 NOON_UTC = dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC)
