@@ -91,6 +91,7 @@ class GuideJourney(Journey):
             (_("咨询方式"), pick(s.consult, s.consult_en)),
             (_("监督投诉"), pick(s.complaint, s.complaint_en)),
         )
+        rows = tuple(r for r in rows if r[1].strip())  # an element the platform left empty is not shown blank
         if self.ctx.elder:
             rows = tuple(r for r in rows if r[0] in (_("事项名称"), _("受理条件"), _("收费标准"), _("办理时间"),
                                                       _("办理地点")))

@@ -52,3 +52,25 @@ def test_platform_outage_marks_kiosk_services_unavailable_before_the_citizen_sta
         kiosk.wait("guide.materials")
     finally:
         kiosk.close()
+
+
+def test_an_english_guide_has_no_blank_elements(kiosk) -> None:
+    """A service without steps or legal basis (the queue ticket) shows no empty rows, in either language."""
+    from kiosk.journeys.guide import GuideJourney
+    from kiosk.views import Pairs
+
+    set_language("zh_CN")
+    kiosk.act("start")
+    kiosk.wait("home")
+    kiosk.act("lang")
+    try:
+        catalog = kiosk.runtime.client.catalog()
+        for service in catalog.catalog.services:
+            kiosk.controller.push(GuideJourney(kiosk.controller, service, catalog))
+            view = kiosk.wait("guide")
+            rows = [r for b in view.blocks if isinstance(b, Pairs) for r in b.rows]
+            assert all(label.strip() and value.strip() for label, value in rows), (service.code, rows)
+            assert not any("\u4e00" <= ch <= "\u9fff" for label, _v in rows for ch in label), rows
+            kiosk.press("back")
+    finally:
+        kiosk.act("lang")
