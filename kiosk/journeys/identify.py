@@ -26,8 +26,8 @@ from kiosk.platform.contract.identity import (
     IdentityResponse,
 )
 from kiosk.services.codes import CodeKind
-from kiosk.services.forms import check_id_number
-from kiosk.views import Action, Form, FormField, Pairs, Picture, Text, View
+from kiosk.services.documents import DOCUMENTS, DocumentKind, check_document, normalise
+from kiosk.views import Action, Choices, Form, FormField, Pairs, Picture, Text, View
 from kiosk.visit import Identity
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ class IdentifyJourney(Journey):
         self.app_token = app_token
         self.number = ""
         self.number_error = ""
+        self.document = DocumentKind.RESIDENT
+        """Which document the citizen types the number of (resident ID card unless they choose another)."""
         self.photo_jpeg: bytes = b""
         self.photo_png: bytes = b""
         self.photo_note = ""
@@ -117,9 +119,7 @@ class IdentifyJourney(Journey):
             return View("identify.confirmed", _("身份核验成功"), (Pairs(rows),),
                         (Action("continue", _("继续")),), prompt=_("身份核验成功"))
         if self.state == "number":
-            field = FormField("id_number", _("身份证号码"), self.number, self.number_error, keyboard="id")
-            return View("identify.number", _("输入身份证号码"), (Form((field,), "id_number"),),
-                        (Action("number_ok", _("下一步")), back_action()), step=(1, 2))
+            return self._number_view()
         if self.state == "face":
             blocks: list = [Text(_("请正对摄像头，保持光线充足，然后点击“拍照”"), "lead")]
             if self.photo_png:
@@ -140,6 +140,18 @@ class IdentifyJourney(Journey):
         if self.rt.devices.emulators.idreader is not None:
             actions.insert(0, Action("demo_card", _("演示：放入示范身份证"), "secondary"))
         return View("identify", _("身份核验"), (*methods, notice), tuple(actions), prompt=reader.text)
+
+    def _number_view(self) -> View:
+        """The document to type (resident ID, foreign permanent resident ID, residence or travel
+        permit, passport), then its number on the keyboard that document needs."""
+        kinds = tuple(Action("document", _(spec.label), "primary" if kind is self.document else "secondary",
+                             args=(("kind", kind.value),)) for kind, spec in DOCUMENTS.items())
+        spec = DOCUMENTS[self.document]
+        field = FormField("id_number", _(spec.field), self.number, self.number_error,
+                          keyboard="id" if spec.keyboard == "id" else "text")
+        return View("identify.number", _("输入证件号码"),
+                    (Choices(kinds, columns=1, title=_("请选择证件类型")), Form((field,), "id_number")),
+                    (Action("number_ok", _("下一步")), back_action()), step=(1, 2))
 
     def _reader_prompt(self) -> Text:
         """What the card reader's live state means for the citizen waiting with a card in hand.
@@ -172,13 +184,21 @@ class IdentifyJourney(Journey):
         self.number_error = ""
         self.goto("number")
 
+    def on_document(self, kind: str) -> None:
+        try:
+            self.document = DocumentKind(kind)
+        except ValueError:
+            return
+        self.number_error = ""
+        self.ctx.changed()
+
     def on_field(self, name: str, value: str) -> None:
         if name == "id_number":
-            self.number = value.strip().upper()[:18]
+            self.number = normalise(value)[:18]
             self.number_error = ""
 
     def on_number_ok(self) -> None:
-        problem = check_id_number("id_number", self.number)
+        problem = check_document(self.document, "id_number", self.number)
         if problem is not None:
             self.number_error = _(problem.message)
             self.ctx.changed()
@@ -198,7 +218,7 @@ class IdentifyJourney(Journey):
         self.ctx.changed()
 
     def on_face_ok(self) -> None:
-        req = FacePhotoIdentityRequest(id_number=self.number,
+        req = FacePhotoIdentityRequest(id_number=self.number, document_type=DOCUMENTS[self.document].contract,
                                        photo_jpeg_base64=base64.b64encode(self.photo_jpeg).decode())
         attrs = {"id_number": self.number}
         self.run(lambda: self.rt.client.identify_face(req), lambda r: self._confirmed("face", r, attrs),

@@ -26,6 +26,7 @@ from kiosk.platform.contract import (
     CardType,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
+    IdDocument,
     IdentityResponse,
     PersonProfile,
     paths,
@@ -155,12 +156,16 @@ def identify_by_app_qr(body: AppQrIdentityRequest, request: Request) -> Identity
     responses={**ERRORS, 403: ERRORS[401] | {"description": "Face check failed"}},
 )
 def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> IdentityResponse:
-    number = body.id_number.strip().upper()
-    if not valid_number(number):
-        raise _fail("the ID number fails its check digit or format")
-    row = db(request).one("SELECT person_id FROM persons WHERE id_number = ?", (number,))
+    number = body.id_number.replace(" ", "").strip().upper()
+    if body.document_type is IdDocument.ID_NUMBER:
+        if not valid_number(number):
+            raise _fail("the ID number fails its check digit or format")
+        row = db(request).one("SELECT person_id FROM persons WHERE id_number = ?", (number,))
+    else:  # a passport or a Hong Kong/Macau/Taiwan travel permit
+        row = db(request).one("SELECT person_id FROM person_documents WHERE doc_type = ? AND doc_number = ?",
+                              (body.document_type.value, number))
     if row is None:
-        raise _fail("no citizen with this ID number")
+        raise _fail("no citizen with this document number")
     try:
         data = base64.b64decode(body.photo_jpeg_base64, validate=True)
         with Image.open(io.BytesIO(data)) as img:

@@ -45,6 +45,17 @@ APP_TOKENS = {
 """Person -> the token their government-service app shows as a QR code (the kiosk's "scan the app" login)."""
 
 
+TRAVEL_DOCUMENTS = {
+    "P008": ("hmt_travel_permit", "H60251234"),
+    "P009": ("hmt_travel_permit", "M30119876"),
+    "P010": ("hmt_travel_permit", "08812345"),
+    "P011": ("passport", "567890123"),
+    "P012": ("passport", "C4J7KL2M9"),
+    "P013": ("passport", "AB1234567"),
+}
+"""Person -> (document, number) of the passport or travel permit they can identify with by number and face."""
+
+
 def seed_persons(c: sqlite3.Connection) -> None:
     for p in CITIZENS:
         c.execute(
@@ -52,5 +63,8 @@ def seed_persons(c: sqlite3.Connection) -> None:
             " address, nationality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             astuple(p)[:10],
         )
+    for pid, (doc_type, number) in TRAVEL_DOCUMENTS.items():
+        c.execute("INSERT INTO person_documents (doc_type, doc_number, person_id) VALUES (?, ?, ?)",
+                  (doc_type, number, pid))
     for pid, token in APP_TOKENS.items():
         c.execute("INSERT INTO app_tokens (token, person_id) VALUES (?, ?)", (token, pid))

@@ -47,6 +47,7 @@ from kiosk.platform.contract.identity import (
     CardType,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
+    IdDocument,
     IdentityResponse,
     PersonProfile,
 )
@@ -140,6 +141,7 @@ __all__ = [
     "HelpCallRequest",
     "HelpReason",
     "IdCardIdentityRequest",
+    "IdDocument",
     "IdentityResponse",
     "KioskCapability",
     "Material",

@@ -22,6 +22,17 @@ class CardType(enum.StrEnum):
     FOREIGN_PERMANENT_NEW = "foreign_permanent_new"  # 2023 version ('Y', 18 chars starting 9)
 
 
+class IdDocument(enum.StrEnum):
+    """Which document a typed number belongs to (identification by number and face photo)."""
+
+    ID_NUMBER = "id_number"
+    """An 18-character (or old 15-character foreign) identity number: resident ID card, foreign
+    permanent resident ID card, Hong Kong/Macau/Taiwan residence permit."""
+    PASSPORT = "passport"
+    HMT_TRAVEL_PERMIT = "hmt_travel_permit"
+    """港澳居民来往内地通行证 (H/M + 8 or 10 digits) or 台湾居民来往大陆通行证 (8 digits)."""
+
+
 class IdCardIdentityRequest(ContractModel):
     card_type: CardType = CardType.RESIDENT
     id_number: str = Field(min_length=15, max_length=18)
@@ -48,7 +59,9 @@ class AppQrIdentityRequest(ContractModel):
 
 
 class FacePhotoIdentityRequest(ContractModel):
-    id_number: str = Field(min_length=15, max_length=18)
+    id_number: str = Field(min_length=5, max_length=18)
+    """The document's number (``document_type`` says which document)."""
+    document_type: IdDocument = IdDocument.ID_NUMBER
     name: str = ""
     photo_jpeg_base64: str = Field(min_length=16)
     """The live photo, JPEG, base64 (standard alphabet)."""
