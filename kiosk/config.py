@@ -44,7 +44,7 @@ class KioskSection(_Section):
     secret_file: str = ""
     """File holding the enrolment secret (mode 0600). Empty: the demo secret."""
     site_name: str = "示范政务服务中心"
-    language: Literal["zh_CN", "en"] = "zh_CN"
+    language: Literal["zh_CN", "en", "zh_TW"] = "zh_CN"
     elder_mode_default: bool = False
     state_dir: str = ""
     """Journal, catalogue cache and keys. Empty: /var/lib/kiosk, or ~/.local/state/kiosk in demo mode."""

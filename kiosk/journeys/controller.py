@@ -37,6 +37,9 @@ from kiosk.views import Frame
 
 log = logging.getLogger(__name__)
 
+NEXT_LANGUAGE = {"zh_CN": "en", "en": "zh_TW", "zh_TW": "zh_CN"}
+"""The language button cycles: Simplified Chinese, English, Traditional Chinese (Hong Kong, Macau, Taiwan)."""
+
 
 class VisitController(JourneyStack):
     """Attract <-> visit; ``frame()`` is what the screen shows, ``act()`` is every touch."""
@@ -228,7 +231,7 @@ class VisitController(JourneyStack):
             self.goodbye()
 
     def toggle_language(self) -> None:
-        self.language = "en" if self.language == "zh_CN" else "zh_CN"
+        self.language = NEXT_LANGUAGE.get(self.language, "zh_CN")
         i18n.set_language(self.language)
         if self.sessions.visit is not None:
             self.sessions.visit.language = self.language

@@ -66,7 +66,8 @@ class GuideJourney(Journey):
             return View("guide.sample", _("样表"), (Picture(qr_png(self.sample), _("请用手机扫码查看样表")),),
                         (back_action(),))
         lang = current_language()
-        type_label = SERVICE_TYPE_LABELS.get(s.type, {}).get(lang, s.type.value)
+        labels = SERVICE_TYPE_LABELS.get(s.type, {})
+        type_label = labels.get(lang) or labels.get("zh_CN") or s.type.value
         fees = _("；").join(f"{pick(f.name, f.name_en)} {_fen(f.amount_fen)}" for f in s.fees) or _("不收费")
         result = pick(s.result.certificate_name, s.result.certificate_name_en) or _("无")
         delivery = _("、").join(_(DELIVERY.get(d, d)) for d in s.result.delivery)

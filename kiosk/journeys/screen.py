@@ -13,6 +13,9 @@ from kiosk.journeys.base import Journey
 from kiosk.runtime import Runtime
 from kiosk.views import Chrome, Frame, View
 
+LANGUAGE_BUTTON = {"zh_CN": "English", "en": "繁體中文", "zh_TW": "简体中文"}
+"""The language button names the language it switches to, in that language (never translated)."""
+
 
 class VisitScreen:
     """Builds each ``Frame`` of a visit; remembers the screens shown and the last prompt spoken."""
@@ -57,7 +60,7 @@ class VisitScreen:
             banner = _("政务服务平台暂时无法连接：可浏览办事指南，提交的申请将安全保存并在恢复后自动发送")
         labels = (
             ("help", _("取消呼叫") if help_open else _("呼叫帮办")), ("home", _("首页")),
-            ("lang", "English" if language == "zh_CN" else "中文"),
+            ("lang", LANGUAGE_BUTTON.get(language, "English")),
             ("elder", _("标准模式") if elder else _("长辈模式")), ("end", _("退出")),
             ("more_time", _("我需要更多时间")),
             ("countdown", _("{n} 秒后将自动退出并清除您的信息").format(n=countdown or 0)),

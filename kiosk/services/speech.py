@@ -19,7 +19,7 @@ from kiosk.privacy import scrub
 
 log = logging.getLogger(__name__)
 
-VOICES = {"zh_CN": "cmn", "en": "en"}
+VOICES = {"zh_CN": "cmn", "en": "en", "zh_TW": "cmn"}
 
 
 class SpeechEngine(Protocol):
