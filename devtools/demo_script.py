@@ -81,7 +81,8 @@ VISITS: tuple[Visit, ...] = (
         ("wait", "guide"), ("press", "print"), ("wait", "identify"), ("card", "P002"),
         ("wait", "identify.confirmed"), ("press", "continue"), ("wait", "certificates"), ("press_first",),
         ("wait", "certificates.preview"), ("paper_mid_job",), ("press", "用凭条打印机打印"),
-        ("wait", "certificates.result"), ("paper", "ok"), ("printer_ready",), ("press", "retry"), ("wait", "certificates.result"),
+        ("wait", "certificates.result"), ("paper", "ok"), ("printer_ready",), ("press", "retry"),
+        ("wait", "certificates.result"),
     ), "certificates.result"),
     Visit("queue_ticket", (
         ("wait", "home"), ("press", "预约排队"), ("wait", "home.category"), ("press", "现场排队取号"),
