@@ -21,14 +21,13 @@ from typing import Any
 from drivers.idreader.reader import CardInserted, CardRead
 from drivers.scanner.events import CodeScanned
 from kiosk import i18n
-from kiosk.journeys.base import Finished, Journey, Outcome
+from kiosk.journeys.base import Journey
 from kiosk.journeys.clock import VisitClock
 from kiosk.journeys.factories import JourneyFactories, TechnicianMode
 from kiosk.journeys.help import HOLD_S, HelpDesk
-from kiosk.journeys.leaving import LEAVE_ACTIONS, LeaveGuard
+from kiosk.journeys.leaving import LeaveGuard, VisitExits
 from kiosk.journeys.screen import VisitScreen
 from kiosk.journeys.settling import OrderSettler
-from kiosk.journeys.stack import JourneyStack
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.runtime import Runtime
 from kiosk.services import localtime
@@ -41,7 +40,7 @@ NEXT_LANGUAGE = {"zh_CN": "en", "en": "zh_TW", "zh_TW": "zh_CN"}
 """The language button cycles: Simplified Chinese, English, Traditional Chinese (Hong Kong, Macau, Taiwan)."""
 
 
-class VisitController(JourneyStack):
+class VisitController(VisitExits):
     """Attract <-> visit; ``frame()`` is what the screen shows, ``act()`` is every touch."""
 
     def __init__(self, rt: Runtime, journeys: JourneyFactories) -> None:
@@ -165,12 +164,6 @@ class VisitController(JourneyStack):
         self.push(self.journeys.goodbye(self))
         self.clock.goodbye()
 
-    def finish(self, journey: Journey, result: Finished) -> None:
-        """A journey finished; a delivered service is what the rating at the end will be about."""
-        if result.outcome is Outcome.DONE and journey.delivered() is not None:
-            self.leaving.record(journey, result.reference)
-        super().finish(journey, result)
-
     # -- input -----------------------------------------------------------------------------
     def act(self, action: str, **args: str) -> None:
         """Every touch comes here (UI thread). Chrome actions first, then the current journey."""
@@ -197,38 +190,6 @@ class VisitController(JourneyStack):
         if journey is not None:
             journey.act(action, **args)
             self.changed()
-
-    def _answer_leave(self, action: str) -> None:
-        """While "are you sure" shows, only its answers and the bar's help/language/elder count."""
-        if action in LEAVE_ACTIONS:
-            pending = self.leaving.answer()
-            if action == "leave":
-                self._leave(pending)
-        elif action in ("help", "lang", "elder", "more_time"):
-            {"help": self.call_help, "lang": self.toggle_language, "elder": self.toggle_elder,
-             "more_time": lambda: None}[action]()
-        self.changed()
-
-    def _home_pressed(self) -> None:
-        if not self.leaving.ask("home", self.stack[1:]):
-            self.home()
-        self.changed()
-
-    def _end_pressed(self) -> None:
-        if self.current is not None and self.current.name in ("rate", "goodbye"):
-            self.end_visit("citizen ended the visit")
-        elif not self.leaving.ask("end", self.stack):
-            self._leave("end")
-        self.changed()
-
-    def _leave(self, action: str) -> None:
-        """Go home, or end: the rating when a service was used in this visit, else straight to goodbye."""
-        if action == "home":
-            self.home()
-        elif (served := self.leaving.rating_about(self.stack)) is not None:
-            self.finish_and_rate(*served)
-        else:
-            self.goodbye()
 
     def toggle_language(self) -> None:
         self.language = NEXT_LANGUAGE.get(self.language, "zh_CN")

@@ -10,10 +10,12 @@ asks about a service, so it is offered only when a service was delivered in this
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 
 from kiosk.i18n import _
-from kiosk.journeys.base import Journey
+from kiosk.journeys.base import Finished, Journey, Outcome
+from kiosk.journeys.stack import JourneyStack
 from kiosk.views import Action, Text, View
 
 LEAVE_ACTIONS = frozenset({"leave", "stay"})
@@ -69,3 +71,63 @@ class LeaveGuard:
         return View("leave.confirm", title, (Text(self.risk, "lead"),),
                     (Action("stay", _("继续办理")), Action("leave", _("确定离开，清除信息"), "secondary")),
                     prompt=title)
+
+
+class VisitExits(JourneyStack):
+    """The visit controller's exits: the bar's "退出" and "首页", the question before work is lost,
+    and the rating only about a delivered service (``VisitController`` builds on this)."""
+
+    leaving: LeaveGuard
+
+    @abstractmethod
+    def finish_and_rate(self, service_code: str = "", reference: str = "") -> None: ...
+
+    @abstractmethod
+    def goodbye(self) -> None: ...
+
+    @abstractmethod
+    def call_help(self) -> None: ...
+
+    @abstractmethod
+    def toggle_language(self) -> None: ...
+
+    @abstractmethod
+    def toggle_elder(self) -> None: ...
+
+    def finish(self, journey: Journey, result: Finished) -> None:
+        """A journey finished; a delivered service is what the rating at the end will be about."""
+        if result.outcome is Outcome.DONE and journey.delivered() is not None:
+            self.leaving.record(journey, result.reference)
+        super().finish(journey, result)
+
+    def _answer_leave(self, action: str) -> None:
+        """While "are you sure" shows, only its answers and the bar's help/language/elder count."""
+        if action in LEAVE_ACTIONS:
+            pending = self.leaving.answer()
+            if action == "leave":
+                self._leave(pending)
+        elif action in ("help", "lang", "elder", "more_time"):
+            {"help": self.call_help, "lang": self.toggle_language, "elder": self.toggle_elder,
+             "more_time": lambda: None}[action]()
+        self.changed()
+
+    def _home_pressed(self) -> None:
+        if not self.leaving.ask("home", self.stack[1:]):
+            self.home()
+        self.changed()
+
+    def _end_pressed(self) -> None:
+        if self.current is not None and self.current.name in ("rate", "goodbye"):
+            self.end_visit("citizen ended the visit")
+        elif not self.leaving.ask("end", self.stack):
+            self._leave("end")
+        self.changed()
+
+    def _leave(self, action: str) -> None:
+        """Go home, or end: the rating when a service was used in this visit, else straight to goodbye."""
+        if action == "home":
+            self.home()
+        elif (served := self.leaving.rating_about(self.stack)) is not None:
+            self.finish_and_rate(*served)
+        else:
+            self.goodbye()
