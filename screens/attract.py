@@ -30,6 +30,7 @@ from kivy.uix.widget import Widget
 from kiosk.devices.board import DEVICE_LABELS, STATE_LABELS
 from kiosk.devices.status import Announcement, StatusSnapshot
 from kiosk.i18n import N_
+from kiosk.journeys.screen import LANGUAGE_BUTTON
 from kiosk.services import localtime
 from screens.theme import THEME
 
@@ -133,7 +134,7 @@ class AttractScreen(FloatLayout):
         self.announcements_title = tr("平台公告")
         self.devices_title = tr("设备状态")
         # names the other language in that language, like the journey chrome; not a translation
-        self.language_button_text = "中文" if self._language == "en" else "English"
+        self.language_button_text = LANGUAGE_BUTTON.get(self._language, "English")
         self.elder_button_text = tr("标准模式") if self.elder else tr("长辈模式")
         snap = self._snapshot
         if snap is None:
