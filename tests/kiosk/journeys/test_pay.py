@@ -207,7 +207,7 @@ def test_show_qr_is_paid_through_the_demo_settle_path(kiosk: Kiosk) -> None:
     kiosk.press("手机扫码支付")
     view = kiosk.wait("pay.qr")
     order_id = order_id_on_screen(kiosk)
-    assert "15:00" in repr(view) or "14:5" in repr(view)  # the countdown to the order's expiry
+    assert "15 分 00 秒" in repr(view) or "14 分 5" in repr(view)  # the countdown to the order's expiry
     png = next(b for b in view.blocks if isinstance(b, Picture)).png
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     url, _points, _raw = cv2.QRCodeDetector().detectAndDecode(image)
