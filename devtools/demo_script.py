@@ -80,8 +80,9 @@ VISITS: tuple[Visit, ...] = (
         ("wait", "home"), ("press", "证照打印"), ("wait", "home.category"), ("press", "电子证照打印"),
         ("wait", "guide"), ("press", "print"), ("wait", "identify"), ("card", "P002"),
         ("wait", "identify.confirmed"), ("press", "continue"), ("wait", "certificates"), ("press_first",),
-        ("wait", "certificates.preview"), ("paper_mid_job",), ("press", "print"), ("wait", "certificates.result"),
-        ("paper", "ok"), ("printer_ready",), ("press", "retry"), ("wait", "certificates.result"),
+        ("wait", "certificates.preview"), ("paper_mid_job",), ("press", "用凭条打印机打印"),
+        ("wait", "certificates.result"), ("paper", "ok"), ("printer_ready",), ("press", "retry"),
+        ("wait", "certificates.result"),
     ), "certificates.result"),
     Visit("queue_ticket", (
         ("wait", "home"), ("press", "预约排队"), ("wait", "home.category"), ("press", "现场排队取号"),
@@ -91,7 +92,9 @@ VISITS: tuple[Visit, ...] = (
         ("scan", "365021"), ("wait", "checkin.done"),
     ), "checkin.done", tap_to_start=False),
     Visit("bad_rating_asks_why", (
-        ("wait", "home"), ("press", "结束办理"), ("wait", "rate"), ("press", "不满意"), ("wait", "rate.reasons"),
+        ("wait", "home"), ("press", "预约排队"), ("wait", "home.category"), ("press", "现场排队取号"),
+        ("wait", "guide"), ("press", "queue"), ("wait", "queue"), ("press", "take"), ("wait", "queue.ticket"),
+        ("press", "done"), ("wait", "rate"), ("press", "不满意"), ("wait", "rate.reasons"),
         ("press", "办理时间长"), ("type", "contact", "13800138000"), ("press", "提交评价"), ("wait", "rate.thanks"),
     ), "rate.thanks"),
 )

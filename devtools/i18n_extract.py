@@ -228,7 +228,8 @@ def update_catalogs(messages: dict[str, list[str]], locale_dir: Path = LOCALE_DI
             write_po(path, po)
         if lang != SOURCE_LANGUAGE:
             texts = {e.msgid: e.msgstr for e in po.entries}
-            report.untranslated += [m for m in messages if not texts.get(m) or CJK.search(texts[m])]
+            chinese = lang.startswith("zh")  # zh_TW: Chinese text is the translation, not a leftover
+            report.untranslated += [m for m in messages if not texts.get(m) or (not chinese and CJK.search(texts[m]))]
             report.placeholder_mismatch += [m for m in messages
                                             if texts.get(m) and placeholders(texts[m]) != placeholders(m)]
     return report

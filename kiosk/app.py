@@ -295,7 +295,7 @@ def make_app_class() -> type:
                     else:
                         Clock.schedule_once(self._collect, GC_AFTER_VISIT_S)
                 self.attract.elder = frame.chrome.elder
-                other = "en" if frame.chrome.language == "zh_CN" else "zh_CN"
+                other = "zh_CN" if frame.chrome.language == "en" else "en"
                 self.attract.set_translators(i18n.translator(frame.chrome.language).gettext,
                                              i18n.translator(other).gettext, frame.chrome.language)
                 self.attract.show(self.status.snapshot())

@@ -13,6 +13,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -22,6 +23,7 @@ from pydantic import (
     PlainValidator,
     ValidationError,
     create_model,
+    field_validator,
 )
 
 from drivers import registry
@@ -42,7 +44,7 @@ class KioskSection(_Section):
     secret_file: str = ""
     """File holding the enrolment secret (mode 0600). Empty: the demo secret."""
     site_name: str = "示范政务服务中心"
-    language: Literal["zh_CN", "en"] = "zh_CN"
+    language: Literal["zh_CN", "en", "zh_TW"] = "zh_CN"
     elder_mode_default: bool = False
     state_dir: str = ""
     """Journal, catalogue cache and keys. Empty: /var/lib/kiosk, or ~/.local/state/kiosk in demo mode."""
@@ -51,6 +53,17 @@ class KioskSection(_Section):
     technician_pin_hash: str = ""
     technician_export_dir: str = ""
     """Technician mode exports its log bundle here. Empty: the first USB stick mounted under /media or /run/media."""
+    timezone: str = "Asia/Shanghai"
+    """IANA zone of every time the citizen reads: screen, receipts, queue tickets, certificates."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone (use an IANA name such as Asia/Shanghai)") from None
+        return value
 
 
 class DisplaySection(_Section):
@@ -208,9 +221,9 @@ def read_secret(cfg: Config) -> bytes:
 
 
 def demo_config(state_dir: str | os.PathLike[str], *, speech: bool = False, metrics: dict | None = None,
-                platform: dict | None = None, **devices: dict) -> Config:
+                platform: dict | None = None, kiosk: dict | None = None, **devices: dict) -> Config:
     """Demo defaults with state under ``state_dir`` (``kiosk demo``, tests): emulators, loopback platform."""
-    data = {"kiosk": {"state_dir": str(state_dir)}, "speech": {"enabled": speech},
+    data = {"kiosk": {**(kiosk or {}), "state_dir": str(state_dir)}, "speech": {"enabled": speech},
             "metrics": metrics or {"enabled": False}, "platform": platform or {}, "devices": devices,
             "source": "defaults"}
     return Config.model_validate(data)

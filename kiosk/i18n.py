@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 DOMAIN = "kiosk"
-LANGUAGES = ("zh_CN", "en")
+LANGUAGES = ("zh_CN", "en", "zh_TW")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "assets" / "locale"
 
 _lock = threading.Lock()

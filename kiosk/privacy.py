@@ -48,6 +48,15 @@ def mask_phone(phone: str) -> str:
     return p[:3] + "*" * (len(p) - 7) + p[-4:]
 
 
+def mask_address(address: str) -> str:
+    """广东省广州市天河区体育西路123号 -> 广东省广州市****: the region stays, street and number go."""
+    a = address.strip()
+    if not a:
+        return ""
+    keep = min(6, len(a) // 2)
+    return a[:keep] + "****"
+
+
 def mask_payment_code(code: str) -> str:
     """Only the last four digits of a single-use payment code may ever be shown."""
     c = code.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,9 @@ from reference_platform.security import SigningMiddleware
 from reference_platform.seed import demo_credentials, seed
 from reference_platform.seed.appointments import refresh_demo_dates
 
+PUBLIC_URL_ENV = "KIOSK_PLATFORM_PUBLIC_URL"
+"""Where the public verification page is, when ``create_app`` is not told (the demo runtime's platform)."""
+
 
 class DemoDataRefused(RuntimeError):
     """A production platform was pointed at a database holding the public demo credentials."""
@@ -43,6 +47,7 @@ def create_app(
     always_open: bool = False,
     seed_if_empty: bool = True,
     submission_grace_s: float = SUBMISSION_GRACE_S,
+    public_url: str | None = None,
 ) -> FastAPI:
     """Build the platform on ``db`` (a path is opened, created and seeded when new).
 
@@ -53,6 +58,10 @@ def create_app(
     ``always_open`` makes hall-hours services available around the clock (demos at night);
     ``clock`` lets tests move time; ``submission_grace_s`` is how long after the citizen
     submitted a stamped application or rating (``submitted_at``) it is still accepted.
+    ``public_url`` is the address the public reaches the verification page at, printed on every
+    certificate (its QR code and URL): a kiosk reaches the platform on an internal address that
+    means nothing to whoever checks the paper. None: ``$KIOSK_PLATFORM_PUBLIC_URL``, else the
+    address the request came in on (a developer's loopback platform).
     """
     if submission_grace_s <= 0:
         raise ValueError("submission_grace_s must be positive")
@@ -75,6 +84,7 @@ def create_app(
     app.state.clock = clock
     app.state.always_open = always_open
     app.state.submission_grace_s = float(submission_grace_s)
+    app.state.public_url = (public_url or os.environ.get(PUBLIC_URL_ENV, "")).rstrip("/")
     problems.install(app)
     for module in (
         operations,

@@ -1,9 +1,11 @@
-"""Certificates rendered as PDF (fpdf2) and PNG (Pillow), both carrying a QR code
+"""Certificates rendered as PDF (fpdf2) and PNG (Pillow), both carrying the issuing
+authority's seal (a red round seal with its name, as official proofs bear) and a QR code
 of the public verification URL so anyone can check a printed proof."""
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +56,40 @@ def qr_image(text: str, box: int = 8) -> Image.Image:
     return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
 
 
+SEAL_RED = (200, 16, 32, 255)
+SEAL_CAPTION = "证明专用章"
+
+
+def seal_image(issuer: str, size: int = 360) -> Image.Image:
+    """The issuer's round seal: a red ring, the issuer's name along the upper arc, a star, the caption."""
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    ring = max(3, size // 40)
+    draw.ellipse((ring, ring, size - ring, size - ring), outline=SEAL_RED, width=ring)
+    c = size / 2
+    r_star = size * 0.14
+    points = [(c + (r_star if i % 2 == 0 else r_star * 0.4) * math.sin(math.pi * i / 5),
+               c - (r_star if i % 2 == 0 else r_star * 0.4) * math.cos(math.pi * i / 5)) for i in range(10)]
+    draw.polygon(points, fill=SEAL_RED)
+    font_path = cjk_font_path()
+    text = issuer[:16] or "出具机构"
+    char_font = ImageFont.truetype(font_path, max(8, round(size * (0.13 if len(text) <= 10 else 0.1))), index=0)
+    span = min(240.0, 24.0 * len(text))
+    radius = size / 2 - ring * 2 - char_font.size * 0.7
+    for i, ch in enumerate(text):
+        angle = -span / 2 + span * (i + 0.5) / len(text)
+        tile = Image.new("RGBA", (char_font.size * 2, char_font.size * 2), (0, 0, 0, 0))
+        ImageDraw.Draw(tile).text((char_font.size / 2, char_font.size / 2), ch, fill=SEAL_RED, font=char_font)
+        tile = tile.rotate(-angle, resample=Image.Resampling.BICUBIC)
+        x = c + radius * math.sin(math.radians(angle)) - tile.width / 2
+        y = c - radius * math.cos(math.radians(angle)) - tile.height / 2
+        img.alpha_composite(tile, (round(x), round(y)))
+    caption_font = ImageFont.truetype(font_path, max(8, round(size * 0.09)), index=0)
+    w = draw.textlength(SEAL_CAPTION, font=caption_font)
+    draw.text((c - w / 2, c + size * 0.2), SEAL_CAPTION, fill=SEAL_RED, font=caption_font)
+    return img
+
+
 def _lines(doc: CertificateDoc) -> list[tuple[str, str]]:
     out = [("持证人 Holder", doc.holder_name), ("证件号码 ID number", doc.holder_id)]
     out += [(f"{zh} {en}", value) for zh, en, value in doc.rows]
@@ -94,6 +130,8 @@ def render_png(doc: CertificateDoc, width: int = 1240) -> bytes:
     qr = qr_image(doc.verification_url, box=max(2, round(8 * scale)))
     qx, qy = width - margin - qr.width, height - margin - qr.height
     img.paste(qr, (qx, qy))
+    seal = seal_image(doc.issuer, round(360 * scale))
+    img.paste(seal, (width - margin - seal.width, max(y, qy - seal.height - round(40 * scale)) - 0), seal)
     draw.text(
         (margin, qy + qr.height - round(120 * scale)),
         f"验证码 Verification code: {doc.verification_code}",
@@ -140,6 +178,7 @@ def render_pdf(doc: CertificateDoc) -> bytes:
         pdf.cell(170, 8, doc.status_note)
         pdf.set_text_color(0, 0, 0)
     pdf.image(qr_image(doc.verification_url), x=150, y=235, w=40, h=40)
+    pdf.image(seal_image(doc.issuer), x=140, y=max(y + 2, 185), w=45, h=45)
     pdf.set_font("cjk", size=9)
     pdf.set_xy(20, 250)
     pdf.cell(125, 6, f"验证码 Verification code: {doc.verification_code}")

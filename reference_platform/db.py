@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS idempotency (
     PRIMARY KEY (kiosk_id, key));
 CREATE TABLE IF NOT EXISTS categories (code TEXT PRIMARY KEY, json TEXT NOT NULL, ord INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS services (code TEXT PRIMARY KEY, json TEXT NOT NULL, ord INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS person_documents (
+    doc_type TEXT NOT NULL, doc_number TEXT NOT NULL, person_id TEXT NOT NULL,
+    PRIMARY KEY (doc_type, doc_number));
 CREATE TABLE IF NOT EXISTS persons (
     person_id TEXT PRIMARY KEY, id_number TEXT UNIQUE NOT NULL, name TEXT NOT NULL,
     name_en TEXT NOT NULL DEFAULT '', card_type TEXT NOT NULL, gender TEXT NOT NULL,

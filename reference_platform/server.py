@@ -87,6 +87,7 @@ def serve_in_thread(
     start_timeout: float = 20.0,
     clock: Callable[[], float] = time.time,
     submission_grace_s: float = SUBMISSION_GRACE_S,
+    public_url: str | None = None,
 ) -> ServerHandle:
     """Start the platform on ``host:port`` (0 = a free port) and return once it accepts connections.
 
@@ -94,7 +95,8 @@ def serve_in_thread(
     """
     check_demo_host(host, demo)
     app = create_app(
-        db_path, demo=demo, always_open=always_open, clock=clock, submission_grace_s=submission_grace_s
+        db_path, demo=demo, always_open=always_open, clock=clock, submission_grace_s=submission_grace_s,
+        public_url=public_url,
     )
     config = uvicorn.Config(
         app, host=host, port=port, log_config=LOG_CONFIG, access_log=access_log, log_level="warning", lifespan="off"
@@ -122,9 +124,11 @@ def run(
     demo: bool = False,
     always_open: bool = False,
     submission_grace_s: float = SUBMISSION_GRACE_S,
+    public_url: str | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (raises ``ValueError`` for demo mode off loopback,
     ``app.DemoDataRefused`` for a production start on a demo database)."""
     check_demo_host(host, demo)
-    app = create_app(db_path, demo=demo, always_open=always_open, submission_grace_s=submission_grace_s)
+    app = create_app(db_path, demo=demo, always_open=always_open, submission_grace_s=submission_grace_s,
+                     public_url=public_url)
     uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG)

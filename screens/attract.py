@@ -30,6 +30,8 @@ from kivy.uix.widget import Widget
 from kiosk.devices.board import DEVICE_LABELS, STATE_LABELS
 from kiosk.devices.status import Announcement, StatusSnapshot
 from kiosk.i18n import N_
+from kiosk.journeys.screen import LANGUAGE_BUTTON
+from kiosk.services import localtime
 from screens.theme import THEME
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -149,7 +151,7 @@ class AttractScreen(FloatLayout):
         self.announcements_title = tr("平台公告")
         self.devices_title = tr("设备状态")
         # names the other language in that language, like the journey chrome; not a translation
-        self.language_button_text = "中文" if self._language == "en" else "English"
+        self.language_button_text = LANGUAGE_BUTTON.get(self._language, "English")
         self.elder_button_text = tr("标准模式") if self.elder else tr("长辈模式")
         snap = self._snapshot
         if snap is None:
@@ -221,7 +223,7 @@ class AttractScreen(FloatLayout):
 
     # --- timers --------------------------------------------------------------------
     def _tick_clock(self, _dt: float) -> None:
-        self.clock_text = time.strftime("%Y-%m-%d  %H:%M")
+        self.clock_text = localtime.now().strftime("%Y-%m-%d  %H:%M")
 
     def _tick_drift(self, _dt: float) -> None:
         """Move content on a slow circle and breathe the colours, so no pixel stays lit for hours."""

@@ -63,11 +63,16 @@ DEMO_CARDS: dict[str, IdCard] = {
 FACES_DIR = CITIZENS_FILE.parent / "faces"
 """The demo citizens' registered photos (``<person_id>.jpg``); the platform seeds the same files."""
 
-_PERSON_BY_NUMBER = {card.id_number: pid for pid, card in DEMO_CARDS.items()}
+_PERSON_BY_NUMBER = {card.id_number: pid for pid, card in DEMO_CARDS.items()} | {
+    number: pid
+    for pid, (_kind, number) in json.loads((CITIZENS_FILE.parent / "travel_documents.json").read_text("utf-8")).items()
+}
+"""A demo citizen by the number they type: identity number, passport or travel permit."""
 
 
 def demo_face(id_number: str) -> Path | None:
-    """The photo the camera emulator presents for the holder of ``id_number`` (demo citizens only)."""
+    """The photo the camera emulator presents for the holder of ``id_number`` (or of that passport or
+    travel permit number; demo citizens only)."""
     pid = _PERSON_BY_NUMBER.get(id_number.strip().upper())
     photo = FACES_DIR / f"{pid}.jpg" if pid else None
     return photo if photo is not None and photo.is_file() else None

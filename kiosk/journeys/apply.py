@@ -32,14 +32,14 @@ import uuid
 from drivers.camera.capture import DocumentIssue
 from kiosk.i18n import _
 from kiosk.journeys.apply_materials import PREVIEW, STATUS_CARD, STATUS_ELECTRONIC
-from kiosk.journeys.apply_submit import SubmitStep
+from kiosk.journeys.apply_submit import SubmitStep, masked, personal
 from kiosk.journeys.base import JourneyContext, Outcome, back_action, pick
 from kiosk.platform.contract.catalog import FormField as ServiceField
 from kiosk.platform.contract.catalog import Material, Service
 from kiosk.services import forms
 from kiosk.services.applications import Submitted
 from kiosk.services.printing import PrintOutcome
-from kiosk.views import Action, Form, FormField, Text, View
+from kiosk.views import Action, Form, FormField, Pairs, Text, View
 from kiosk.visit import Identity
 
 ELDER_FIELDS_PER_PAGE = 3
@@ -94,6 +94,8 @@ class ApplyJourney(SubmitStep):
         self.submitting = False
         self.result: Submitted | None = None
         self.printed: PrintOutcome | None = None
+        self.revealed = False
+        """The citizen pressed "show in full" to check or change their prefilled personal data."""
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -116,6 +118,16 @@ class ApplyJourney(SubmitStep):
         size = ELDER_FIELDS_PER_PAGE if self.ctx.elder else max(n, 1)
         return [list(range(i, min(i + size, n))) for i in range(0, n, size)] or [[]]
 
+    def work_at_risk(self) -> str:
+        if self.state in ("form", "materials", "review") and self.result is None and not self.submitting:
+            return _("您填写的申请信息和拍摄的材料尚未提交，退出后将被清除。")
+        return ""
+
+    def delivered(self) -> str | None:
+        if self.result is None or self.result.state == "rejected":
+            return None
+        return self.result.case_no or self.result.kiosk_ref
+
     # -- views ---------------------------------------------------------------------------
     def view(self) -> View:
         if self.state == "materials":
@@ -126,12 +138,19 @@ class ApplyJourney(SubmitStep):
             return self._receipt_view()
         return self._form_view()
 
+    def _hidden(self, f: ServiceField) -> bool:
+        """Shown masked, not as an input: personal, filled in, not revealed, nothing to correct."""
+        return not self.revealed and personal(f) and bool(self.values.get(f.key)) and f.key not in self.errors
+
     def _form_view(self) -> View:
         pages = self._pages()
         self.page = min(self.page, len(pages) - 1)
         shown = []
+        hidden = [self.fields[i] for i in pages[self.page] if self._hidden(self.fields[i])]
         for i in pages[self.page]:
             f = self.fields[i]
+            if self._hidden(f):
+                continue
             problem = self.errors.get(f.key)
             error = ""
             if problem is not None:
@@ -145,20 +164,36 @@ class ApplyJourney(SubmitStep):
         blocks: list = [Text(_("基本信息已根据您的身份自动填入，请核对并补充"), "lead")]
         if len(pages) > 1:
             blocks.append(Text(_("第 {n}/{total} 页").format(n=self.page + 1, total=len(pages)), "note"))
-        blocks.append(Form(tuple(shown), focus))
+        actions = [Action("next", _("下一步")), back_action()]
+        if hidden:
+            blocks.append(Pairs(tuple((pick(f.label, f.label_en), masked(f, self.values[f.key])) for f in hidden),
+                                _("您的个人信息（已隐藏部分内容）")))
+            actions.insert(1, Action("reveal", _("显示完整信息"), "secondary"))
+        elif self.revealed:
+            actions.insert(1, Action("conceal", _("隐藏个人信息"), "secondary"))
+        if shown:
+            blocks.append(Form(tuple(shown), focus))
         if not self.fields:
             blocks = [Text(_("本事项无需填写表单"), "lead")]
         return View("apply.form", pick(self.service.name, self.service.name_en), tuple(blocks),
-                    (Action("next", _("下一步")), back_action()), prompt=_("请核对并填写申请信息"),
-                    step=(1, self._steps()))
+                    tuple(actions), prompt=_("请核对并填写申请信息"), step=(1, self._steps()))
+
+    def on_reveal(self) -> None:
+        """The citizen's own check: their full data, editable, until they hide it or go on."""
+        self.revealed = True
+        self.ctx.changed()
+
+    def on_conceal(self) -> None:
+        self.revealed = False
+        self.ctx.changed()
 
     # -- the form ------------------------------------------------------------------------
     def on_field(self, name: str, value: str) -> None:
         if self.state != "form":
             return
         f = next((f for f in self.fields if f.key == name), None)
-        if f is None:
-            return
+        if f is None or self._hidden(f):
+            return  # a masked value has no input on screen: only "show in full" makes it editable
         value = value[: f.max_length]
         if f.kind == "id_number":
             value = value.upper()
@@ -203,6 +238,7 @@ class ApplyJourney(SubmitStep):
         for f in self.fields:
             if f.key in self.values:
                 self.values[f.key] = normalise(f.kind, self.values[f.key])
+        self.revealed = False
         if self.todo:
             self._enter_material(0)
             self.goto("materials")

@@ -26,8 +26,8 @@ from kiosk.journeys.apply_materials import (
 from kiosk.journeys.base import Outcome, back_action, pick
 from kiosk.platform.contract.applications import ApplicationRequest, MaterialAttachment
 from kiosk.platform.contract.catalog import FormField as ServiceField
-from kiosk.privacy import mask_id, mask_name, mask_phone
-from kiosk.services import applications
+from kiosk.privacy import mask_address, mask_id, mask_name, mask_phone
+from kiosk.services import applications, localtime
 from kiosk.services.applications import Submitted
 from kiosk.services.journal import JournalFull
 from kiosk.services.printing import PrintOutcome, print_slip
@@ -37,16 +37,23 @@ log = logging.getLogger(__name__)
 
 
 def masked(f: ServiceField, value: str) -> str:
-    """Review screen: ID numbers, phones and names are masked (the citizen typed or proved them)."""
+    """ID numbers, phones, names and addresses masked (the citizen typed or proved them): review and form."""
     if not value:
         return "—"
     if f.kind == "id_number":
         return mask_id(value)
     if f.kind == "mobile":
         return mask_phone(value)
+    if f.kind == "address":
+        return mask_address(value)
     if f.key == "name" or f.prefill == "name":
         return mask_name(value)
     return value
+
+
+def personal(f: ServiceField) -> bool:
+    """A field whose value ``masked`` hides."""
+    return f.kind in ("id_number", "mobile", "address") or f.key == "name" or f.prefill == "name"
 
 
 class SubmitStep(MaterialsStep):
@@ -88,7 +95,7 @@ class SubmitStep(MaterialsStep):
         res = self.result
         assert res is not None
         s = self.service
-        when = self.submitted_at.astimezone().strftime("%Y-%m-%d %H:%M") if self.submitted_at else ""
+        when = localtime.minutes(self.submitted_at) if self.submitted_at else ""
         blocks: list = []
         actions: list[Action] = []
         if res.state == "rejected":
@@ -198,8 +205,8 @@ class SubmitStep(MaterialsStep):
         else:
             lines += [(_("本机受理号"), res.kiosk_ref), ("", _("申请已保存，将自动发送至平台"))]
         if self.submitted_at is not None:
-            lines.append((_("提交时间"), self.submitted_at.astimezone().strftime("%Y-%m-%d %H:%M")))
-        footer = [_("打印时间 {t}").format(t=dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+            lines.append((_("提交时间"), localtime.minutes(self.submitted_at)))
+        footer = [_("打印时间 {t}").format(t=localtime.minutes()),
                   _("可凭办件编号或回执码查询办理进度")]
         return Document.build(Kind.RECEIPT, _("申请回执"), lines, qr=qr,
                               qr_caption=_("回执码 {code}").format(code=qr) if qr else "", footer=footer)

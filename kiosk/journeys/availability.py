@@ -1,8 +1,11 @@
 """Whether a service can be done at this kiosk right now, and why not.
 
-Two things decide it: the platform's hall hours (some services only while staff are
-there) and the devices the service needs (no printer, no certificate printing). The
-citizen sees the reason instead of a button that fails later.
+Three things decide it: whether the platform answers (every kiosk capability —
+identifying, queries, orders, tickets, certificates — goes through it), the platform's
+hall hours (some services only while staff are there) and the devices the service needs
+(no printer, no certificate printing). The citizen sees the reason on the service's
+button and in its guide, before starting, instead of a button that fails after they
+identified. Guides themselves come from the cached catalogue and stay readable.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from kiosk.devices.board import DEVICE_LABELS
+from kiosk.devices.status import StatusSnapshot
 from kiosk.i18n import _
 from kiosk.platform.contract.catalog import HallHours, Service
 
@@ -40,3 +44,10 @@ def unavailable_reason(service: Service, hours: HallHours, devices: dict[str, st
         names = _("、").join(_(DEVICE_LABELS[d]) for d in missing)
         return _("{devices}暂不可用").format(devices=names)
     return ""
+
+
+def reason_now(service: Service, hours: HallHours, status: StatusSnapshot) -> str:
+    """``unavailable_reason`` from the kiosk's live status, the platform's reachability first."""
+    if status.platform_reachable is False and service.kiosk_capability:
+        return _("政务服务平台暂时无法连接，暂不能在本机办理，请稍后再试或到窗口办理")
+    return unavailable_reason(service, hours, status.devices)

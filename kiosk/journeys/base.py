@@ -153,6 +153,22 @@ class Journey(ABC):
         """A device event while this journey is current; True if it was used (counts as activity)."""
         return False
 
+    def work_at_risk(self) -> str:
+        """What leaving now would lose, in the citizen's words ("" when nothing would be).
+
+        The bar's exit and home buttons ask for confirmation when any open journey says
+        something here, so a half-filled application is never discarded by one touch.
+        """
+        return ""
+
+    def delivered(self) -> str | None:
+        """The reference of what this journey has delivered so far (a ticket or case number,
+        an order id; "" when it has none), or None while nothing was delivered.
+
+        Leaving asks for a rating only about a service the citizen actually used.
+        """
+        return None
+
     # -- helpers for subclasses ---------------------------------------------------------
     @property
     def rt(self) -> Runtime:

@@ -10,13 +10,13 @@ the same citizen can reprint without identifying again.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from dataclasses import replace
 
 from drivers.printer.document import Document, Kind
 from kiosk.i18n import _
 from kiosk.journeys.base import Journey, pick
-from kiosk.platform.contract.catalog import HallHours
 from kiosk.platform.contract.certificates import Certificate
+from kiosk.services import localtime
 from kiosk.services.delivery import A4, THERMAL, PrintJob, PrintResult, deliver_job
 from kiosk.services.printing import a4_status, reason_text, refresh_statuses, thermal_status
 from kiosk.services.reprints import REPRINT_KEEP_DAYS
@@ -27,8 +27,8 @@ REPRINTS_KEY = "reprints"
 
 
 def hall_now() -> dt.datetime:
-    """Local time of the hall (the platform's time zone), whatever the OS clock's zone is."""
-    return dt.datetime.now(ZoneInfo(HallHours().timezone))
+    """Now in the kiosk's configured zone, whatever the OS clock's zone is."""
+    return localtime.now()
 
 
 def date_text(d: dt.date | None) -> str:
@@ -45,7 +45,7 @@ def certificate_document(cert: Certificate, kiosk_id: str = "", reprint: bool = 
         (_("有效期至"), date_text(cert.valid_until)),
         (_("验证码"), cert.verification_code),
     ]
-    footer = [_("打印时间 {t}").format(t=hall_now().strftime("%Y-%m-%d %H:%M"))]
+    footer = [_("打印时间 {t}").format(t=localtime.minutes())]
     if kiosk_id:
         footer.append(_("自助终端 {id}").format(id=kiosk_id))
     if reprint:
@@ -59,6 +59,10 @@ class PrintingJourney(Journey):
     """Printer choice with live status, printing, result; subclasses add how the job is found."""
 
     result: PrintResult | None = None
+
+    def delivered(self) -> str | None:
+        r = self.result
+        return r.job.cert.cert_id if r is not None and r.ok else None
 
     # -- the visit's reprint jobs -----------------------------------------------------------
     def jobs(self) -> dict[str, PrintJob]:
@@ -82,17 +86,47 @@ class PrintingJourney(Journey):
         return [Pairs(tuple(rows), title=_("打印机状态"))]
 
     def printer_actions(self, pay: bool = False) -> list[Action]:
-        """One button per printer; ``pay`` when the fee is collected first ("缴费并…", one id each)."""
+        """One button per printer, A4 first; ``pay`` when the fee is collected first ("缴费并…", one id each).
+
+        An official proof belongs on A4 paper with the issuer's seal: A4 is offered first and as
+        the main button whenever the kiosk has an A4 printer, the receipt printer second.
+        """
         thermal_ok, thermal_why = self.printer_ready(THERMAL)
         thermal_label = _("缴费并用凭条打印机打印") if pay else _("用凭条打印机打印")
-        actions = [Action("print", thermal_label, enabled=thermal_ok,
+        has_a4 = self.rt.devices.a4printer is not None
+        actions = [Action("print", thermal_label, "secondary" if has_a4 else "primary", enabled=thermal_ok,
                           args=(("printer", THERMAL), ("note", "" if thermal_ok else thermal_why)))]
-        if self.rt.devices.a4printer is not None:
+        if has_a4:
             a4_ok, a4_why = self.printer_ready(A4)
-            a4_label = _("缴费并用A4打印机打印") if pay else _("用A4打印机打印")
-            actions.append(Action("print", a4_label, enabled=a4_ok,
-                                  args=(("printer", A4), ("note", "" if a4_ok else a4_why))))
+            a4_label = _("缴费并用A4纸打印（推荐，带签章）") if pay else _("用A4纸打印（推荐，带签章）")
+            actions.insert(0, Action("print", a4_label, enabled=a4_ok,
+                                     args=(("printer", A4), ("note", "" if a4_ok else a4_why))))
         return actions
+
+    def other_printer(self) -> str:
+        """The printer the failed job did not use, when it is ready now; else ""."""
+        r = self.result
+        if r is None or r.printed:
+            return ""
+        other = THERMAL if r.job.printer == A4 else A4
+        if other == A4 and self.rt.devices.a4printer is None:
+            return ""
+        return other if self.printer_ready(other)[0] else ""
+
+    def switch_action(self) -> list[Action]:
+        """"Print it on the other printer" after a failure, first, when that printer is ready."""
+        other = self.other_printer()
+        if not other:
+            return []
+        label = _("改用A4打印机打印") if other == A4 else _("改用凭条打印机打印")
+        return [Action("switch", label, args=(("printer", other),))]
+
+    def on_switch(self, printer: str = "") -> None:
+        """The same job (same reprint code, nothing paid twice) on the printer that is ready."""
+        r = self.result
+        if r is None or r.printed or printer != self.other_printer():
+            return
+        self.deliver(replace(self.jobs().get(r.job.code, r.job), printer=printer), reprint=True)
 
     # -- printing ---------------------------------------------------------------------------
     def deliver(self, job: PrintJob, reprint: bool = False) -> None:
@@ -140,8 +174,14 @@ class PrintingJourney(Journey):
             lead = Text(_("打印中断：{why}。已打出的部分无效，请交给工作人员。").format(why=self.why(r)), "error")
         else:
             lead = Text(_("未能打印：{why}。").format(why=self.why(r)), "error")
+        switch = []
+        if self.other_printer():
+            other = _("A4打印机") if self.other_printer() == A4 else _("凭条打印机")
+            hint = _("{printer}可以打印，请按“改用{printer}打印”，无需再次缴费。").format(printer=other)
+            switch = [Text(hint, "lead")]
         return [
             lead,
+            *switch,
             Text(_("您的证明没有丢失，请记下回执码："), "lead"),
             Text(r.job.code, "big"),
             Text(_("工作人员处理好打印机后，在本机选择“凭回执码补打”并输入回执码即可重新打印，无需再次缴费。"

@@ -151,7 +151,9 @@ class CertificatesJourney(PrintingJourney):
         actions: list[Action] = []
         if r is not None and not r.printed:
             ready = self.printer_ready(r.job.printer)[0]
-            actions.append(Action("retry", _("重新打印"), enabled=ready))
+            actions += self.switch_action()
+            actions.append(Action("retry", _("重新打印"), "secondary" if self.other_printer() else "primary",
+                                  enabled=ready))
             actions.append(Action("reprint", _("凭回执码补打"), "secondary"))
         actions.append(Action("more", _("打印其他证明"), "secondary"))
         actions.append(Action("done", _("完成")))
@@ -273,6 +275,9 @@ class CertificatesJourney(PrintingJourney):
         self.cert = None
         self.result = None
         self.goto("list")
+
+    def delivered(self) -> str | None:
+        return self.printed[-1] if self.printed else super().delivered()
 
     def on_done(self) -> None:
         r = self.result

@@ -25,19 +25,23 @@ from kiosk.bus import VisitEnded
 from kiosk.journeys.base import Journey
 from kiosk.journeys.clock import VisitClock
 from kiosk.journeys.factories import JourneyFactories, TechnicianMode
-from kiosk.journeys.help import HelpDesk
+from kiosk.journeys.help import HOLD_S, HelpDesk
+from kiosk.journeys.leaving import LeaveGuard, VisitExits
 from kiosk.journeys.screen import VisitScreen
 from kiosk.journeys.settling import OrderSettler
-from kiosk.journeys.stack import JourneyStack
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.runtime import Runtime
+from kiosk.services import localtime
 from kiosk.services.codes import CodeKind
 from kiosk.views import Frame
 
 log = logging.getLogger(__name__)
 
+NEXT_LANGUAGE = {"zh_CN": "en", "en": "zh_TW", "zh_TW": "zh_CN"}
+"""The language button cycles: Simplified Chinese, English, Traditional Chinese (Hong Kong, Macau, Taiwan)."""
 
-class VisitController(JourneyStack):
+
+class VisitController(VisitExits):
     """Attract <-> visit; ``frame()`` is what the screen shows, ``act()`` is every touch."""
 
     def __init__(self, rt: Runtime, journeys: JourneyFactories) -> None:
@@ -48,12 +52,14 @@ class VisitController(JourneyStack):
         self.elder = rt.cfg.kiosk.elder_mode_default
         self.help = HelpDesk(rt, self.run)
         self.screen = VisitScreen(rt)
+        self.leaving = LeaveGuard()
         self.visits = 0
         self.orders = OrderSettler(rt, self._after_settle)
         self._start_pending = False
         self.technician: TechnicianMode | None = None
         """Technician mode while open: only from attract, never in a visit."""
         i18n.set_language(self.language)
+        localtime.configure(rt.cfg.kiosk.timezone)
         rt.bus.subscribe(self._from_device_thread, CardInserted, CardRead, CodeScanned, sync=True)
         self.orders.settle()
 
@@ -84,7 +90,8 @@ class VisitController(JourneyStack):
         self.visits += 1
         self.sessions.start(self.language, self.elder)
         self.screen.new_visit()
-        self.help.status = ""
+        self.leaving.new_visit()
+        self.help.reset()
         self.clock.start(self.elder)
         log.info("visit %d started", self.visits)
         self.push(self.journeys.home(self))
@@ -96,20 +103,25 @@ class VisitController(JourneyStack):
         """Finished, timed out or abandoned: wipe memory, screen and temp files; back to attract."""
         if not self.stack and self.sessions.visit is None:
             return
-        visit = self.sessions.visit
-        token = visit.identity.person_token if visit and visit.identity else None
         self.generation += 1
         self.stack.clear()
         self.clock.stop()
-        self.help.status = ""
-        self.sessions.end()
+        self.help.cancel(quietly=True)
+        self.leaving.new_visit()
+        self._wipe_person()
         log.info("visit ended (%s); personal data wiped", reason)
         self.rt.bus.publish(VisitEnded(reason))
         self.orders.settle()
-        if token:
-            self._end_person_session(token)
         self._default_language_and_mode()
         self.changed()
+
+    def _wipe_person(self) -> None:
+        """Forget the citizen (memory, temp files) and end their platform session; safe to call twice."""
+        visit = self.sessions.visit
+        token = visit.identity.person_token if visit and visit.identity else None
+        self.sessions.end()
+        if token:
+            self._end_person_session(token)
 
     def _default_language_and_mode(self) -> None:
         self.language = self.rt.cfg.kiosk.language
@@ -146,7 +158,11 @@ class VisitController(JourneyStack):
         self.push(self.journeys.rate(self, service_code, reference))
 
     def goodbye(self) -> None:
-        del self.stack[1:]
+        """The goodbye screen says the citizen's data is gone: it is, before the screen shows."""
+        self.generation += 1  # late results of the visit's work have no one to go to
+        self.help.cancel(quietly=True)
+        self.stack.clear()
+        self._wipe_person()
         self.push(self.journeys.goodbye(self))
         self.clock.goodbye()
 
@@ -164,7 +180,10 @@ class VisitController(JourneyStack):
             if action in attract:
                 attract[action]()
             return
-        chrome = {"more_time": self.changed, "home": self.home, "lang": self.toggle_language,
+        if self.leaving.pending:
+            self._answer_leave(action)
+            return
+        chrome = {"more_time": self.changed, "home": self._home_pressed, "lang": self.toggle_language,
                   "elder": self.toggle_elder, "help": self.call_help, "end": self._end_pressed}
         if action in chrome:
             chrome[action]()
@@ -174,14 +193,8 @@ class VisitController(JourneyStack):
             journey.act(action, **args)
             self.changed()
 
-    def _end_pressed(self) -> None:
-        if self.current is not None and self.current.name in ("rate", "goodbye"):
-            self.end_visit("citizen ended the visit")
-        else:
-            self.finish_and_rate()
-
     def toggle_language(self) -> None:
-        self.language = "en" if self.language == "zh_CN" else "zh_CN"
+        self.language = NEXT_LANGUAGE.get(self.language, "zh_CN")
         i18n.set_language(self.language)
         if self.sessions.visit is not None:
             self.sessions.visit.language = self.language
@@ -196,11 +209,17 @@ class VisitController(JourneyStack):
         self.changed()
 
     def call_help(self) -> None:
-        """Help for the current screen; the status line in the bar tells the citizen how it goes."""
+        """Help for the current screen, or cancel the open call; the bar's status line says how it goes."""
+        if self.help.open:
+            self.help.cancel()
+            self.clock.hold(False, HOLD_S)
+            self.changed()
+            return
         journey = self.current
         screen = self.screen.history[-1] if self.screen.history else "attract"
         service = getattr(getattr(journey, "service", None), "code", None)
         self.help.call(screen, service, self.elder)
+        self.clock.hold(True, HOLD_S)
         self.changed()
 
     # -- technician mode ---------------------------------------------------------------------
@@ -263,6 +282,7 @@ class VisitController(JourneyStack):
             return
         if not self.active:
             return
+        self.clock.hold(self.help.open, HOLD_S)
         reason = self.clock.advance(dt)
         if reason:
             self.end_visit(reason)
@@ -277,7 +297,9 @@ class VisitController(JourneyStack):
         identity = visit.identity.masked_name if visit is not None and visit.identity is not None else ""
         countdown = self.clock.countdown() if self.active else None
         chrome = self.screen.chrome(self.language, self.elder, countdown=countdown, help_status=self.help.status,
-                                    identity=identity, can_go_home=len(self.stack) > 1)
+                                    identity=identity, can_go_home=len(self.stack) > 1, help_open=self.help.open)
+        if self.leaving.pending:
+            return self.screen.frame_of(self.leaving.view(), chrome)
         return self.screen.frame(self.current, chrome)
 
 

@@ -8,7 +8,7 @@ where and when to go instead (到现场次数, 办理地点).
 from __future__ import annotations
 
 from kiosk.i18n import N_, _, current_language
-from kiosk.journeys.availability import unavailable_reason
+from kiosk.journeys.availability import reason_now
 from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.client import CatalogResult
 from kiosk.platform.contract.catalog import SERVICE_TYPE_LABELS, KioskCapability, Service
@@ -56,7 +56,7 @@ class GuideJourney(Journey):
         hours = self.catalog.catalog.hall_hours if self.catalog else None
         if hours is None:
             return ""
-        return unavailable_reason(self.service, hours, self.rt.status.snapshot().devices)
+        return reason_now(self.service, hours, self.rt.status.snapshot())
 
     def view(self) -> View:
         s = self.service
@@ -66,7 +66,8 @@ class GuideJourney(Journey):
             return View("guide.sample", _("样表"), (Picture(qr_png(self.sample), _("请用手机扫码查看样表")),),
                         (back_action(),))
         lang = current_language()
-        type_label = SERVICE_TYPE_LABELS.get(s.type, {}).get(lang, s.type.value)
+        labels = SERVICE_TYPE_LABELS.get(s.type, {})
+        type_label = labels.get(lang) or labels.get("zh_CN") or s.type.value
         fees = _("；").join(f"{pick(f.name, f.name_en)} {_fen(f.amount_fen)}" for f in s.fees) or _("不收费")
         result = pick(s.result.certificate_name, s.result.certificate_name_en) or _("无")
         delivery = _("、").join(_(DELIVERY.get(d, d)) for d in s.result.delivery)
@@ -91,6 +92,7 @@ class GuideJourney(Journey):
             (_("咨询方式"), pick(s.consult, s.consult_en)),
             (_("监督投诉"), pick(s.complaint, s.complaint_en)),
         )
+        rows = tuple(r for r in rows if r[1].strip())  # an element the platform left empty is not shown blank
         if self.ctx.elder:
             rows = tuple(r for r in rows if r[0] in (_("事项名称"), _("受理条件"), _("收费标准"), _("办理时间"),
                                                       _("办理地点")))

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from kiosk.i18n import _
-from kiosk.journeys.availability import unavailable_reason
+from kiosk.journeys.availability import reason_now
 from kiosk.journeys.base import Finished, Journey, JourneyContext, back_action, pick
 from kiosk.journeys.certificates import ReprintJourney
 from kiosk.journeys.guide import GuideJourney
@@ -83,7 +83,7 @@ class HomeJourney(Journey):
 
     def _button(self, s: Service) -> Action:
         assert self.catalog is not None
-        why = unavailable_reason(s, self.catalog.catalog.hall_hours, self.rt.status.snapshot().devices)
+        why = reason_now(s, self.catalog.catalog.hall_hours, self.rt.status.snapshot())
         return Action("service", pick(s.name, s.name_en), "secondary" if why else "primary", True,
                       (("code", s.code), ("note", why)))
 
@@ -128,7 +128,7 @@ class HomeJourney(Journey):
         if self.catalog.stale:
             blocks.insert(0, Text(_("当前显示的是离线保存的服务目录"), "note"))
         actions = (Action("search", _("搜索服务"), "secondary"), Action("my_cases", _("我的办件"), "secondary"),
-                   Action("reprint", _("凭回执码补打"), "secondary"), Action("finish", _("结束办理"), "secondary"))
+                   Action("reprint", _("凭回执码补打"), "secondary"))
         return View("home", _("请选择要办理的业务"), tuple(blocks), actions, prompt=_("请选择要办理的业务"))
 
     def _category_view(self) -> View:
@@ -182,9 +182,6 @@ class HomeJourney(Journey):
 
     def on_reprint(self) -> None:
         self.ctx.push(ReprintJourney(self.ctx))
-
-    def on_finish(self) -> None:
-        self.ctx.finish_and_rate()
 
     def resume(self, child: Journey, result: Finished) -> None:
         self.ctx.changed()

@@ -31,11 +31,12 @@ from kiosk.platform.contract.identity import (
     FaceOutcome,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
+    IdDocument,
     IdentityResponse,
 )
 from kiosk.services.codes import CodeKind
-from kiosk.services.forms import check_id_number
-from kiosk.views import Action, Form, FormField, Pairs, Picture, Text, View
+from kiosk.services.documents import DOCUMENTS, DocumentKind, check_document, normalise
+from kiosk.views import Action, Choices, Form, FormField, Pairs, Picture, Text, View
 from kiosk.visit import Identity
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ class IdentifyJourney(Journey):
         self.face_retry = False
         self._face_stop: threading.Event | None = None
         self._face_generation = -1
+        self.document = DocumentKind.RESIDENT
+        """Which document the citizen types the number of (resident ID card unless they choose another)."""
 
     def start(self) -> None:
         if self.card is not None:
@@ -139,9 +142,7 @@ class IdentifyJourney(Journey):
             return View("identify.confirmed", _("身份核验成功"), (Pairs(rows),),
                         (Action("continue", _("继续")),), prompt=_("身份核验成功"))
         if self.state == "number":
-            field = FormField("id_number", _("身份证号码"), self.number, self.number_error, keyboard="id")
-            return View("identify.number", _("输入身份证号码"), (Form((field,), "id_number"),),
-                        (Action("number_ok", _("下一步")), back_action()), step=(1, 2))
+            return self._number_view()
         if self.state == "face":
             return self._face_view()
         notice = Text(_("为办理您选择的业务，本机将读取您的身份证件信息（姓名、证件号码等）并提交政务服务平台核验；"
@@ -154,6 +155,18 @@ class IdentifyJourney(Journey):
         if self.rt.devices.emulators.idreader is not None:
             actions.insert(0, Action("demo_card", _("演示：放入示范身份证"), "secondary"))
         return View("identify", _("身份核验"), (*methods, notice), tuple(actions), prompt=reader.text)
+
+    def _number_view(self) -> View:
+        """The document to type (resident ID, foreign permanent resident ID, residence or travel
+        permit, passport), then its number on the keyboard that document needs."""
+        kinds = tuple(Action("document", _(spec.label), "primary" if kind is self.document else "secondary",
+                             args=(("kind", kind.value),)) for kind, spec in DOCUMENTS.items())
+        spec = DOCUMENTS[self.document]
+        field = FormField("id_number", _(spec.field), self.number, self.number_error,
+                          keyboard="id" if spec.keyboard == "id" else "text")
+        return View("identify.number", _("输入证件号码"),
+                    (Choices(kinds, columns=1, title=_("请选择证件类型")), Form((field,), "id_number")),
+                    (Action("number_ok", _("下一步")), back_action()), step=(1, 2))
 
     def _reader_prompt(self) -> Text:
         """What the card reader's live state means for the citizen waiting with a card in hand.
@@ -186,13 +199,21 @@ class IdentifyJourney(Journey):
         self.number_error = ""
         self.goto("number")
 
+    def on_document(self, kind: str) -> None:
+        try:
+            self.document = DocumentKind(kind)
+        except ValueError:
+            return
+        self.number_error = ""
+        self.ctx.changed()
+
     def on_field(self, name: str, value: str) -> None:
         if name == "id_number":
-            self.number = value.strip().upper()[:18]
+            self.number = normalise(value)[:18]
             self.number_error = ""
 
     def on_number_ok(self) -> None:
-        problem = check_id_number("id_number", self.number)
+        problem = check_document(self.document, "id_number", self.number)
         if problem is not None:
             self.number_error = _(problem.message)
             self.ctx.changed()
@@ -276,7 +297,9 @@ class IdentifyJourney(Journey):
             return
         self._stop_face()
         method, attrs = self.pending
-        req = FacePhotoIdentityRequest(id_number=attrs.get("id_number", ""), name=attrs.get("name", ""),
+        document = DOCUMENTS[self.document].contract if method == "face" else IdDocument.ID_NUMBER
+        req = FacePhotoIdentityRequest(id_number=attrs.get("id_number", ""), document_type=document,
+                                       name=attrs.get("name", ""),
                                        photo_jpeg_base64=base64.b64encode(capture.jpeg).decode(),
                                        liveness=capture.liveness)
         self.run(lambda: self.rt.client.identify_face(req), lambda r: self._face_answer(method, attrs, r),

@@ -129,6 +129,14 @@ class PayJourney(PayViews, OrderWatch):
         self._last_poll = 0.0
         self._png: tuple[str, bytes] = ("", b"")
 
+    def work_at_risk(self) -> str:
+        if self.state in WATCHED:
+            return _("缴费尚未完成。如您已在手机上付款，请等待支付结果后再退出。")
+        return ""
+
+    def delivered(self) -> str | None:
+        return self.order.order_id if self.order is not None and self.order.status is OrderStatus.PAID else None
+
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         s = self.service

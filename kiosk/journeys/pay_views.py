@@ -13,9 +13,11 @@ import time
 
 from drivers.printer.document import Document, Kind
 from kiosk.i18n import N_, _
-from kiosk.journeys.base import Journey, back_action, pick
+from kiosk.journeys.base import back_action, pick
+from kiosk.journeys.pay_counter import CounterSlip
 from kiosk.platform.contract.catalog import Service
 from kiosk.platform.contract.payments import Order, OrderItem, OrderStatus
+from kiosk.services import localtime
 from kiosk.services.printing import PrintOutcome
 from kiosk.services.qrimage import qr_png
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Picture, Table, Text, View
@@ -28,10 +30,10 @@ def yuan(fen: int) -> str:
 
 
 def local_time(when: dt.datetime) -> str:
-    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return localtime.seconds(when)
 
 
-class PayViews(Journey):
+class PayViews(CounterSlip):
     """The pay journey's views; ``PayJourney`` holds the state they show."""
 
     service: Service
@@ -63,6 +65,8 @@ class PayViews(Journey):
             return self._checking_view()
         if self.state == "result":
             return self._result_view()
+        if self.state == "counter" and self.counter_order is not None:
+            return self.counter_view()
         return self._summary_view()
 
     def _chosen_items(self) -> list[OrderItem]:
@@ -92,6 +96,7 @@ class PayViews(Journey):
         actions = (
             Action("show_qr", _("手机扫码支付"), enabled=can_pay),
             Action("scan_code", _("出示付款码支付"), enabled=can_pay and self.rt.devices.scanner is not None),
+            self.counter_action(can_pay),
             back_action(),
         )
         return View("pay", self.title, tuple(blocks), actions, prompt=_("请确认缴费项目并选择支付方式"), step=(1, 3))
@@ -115,7 +120,7 @@ class PayViews(Journey):
 
     def _countdown(self) -> Text:
         left = self.seconds_left()
-        return Text(_("请在 {m}:{s:02d} 内完成支付").format(m=left // 60, s=left % 60), "note")
+        return Text(_("剩余支付时间：{m} 分 {s:02d} 秒").format(m=left // 60, s=left % 60), "lead")
 
     def _qr(self, text: str) -> bytes:
         if self._png[0] != text:
@@ -129,13 +134,13 @@ class PayViews(Journey):
         if o.qr_text or o.pay_url:
             blocks.append(Picture(self._qr(o.qr_text or o.pay_url or ""), _("扫码支付")))
         blocks += [Pairs(self._order_rows()), self._countdown()]
-        return View("pay.qr", self.title, tuple(blocks), (Action("cancel", _("取消支付"), "danger"),),
+        return View("pay.qr", self.title, tuple(blocks), (Action("cancel", _("取消支付"), "secondary"),),
                     prompt=_("请用手机扫描二维码完成支付"), step=(2, 3))
 
     def _scan_view(self) -> View:
         blocks = (Text(_("请打开微信或支付宝的付款码，对准扫码口"), "lead"), Pairs(self._order_rows()),
                   self._countdown())
-        actions: tuple[Action, ...] = (Action("cancel", _("取消支付"), "danger"),)
+        actions: tuple[Action, ...] = (Action("cancel", _("取消支付"), "secondary"),)
         if self.rt.devices.emulators.scanner is not None:
             actions = (Action("demo_code", _("演示：出示示范付款码"), "secondary"), *actions)
         return View("pay.scan", self.title, blocks, actions,
@@ -203,4 +208,4 @@ class PayViews(Journey):
         return Document.build(Kind.RECEIPT, _("缴费凭证"), lines, qr=receipt,
                               qr_caption=_("回执码 {code}").format(code=receipt),
                               footer=[_("请妥善保管本凭证"),
-                                      _("打印时间 {t}").format(t=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))])
+                                      _("打印时间 {t}").format(t=localtime.minutes())])

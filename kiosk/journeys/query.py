@@ -3,42 +3,19 @@ and the citizen's own cases (我的办件) with their progress."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from drivers.printer.document import Document, Kind
 from kiosk.i18n import _
 from kiosk.journeys.base import Journey, JourneyContext, Outcome, back_action, pick
+from kiosk.journeys.query_layout import blocks_of, print_lines
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.platform.contract.queries import QueryKind, QueryPage
+from kiosk.services import localtime
 from kiosk.services.printing import PrintOutcome, print_slip
-from kiosk.views import Action, Table, Text, View
+from kiosk.views import Action, Text, View
 
 PAGE_SIZE = 8
 PAGE_SIZE_ELDER = 5
 PRINT_ROWS = 40
-
-
-def cell(value: object, unit: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
-        try:  # an ISO timestamp from the platform: local time to the minute
-            return dt.datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            return value
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if unit == "fen" and isinstance(value, int | float):
-        return f"¥{value / 100:,.2f}"
-    if unit and isinstance(value, int | float):
-        return f"{value:g} {unit}"
-    return str(value)
-
-
-def table_of(page: QueryPage) -> Table:
-    cols = tuple(pick(c.title, c.title_en) for c in page.columns)
-    rows = tuple(tuple(cell(r.get(c.key), c.unit) for c in page.columns) for r in page.rows)
-    return Table(cols, rows, page.page, page.pages, _("没有查询到记录"))
 
 
 class QueryJourney(Journey):
@@ -70,6 +47,9 @@ class QueryJourney(Journey):
         self.visit.records[self.kind] = page  # personal: lives and dies with the visit
         self.goto("table")
 
+    def delivered(self) -> str | None:
+        return "" if self.page is not None else None
+
     def can_print(self) -> bool:
         allowed = self.service is None or KioskCapability.PRINT in self.service.kiosk_capability
         return bool(self.page and self.page.printable and allowed and self.rt.devices.printer is not None)
@@ -80,9 +60,9 @@ class QueryJourney(Journey):
         if self.printed is not None:
             blocks.append(Text(self.printed.message, "success" if self.printed.ok else "error"))
         if self.page is not None:
-            blocks.append(table_of(self.page))
+            blocks += blocks_of(self.page)
             if self.page.as_of:
-                blocks.append(Text(_("数据截至 {t}").format(t=self.page.as_of.strftime("%Y-%m-%d %H:%M")), "note"))
+                blocks.append(Text(_("数据截至 {t}").format(t=localtime.minutes(self.page.as_of)), "note"))
         actions: list[Action] = []
         if self.page is not None and self.page.page > 1:
             actions.append(Action("prev", _("上一页"), "secondary"))
@@ -111,13 +91,9 @@ class QueryJourney(Journey):
 
         def work() -> PrintOutcome:
             full = self.rt.client.query(self.kind, token, page=1, page_size=PRINT_ROWS)
-            lines = [(_("姓名"), ident.masked_name), (_("证件号码"), ident.masked_id)]
-            for row in full.rows:
-                lines.append(("", "  ".join(cell(row.get(c.key), c.unit) for c in full.columns)))
-            if full.total > len(full.rows):
-                lines.append(("", _("（仅打印前 {n} 条）").format(n=len(full.rows))))
+            lines = [(_("姓名"), ident.masked_name), (_("证件号码"), ident.masked_id), *print_lines(full)]
             doc = Document.build(Kind.RECEIPT, title, lines,
-                                 footer=[_("打印时间 {t}").format(t=dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+                                 footer=[_("打印时间 {t}").format(t=localtime.minutes()),
                                          _("本凭条仅供参考")])
             return print_slip(self.rt.devices.printer, doc)
 

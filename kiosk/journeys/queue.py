@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 import uuid
 from abc import abstractmethod
-from zoneinfo import ZoneInfo
 
 from drivers.idreader.reader import CardRead
 from drivers.printer.document import Document, Kind
@@ -24,7 +23,7 @@ from drivers.scanner.events import CodeScanned
 from kiosk.i18n import N_, _
 from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.contract import problem as codes
-from kiosk.platform.contract.catalog import HallHours, Service
+from kiosk.platform.contract.catalog import Service
 from kiosk.platform.contract.visits import (
     Appointment,
     AppointmentList,
@@ -34,6 +33,7 @@ from kiosk.platform.contract.visits import (
     QueueTicketRequest,
 )
 from kiosk.platform.errors import PlatformError
+from kiosk.services import localtime
 from kiosk.services.codes import CodeKind, appointment_of
 from kiosk.services.printing import PrintOutcome, print_slip, thermal_status
 from kiosk.views import Action, Choices, Form, FormField, Pairs, Text, View
@@ -45,16 +45,8 @@ APPOINTMENT_STATUS = {"booked": N_("待签到"), "checked_in": N_("已签到"), 
                       "cancelled": N_("已取消")}
 
 
-def hall_tz() -> ZoneInfo:
-    return ZoneInfo(HallHours().timezone)
-
-
-def local(ts: dt.datetime) -> dt.datetime:
-    return ts.astimezone(hall_tz()) if ts.tzinfo else ts.replace(tzinfo=dt.UTC).astimezone(hall_tz())
-
-
 def today() -> dt.date:
-    return dt.datetime.now(hall_tz()).date()
+    return localtime.today()
 
 
 def ticket_rows(ticket: QueueTicket) -> list[tuple[str, str]]:
@@ -63,7 +55,7 @@ def ticket_rows(ticket: QueueTicket) -> list[tuple[str, str]]:
         (_("办理窗口"), pick(ticket.window, ticket.window_en)),
         (_("前面等候"), _("{n} 人").format(n=ticket.position)),
         (_("预计等待"), wait),
-        (_("取号时间"), local(ticket.issued_at).strftime("%Y-%m-%d %H:%M")),
+        (_("取号时间"), localtime.minutes(ticket.issued_at)),
     ]
 
 
@@ -110,6 +102,9 @@ class _TicketPrinting(Journey):
 
     @abstractmethod
     def ticket_doc(self) -> Document: ...
+
+    def delivered(self) -> str | None:
+        return self.ticket.number if self.ticket is not None else None
 
     def print_blocks(self) -> list:
         blocks: list = []

@@ -12,6 +12,7 @@ import datetime as dt
 from kiosk.i18n import _, current_language
 from kiosk.journeys.base import Journey, JourneyContext
 from kiosk.platform.contract.feedback import BAD_LEVELS, RATING_LEVEL_LABELS, RATING_REASONS, RatingLevel, RatingRequest
+from kiosk.privacy import mask_phone
 from kiosk.services.forms import check_mobile
 from kiosk.services.journal import JournalFull
 from kiosk.views import Action, Choices, Form, FormField, Rating, Text, View
@@ -30,10 +31,13 @@ class RateJourney(Journey):
         self.reasons: list[str] = []
         self.contact = ""
         self.contact_error = ""
+        self.contact_from_identity = False
+        """The contact is the phone the citizen proved: shown masked, never as an editable full number."""
 
     def start(self) -> None:
         ident = self.ctx.sessions.visit.identity if self.ctx.sessions.visit else None
         self.contact = ident.attributes.get("phone", "") if ident else ""
+        self.contact_from_identity = bool(self.contact)
         self.goto("level")
 
     def view(self) -> View:
@@ -42,11 +46,17 @@ class RateJourney(Journey):
             items = tuple(Action("reason", ("✓ " if code in self.reasons else "") + text.get(lang, text["zh_CN"]),
                                  "primary" if code in self.reasons else "secondary", args=(("code", code),))
                           for code, text in RATING_REASONS.items())
-            field = FormField("contact", _("联系电话（用于回访）"), self.contact, self.contact_error, keyboard="phone")
-            return View("rate.reasons", _("请告诉我们哪里不满意"),
-                        (Choices(items, columns=2), Form((field,))),
-                        (Action("submit", _("提交评价"), enabled=bool(self.reasons)), Action("back", _("返回"),
-                                                                                             "secondary")))
+            actions = [Action("submit", _("提交评价"), enabled=bool(self.reasons)),
+                       Action("back", _("返回"), "secondary")]
+            if self.contact_from_identity:
+                registered = _("回访电话：{phone}（您登记的手机号）").format(phone=mask_phone(self.contact))
+                contact: Text | Form = Text(registered)
+                actions.insert(1, Action("other_contact", _("使用其他电话"), "secondary"))
+            else:
+                contact = Form((FormField("contact", _("联系电话（用于回访）"), self.contact, self.contact_error,
+                                          keyboard="phone"),))
+            return View("rate.reasons", _("请告诉我们哪里不满意"), (Choices(items, columns=2), contact),
+                        tuple(actions))
         if self.state == "thanks":
             text = _("感谢您的评价，我们会跟进处理并回访") if self.level in BAD_LEVELS else _("感谢您的评价")
             return View("rate.thanks", _("评价已提交"), (Text(text, "lead"),), (Action("bye", _("完成")),),
@@ -70,8 +80,14 @@ class RateJourney(Journey):
             self.reasons.append(code)
         self.ctx.changed()
 
+    def on_other_contact(self) -> None:
+        """Another number for the call-back: an empty input, the registered one stays unshown."""
+        self.contact = ""
+        self.contact_from_identity = False
+        self.ctx.changed()
+
     def on_field(self, name: str, value: str) -> None:
-        if name == "contact":
+        if name == "contact" and not self.contact_from_identity:
             self.contact = value.strip()[:20]
             self.contact_error = ""
 

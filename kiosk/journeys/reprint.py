@@ -58,6 +58,7 @@ class ReprintJourney(PrintingJourney):
             r = self.result
             actions: list[Action] = []
             if r is not None and not r.printed:
+                actions += self.switch_action()
                 actions.append(Action("retry", _("重新打印"), enabled=self.printer_ready(r.job.printer)[0]))
             actions.append(Action("done", _("完成")))
             title = _("补打完成") if r is not None and r.printed else _("补打结果")

@@ -13,6 +13,9 @@ from kiosk.journeys.base import Journey
 from kiosk.runtime import Runtime
 from kiosk.views import Chrome, Frame, View
 
+LANGUAGE_BUTTON = {"zh_CN": "English", "en": "繁體中文", "zh_TW": "简体中文"}
+"""The language button names the language it switches to, in that language (never translated)."""
+
 
 class VisitScreen:
     """Builds each ``Frame`` of a visit; remembers the screens shown and the last prompt spoken."""
@@ -33,7 +36,10 @@ class VisitScreen:
     def frame(self, journey: Journey | None, chrome: Chrome) -> Frame:
         if journey is None:
             return Frame(View("attract", _("请触摸屏幕开始办理")), chrome, attract=True)
-        view = journey.decorate(journey.view())
+        return self.frame_of(journey.decorate(journey.view()), chrome)
+
+    def frame_of(self, view: View, chrome: Chrome) -> Frame:
+        """A visit's step that is not a journey's own (the "are you sure you want to leave" question)."""
         if not self.history or self.history[-1] != view.screen:
             self.history.append(view.screen)
         if view.prompt and view.prompt != self._spoken:
@@ -44,13 +50,17 @@ class VisitScreen:
         return Frame(view, chrome)
 
     def chrome(self, language: str, elder: bool, *, countdown: int | None, help_status: str, identity: str,
-               can_go_home: bool) -> Chrome:
-        """The bar around every step; ``identity`` is the masked name of an identified citizen."""
+               can_go_home: bool, help_open: bool = False) -> Chrome:
+        """The bar around every step; ``identity`` is the masked name of an identified citizen.
+
+        While a help call is open the help button cancels it, and says so.
+        """
         banner = ""
         if self.rt.status.snapshot().platform_reachable is False:
             banner = _("政务服务平台暂时无法连接：可浏览办事指南，提交的申请将安全保存并在恢复后自动发送")
         labels = (
-            ("help", _("呼叫帮办")), ("home", _("首页")), ("lang", "English" if language == "zh_CN" else "中文"),
+            ("help", _("取消呼叫") if help_open else _("呼叫帮办")), ("home", _("首页")),
+            ("lang", LANGUAGE_BUTTON.get(language, "English")),
             ("elder", _("标准模式") if elder else _("长辈模式")), ("end", _("退出")),
             ("more_time", _("我需要更多时间")),
             ("countdown", _("{n} 秒后将自动退出并清除您的信息").format(n=countdown or 0)),

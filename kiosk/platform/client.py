@@ -343,6 +343,10 @@ class PlatformClient:
     def call_help(self, req: HelpCallRequest, *, idempotency_key: str | None = None) -> HelpCall:
         return self._change("POST", paths.HELP_CALLS, req, HelpCall, idempotency_key)
 
+    def cancel_help(self, call_id: str, *, idempotency_key: str | None = None) -> HelpCall:
+        """The citizen no longer needs the staff this call summoned; answers the call as it now stands."""
+        return self._change("POST", paths.HELP_CALL_CANCEL, None, HelpCall, idempotency_key, call_id=call_id)
+
     def announcements(self) -> AnnouncementList:
         return self._get(paths.ANNOUNCEMENTS, AnnouncementList)
 

@@ -19,7 +19,7 @@ from kiosk.privacy import scrub
 
 log = logging.getLogger(__name__)
 
-VOICES = {"zh_CN": "cmn", "en": "en"}
+VOICES = {"zh_CN": "cmn", "en": "en", "zh_TW": "cmn"}
 WORDS_PER_MINUTE = 160
 SLOW_WORDS_PER_MINUTE = 115
 """Elder mode's rate: older listeners follow a slower voice better (espeak-ng's default is 175)."""

@@ -24,6 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--always-open", action="store_true", help="offer hall-hours services (queue, check-in) around the clock"
     )
     parser.add_argument(
+        "--public-url",
+        default=None,
+        help="public address of the verification page printed on certificates "
+        "(default $KIOSK_PLATFORM_PUBLIC_URL, else the address each request came in on)",
+    )
+    parser.add_argument(
         "--submission-grace-days",
         type=_positive_days,
         default=7.0,
@@ -55,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
             demo=args.demo,
             always_open=args.always_open,
             submission_grace_s=args.submission_grace_days * 86400,
+            public_url=args.public_url,
         )
     except (ValueError, DemoDataRefused) as exc:
         print(f"platform serve: {exc}", file=sys.stderr)

@@ -48,7 +48,9 @@ VERIFY_MESSAGES = {
 
 
 def verification_url(request: Request, code: str) -> str:
-    return str(request.base_url).rstrip("/") + paths.fill(paths.PUBLIC_VERIFY, code=code)
+    """The public page that checks ``code``: the configured public address, never the kiosk's view of us."""
+    base = request.app.state.public_url or str(request.base_url).rstrip("/")
+    return base + paths.fill(paths.PUBLIC_VERIFY, code=code)
 
 
 def _row_with_person(request: Request, cert_id: str) -> sqlite3.Row | None:

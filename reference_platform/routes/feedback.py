@@ -90,12 +90,13 @@ _CALLED = Bilingual(zh_CN="已通知工作人员，请在原地稍候。", en="S
 
 def _call(row: dict) -> HelpCall:
     missed = row["status"] == "missed"
+    cancelled = row["status"] == "cancelled"
     return HelpCall(
         call_id=row["call_id"],
         status=row["status"],
-        expected_minutes=0 if missed else 3,
+        expected_minutes=0 if missed or cancelled else 3,
         created_at=datetime.fromtimestamp(row["created_at"], UTC),
-        message=_MISSED if missed else _CALLED,
+        message=_MISSED if missed else _CANCELLED if cancelled else _CALLED,
     )
 
 
@@ -115,6 +116,25 @@ def call_help(body: HelpCallRequest, request: Request) -> HelpCall:
              min(pressed, received)),
         )
     return _call(dict(db(request).one("SELECT * FROM help_calls WHERE call_id = ?", (call_id,))))
+
+
+_CANCELLED = Bilingual(zh_CN="已取消求助。", en="The call for help was cancelled.")
+_OPEN = ("queued", "accepted", "on_the_way")
+
+
+@router.post(paths.HELP_CALL_CANCEL, response_model=HelpCall, responses=ERRORS)
+def cancel_help_call(call_id: str, request: Request) -> HelpCall:
+    """The citizen no longer needs help: an open call is cancelled (the hosts' console stops
+    showing it); a call already closed, missed or cancelled is answered as it stands."""
+    with db(request).tx() as c:
+        row = c.execute("SELECT * FROM help_calls WHERE call_id = ? AND kiosk_id = ?",
+                        (call_id, kiosk_id(request))).fetchone()
+        if row is None:
+            raise PlatformProblem(404, codes.NOT_FOUND, "no such help call")
+        if row["status"] in _OPEN:
+            c.execute("UPDATE help_calls SET status = 'cancelled' WHERE call_id = ?", (call_id,))
+    row = dict(db(request).one("SELECT * FROM help_calls WHERE call_id = ?", (call_id,)))
+    return _call(row)
 
 
 @router.get(paths.HELP_CALL, response_model=HelpCall, responses=ERRORS)

@@ -29,6 +29,7 @@ from kiosk.platform.contract import (
     FaceOutcome,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
+    IdDocument,
     IdentityResponse,
     PersonProfile,
     paths,
@@ -174,7 +175,8 @@ def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> FaceCh
     whether a number is registered, let alone whose it is.
     """
     number = body.id_number.strip().upper()
-    if not valid_number(number):
+    by_id = body.document_type is IdDocument.ID_NUMBER
+    if by_id and not valid_number(number):
         raise _fail("the ID number fails its check digit or format")
     store, at, key = db(request), now(request), faces.id_hash(number)
     failures = faces.recent_failures(store, key, at)
@@ -191,7 +193,11 @@ def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> FaceCh
     live = faces.decode_jpeg(data)
     if live is None or min(live.shape[:2]) < 64:
         raise _fail("the photo must be a JPEG of at least 64x64 pixels")
-    row = store.one("SELECT person_id FROM persons WHERE id_number = ?", (number,))
+    if by_id:
+        row = store.one("SELECT person_id FROM persons WHERE id_number = ?", (number,))
+    else:  # a passport or a Hong Kong/Macau/Taiwan travel permit
+        row = store.one("SELECT person_id FROM person_documents WHERE doc_type = ? AND doc_number = ?",
+                        (body.document_type.value, number))
     if body.liveness is None:
         result = faces.Comparison(FaceOutcome.RETRY, reason="no_liveness")
     else:

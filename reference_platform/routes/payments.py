@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 
 from kiosk.platform.contract import (
+    COUNTER_TTL_S,
     CancelOrderRequest,
     CreateOrderRequest,
     KioskCapability,
@@ -209,10 +210,10 @@ def create_order(body: CreateOrderRequest, request: Request) -> Order:
                 person_id,
                 json.dumps([i.model_dump() for i in items], ensure_ascii=False),
                 sum(i.amount_fen * i.quantity for i in items),
-                OrderStatus.PENDING.value if body.mode is PaymentMode.SHOW_QR else OrderStatus.CREATED.value,
+                OrderStatus.CREATED.value if body.mode is PaymentMode.SCAN else OrderStatus.PENDING.value,
                 body.mode.value,
                 ts,
-                ts + ORDER_TTL_S,
+                ts + (COUNTER_TTL_S if body.mode is PaymentMode.COUNTER else ORDER_TTL_S),
             ),
         )
     return to_order(load_order(request, order_id), str(request.base_url))

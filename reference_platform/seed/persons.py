@@ -48,6 +48,13 @@ APP_TOKENS = {
 """Person -> the token their government-service app shows as a QR code (the kiosk's "scan the app" login)."""
 
 
+TRAVEL_DOCUMENTS_FILE = CITIZENS_FILE.parent / "travel_documents.json"
+TRAVEL_DOCUMENTS: dict[str, tuple[str, str]] = {
+    pid: (kind, number) for pid, (kind, number) in json.loads(TRAVEL_DOCUMENTS_FILE.read_text(encoding="utf-8")).items()
+}
+"""Person -> (document, number) of the passport or travel permit they can identify with by number and face."""
+
+
 def seed_persons(c: sqlite3.Connection) -> None:
     for p in CITIZENS:
         c.execute(
@@ -59,5 +66,8 @@ def seed_persons(c: sqlite3.Connection) -> None:
         photo = FACES_DIR / f"{p.person_id}.jpg"
         if photo.is_file():
             c.execute("INSERT INTO face_photos (person_id, photo) VALUES (?, ?)", (p.person_id, photo.read_bytes()))
+    for pid, (doc_type, number) in TRAVEL_DOCUMENTS.items():
+        c.execute("INSERT INTO person_documents (doc_type, doc_number, person_id) VALUES (?, ?, ?)",
+                  (doc_type, number, pid))
     for pid, token in APP_TOKENS.items():
         c.execute("INSERT INTO app_tokens (token, person_id) VALUES (?, ?)", (token, pid))

@@ -36,6 +36,7 @@ def test_bad_toml_names_the_file(tmp_path: Path) -> None:
         ("[devices.printer]\nbackend = \"laser\"\n", "devices.printer.backend", "must be one of"),
         ("[platform]\nread_timeout_s = 500\n", "platform.read_timeout_s", "500"),
         ("[platform]\nurl = \"ftp://x\"\n", "platform.url", "http://"),
+        ("[kiosk]\ntimezone = \"China/Beijing\"\n", "kiosk.timezone", "unknown time zone"),
     ],
 )
 def test_bad_value_names_file_and_key(text: str, key: str, hint: str) -> None:

@@ -33,7 +33,7 @@ def test_compile_from_po_matches_committed_mo(tmp_path):
     src = i18n.LOCALE_DIR
     shutil.copytree(src, tmp_path / "locale")
     written = i18n.compile_catalogs(tmp_path / "locale")
-    assert {p.parent.parent.name for p in written} == {"zh_CN", "en"}
+    assert {p.parent.parent.name for p in written} == {"zh_CN", "en", "zh_TW"}
     for mo in written:
         rel = mo.relative_to(tmp_path / "locale")
         fresh = gettext.GNUTranslations(mo.open("rb"))
@@ -91,7 +91,8 @@ def test_english_keeps_the_placeholders_of_the_chinese():
 
     wrong = {m: t for m, t in _catalogue("en").items() if t and placeholders(m) != placeholders(t)}
     assert wrong == {}
-    assert i18n.translator("en").gettext("请在 {m}:{s:02d} 内完成支付").format(m=4, s=5) == "Please pay within 4:05"
+    assert (i18n.translator("en").gettext("剩余支付时间：{m} 分 {s:02d} 秒").format(m=4, s=5)
+            == "Time left to pay: 4 min 05 s")
 
 
 def test_no_chinese_left_in_english():
@@ -138,8 +139,8 @@ def test_update_appends_new_ids_keeps_translations_and_prunes(tmp_path):
     messages = {"长辈模式": ["kiosk/journeys/controller.py:1"], "新的“提示”{n}": ["kiosk/journeys/new.py:3"]}
 
     report = update_catalogs(messages, locale, write=False)
-    assert report.added == {"zh_CN": ["新的“提示”{n}"], "en": ["新的“提示”{n}"]}
-    assert report.untranslated == ["新的“提示”{n}"]
+    assert report.added == {"zh_CN": ["新的“提示”{n}"], "en": ["新的“提示”{n}"], "zh_TW": ["新的“提示”{n}"]}
+    assert report.untranslated == ["新的“提示”{n}", "新的“提示”{n}"]  # no English, no Traditional text yet
     assert en_po.read_text(encoding="utf-8") == before  # write=False writes nothing
 
     report = update_catalogs(messages, locale)
@@ -151,7 +152,7 @@ def test_update_appends_new_ids_keeps_translations_and_prunes(tmp_path):
     assert "请触摸屏幕开始办理" in report.stale["en"]
 
     again = update_catalogs(messages, locale)
-    assert again.added == {"zh_CN": [], "en": []}
+    assert again.added == {"zh_CN": [], "en": [], "zh_TW": []}
 
     update_catalogs(messages, locale, prune=True)
     assert [e.msgid for e in read_po(en_po).entries] == ["长辈模式", "新的“提示”{n}"]
@@ -166,3 +167,23 @@ def test_extract_check_is_clean_on_the_repository(capsys):
     from devtools.i18n_extract import main
 
     assert main(["extract", "--check"]) == 0, capsys.readouterr().out
+
+
+def test_traditional_chinese_is_complete_and_the_opencc_conversion_of_the_source():
+    """zh_TW (Hong Kong, Macau, Taiwan residents) has every message, in Traditional characters,
+    exactly as devtools/i18n_traditional.py generates it from the Simplified ids."""
+    tw = _catalogue("zh_TW")
+    assert set(tw) == set(_catalogue("zh_CN")) and all(tw.values())
+    assert tw["请触摸屏幕开始办理"] == "請觸摸屏幕開始辦理"
+    pytest.importorskip("opencc")
+    from devtools.i18n_traditional import converted
+
+    assert {e.msgid: e.msgstr for e in converted()} == tw, "stale: python -m devtools.i18n_traditional"
+
+
+def test_the_kiosk_speaks_traditional_chinese_when_chosen():
+    i18n.set_language("zh_TW")
+    try:
+        assert i18n._("身份核验成功") == "身份核驗成功"
+    finally:
+        i18n.set_language("zh_CN")

@@ -40,3 +40,11 @@ def test_logging_filter_masks_args(caplog):
     finally:
         logger.removeHandler(handler)
     assert records and records[0].getMessage() == "read card 110105********002X for 138****1234"
+
+
+def test_address_keeps_the_region_only() -> None:
+    from kiosk.privacy import mask_address
+
+    assert mask_address("北京市朝阳区建国路88号院3号楼1201室") == "北京市朝阳区****"
+    assert mask_address("  ") == ""
+    assert "88" not in mask_address("朝阳区建国路88号")

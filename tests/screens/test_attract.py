@@ -78,6 +78,9 @@ def test_tap_starts_a_visit_but_buttons_do_not(kiosk_ui):
     assert root.headline == "Touch the screen to start"
     kiosk_ui.tap(*_widget_center(root.ids.b_lang))
     kiosk_ui.frames(2)
+    assert root.headline == "請觸摸屏幕開始辦理"  # Traditional Chinese, the third language
+    kiosk_ui.tap(*_widget_center(root.ids.b_lang))
+    kiosk_ui.frames(2)
     assert root.headline == "请触摸屏幕开始办理"
     kiosk_ui.tap(*_widget_center(root.ids.l_headline))
     try:
@@ -140,5 +143,6 @@ def test_announcements_follow_the_language(kiosk_ui):
     try:
         assert "Spring Festival" in kiosk_ui.attract.announcement_labels[0].text
     finally:
+        kiosk_ui.controller.act("lang")  # English -> 繁體中文 -> 简体中文
         kiosk_ui.controller.act("lang")
         kiosk_ui.frames(2)

@@ -194,3 +194,23 @@ def test_the_body_keeps_its_width_when_a_visit_starts(kiosk_ui):
         journey.body.unbind(width=widths.append)
         kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
+
+
+def _luminance(rgba) -> float:
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_every_button_style_keeps_its_text_readable() -> None:
+    """WCAG AA (4.5:1) for the button label on each style, the danger style included."""
+    from screens.theme import THEME
+    from screens.widgets import STYLE_COLOURS
+
+    text = _luminance(THEME["text"])
+    for style, background in STYLE_COLOURS.items():
+        bg = _luminance(background)
+        ratio = (max(text, bg) + 0.05) / (min(text, bg) + 0.05)
+        assert ratio >= 4.5, f"{style}: {ratio:.2f}:1"

@@ -49,6 +49,7 @@ from kiosk.platform.contract.identity import (
     FaceOutcome,
     FacePhotoIdentityRequest,
     IdCardIdentityRequest,
+    IdDocument,
     IdentityResponse,
     Liveness,
     PersonProfile,
@@ -68,6 +69,7 @@ from kiosk.platform.contract.operations import (
     TechnicianAuditReceipt,
 )
 from kiosk.platform.contract.payments import (
+    COUNTER_TTL_S,
     FINAL_STATUSES,
     CancelOrderRequest,
     CreateOrderRequest,
@@ -100,6 +102,7 @@ from kiosk.platform.contract.visits import (
 
 __all__ = [
     "BAD_LEVELS",
+    "COUNTER_TTL_S",
     "FINAL_STATUSES",
     "HELP_CALL_STALE_S",
     "PDF_MEDIA_TYPE",
@@ -150,6 +153,7 @@ __all__ = [
     "HelpCallRequest",
     "HelpReason",
     "IdCardIdentityRequest",
+    "IdDocument",
     "IdentityResponse",
     "KioskCapability",
     "Liveness",

@@ -109,7 +109,8 @@ HELP_CALL_STALE_S = 15 * 60
 class HelpCall(ContractModel):
     call_id: str
     status: str
-    """queued / accepted / on_the_way / closed, or missed: delivered too late to send anyone."""
+    """queued / accepted / on_the_way / closed, or missed: delivered too late to send anyone, or
+    cancelled: the citizen said they no longer need help (staff on the way turn back)."""
     expected_minutes: int = Field(ge=0)
     created_at: datetime
     message: Bilingual

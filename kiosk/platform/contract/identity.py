@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from kiosk.platform.contract._base import ContractModel
-from kiosk.platform.contract.types import Day, IdNumber
+from kiosk.platform.contract.types import Day, DocumentNumber, IdNumber
 
 
 class CardType(enum.StrEnum):
@@ -27,6 +27,17 @@ class CardType(enum.StrEnum):
     HMT_RESIDENCE_PERMIT = "hmt_residence_permit"  # 港澳台居民居住证 ('J')
     FOREIGN_PERMANENT_OLD = "foreign_permanent_old"  # 外国人永久居留身份证 2017 ('I', 15 chars)
     FOREIGN_PERMANENT_NEW = "foreign_permanent_new"  # 2023 version ('Y', 18 chars starting 9)
+
+
+class IdDocument(enum.StrEnum):
+    """Which document a typed number belongs to (identification by number and face photo)."""
+
+    ID_NUMBER = "id_number"
+    """An 18-character (or old 15-character foreign) identity number: resident ID card, foreign
+    permanent resident ID card, Hong Kong/Macau/Taiwan residence permit."""
+    PASSPORT = "passport"
+    HMT_TRAVEL_PERMIT = "hmt_travel_permit"
+    """港澳居民来往内地通行证 (H/M + 8 or 10 digits) or 台湾居民来往大陆通行证 (8 digits)."""
 
 
 class IdCardIdentityRequest(ContractModel):
@@ -62,7 +73,9 @@ class Liveness(enum.StrEnum):
 
 
 class FacePhotoIdentityRequest(ContractModel):
-    id_number: IdNumber
+    id_number: DocumentNumber
+    """The document's number (``document_type`` says which document)."""
+    document_type: IdDocument = IdDocument.ID_NUMBER
     name: str = Field(default="", max_length=60)
     photo_jpeg_base64: str = Field(min_length=16, max_length=2_000_000)
     """The live capture, JPEG, base64 (standard alphabet): one frontal frame from the challenge."""

@@ -30,6 +30,13 @@ FINAL_STATUSES = frozenset({OrderStatus.FAILED, OrderStatus.CANCELLED, OrderStat
 class PaymentMode(enum.StrEnum):
     SHOW_QR = "show_qr"
     SCAN = "scan"
+    COUNTER = "counter"
+    """Paid later at a hall or bank counter from a printed slip (for citizens without a smartphone):
+    the order stays open ``COUNTER_TTL_S`` and the kiosk never charges it."""
+
+
+COUNTER_TTL_S = 3 * 24 * 3600
+"""How long a pay-at-counter order stays payable (the platform's rule; the slip prints its end)."""
 
 
 class OrderItem(ContractModel):

@@ -35,6 +35,9 @@ class Column(ContractModel):
     title_en: str
     unit: str = ""
     """``fen`` for money in fen (the kiosk formats ¥), ``m2``, ``days`` ... or empty."""
+    total: bool = False
+    """The values add up to something meaningful (amounts paid, points): the page carries their
+    sum over all rows in ``QueryPage.totals``. Not for balances or bases, whose sum means nothing."""
 
 
 class QueryPage(ContractModel):
@@ -50,6 +53,9 @@ class QueryPage(ContractModel):
     total: int = Field(ge=0)
     printable: bool = True
     as_of: datetime | None = None
+    totals: dict[str, Cell] = Field(default_factory=dict)
+    """Column key -> the sum of that column over every row of the result (all pages), for the
+    columns marked ``total``; the kiosk shows it in the summary line above the rows."""
 
     @property
     def pages(self) -> int:

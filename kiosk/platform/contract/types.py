@@ -44,6 +44,8 @@ Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=IDENT)]
 """A service code, case number, order, slot or appointment code: ASCII letters, digits, ``._:-``."""
 PaymentCode = Annotated[str, Field(min_length=16, max_length=24, pattern=ASCII_DIGITS)]
 IdNumber = Annotated[str, Field(min_length=15, max_length=18, pattern=r"^[0-9A-Za-z]+$")]
+DocumentNumber = Annotated[str, Field(min_length=5, max_length=18, pattern=r"^[0-9A-Za-z]+$")]
+"""An identity number, or a passport or travel-permit number (the request says which document)."""
 """A card number: 18 characters (digits, a final X) or the 15-character 2017 foreign card."""
 Instant = Annotated[datetime, AfterValidator(_instant)]
 Day = Annotated[date, AfterValidator(_day)]

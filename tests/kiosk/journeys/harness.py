@@ -16,9 +16,9 @@ class Kiosk:
     """Drive a visit the way a citizen would: look at the frame, press what is on it."""
 
     def __init__(self, state: Path, platform_url: str | None = None, metrics: dict | None = None,
-                 platform: dict | None = None, **devices: dict) -> None:
+                 platform: dict | None = None, kiosk: dict | None = None, **devices: dict) -> None:
         self.loop = HeadlessLoop()
-        cfg = demo_config(state, metrics=metrics, platform=platform, **devices)
+        cfg = demo_config(state, metrics=metrics, platform=platform, kiosk=kiosk, **devices)
         self.runtime = Runtime(cfg, self.loop.post, platform_url=platform_url, work_dir=state).start()
         self.controller = VisitController(self.runtime, journey_factories())
 

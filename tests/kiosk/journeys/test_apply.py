@@ -86,6 +86,7 @@ def platform_case(kiosk: Kiosk, case_no: str) -> sqlite3.Row:
 
 def test_happy_path_to_a_case_number_and_a_printed_receipt(kiosk: Kiosk) -> None:
     open_apply(kiosk)
+    kiosk.press("reveal")  # the citizen's own check of the masked prefill
     fields = form_fields(kiosk)
     # one form: what the citizen proved is filled in for them
     assert fields["name"].value == "王秀英"
@@ -129,6 +130,7 @@ def test_happy_path_to_a_case_number_and_a_printed_receipt(kiosk: Kiosk) -> None
 
 def test_bad_phone_and_id_number_are_shown_beside_their_fields(kiosk: Kiosk) -> None:
     open_apply(kiosk)
+    kiosk.press("reveal")  # prefilled personal data is editable only once shown in full
     kiosk.type("phone", "2391111222")
     kiosk.type("id_number", "110105194912310021")  # wrong check digit
     kiosk.press("next")
@@ -175,6 +177,7 @@ def test_credit_code_failing_its_check_is_a_warning_the_citizen_may_accept(kiosk
 def test_elder_mode_asks_a_few_fields_per_page(kiosk: Kiosk) -> None:
     kiosk.act("elder")
     open_apply(kiosk)
+    kiosk.press("reveal")
     assert list(form_fields(kiosk)) == ["name", "id_number", "phone"]
     kiosk.press("next")
     kiosk.wait("apply.form")
@@ -247,3 +250,33 @@ def test_no_page_found_shows_the_prompt_and_still_allows_the_raw_photo(tmp_path:
         assert kiosk.controller.sessions.visit is None and not photos
     finally:
         kiosk.close()
+
+
+def test_prefilled_personal_data_is_masked_until_the_citizen_reveals_it(kiosk: Kiosk) -> None:
+    from kiosk.devices.demo_cards import DEMO_CARDS
+    from kiosk.privacy import mask_id
+
+    open_apply(kiosk)
+    card = DEMO_CARDS["P001"]
+    attrs = kiosk.controller.sessions.visit.identity.attributes
+    shown = repr(kiosk.view)
+    for full in (card.id_number, attrs["phone"], attrs["address"], card.name):
+        assert full not in shown, full
+    assert mask_id(card.id_number) in shown
+    assert "name" not in form_fields(kiosk) and "id_number" not in form_fields(kiosk)
+    kiosk.type("id_number", "11010519491231002X")  # no input for a masked value: a stale touch changes nothing
+    assert kiosk.controller.sessions.visit.form_values["id_number"] == card.id_number
+
+    kiosk.press("reveal")
+    fields = form_fields(kiosk)
+    assert fields["id_number"].value == card.id_number and fields["phone"].value == attrs["phone"]
+    kiosk.press("conceal")
+    assert card.id_number not in repr(kiosk.view)
+
+    kiosk.press("reveal")
+    kiosk.type("status", "失业登记")
+    kiosk.press("next")  # going on hides them again
+    kiosk.wait("apply.materials")
+    kiosk.press("back")
+    kiosk.wait("apply.form")
+    assert card.id_number not in repr(kiosk.view)

@@ -270,3 +270,32 @@ def test_a_print_paid_for_when_the_kiosk_died_reprints_by_the_payment_receipt(tm
         assert "未找到" in kiosk.text()  # and the code does not print a second free copy
     finally:
         kiosk.close()
+
+
+def test_a4_with_the_seal_is_offered_first(kiosk: Kiosk) -> None:
+    open_certificates(kiosk)
+    preview(kiosk)
+    assert kiosk.loop.run_until(lambda: any(a.id == "print" and a.enabled and a.kwargs()["printer"] == "a4"
+                                            for a in kiosk.view.actions), 10)
+    first, second = [a for a in kiosk.view.actions if a.id == "print"]
+    assert first.kwargs()["printer"] == "a4" and first.style == "primary" and "签章" in first.label
+    assert second.kwargs()["printer"] == "thermal" and second.style == "secondary"
+
+
+def test_paper_out_on_the_receipt_printer_offers_the_ready_a4_printer(kiosk: Kiosk) -> None:
+    open_certificates(kiosk)
+    preview(kiosk)
+    emu = kiosk.runtime.devices.emulators.printer
+    emu.set_status("out", after_bytes=4000)
+    kiosk.press("print", printer="thermal")
+    view = kiosk.wait("certificates.result")
+    assert "A4打印机可以打印" in repr(view)
+    switch = view.actions[0]
+    assert switch.id == "switch" and switch.kwargs()["printer"] == "a4" and switch.enabled
+    code = kiosk.controller.current.result.job.code
+    kiosk.press("switch")
+    view = kiosk.wait("certificates.result")
+    assert "打印完成" in repr(view) and "A4" in repr(view)
+    assert kiosk.controller.current.result.job.code == code  # the same job, not a second one
+    assert sorted(kiosk.runtime.devices.emulators.a4printer.out_dir.glob("*.pdf"))
+    assert kiosk.runtime.reprints.entries() == []

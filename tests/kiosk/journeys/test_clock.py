@@ -53,3 +53,28 @@ def test_elder_mode_and_a_new_config_lengthen_the_next_period() -> None:
     current[0] = KioskSection(screen_timeout_s=100, elder_timeout_factor=2.0)
     clock.restart(elder=False)
     assert clock.timer.timeout_s == 100
+
+
+def test_a_hold_stops_the_countdown_and_the_timeout_for_its_length() -> None:
+    clock, _ = _clock(KioskSection(screen_timeout_s=90))
+    clock.start(elder=False)
+    assert clock.timer is not None
+    clock.hold(True, 100)
+    _left(clock.timer, -1)
+    assert clock.countdown() is None and clock.advance(50) == ""
+    clock.hold(True, 100)  # asked again each tick: the hold does not start over
+    assert clock.advance(51) == ""  # the hold ran out: a full period from now
+    assert clock.timer.remaining() > 80
+    clock.hold(True, 100)  # the same call does not hold again
+    _left(clock.timer, -1)
+    assert clock.advance(1) == "timeout"
+
+
+def test_releasing_a_hold_starts_a_full_period() -> None:
+    clock, _ = _clock(KioskSection(screen_timeout_s=90))
+    clock.start(elder=False)
+    assert clock.timer is not None
+    clock.hold(True, 100)
+    _left(clock.timer, 3)
+    clock.hold(False, 100)
+    assert clock.countdown() is None and clock.timer.remaining() > 80

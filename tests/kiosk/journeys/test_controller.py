@@ -40,3 +40,19 @@ def test_abandoned_visit_is_wiped_on_timeout(kiosk: Kiosk) -> None:
     assert not tmp.exists()
     assert not visit_dirs()
     assert "110105" not in repr(kiosk.frame())
+
+
+def test_the_language_button_offers_english_then_traditional_chinese(kiosk) -> None:
+    from kiosk.i18n import current_language, set_language
+
+    set_language("zh_CN")
+    kiosk.act("start")
+    kiosk.wait("home")
+    assert kiosk.frame().chrome.label("lang") == "English"
+    kiosk.act("lang")
+    assert current_language() == "en" and kiosk.frame().chrome.label("lang") == "繁體中文"
+    kiosk.act("lang")
+    assert current_language() == "zh_TW" and kiosk.frame().chrome.label("lang") == "简体中文"
+    assert kiosk.view.title == "請選擇要辦理的業務"
+    kiosk.act("lang")
+    assert current_language() == "zh_CN"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.i18n import set_language
+from kiosk.views import Form
 
 from .harness import Kiosk
 
@@ -151,3 +154,34 @@ def test_no_camera_no_face_check(tmp_path) -> None:
         assert k.controller.sessions.visit.identity is None
     finally:
         k.close()
+
+
+@pytest.mark.parametrize(("document", "number", "person"), [
+    ("passport", "567890123", "P011"),
+    ("hmt_travel", "H60251234", "P008"),
+    ("foreign_permanent", "944840198209200113", "P011"),
+])
+def test_a_foreigner_identifies_by_document_number_and_face(kiosk: Kiosk, document: str, number: str,
+                                                            person: str) -> None:
+    from kiosk.services.documents import DOCUMENTS, DocumentKind
+
+    set_language("zh_CN")
+    open_guide(kiosk, "social", "个人社会保险参保缴费查询")
+    kiosk.press("query")
+    kiosk.wait("identify")
+    kiosk.press("by_number")
+    view = kiosk.wait("identify.number")
+    assert {a.kwargs().get("kind") for a in kiosk.actions() if a.id == "document"} == {k.value for k in DocumentKind}
+    kiosk.press("document", kind=document)
+    (form,) = [b for b in kiosk.view.blocks if isinstance(b, Form)]
+    assert form.fields[0].keyboard == DOCUMENTS[DocumentKind(document)].keyboard
+    kiosk.type("id_number", number.lower())
+    kiosk.press("number_ok")
+    kiosk.wait("identify.face")
+    kiosk.wait("identify.confirmed", timeout=40)
+    visit = kiosk.controller.sessions.visit
+    from reference_platform.seed.persons import CITIZENS
+
+    expected = next(c for c in CITIZENS if c.person_id == person)
+    assert visit.identity is not None and visit.identity.masked_id.endswith(expected.id_number[-4:])
+    assert view.screen == "identify.number"

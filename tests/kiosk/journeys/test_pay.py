@@ -207,7 +207,7 @@ def test_show_qr_is_paid_through_the_demo_settle_path(kiosk: Kiosk) -> None:
     kiosk.press("手机扫码支付")
     view = kiosk.wait("pay.qr")
     order_id = order_id_on_screen(kiosk)
-    assert "15:00" in repr(view) or "14:5" in repr(view)  # the countdown to the order's expiry
+    assert "15 分 00 秒" in repr(view) or "14 分 5" in repr(view)  # the countdown to the order's expiry
     png = next(b for b in view.blocks if isinstance(b, Picture)).png
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     url, _points, _raw = cv2.QRCodeDetector().detectAndDecode(image)
@@ -305,7 +305,9 @@ def test_declined_code_fails_the_order_and_walking_away_cancels_the_next(kiosk: 
     kiosk.press("retry")
     kiosk.wait("pay.scan")
     second = order_id_on_screen(kiosk)
-    kiosk.act("home")  # the citizen leaves with the new order open
+    kiosk.act("home")  # the citizen leaves with the new order open: asked first, then confirms
+    kiosk.wait("leave.confirm")
+    kiosk.press("leave")
     assert kiosk.loop.run_until(lambda: kiosk.runtime.ledger.get(second).state is OrderStatus.CANCELLED, 5)
     assert kiosk.runtime.client.order(second).status is OrderStatus.CANCELLED
     assert kiosk.runtime.ledger.unsettled() == []
@@ -359,3 +361,39 @@ def test_demo_code_button_pays_through_the_emulated_scanner(kiosk: Kiosk) -> Non
     kiosk.press("demo_code")
     view = kiosk.wait("pay.result")
     assert "支付成功" in repr(view)
+
+
+def test_the_payment_countdown_reads_as_minutes_and_seconds_left(kiosk: Kiosk) -> None:
+    open_pay(kiosk)
+    kiosk.press("手机扫码支付")
+    view = kiosk.wait("pay.qr")
+    (line,) = [b.text for b in view.blocks if getattr(b, "text", "").startswith("剩余支付时间")]
+    assert line in ("剩余支付时间：15 分 00 秒", "剩余支付时间：14 分 59 秒"), line
+    journey(kiosk).deadline -= 61  # a minute on: the line moves with the clock
+    assert "剩余支付时间：13 分 5" in kiosk.text()
+    cancel = next(a for a in view.actions if a.id == "cancel")
+    assert cancel.style != "danger"  # leaving a payment is the normal way back, not a red alarm
+
+
+def test_a_citizen_without_a_smartphone_gets_a_pay_at_counter_slip(kiosk: Kiosk) -> None:
+    from drivers.camera.qr import QrDecoder
+
+    open_pay(kiosk)
+    printer = kiosk.runtime.devices.emulators.printer
+    pages = len(printer.pages)
+    kiosk.press("counter_slip")
+    view = kiosk.wait("pay.counter")
+    shown = repr(view)
+    assert "无需使用手机" in shown and "380.00" in shown
+    order_id = order_id_on_screen(kiosk)
+    page = printer.wait_pages(pages + 1)[-1]
+    assert [r.text for r in QrDecoder().decode(np.array(page.convert("L")))] == [order_id]
+    with sqlite3.connect(kiosk.runtime.server.db_path) as db:
+        mode, status, amount, ttl = db.execute(
+            "SELECT mode, status, amount_fen, expires_at - created_at FROM orders WHERE order_id = ?",
+            (order_id,)).fetchone()
+    assert (mode, status, amount) == ("counter", "pending", 38000) and ttl >= 24 * 3600
+    assert kiosk.runtime.ledger.get(order_id) is None  # never charged here: nothing to reconcile or cancel
+
+    kiosk.press("counter_done")
+    kiosk.wait("pay")

@@ -3,6 +3,9 @@ emulated receipt printer; check-in started by scanning at the attract screen."""
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import numpy as np
 
 from drivers.camera.qr import QrDecoder
@@ -128,3 +131,24 @@ def test_check_in_by_id_card_lists_todays_appointments(kiosk: Kiosk) -> None:
     view = kiosk.wait("checkin.done")
     assert "签到成功" in repr(view)
     assert kiosk.runtime.devices.emulators.printer.wait_pages(1)
+
+
+def test_ticket_time_follows_the_configured_zone(tmp_path) -> None:
+    """The ticket reads the kiosk's ``[kiosk] timezone``, the same zone as the screen and receipts."""
+    from kiosk.services import localtime
+
+    kiosk = Kiosk(tmp_path, kiosk={"timezone": "America/New_York"})
+    try:
+        start(kiosk)
+        service = kiosk.runtime.client.catalog().catalog.service(QUEUE_SERVICE)
+        kiosk.controller.open(QueueJourney(kiosk.controller, service))
+        kiosk.wait("queue")
+        kiosk.press("take")
+        kiosk.wait("queue.ticket")
+        ticket = kiosk.controller.current.ticket
+        issued = ticket.issued_at if ticket.issued_at.tzinfo else ticket.issued_at.replace(tzinfo=dt.UTC)
+        expected = issued.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
+        assert f"'取号时间', '{expected}'" in kiosk.text()
+    finally:
+        kiosk.close()
+        localtime.configure(localtime.DEFAULT_ZONE)
