@@ -2,8 +2,9 @@
 
 * ``GET/POST /demo/pay/{order_id}``: the "phone" side of a show-QR payment. The QR
   the kiosk shows encodes this URL; opening it shows a pay button, posting to it
-  settles the order (once: paying a paid order changes nothing). Only show-QR orders:
-  a scan-mode order is paid with the citizen's code. DEMO ONLY: the app adds this router
+  settles the order (once: paying a paid order changes nothing). Only show-QR orders, and
+  counter orders (for which it stands in for the hall's counter): a scan-mode order is paid
+  with the citizen's code. DEMO ONLY: the app adds this router
   only in demo mode, on loopback; a real platform settles through its acquirer's callback.
 * ``GET /verify/{code}``: what the QR on a printed certificate points to (always there).
 """
@@ -30,8 +31,8 @@ public_router = APIRouter(tags=["public"])
 def demo_pay(order_id: str, request: Request) -> Order:
     """Settle an order as if the citizen paid on the phone. Demo only, unsigned."""
     row = load_order(request, order_id, any_kiosk=True)
-    if row["mode"] != PaymentMode.SHOW_QR.value:
-        raise PlatformProblem(404, codes.NOT_FOUND, "no such show-QR order")
+    if row["mode"] not in (PaymentMode.SHOW_QR.value, PaymentMode.COUNTER.value):
+        raise PlatformProblem(404, codes.NOT_FOUND, "no such show-QR or counter order")
     if row["status"] in OPEN:
         settle(request, order_id, "demo", None)
     elif row["status"] != OrderStatus.PAID.value:

@@ -109,6 +109,7 @@ def _attempts(w: World) -> dict[tuple[str, str], list[Callable[[], requests.Resp
             lambda: w.b.post(paths.QUEUE_TICKETS, {"service_code": "440100-JJ-0603", "person_token": w.p1_on_a})
         ],
         ("GET", paths.HELP_CALL): [lambda: w.b.get(paths.fill(paths.HELP_CALL, call_id=w.call_id))],
+        ("POST", paths.HELP_CALL_CANCEL): [lambda: w.b.post(paths.fill(paths.HELP_CALL_CANCEL, call_id=w.call_id), {})],
         ("DELETE", paths.IDENTITY_SESSION): [
             lambda: w.b.request("DELETE", paths.fill(paths.IDENTITY_SESSION, person_token=w.p1_on_a))
         ],
