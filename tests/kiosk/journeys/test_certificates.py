@@ -286,7 +286,7 @@ def test_paper_out_on_the_receipt_printer_offers_the_ready_a4_printer(kiosk: Kio
     open_certificates(kiosk)
     preview(kiosk)
     emu = kiosk.runtime.devices.emulators.printer
-    emu.set_status("out", after_bytes=4000)
+    emu.set_status("out", after_bytes=150)
     kiosk.press("print", printer="thermal")
     view = kiosk.wait("certificates.result")
     assert "A4打印机可以打印" in repr(view)
