@@ -14,6 +14,12 @@ def _keyboard(kiosk_ui):
     return found[0]
 
 
+def _form(kiosk_ui):
+    from kiosk.views import Form
+
+    return next(b for b in kiosk_ui.controller.frame().view.blocks if isinstance(b, Form))
+
+
 def _field(kiosk_ui):
     from kivy.uix.textinput import TextInput
 
@@ -202,6 +208,9 @@ def test_the_apply_forms_text_fields_get_the_keyboard_and_keep_next_visible(kios
         reader.remove()
         kiosk_ui.controller.act("continue")
         kiosk_ui.wait_screen("apply.form")
+        kiosk_ui.press("显示完整信息")  # the prefilled personal fields are masked until the citizen asks
+        kiosk_ui.wait_screen("apply.form")
+        kiosk_ui.frames(3)
         kb = _keyboard(kiosk_ui)
         _, kb_bottom, _, _ = _window_box(kb)
         for action in ("next", "back"):
@@ -209,12 +218,12 @@ def test_the_apply_forms_text_fields_get_the_keyboard_and_keep_next_visible(kios
             _, bottom, _, top = _window_box(button)
             assert top <= kb_bottom + 1 and bottom >= 0, action
         name = kiosk_ui.journey._focus
-        before = kiosk_ui.controller.frame().view.blocks[-1].fields[0].value
+        before = next(f for f in _form(kiosk_ui).fields if f.name == name).value
         for letter in "shebao":
             kiosk_ui.press(letter)
         kiosk_ui.press("社保")
         kiosk_ui.wait_screen("apply.form")
-        field = next(f for f in kiosk_ui.controller.frame().view.blocks[-1].fields if f.name == name)
+        field = next(f for f in _form(kiosk_ui).fields if f.name == name)
         assert field.value == before + "社保"
     finally:
         kiosk_ui.controller.end_visit("test")

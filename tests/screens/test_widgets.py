@@ -206,11 +206,9 @@ def _luminance(rgba) -> float:
 
 def test_every_button_style_keeps_its_text_readable() -> None:
     """WCAG AA (4.5:1) for the button label on each style, the danger style included."""
-    from screens.theme import THEME
-    from screens.widgets import STYLE_COLOURS
+    from screens.widgets import BUTTON_STYLES, _theme_colour
 
-    text = _luminance(THEME["text"])
-    for style, background in STYLE_COLOURS.items():
-        bg = _luminance(background)
+    for style, (background, foreground, _outline) in BUTTON_STYLES.items():
+        text, bg = _luminance(_theme_colour(foreground)), _luminance(_theme_colour(background))
         ratio = (max(text, bg) + 0.05) / (min(text, bg) + 0.05)
         assert ratio >= 4.5, f"{style}: {ratio:.2f}:1"
