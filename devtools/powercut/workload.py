@@ -178,6 +178,9 @@ def record_run(rng: random.Random, operations: int, base: Path) -> Run:
     finally:
         stores.close()
         recorder().watch(base / "unwatched")
+    if run.ops and not any(e[0] == "sync" for e in run.log.entries):
+        raise RuntimeError("the shim saw no sync: this Python's sqlite3 module does not use the shared"
+                           " libsqlite3 the shim is registered in (statically linked SQLite?)")
     return run
 
 
@@ -270,6 +273,7 @@ def power_cuts(seed: int, cuts: int, work: Path, *, operations: int = 30, cuts_p
     ``torn_share`` of the cuts keep a random part of the writes not yet synced.
     """
     rng = random.Random(seed)
+    work.mkdir(parents=True, exist_ok=True)
     total: Counter = Counter()
     examples: list[dict] = []
     runs = 0
