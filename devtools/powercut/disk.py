@@ -102,9 +102,10 @@ def _forever(struct: type[ctypes.Structure]) -> Any:
 
 
 class Recorder:
-    """The shim: registered as the process's default VFS; records files under ``root`` only.
+    """The shim: the process's default VFS while watching; records files under ``root`` only.
 
-    One per process (SQLite keeps the VFS for good); point it at a new folder with ``watch``.
+    One per process (its structures live as long as the process, since SQLite may use them
+    until it ends); ``watch`` a new folder, ``stop`` when done.
     """
 
     def __init__(self) -> None:
@@ -128,8 +129,6 @@ class Recorder:
         self._vfs.pNext = None
         self._vfs.xOpen = ctypes.cast(self._callbacks[0], ctypes.c_void_p).value
         self._vfs.xDelete = ctypes.cast(self._callbacks[1], ctypes.c_void_p).value
-        if _lib.sqlite3_vfs_register(ctypes.byref(self._vfs), 1) != SQLITE_OK:
-            raise RuntimeError("could not register the power-cut VFS")
         atexit.register(self._pass_through)
 
     def _pass_through(self) -> None:
@@ -140,10 +139,18 @@ class Recorder:
         self._vfs.xOpen, self._vfs.xDelete = self._base.xOpen, self._base.xDelete
 
     def watch(self, root: Path) -> DiskLog:
-        """Record the files under ``root`` from now on, in a new log."""
+        """Record the files under ``root`` from now on, in a new log: the shim becomes the default VFS."""
         self.root = root.resolve()
         self.log = DiskLog()
+        if _lib.sqlite3_vfs_register(ctypes.byref(self._vfs), 1) != SQLITE_OK:
+            raise RuntimeError("could not register the power-cut VFS")
         return self.log
+
+    def stop(self) -> None:
+        """New connections use SQLite's own VFS again (files opened meanwhile stay recorded until closed)."""
+        self.root = None
+        _lib.sqlite3_vfs_unregister(ctypes.byref(self._vfs))
+        _lib.sqlite3_vfs_register(ctypes.pointer(self._base), 1)
 
     def _watched(self, name: str) -> bool:
         return self.root is not None and Path(name).is_relative_to(self.root)

@@ -177,7 +177,7 @@ def record_run(rng: random.Random, operations: int, base: Path) -> Run:
                 _apply(model, op, op.result)
     finally:
         stores.close()
-        recorder().watch(base / "unwatched")
+        recorder().stop()
     if run.ops and not any(e[0] == "sync" for e in run.log.entries):
         raise RuntimeError("the shim saw no sync: this Python's sqlite3 module does not use the shared"
                            " libsqlite3 the shim is registered in (statically linked SQLite?)")

@@ -63,7 +63,7 @@ def test_the_shim_sees_the_stores_own_connections(tmp_path: Path) -> None:
         db.execute("INSERT INTO t VALUES (1)")
         db.close()
     finally:
-        recorder().watch(tmp_path / "unwatched")
+        recorder().stop()
     synced = {Path(e[1]).name for e in log.entries if e[0] == "sync"}
     assert "x.db-wal" in synced
     cut = disk_after_cut(log, len(log.entries))
