@@ -246,6 +246,7 @@ def check_cut(run: Run, at: int, cut_root: Path, rng: random.Random | None) -> t
     if inflight is not None and inflight.name != "reopen":
         _apply(alternative, inflight, ANY)
     verdict: Counter = Counter(cuts=1, acknowledged=sum(1 for r in run.returned if r < at))
+    verdict["mid_operation"] += inflight is not None
     examples: list[dict] = []
     if actual is None:
         verdict["corrupt"] += 1
@@ -293,6 +294,7 @@ def power_cuts(seed: int, cuts: int, work: Path, *, operations: int = 30, cuts_p
     return {"cuts": total["cuts"], "runs": runs, "operations": total["operations"],
             "acknowledged": total["acknowledged"], "lost": total["lost"], "duplicated": total["duplicated"],
             "half_done": total["half_done"], "corrupt": total["corrupt"], "torn": total["torn"],
+            "mid_operation": total["mid_operation"],
             "unsynced_writes_lost": total["unsynced_writes_lost"],
             "unsynced_writes_kept": total["unsynced_writes_kept"], "seed": seed, "examples": examples}
 
