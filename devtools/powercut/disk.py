@@ -191,17 +191,25 @@ class Recorder:
             self.log.add(("delete", name))
         return self._real_delete(ctypes.addressof(self._base), zname, sync_dir)
 
+    # An exception in a ctypes callback would return 0 (SQLITE_OK) without the write done:
+    # an unknown file is an I/O error instead, loud in the store that made the call.
     def _write(self, pfile: int, buf: int, amount: int, offset: int) -> int:
+        if pfile not in self._files:
+            return SQLITE_IOERR
         real, path = self._real(pfile)
         self.log.add(("write", path, offset, ctypes.string_at(buf, amount)))
         return _WRITE(real.xWrite)(pfile, buf, amount, offset)
 
     def _truncate(self, pfile: int, size: int) -> int:
+        if pfile not in self._files:
+            return SQLITE_IOERR
         real, path = self._real(pfile)
         self.log.add(("truncate", path, size))
         return _TRUNCATE(real.xTruncate)(pfile, size)
 
     def _sync(self, pfile: int, flags: int) -> int:
+        if pfile not in self._files:
+            return SQLITE_IOERR
         real, path = self._real(pfile)
         rc = _SYNC(real.xSync)(pfile, flags)
         if rc == SQLITE_OK:
