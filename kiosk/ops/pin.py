@@ -5,10 +5,12 @@ citizen and the device self-tests and log export. The platform issues each techn
 id and a PIN and sends the kiosk only salted scrypt hashes of the technicians allowed on
 it (``kiosk.platform.contract.technicians``); the kiosk keeps that list in its state folder
 (``technicians.json``) so a technician can sign in while the platform is away, and a
-technician revoked on the platform is refused from the next fetch on. Until the kiosk has
-fetched a list once, the PIN set at provisioning (``[kiosk] technician_pin_hash``) is the
-way in, recorded in the audit as ``local``; from the first list on it no longer opens
-anything, so a shared PIN cannot outlive the rollout of personal ones.
+technician revoked on the platform is refused from the next fetch on. Until the platform
+lists a technician for this kiosk (a kiosk that never reached it, or a platform that has
+issued none yet), the PIN set at provisioning (``[kiosk] technician_pin_hash``) is the way
+in, recorded in the audit as ``local``; from the first listed technician on it no longer
+opens anything (revoked ones stay listed), so a shared PIN cannot outlive the rollout of
+personal ones.
 Five wrong PINs lock the prompt for five minutes, doubling on each further lock-out up
 to an hour. The lock runs on the boot-time clock, which nobody can set back (the wall
 clock can be, from the BIOS); it is kept in a state file with the boot's id, and a lock
@@ -148,8 +150,11 @@ class Roster:
         except (OSError, ValueError):
             return None
 
-    def fetched(self) -> bool:
-        return self.load() is not None
+    def personal(self) -> bool:
+        """True once the platform lists a technician for this kiosk (a revoked one counts: revoking everyone
+        must not bring the shared bootstrap PIN back)."""
+        listing = self.load()
+        return listing is not None and bool(listing.technicians)
 
     def check(self, technician_id: str, pin: str) -> bool:
         """True when ``technician_id`` is on the list, not revoked, and ``pin`` matches its hash."""
@@ -185,7 +190,7 @@ def _stand_in_hash() -> str:
 
 def sign_in(gate: PinGate, roster: Roster, technician_id: str, pin: str, local_hash: str) -> str | None:
     """Who signed in (a technician id, or ``LOCAL_ID`` for the bootstrap PIN), or None when refused."""
-    if roster.fetched():
+    if roster.personal():
         return technician_id.strip() if gate.attempt(lambda: roster.check(technician_id, pin)) else None
     if local_hash and gate.attempt(lambda: verify_pin(pin, local_hash)):
         return LOCAL_ID

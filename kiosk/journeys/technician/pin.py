@@ -2,8 +2,9 @@
 
 The platform issues each technician an id and a PIN; the kiosk checks them against the list
 it cached from the platform (``kiosk.ops.pin.Roster``: salted scrypt hashes only), so a
-technician can sign in while the platform is away. A kiosk that never got that list asks
-only for the PIN set at provisioning (``[kiosk] technician_pin_hash``), the bootstrap way in.
+technician can sign in while the platform is away. A kiosk for which the platform lists no
+technician (it never reached the platform, or none was issued) asks only for the PIN set
+at provisioning (``[kiosk] technician_pin_hash``), the bootstrap way in.
 The failure count and lock-out are per kiosk, in a file in the state folder, so a restart
 does not reset them and trying other ids does not either. The PIN itself is never shown,
 logged or kept after the check.
@@ -38,10 +39,10 @@ class PinPrompt:
         self.error = ""
         self._locked_until = 0.0
         self._personal = False
-        """The kiosk holds the platform's technician list: ask for an id as well as a PIN."""
+        """The platform lists technicians for this kiosk: ask for an id as well as a PIN."""
 
     def opened(self) -> None:
-        self._personal = self._roster().fetched()
+        self._personal = self._roster().personal()
         if self._can_sign_in():
             self._locked_until = time.monotonic() + self._gate().locked_for()
 

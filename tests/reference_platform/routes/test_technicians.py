@@ -123,6 +123,22 @@ def test_bootstrap_pin_until_the_kiosk_ever_reached_the_platform(tmp_path: Path)
     assert sign_in(gate, roster, "T001", PINS["T001"], gate.stored_hash) is None
 
 
+def test_bootstrap_pin_while_the_platform_lists_no_technician_for_the_kiosk(tmp_path: Path) -> None:
+    gate, roster = kiosk_dir(tmp_path)
+    with serve_in_thread(tmp_path / "p.db", always_open=True) as platform, client(platform.url, tmp_path) as c:
+        assert refresh_roster(c.technicians, roster)
+        assert roster.load().technicians == []
+        assert sign_in(gate, roster, "", LOCAL_PIN, gate.stored_hash) == LOCAL_ID
+        db = Database(platform.db_path)
+        try:
+            add_technician(db, "T001", "Wang Wei", PINS["T001"], Scope(), 0.0)
+            revoke_technician(db, "T001", 1.0)
+        finally:
+            db.close()
+        assert refresh_roster(c.technicians, roster)
+    assert sign_in(gate, roster, "", LOCAL_PIN, gate.stored_hash) is None  # revoking everyone keeps it closed
+
+
 def test_no_pin_in_any_file_or_log(fleet: Fleet, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     gate, roster = kiosk_dir(tmp_path)
