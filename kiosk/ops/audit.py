@@ -33,7 +33,8 @@ def signed_in(technician_id: str | None) -> None:
 
 def technician_id(record: logging.LogRecord) -> str | None:
     """The id a record names (``extra={"technician_id": ...}`` on the sign-in itself), else who is signed in."""
-    return getattr(record, "technician_id", None) or _signed_in
+    claimed = getattr(record, "technician_id", None) or _signed_in
+    return scrub(claimed)[:32] if claimed else None  # typed by whoever stood there: it may be anything
 
 
 def level_name(levelno: int) -> str:
