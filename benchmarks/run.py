@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("thermal_slip", "certificate_raster", "idcard_read", "qr_decode", "qr_degraded", "ui_frames")
+BENCHMARKS = ("thermal_slip", "certificate_raster", "idcard_read", "qr_decode", "qr_degraded", "ui_frames",
+              "power_cuts")
 TIMEOUT = 1800
 
 

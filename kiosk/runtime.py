@@ -160,9 +160,11 @@ class Runtime:
                                        on_result=on_result, image=self.image, on_ack=self._heartbeat_answered)
 
     def _heartbeat_answered(self, ack: Any) -> None:
-        """The platform's answer to a heartbeat: an administrator may have lifted the technician lock-out."""
-        from kiosk.ops.pin import apply_remote_unlock
+        """The platform's answer to a heartbeat: an administrator may have lifted the technician lock-out, or
+        issued or revoked a technician (the list is fetched with every heartbeat the platform answered)."""
+        from kiosk.ops.pin import Roster, apply_remote_unlock, refresh_roster
 
+        refresh_roster(self.client.technicians, Roster(self.state_dir))
         when = getattr(ack, "technician_unlock_at", None)
         if apply_remote_unlock(self.state_dir, when.timestamp() if when is not None else None):
             logging.getLogger("kiosk.audit").warning("technician PIN lock-out lifted by the platform")

@@ -23,6 +23,7 @@ from reference_platform.routes import (
     payments,
     queries,
     technician_audit,
+    technicians,
     visits,
 )
 from reference_platform.routes import demo as demo_routes
@@ -98,6 +99,7 @@ def create_app(
         feedback,
         heartbeat_history,
         technician_audit,
+        technicians,
     ):
         app.include_router(module.router)
     app.include_router(demo_routes.public_router)

@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS heartbeat_history (
     id INTEGER PRIMARY KEY, kiosk_id TEXT NOT NULL, received_at REAL NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS heartbeat_history_kiosk ON heartbeat_history (kiosk_id, id);
 CREATE TABLE IF NOT EXISTS technician_unlocks (kiosk_id TEXT PRIMARY KEY, requested_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS technicians (
+    technician_id TEXT PRIMARY KEY, name TEXT NOT NULL, pin_hash TEXT NOT NULL, sites_json TEXT NOT NULL,
+    kiosks_json TEXT NOT NULL, issued_at REAL NOT NULL, revoked_at REAL);
 CREATE TABLE IF NOT EXISTS technician_audit (
     audit_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS enrolment_codes (

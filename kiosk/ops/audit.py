@@ -18,6 +18,23 @@ from kiosk.privacy import scrub
 
 AUDIT_LOGGER = "kiosk.audit"
 KIND = "technician_audit"
+_signed_in: str | None = None
+
+
+def signed_in(technician_id: str | None) -> None:
+    """Who is in technician mode now (None once they left): every audit record until then names them.
+
+    One kiosk has one technician mode, so a module-wide value is the truth; the actions run on
+    pool threads, where a context variable set on the UI thread would not be seen.
+    """
+    global _signed_in
+    _signed_in = technician_id
+
+
+def technician_id(record: logging.LogRecord) -> str | None:
+    """The id a record names (``extra={"technician_id": ...}`` on the sign-in itself), else who is signed in."""
+    claimed = getattr(record, "technician_id", None) or _signed_in
+    return scrub(claimed)[:32] if claimed else None  # typed by whoever stood there: it may be anything
 
 
 def level_name(levelno: int) -> str:
@@ -34,7 +51,8 @@ class AuditForwarder(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             entry = TechnicianAuditEntry(at=dt.datetime.fromtimestamp(record.created, dt.UTC),
-                                         level=level_name(record.levelno), action=scrub(record.getMessage())[:500])
+                                         level=level_name(record.levelno), action=scrub(record.getMessage())[:500],
+                                         technician_id=technician_id(record))
             self.enqueue(KIND, entry.model_dump(mode="json"))
             self.kick()
         except Exception:  # a full or closed journal: the record still reaches the local log

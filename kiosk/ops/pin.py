@@ -1,30 +1,43 @@
-"""Technician PIN: a salted scrypt hash in the config, and a lock-out after failures.
+"""Technician PINs: issued per technician by the platform, a local bootstrap PIN, and a lock-out after failures.
 
 The kiosk stands unattended in public, so the PIN is the only thing between a curious
-citizen and the device self-tests and log export. The hash format is
-``scrypt$N$r$p$salt_hex$hash_hex`` so the cost can rise later without breaking old
-configs; comparisons are constant-time; a PIN anyone would try first (one digit
-repeated, a run like 123456 or 987654, a short pattern repeated like 121212) is refused
-when it is set. Five wrong PINs lock the prompt for five minutes, doubling on each
-further lock-out up to an hour. The lock runs on the boot-time clock, which nobody can
-set back (the wall clock can be, from the BIOS); it is kept in a state file with the
-boot's id, and a lock found after a reboot starts again in full, so pulling the plug
-never shortens it.
+citizen and the device self-tests and log export. The platform issues each technician an
+id and a PIN and sends the kiosk only salted scrypt hashes of the technicians allowed on
+it (``kiosk.platform.contract.technicians``); the kiosk keeps that list in its state folder
+(``technicians.json``) so a technician can sign in while the platform is away, and a
+technician revoked on the platform is refused from the next fetch on. Until the platform
+lists a technician for this kiosk (a kiosk that never reached it, or a platform that has
+issued none yet), the PIN set at provisioning (``[kiosk] technician_pin_hash``) is the way
+in, recorded in the audit as ``local``; from the first listed technician on it no longer
+opens anything (revoked ones stay listed), so a shared PIN cannot outlive the rollout of
+personal ones.
+Five wrong PINs lock the prompt for five minutes, doubling on each further lock-out up
+to an hour. The lock runs on the boot-time clock, which nobody can set back (the wall
+clock can be, from the BIOS); it is kept in a state file with the boot's id, and a lock
+found after a reboot starts again in full, so pulling the plug never shortens it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import itertools
+import functools
 import json
+import logging
 import os
-import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-N, R, P = 2**14, 8, 1
+from kiosk.platform.contract.technicians import (
+    N,
+    P,
+    PinFormatError,
+    R,
+    TechnicianList,
+    hash_pin,
+    trivial,
+    verify_pin,
+)
+
 MAX_FAILURES = 5
 LOCKOUT_S = 300.0
 MAX_LOCKOUT_S = 3600.0
@@ -34,6 +47,11 @@ PIN_STATE_FILE = "technician-pin.json"
 """Failures and lock-out, in the kiosk's state folder."""
 UNLOCK_FILE = "technician-unlock.json"
 """The platform's last unlock the kiosk applied, so each one lifts a lock-out once."""
+log = logging.getLogger(__name__)
+ROSTER_FILE = "technicians.json"
+"""The platform's latest technician list for this kiosk: ids and salted hashes, never a PIN."""
+LOCAL_ID = "local"
+"""The audit's name for whoever used the PIN set at provisioning."""
 
 
 def boot_clock() -> float:
@@ -46,41 +64,6 @@ def boot_id() -> str:
         return BOOT_ID.read_text().strip()
     except OSError:
         return ""
-
-
-class PinFormatError(ValueError):
-    pass
-
-
-def trivial(pin: str) -> bool:
-    """A PIN guessed first: one digit repeated, a run up or down (…7890…), a 2- or 3-digit pattern repeated."""
-    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
-    if len(steps) == 1 and steps <= {0, 1, 9}:
-        return True
-    return any(len(pin) % n == 0 and pin == pin[:n] * (len(pin) // n) for n in (2, 3))
-
-
-def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
-    if not (pin.isdigit() and 6 <= len(pin) <= 12):
-        raise PinFormatError("a technician PIN has 6 to 12 digits")
-    if trivial(pin):
-        raise PinFormatError("this PIN is among the first anyone would try (repeated digits, a run like 123456, "
-                             "a repeated pattern); choose another")
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=N, r=R, p=P, dklen=32)
-    return f"scrypt${N}${R}${P}${salt.hex()}${digest.hex()}"
-
-
-def verify_pin(pin: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p),
-                                dklen=len(digest_hex) // 2)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(digest.hex(), digest_hex)
 
 
 class PinGate:
@@ -125,9 +108,15 @@ class PinGate:
         return max(0.0, self._locked_until - self._clock())
 
     def try_pin(self, pin: str) -> bool:
-        if not self.stored_hash or self.locked_for() > 0:
+        if not self.stored_hash:
             return False
-        if verify_pin(pin, self.stored_hash):
+        return self.attempt(lambda: verify_pin(pin, self.stored_hash))
+
+    def attempt(self, check: Callable[[], bool]) -> bool:
+        """Run one PIN check unless locked out; a failed one counts towards the lock-out."""
+        if self.locked_for() > 0:
+            return False
+        if check():
             self._failures, self._lockouts, self._lock_s = 0, 0, 0.0
             self._save()
             return True
@@ -141,6 +130,73 @@ class PinGate:
         return False
 
 
+class Roster:
+    """The technicians this kiosk accepts, cached from the platform; absent until the first fetch."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / ROSTER_FILE
+
+    def store(self, listing: TechnicianList) -> None:
+        """Keep the platform's list (atomically: a pulled plug leaves the old list or the new one)."""
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(listing.model_dump_json())
+        os.replace(tmp, self.path)
+
+    def load(self) -> TechnicianList | None:
+        """The cached list, or None when the kiosk never got one (or the file is damaged: then only the
+        bootstrap PIN works, which the audit shows)."""
+        try:
+            return TechnicianList.model_validate_json(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def personal(self) -> bool:
+        """True once the platform lists a technician for this kiosk (a revoked one counts: revoking everyone
+        must not bring the shared bootstrap PIN back)."""
+        listing = self.load()
+        return listing is not None and bool(listing.technicians)
+
+    def check(self, technician_id: str, pin: str) -> bool:
+        """True when ``technician_id`` is on the list, not revoked, and ``pin`` matches its hash."""
+        listing = self.load()
+        if listing is None:
+            return False
+        for tech in listing.technicians:
+            if tech.technician_id.casefold() == technician_id.strip().casefold():
+                return not tech.revoked and verify_pin(pin, tech.pin_hash)
+        verify_pin(pin, _stand_in_hash())  # an unknown id takes as long as a known one: ids are not probed
+        return False
+
+
+def refresh_roster(fetch: Callable[[], TechnicianList], roster: Roster) -> bool:
+    """Replace the cached list with the platform's; a failed fetch keeps the cache (the platform may be away)."""
+    try:
+        listing = fetch()
+    except Exception as exc:
+        log.warning("technician list not refreshed, the cached one stays: %s", type(exc).__name__)
+        return False
+    before = roster.load()
+    roster.store(listing)
+    if before is None or before.technicians != listing.technicians:
+        revoked = sum(t.revoked for t in listing.technicians)
+        log.info("technician list from the platform: %d technician(s), %d revoked", len(listing.technicians), revoked)
+    return True
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    return hash_pin("739146", salt=bytes(16))
+
+
+def sign_in(gate: PinGate, roster: Roster, technician_id: str, pin: str, local_hash: str) -> str | None:
+    """Who signed in (a technician id, or ``LOCAL_ID`` for the bootstrap PIN), or None when refused."""
+    if roster.personal():
+        return technician_id.strip() if gate.attempt(lambda: roster.check(technician_id, pin)) else None
+    if local_hash and gate.attempt(lambda: verify_pin(pin, local_hash)):
+        return LOCAL_ID
+    return None
+
+
 def apply_remote_unlock(state_dir: Path, unlock_at: float | None) -> bool:
     """Lift the lock-out when the platform's unlock (a Unix time) is newer than the last one applied."""
     if unlock_at is None:
@@ -152,6 +208,25 @@ def apply_remote_unlock(state_dir: Path, unlock_at: float | None) -> bool:
         applied = 0.0
     if unlock_at <= applied:
         return False
-    PinGate("", state_dir / PIN_STATE_FILE).reset()
+    PinGate("", state_dir / PIN_STATE_FILE).reset()  # the lock-out is per kiosk, whoever caused it
     record.write_text(json.dumps({"applied": unlock_at}))
     return True
+
+
+__all__ = [
+    "LOCAL_ID",
+    "MAX_FAILURES",
+    "PIN_STATE_FILE",
+    "ROSTER_FILE",
+    "N",
+    "P",
+    "PinFormatError",
+    "PinGate",
+    "R",
+    "Roster",
+    "apply_remote_unlock",
+    "hash_pin",
+    "sign_in",
+    "trivial",
+    "verify_pin",
+]

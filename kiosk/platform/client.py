@@ -55,6 +55,7 @@ from kiosk.platform.contract.payments import (
     PayWithCodeRequest,
 )
 from kiosk.platform.contract.queries import QueryKind, QueryPage
+from kiosk.platform.contract.technicians import TechnicianList
 from kiosk.platform.contract.visits import (
     AppointmentList,
     CheckInRequest,
@@ -363,6 +364,10 @@ class PlatformClient:
 
     def technician_audit_entries(self, limit: int = 20) -> TechnicianAuditList:
         return self._get(paths.TECHNICIAN_AUDIT, TechnicianAuditList, params={"limit": limit})
+
+    def technicians(self) -> TechnicianList:
+        """The technicians allowed on this kiosk (ids and salted PIN hashes), for the offline cache."""
+        return self._get(paths.TECHNICIANS, TechnicianList)
 
     def enrol(self, req: EnrolRequest, *, idempotency_key: str | None = None) -> EnrolResponse:
         """Trade an enrolment code for a kiosk id and secret; the only unsigned call."""

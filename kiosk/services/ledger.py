@@ -135,7 +135,8 @@ class PaymentLedger:
         reconcile (ask the platform), never charge again.
         """
         key = str(uuid.uuid4())
-        with self._lock:
+        with self._lock, self._db:  # the attempt and its event in one transaction: a power cut keeps both or neither
+            self._db.execute("BEGIN IMMEDIATE")
             cur = self._db.execute(
                 "UPDATE orders SET attempt_key = ?, state = ?, updated_at = ?"
                 " WHERE order_id = ? AND attempt_key IS NULL AND state IN ('created', 'pending')",

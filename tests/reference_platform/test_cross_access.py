@@ -32,6 +32,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", paths.HEARTBEATS): "reads only the calling kiosk's own heartbeats",
     ("POST", paths.TECHNICIAN_AUDIT): "writes the calling kiosk's own technician actions",
     ("GET", paths.TECHNICIAN_AUDIT): "reads only the calling kiosk's own technician actions",
+    ("GET", paths.TECHNICIANS): "lists only the technicians allowed on the calling kiosk, as salted hashes "
+                                "(tests/reference_platform/routes/test_technicians.py: another kiosk's are absent)",
     ("POST", paths.IDENTITY_ID_CARD): "opens a session for the citizen at the calling kiosk",
     ("POST", paths.IDENTITY_APP_QR): "opens a session for the citizen at the calling kiosk",
     ("POST", paths.IDENTITY_FACE): "opens a session for the citizen at the calling kiosk",

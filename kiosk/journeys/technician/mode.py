@@ -22,6 +22,8 @@ from kiosk.journeys.technician.page import Page
 from kiosk.journeys.technician.pin import PinPrompt
 from kiosk.journeys.technician.queues import QueuesPage
 from kiosk.journeys.technician.system import SystemPage
+from kiosk.ops.audit import signed_in
+from kiosk.ops.pin import LOCAL_ID
 from kiosk.timeouts import Phase, ScreenTimer
 from kiosk.views import Action, Choices, Chrome, Frame, View
 
@@ -49,6 +51,8 @@ class TechnicianJourney(Journey):
         self.state = "pin"
         self.prompt = PinPrompt(self, self._unlocked)
         self.unlocked = False
+        self.technician = ""
+        """Who signed in: a platform-issued id, or ``local`` (kiosk.ops.pin.LOCAL_ID)."""
         self.pages = {page.key: page(self) for page in PAGES}
         self.page: Page = self.pages[PAGES[0].key]
         self.timer = ScreenTimer(PIN_TIMEOUT_S)
@@ -61,12 +65,15 @@ class TechnicianJourney(Journey):
         self.prompt.opened()
         audit.info("technician PIN prompt opened from the attract screen")
 
-    def _unlocked(self) -> None:
+    def _unlocked(self, who: str) -> None:
         self.unlocked = True
+        self.technician = who
         self.state = "page"
         self.timer = ScreenTimer(TECHNICIAN_TIMEOUT_S)
         self.opened_at = time.monotonic()
-        audit.info("technician mode entered (PIN accepted)")
+        signed_in(who)
+        how = "the local PIN set at provisioning" if who == LOCAL_ID else "a PIN issued by the platform"
+        audit.info("technician mode entered by %s (%s)", who, how)
         self.ctx.changed()
 
     def leave(self, reason: str) -> None:
@@ -74,6 +81,7 @@ class TechnicianJourney(Journey):
         if self.unlocked:
             audit.info("technician mode left (%s) after %d s; used: %s", reason, seconds,
                        ", ".join(self.used) or "nothing")
+            signed_in(None)
         else:
             audit.info("technician PIN prompt closed (%s) without entering", reason)
         self.page.result = ()

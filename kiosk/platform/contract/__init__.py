@@ -88,6 +88,7 @@ from kiosk.platform.contract.queries import (
     QueryKind,
     QueryPage,
 )
+from kiosk.platform.contract.technicians import TechnicianCredential, TechnicianList
 from kiosk.platform.contract.visits import (
     Appointment,
     AppointmentList,
@@ -183,6 +184,8 @@ __all__ = [
     "TechnicianAuditEntry",
     "TechnicianAuditList",
     "TechnicianAuditReceipt",
+    "TechnicianCredential",
+    "TechnicianList",
     "VerificationStatus",
     "paths",
 ]

@@ -72,6 +72,8 @@ class TechnicianAuditEntry(ContractModel):
     level: Literal["info", "warning", "error"] = "info"
     action: str = Field(min_length=1, max_length=500)
     """What was done, in the kiosk's audit wording; never a PIN or a citizen's data."""
+    technician_id: str | None = Field(default=None, max_length=32)
+    """Who was signed in (a platform-issued id, or ``local`` for the PIN set at provisioning); None before."""
 
 
 class TechnicianAuditReceipt(ContractModel):

@@ -57,6 +57,8 @@ ANNOUNCEMENTS = "/v1/announcements"
 HEARTBEAT = "/v1/heartbeat"
 TECHNICIAN_AUDIT = "/v1/technician-audit"
 """POST: one technician action (journaled on the kiosk, sent like an application); GET: the kiosk's latest."""
+TECHNICIANS = "/v1/technicians"
+"""GET: the technicians allowed on the signing kiosk (id, salted PIN hash, revoked), for its offline cache."""
 HEARTBEATS = "/v1/heartbeats"
 """GET: the signing kiosk's own heartbeat history, newest first (``?limit=``)."""
 

@@ -14,7 +14,7 @@ from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.journeys.technician import MASK, PIN_STATE_FILE, TechnicianJourney
 from kiosk.ops.fieldops import RESTART_EXIT_CODE, CommandResult, RecentLog, find_export_dir
 from kiosk.ops.pin import LOCKOUT_S, MAX_FAILURES, PinGate, hash_pin
-from kiosk.views import Picture
+from kiosk.views import Form, Picture
 
 from .harness import Kiosk
 
@@ -384,3 +384,47 @@ def test_technician_mode_blocks_visits_and_cards(tech: Kiosk) -> None:
     assert tech.screen == "technician.devices"
     tech.act("end")  # the bar's "退出维护"
     assert tech.frame().attract
+
+
+# -- per-technician PINs issued by the platform -----------------------------------------------------
+def test_platform_issued_technician_signs_in_by_id_and_is_named_in_the_audit(tech: Kiosk, caplog) -> None:
+    from reference_platform.db import Database
+    from reference_platform.routes.technicians import Scope, add_technician, revoke_technician
+
+    rt = tech.runtime
+    db = Database(rt.server.db_path)
+    try:
+        add_technician(db, "T001", "Wang Wei", "480215", Scope(kiosks=(rt.cfg.kiosk.id,)), time.time())
+    finally:
+        db.close()
+    assert rt.heartbeat.beat()  # the heartbeat's answer brings the technician list
+    caplog.set_level(logging.INFO, logger="kiosk.audit")
+    tech.act("technician")
+    view = tech.wait("technician.pin")
+    assert [f.name for b in view.blocks if isinstance(b, Form) for f in b.fields] == ["technician", "pin"]
+    tech.type("technician", "t001")
+    enter_pin(tech, PIN)  # the provisioning PIN no longer opens anything once the platform's list is here
+    assert failures(tech) == 1 and tech.view.screen == "technician.pin"
+    enter_pin(tech, "480215")
+    tech.wait("technician.devices")
+    tech.act("end")
+    tech.settle()
+    assert "technician mode entered by T001 (a PIN issued by the platform)" in caplog.text
+    assert "480215" not in caplog.text and PIN not in caplog.text
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and rt.journal.depth():
+        time.sleep(0.1)
+    entries = rt.client.technician_audit_entries(limit=10).entries
+    assert {e.technician_id for e in entries if "entered" in e.action or "left" in e.action} == {"T001"}
+    assert any(e.technician_id == "T001" and "refused" in e.action for e in entries)
+    db = Database(rt.server.db_path)
+    try:
+        revoke_technician(db, "T001", time.time())
+    finally:
+        db.close()
+    assert rt.heartbeat.beat()
+    tech.act("technician")
+    tech.wait("technician.pin")
+    tech.type("technician", "T001")
+    enter_pin(tech, "480215")
+    assert tech.view.screen == "technician.pin" and failures(tech) == 1

@@ -80,3 +80,25 @@ def test_the_platform_lifts_a_technician_lock_out_once(tmp_path) -> None:
         assert PinGate(gate.stored_hash, state).locked_for() > 0  # the same unlock is applied only once
     finally:
         k.close()
+
+
+def test_each_record_names_the_signed_in_technician_and_a_typed_id_is_masked() -> None:
+    from kiosk.ops.audit import AuditForwarder, signed_in
+
+    sent: list[dict] = []
+    forwarder = AuditForwarder(lambda kind, body: sent.append(body), lambda: None)
+    forwarder.attach()
+    audit = logging.getLogger("kiosk.audit")
+    try:
+        audit.info("technician PIN prompt opened from the attract screen")
+        audit.warning("technician PIN refused for %s", "440106199001011234",
+                      extra={"technician_id": "440106199001011234"})
+        signed_in("T001")
+        audit.info("technician exported the logs")
+        signed_in(None)
+        audit.info("technician PIN prompt opened from the attract screen")
+    finally:
+        forwarder.detach()
+        signed_in(None)
+    assert [b["technician_id"] for b in sent] == [None, "440106********1234", "T001", None]
+    assert "199001011234" not in repr(sent)

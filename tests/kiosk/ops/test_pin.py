@@ -97,3 +97,30 @@ def test_reset_lifts_the_lock(tmp_path):
     lock_out(gate)
     gate.reset()
     assert gate.locked_for() == 0 and gate.try_pin("246810")
+
+
+def test_roster_cache_damaged_or_absent_means_bootstrap_and_a_failed_fetch_keeps_it(tmp_path):
+    from datetime import UTC, datetime
+
+    from kiosk.ops.pin import LOCAL_ID, PIN_STATE_FILE, Roster, refresh_roster, sign_in
+    from kiosk.platform.contract import TechnicianCredential, TechnicianList
+
+    roster, gate = Roster(tmp_path), PinGate(hash_pin("602913"), tmp_path / PIN_STATE_FILE)
+    assert roster.load() is None and not roster.personal()
+    listing = TechnicianList(issued_at=datetime.now(UTC), technicians=[
+        TechnicianCredential(technician_id="T007", pin_hash=hash_pin("480215"))])
+    assert refresh_roster(lambda: listing, roster) and roster.personal()
+
+    def down() -> TechnicianList:
+        raise ConnectionError("platform away")
+
+    assert not refresh_roster(down, roster)
+    assert sign_in(gate, roster, "T007", "480215", gate.stored_hash) == "T007"
+    assert sign_in(gate, roster, "T008", "480215", gate.stored_hash) is None  # unknown id
+    roster.path.write_text("{not json")
+    assert roster.load() is None
+    assert sign_in(gate, roster, "", "602913", gate.stored_hash) == LOCAL_ID
+
+
+def test_a_hash_with_an_absurd_cost_never_matches():
+    assert not verify_pin("480215", "scrypt$1073741824$8$1$" + "00" * 16 + "$" + "00" * 32)
