@@ -107,7 +107,11 @@ class LayoutMatrix:
 
 
 def _set_mode(controller, language: str, elder: bool) -> None:
-    if controller.language != language:
+    for _ in range(4):  # the language button cycles through every language (zh_CN, en, zh_TW)
+        if controller.language == language:
+            break
         controller.toggle_language()
+    if controller.language != language:
+        raise RuntimeError(f"the language button never reaches {language}")
     if controller.elder != elder:
         controller.toggle_elder()
