@@ -7,7 +7,6 @@ address but loopback: a demo platform must not be reachable from another machine
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 
 import uvicorn
 
+from kiosk.platform.contract.hosts import is_loopback
 from reference_platform.app import create_app
 from reference_platform.routes._deps import SUBMISSION_GRACE_S
 
@@ -40,15 +40,6 @@ LOG_CONFIG: dict[str, Any] = {
     },
 }
 """Every log line goes through kiosk.privacy.MaskingFilter (ID numbers, phones, payment codes)."""
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_demo_host(host: str, demo: bool) -> None:

@@ -58,7 +58,7 @@ from kiosk.journeys.base import JourneyContext, Outcome, error_text
 from kiosk.journeys.pay_views import PayViews
 from kiosk.journeys.pay_watch import WATCHED, OrderWatch
 from kiosk.platform.contract.catalog import Service
-from kiosk.platform.contract.payments import CreateOrderRequest, Order, OrderItem, OrderStatus, PaymentMode
+from kiosk.platform.contract.payments import Order, OrderItem, OrderStatus, PaymentMode
 from kiosk.platform.contract.queries import QueryKind
 from kiosk.platform.errors import Conflict, NotFound, PlatformError, ValidationRejected
 from kiosk.platform.transport import new_idempotency_key
@@ -237,14 +237,9 @@ class PayJourney(PayViews, OrderWatch):
             self.finish(Outcome.BACK)
 
     def _create_order(self, mode: PaymentMode) -> None:
-        items = self._chosen_items()
-        if not items:
+        req = self.order_request(mode)
+        if req is None:
             return
-        ident = self.visit.identity
-        req = CreateOrderRequest(service_code=self.service.code, case_no=self.case_no,
-                                 person_token=ident.person_token if ident else None,
-                                 items=[OrderItem(ref=i.ref, amount_fen=i.amount_fen, quantity=i.quantity)
-                                        for i in items], mode=mode)
         body = req.model_dump_json()
         if self._create is None or self._create[0] != body:
             self._create = (body, new_idempotency_key())

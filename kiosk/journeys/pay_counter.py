@@ -41,20 +41,27 @@ class CounterSlip(Journey):
     def _chosen_items(self) -> list[OrderItem]:
         """The items the citizen chose to pay (``PayViews``)."""
 
+    def order_request(self, mode: PaymentMode) -> CreateOrderRequest | None:
+        """The order for the chosen items, paid by ``mode``; None when nothing is chosen."""
+        items = self._chosen_items()
+        if not items:
+            return None
+        ident = self.visit.identity
+        return CreateOrderRequest(service_code=self.service.code, case_no=self.case_no,
+                                  person_token=ident.person_token if ident else None,
+                                  items=[OrderItem(ref=i.ref, amount_fen=i.amount_fen, quantity=i.quantity)
+                                         for i in items], mode=mode)
+
     def counter_action(self, can_pay: bool) -> Action:
         ready, why = thermal_status(self.rt.devices.printer)
         return Action("counter_slip", _("没有智能手机？打印柜台缴费单"), "secondary", enabled=can_pay and ready,
                       args=(("note", "" if ready else why),))
 
     def on_counter_slip(self, note: str = "") -> None:
-        items = self._chosen_items()
-        if not items:
+        req = self.order_request(PaymentMode.COUNTER)
+        if req is None:
             return
         ident = self.visit.identity
-        req = CreateOrderRequest(service_code=self.service.code, case_no=self.case_no,
-                                 person_token=ident.person_token if ident else None,
-                                 items=[OrderItem(ref=i.ref, amount_fen=i.amount_fen, quantity=i.quantity)
-                                        for i in items], mode=PaymentMode.COUNTER)
         client, printer = self.rt.client, self.rt.devices.printer
         payer = ident.masked_name if ident else ""
 

@@ -28,7 +28,6 @@ directory otherwise). Only on a live root are ``systemd-sysusers``,
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from kiosk.ops.layout import (
     write_file,
 )
 from kiosk.platform.client import PlatformClient
+from kiosk.platform.contract.hosts import is_loopback
 from kiosk.platform.contract.operations import EnrolRequest
 from kiosk.platform.errors import AuthRejected, PlatformError, PlatformTimeout, PlatformUnreachable
 from kiosk.platform.transport import RetryPolicy
@@ -144,22 +144,13 @@ def load_record(root: Path) -> Record | None:
 # -- the steps -----------------------------------------------------------------------------
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _normalise_url(url: str) -> str:
     """The platform URL; plain http only to this machine, as the enrolment answer carries the kiosk's secret."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise ProvisionError(f"--platform {url!r}: must start with http:// or https://")
     host = urlsplit(url).hostname or ""
-    if url.startswith("http://") and not _loopback(host):
+    if url.startswith("http://") and not is_loopback(host):
         raise ProvisionError(f"--platform {url!r}: cleartext http:// would send the enrolment code and receive "
                              "the kiosk's secret readable on the network; use https:// (http only to loopback)")
     return url
