@@ -75,11 +75,8 @@ def wrap(text: str, fnt: Measure, max_width: int) -> list[str]:
     return out
 
 
-def qr_image(text: str, max_size: int, target: int | None = None, *, min_module: int = MIN_QR_MODULE) -> Image.Image:
-    """A crisp QR ("1" mode) with a 4-module quiet zone, modules a whole number of dots.
-
-    ``min_module`` is lower only for an image the printer doubles (``textmode``'s raster QR).
-    """
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR symbol (error correction M) with its 4-module quiet zone, as rows of dark modules."""
     if not text:
         raise DocumentError("empty_qr", "QR text is empty")
     q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
@@ -88,7 +85,15 @@ def qr_image(text: str, max_size: int, target: int | None = None, *, min_module:
         q.make(fit=True)
     except (ValueError, qrcode.exceptions.DataOverflowError) as exc:
         raise DocumentError("qr_too_long", f"QR text does not fit a QR code: {exc}") from None
-    matrix = np.array(q.get_matrix(), dtype=bool)
+    return q.get_matrix()
+
+
+def qr_image(text: str, max_size: int, target: int | None = None, *, min_module: int = MIN_QR_MODULE) -> Image.Image:
+    """A crisp QR ("1" mode) with a 4-module quiet zone, modules a whole number of dots.
+
+    ``min_module`` is lower only for an image the printer doubles (``textmode``'s raster QR).
+    """
+    matrix = np.array(qr_matrix(text), dtype=bool)
     n = matrix.shape[0]
     box = min(max_size // n, max(min_module, (target or max_size) // n))
     if box < min_module:

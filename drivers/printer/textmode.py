@@ -20,15 +20,13 @@ from __future__ import annotations
 import copy
 from typing import Literal
 
-import qrcode
-import qrcode.constants
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 from PIL import Image
 
 from drivers.printer.document import Document, Kind
 from drivers.printer.errors import DocumentError
-from drivers.printer.raster import MIN_QR_MODULE, PAPER_WIDTHS, qr_image, wrap
+from drivers.printer.raster import MIN_QR_MODULE, PAPER_WIDTHS, qr_image, qr_matrix, wrap
 
 QrMode = Literal["native", "raster"]
 
@@ -195,13 +193,7 @@ class TextEncoder:
 
 def _qr_modules(text: str) -> int:
     """Modules across the symbol the printer will draw (error correction M), quiet zone included."""
-    q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    q.add_data(text.encode("utf-8"))
-    try:
-        q.make(fit=True)
-    except (ValueError, qrcode.exceptions.DataOverflowError) as exc:
-        raise DocumentError("qr_too_long", f"QR text does not fit a QR code: {exc}") from None
-    return len(q.get_matrix())
+    return len(qr_matrix(text))
 
 
 def encode(doc: Document, width: int = 576, qr: QrMode = "native") -> bytes:
