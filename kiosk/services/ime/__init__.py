@@ -15,6 +15,23 @@ No Kivy here: the on-screen keyboard (screens/keyboard.py) drives these.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+from collections.abc import Iterable
+from typing import Any
+
 
 class ImeUnavailable(RuntimeError):
     """The engine's library or data is not installed; the message names the Debian package."""
+
+
+def load_library(name: str, soname: str, package: str, signatures: Iterable[tuple[str, list[Any], Any]]) -> ctypes.CDLL:
+    """Open an engine's C library and declare the functions used, or say which Debian package is missing."""
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library(name) or soname)
+    except OSError as exc:
+        raise ImeUnavailable(f"lib{name} not found ({exc}); install the Debian package {package}") from exc
+    for fn, args, res in signatures:
+        f = getattr(lib, fn)
+        f.argtypes, f.restype = args, res
+    return lib

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk.services.ime import ImeUnavailable
+from kiosk.services.ime import ImeUnavailable, load_library
 
 ZH_CN_MODEL = Path("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model")
 """Installed by Debian's tegaki-zinnia-simplified-chinese."""
@@ -29,12 +29,7 @@ _V = ctypes.c_void_p
 
 
 def _load() -> ctypes.CDLL:
-    name = ctypes.util.find_library("zinnia") or "libzinnia.so.0"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError as exc:
-        raise ImeUnavailable(f"zinnia not found ({exc}); install the Debian package libzinnia0") from exc
-    for fn, args, res in (
+    return load_library("zinnia", "libzinnia.so.0", "libzinnia0", (
         ("zinnia_recognizer_new", [], _V),
         ("zinnia_recognizer_open", [_V, ctypes.c_char_p], ctypes.c_int),
         ("zinnia_recognizer_strerror", [_V], ctypes.c_char_p),
@@ -48,10 +43,7 @@ def _load() -> ctypes.CDLL:
         ("zinnia_result_value", [_V, ctypes.c_size_t], ctypes.c_char_p),
         ("zinnia_result_size", [_V], ctypes.c_size_t),
         ("zinnia_result_destroy", [_V], None),
-    ):
-        f = getattr(lib, fn)
-        f.argtypes, f.restype = args, res
-    return lib
+    ))
 
 
 class HandwritingRecognizer:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from kiosk.services.ime import ImeUnavailable
+from kiosk.services.ime import ImeUnavailable, load_library
 
 SHARED_DATA = Path("/usr/share/rime-data")
 """Debian's Rime data folder (``rime-data-pinyin-simp`` puts its dictionary and prebuilt tables here)."""
@@ -109,12 +109,7 @@ def _sized(struct: ctypes.Structure) -> ctypes.Structure:
 
 
 def _load() -> ctypes.CDLL:
-    name = ctypes.util.find_library("rime") or "librime.so.1"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError as exc:
-        raise ImeUnavailable(f"librime not found ({exc}); install the Debian package librime1") from exc
-    for fn, args, res in (
+    return load_library("rime", "librime.so.1", "librime1", (
         ("RimeSetup", [ctypes.POINTER(_Traits)], None),
         ("RimeInitialize", [ctypes.POINTER(_Traits)], None),
         ("RimeDeployerInitialize", [ctypes.POINTER(_Traits)], None),
@@ -128,10 +123,7 @@ def _load() -> ctypes.CDLL:
         ("RimeFreeCommit", [ctypes.POINTER(_Commit)], _Bool),
         ("RimeGetContext", [_Session, ctypes.POINTER(_Context)], _Bool),
         ("RimeFreeContext", [ctypes.POINTER(_Context)], _Bool),
-    ):
-        f = getattr(lib, fn)
-        f.argtypes, f.restype = args, res
-    return lib
+    ))
 
 
 class RimeEngine:
