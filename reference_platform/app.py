@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from reference_platform import openapi, problems
+from reference_platform import console, openapi, problems
 from reference_platform.db import Database
 from reference_platform.limits import MissLimiter
 from reference_platform.routes import (
@@ -49,6 +49,7 @@ def create_app(
     seed_if_empty: bool = True,
     submission_grace_s: float = SUBMISSION_GRACE_S,
     public_url: str | None = None,
+    console_settings: console.ConsoleSettings | None = None,
 ) -> FastAPI:
     """Build the platform on ``db`` (a path is opened, created and seeded when new).
 
@@ -63,6 +64,7 @@ def create_app(
     certificate (its QR code and URL): a kiosk reaches the platform on an internal address that
     means nothing to whoever checks the paper. None: ``$KIOSK_PLATFORM_PUBLIC_URL``, else the
     address the request came in on (a developer's loopback platform).
+    ``console_settings``: the web console's alert thresholds, sweep interval and webhook (defaults when None).
     """
     if submission_grace_s <= 0:
         raise ValueError("submission_grace_s must be positive")
@@ -103,6 +105,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(demo_routes.public_router)
+    console.install(app, console_settings)
     if demo:
         app.include_router(demo_routes.router)
     app.add_middleware(SigningMiddleware, db=store, clock=clock)

@@ -18,6 +18,7 @@ import uvicorn
 
 from kiosk.platform.contract.hosts import is_loopback
 from reference_platform.app import create_app
+from reference_platform.console import ConsoleSettings
 from reference_platform.routes._deps import SUBMISSION_GRACE_S
 
 LOG_CONFIG: dict[str, Any] = {
@@ -79,6 +80,7 @@ def serve_in_thread(
     clock: Callable[[], float] = time.time,
     submission_grace_s: float = SUBMISSION_GRACE_S,
     public_url: str | None = None,
+    console_settings: ConsoleSettings | None = None,
 ) -> ServerHandle:
     """Start the platform on ``host:port`` (0 = a free port) and return once it accepts connections.
 
@@ -87,10 +89,10 @@ def serve_in_thread(
     check_demo_host(host, demo)
     app = create_app(
         db_path, demo=demo, always_open=always_open, clock=clock, submission_grace_s=submission_grace_s,
-        public_url=public_url,
+        public_url=public_url, console_settings=console_settings,
     )
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=LOG_CONFIG, access_log=access_log, log_level="warning", lifespan="off"
+        app, host=host, port=port, log_config=LOG_CONFIG, access_log=access_log, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="reference-platform", daemon=True)
@@ -116,10 +118,11 @@ def run(
     always_open: bool = False,
     submission_grace_s: float = SUBMISSION_GRACE_S,
     public_url: str | None = None,
+    console_settings: ConsoleSettings | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (raises ``ValueError`` for demo mode off loopback,
     ``app.DemoDataRefused`` for a production start on a demo database)."""
     check_demo_host(host, demo)
     app = create_app(db_path, demo=demo, always_open=always_open, submission_grace_s=submission_grace_s,
-                     public_url=public_url)
+                     public_url=public_url, console_settings=console_settings)
     uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG)

@@ -20,6 +20,7 @@ APT_PACKAGES=(
   librime1 rime-data-pinyin-simp   # pinyin input: the Rime engine and its simplified pinyin dictionary
   libzinnia0 tegaki-zinnia-simplified-chinese   # handwriting input: zinnia and its zh_CN model
   prometheus                # promtool: tests check the shipped alert rules (systemd/monitoring/)
+  chromium                  # Playwright's browser for the web console's tests (no browser download)
 )
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

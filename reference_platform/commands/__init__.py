@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-EXTRA_MODULES = ("fastapi", "uvicorn")
+EXTRA_MODULES = ("fastapi", "uvicorn", "jinja2", "argon2")
 
 
 def platform_extra_missing(command: str) -> bool:

@@ -17,7 +17,7 @@ from kiosk.platform.contract import (
 )
 from kiosk.platform.contract import problem as codes
 from kiosk.platform.contract.operations import Announcement
-from reference_platform import enrolment
+from reference_platform import console, enrolment
 from reference_platform.problems import PlatformProblem
 from reference_platform.routes import heartbeat_history, technician_audit
 from reference_platform.routes._deps import ERRORS, db, iso, kiosk_id, now
@@ -67,6 +67,7 @@ def heartbeat(body: Heartbeat, request: Request) -> HeartbeatAck:
         )
         heartbeat_history.record(c, kiosk_id(request), ts, body)
         unlock = technician_audit.unlock_at(c, kiosk_id(request))
+    console.on_heartbeat(request.app, kiosk_id(request), ts)
     return HeartbeatAck(
         received_at=datetime.fromtimestamp(ts, UTC),
         catalog_version=build_catalog(request).version,
