@@ -1,0 +1,114 @@
+"""A real platform on loopback with the console, three sites of kiosks, one account per role, and a browser.
+
+The sites: the demo kiosk's hall (示范政务服务中心), a bank branch and a community station,
+each kiosk enrolled through ``POST /v1/enrol`` and heartbeating with real signatures. The
+alert sweep runs every 0.3 s and a kiosk is offline after 3 s, so "heartbeats stop -> alert"
+takes seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from kiosk.platform.contract.demo import DEMO_KIOSK_ID
+from reference_platform.console import ConsoleSettings
+from reference_platform.console.auth import add_user
+from reference_platform.seed.operations import DEMO_ENROLMENT_CODE, DEMO_SITE
+from reference_platform.server import ServerHandle, serve_in_thread
+
+from ..helpers import Signed
+
+BANK = "工商银行人民路支行"
+STATION = "幸福里社区服务站"
+PASSWORD = "correct-horse-9"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "console"
+SETTINGS = ConsoleSettings(offline_after_s=3.0, sweep_interval_s=0.3, backlog_alert_s=600.0, case_due_days=3.0)
+
+
+def beat(api: Signed, **extra: object) -> None:
+    body = {"kiosk_version": "1.4.2", "uptime_s": 3600.0, "journal_depth": 0, "image_version": "2026.11.2",
+            "boot_slot": "kiosk_2026.11.2.efi",
+            "devices": [{"name": "idreader", "state": "online"}, {"name": "printer", "state": "online", "media": "ok"},
+                        {"name": "a4printer", "state": "online", "media": "ok"}], **extra}
+    r = api.post("/v1/heartbeat", body)
+    assert r.status_code == 200, r.text
+
+
+@dataclass
+class World:
+    platform: ServerHandle
+    kiosks: dict[str, list[Signed]] = field(default_factory=dict)
+    """site -> signing clients of its kiosks."""
+    ratings: dict[str, str] = field(default_factory=dict)
+    """site -> a bad rating id given at one of its kiosks."""
+
+    @property
+    def url(self) -> str:
+        return self.platform.url
+
+    def enrol(self, site: str) -> Signed:
+        r = requests.post(self.url + "/v1/enrol", json={"enrolment_code": DEMO_ENROLMENT_CODE, "site_name": site},
+                          timeout=10)
+        assert r.status_code == 201, r.text
+        client = Signed(self.url, r.json()["kiosk_id"], r.json()["secret"].encode())
+        self.kiosks.setdefault(site, []).append(client)
+        return client
+
+    def rate_badly(self, api: Signed, contact: str, text: str) -> str:
+        r = api.post("/v1/ratings", {"level": "very_dissatisfied", "reasons": ["slow", "system_fault"],
+                                     "text": text, "contact": contact})
+        assert r.status_code == 201, r.text
+        return r.json()["rating_id"]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    handle = serve_in_thread(tmp_path_factory.mktemp("console") / "platform.db", console_settings=SETTINGS)
+    w = World(handle)
+    demo = Signed(handle.url)
+    w.kiosks[DEMO_SITE] = [demo]
+    beat(demo, journal_depth=3, unsent_oldest_age_s=42.0, disk_free_bytes=12_000_000_000,
+         last_visit_at="2026-12-05T09:12:00+08:00")
+    bank = w.enrol(BANK)
+    beat(bank, devices=[{"name": "printer", "state": "online", "media": "near_end"}], payments_paused=True)
+    station = w.enrol(STATION)
+    beat(station, devices=[{"name": "idreader", "state": "hardware_error", "detail": "no answer on /dev/ttyS1"}],
+         rolled_back=True)
+    w.ratings[DEMO_SITE] = w.rate_badly(demo, "13812345678", "打印机不出纸，等了很久")
+    w.ratings[BANK] = w.rate_badly(bank, "13987654321", "排队太久")
+    w.ratings[STATION] = w.rate_badly(station, "13700001111", "读卡器坏了")
+    db = handle.server.config.app.state.db
+    now = time.time()
+    add_user(db, "op", "operator", PASSWORD, "", now)
+    add_user(db, "hall", "host", PASSWORD, DEMO_SITE, now)
+    add_user(db, "bank", "host", PASSWORD, BANK, now)
+    add_user(db, "rater", "rating", PASSWORD, "", now)
+    yield w
+    handle.stop()
+
+
+def login(url: str, name: str, password: str = PASSWORD) -> requests.Session:
+    """A signed-in console session over plain HTTP (the browser tests sign in through the page)."""
+    s = requests.Session()
+    r = s.get(url + "/console/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
+    r = s.post(url + "/console/login", data={"name": name, "password": password, "csrf": csrf})
+    assert r.status_code == 200 and r.url.endswith("/console/fleet"), (r.status_code, r.url)
+    return s
+
+
+def csrf_of(page_html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page_html).group(1)
+
+
+__all__ = ["BANK", "DEMO_KIOSK_ID", "DEMO_SITE", "STATION", "World", "beat", "csrf_of", "login"]
