@@ -110,7 +110,8 @@ def kiosk_page(kiosk_id: str, ctx: SignedIn) -> Response:
 @router.get("/alerts")
 def alerts_page(ctx: SignedIn, show: str = "open") -> Response:
     rows = alerts.listing(ctx.db, ctx.user, open_only=show != "all")
-    return ctx.page("alerts.html", alerts=rows, show=show, kind_labels=alerts.KIND_LABELS)
+    return ctx.page("alerts.html", alerts=rows, show=show, kind_labels=alerts.KIND_LABELS,
+                    device_labels=fleet.DEVICE_LABELS)
 
 
 @router.post("/alerts/{alert_id}/ack")

@@ -2,7 +2,7 @@
 
 The sites: the demo kiosk's hall (示范政务服务中心), a bank branch and a community station,
 each kiosk enrolled through ``POST /v1/enrol`` and heartbeating with real signatures. The
-alert sweep runs every 0.3 s and a kiosk is offline after 3 s, so "heartbeats stop -> alert"
+alert sweep runs every 0.3 s and a kiosk is offline after 5 s, so "heartbeats stop -> alert"
 takes seconds.
 """
 
@@ -12,7 +12,6 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import requests
@@ -31,8 +30,7 @@ PASSWORD = "correct-horse-9"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "console"
-SETTINGS = ConsoleSettings(offline_after_s=3.0, sweep_interval_s=0.3, backlog_alert_s=600.0, case_due_days=3.0)
+SETTINGS = ConsoleSettings(offline_after_s=5.0, sweep_interval_s=0.3, backlog_alert_s=600.0, case_due_days=3.0)
 
 
 def beat(api: Signed, **extra: object) -> None:
@@ -42,6 +40,26 @@ def beat(api: Signed, **extra: object) -> None:
                         {"name": "a4printer", "state": "online", "media": "ok"}], **extra}
     r = api.post("/v1/heartbeat", body)
     assert r.status_code == 200, r.text
+
+
+SITE_STATE: dict[str, dict[str, object]] = {
+    DEMO_SITE: {"devices": [{"name": "idreader", "state": "online"}, {"name": "printer", "state": "online", "media": "ok"},
+                            {"name": "a4printer", "state": "online", "media": "near_end"}],
+                "journal_depth": 3, "unsent_oldest_age_s": 42.0, "disk_free_bytes": 12_000_000_000,
+                "last_visit_at": "2026-12-05T09:12:00+08:00", "payments_paused": False},
+    BANK: {"devices": [{"name": "printer", "state": "online", "media": "near_end"}], "payments_paused": True},
+    STATION: {"devices": [{"name": "idreader", "state": "hardware_error", "detail": "no answer on /dev/ttyS1"},
+                          {"name": "printer", "state": "online", "media": "ok"}], "rolled_back": True},
+}
+"""How each site's kiosks report: the hall's A4 paper and the bank's slip paper run short, the station's
+reader is broken and its image rolled back."""
+
+
+def wake(world: World) -> None:
+    """One heartbeat from every kiosk of the fixture, each in its site's state (they go offline 5 s later)."""
+    for site, clients in world.kiosks.items():
+        for c in clients:
+            beat(c, **SITE_STATE[site])
 
 
 @dataclass
@@ -77,13 +95,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w = World(handle)
     demo = Signed(handle.url)
     w.kiosks[DEMO_SITE] = [demo]
-    beat(demo, journal_depth=3, unsent_oldest_age_s=42.0, disk_free_bytes=12_000_000_000,
-         last_visit_at="2026-12-05T09:12:00+08:00")
     bank = w.enrol(BANK)
-    beat(bank, devices=[{"name": "printer", "state": "online", "media": "near_end"}], payments_paused=True)
     station = w.enrol(STATION)
-    beat(station, devices=[{"name": "idreader", "state": "hardware_error", "detail": "no answer on /dev/ttyS1"}],
-         rolled_back=True)
+    wake(w)
     w.ratings[DEMO_SITE] = w.rate_badly(demo, "13812345678", "打印机不出纸，等了很久")
     w.ratings[BANK] = w.rate_badly(bank, "13987654321", "排队太久")
     w.ratings[STATION] = w.rate_badly(station, "13700001111", "读卡器坏了")
@@ -111,4 +125,15 @@ def csrf_of(page_html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page_html).group(1)
 
 
-__all__ = ["BANK", "DEMO_KIOSK_ID", "DEMO_SITE", "STATION", "World", "beat", "csrf_of", "login"]
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's chromium driven by Playwright (installed by scripts/bootstrap.sh; nothing downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+__all__ = ["BANK", "DEMO_KIOSK_ID", "DEMO_SITE", "STATION", "World", "beat", "csrf_of", "login", "wake"]
