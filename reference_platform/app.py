@@ -13,6 +13,7 @@ from reference_platform import console, openapi, problems
 from reference_platform.db import Database
 from reference_platform.limits import MissLimiter
 from reference_platform.routes import (
+    actions,
     applications,
     catalog,
     certificates,
@@ -24,6 +25,7 @@ from reference_platform.routes import (
     queries,
     technician_audit,
     technicians,
+    visit_summaries,
     visits,
 )
 from reference_platform.routes import demo as demo_routes
@@ -102,6 +104,8 @@ def create_app(
         heartbeat_history,
         technician_audit,
         technicians,
+        actions,
+        visit_summaries,
     ):
         app.include_router(module.router)
     app.include_router(demo_routes.public_router)

@@ -110,6 +110,26 @@ CREATE TABLE IF NOT EXISTS help_calls (
     service_code TEXT, note TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS announcements (
     announcement_id TEXT PRIMARY KEY, json TEXT NOT NULL, valid_from REAL NOT NULL, valid_until REAL);
+CREATE TABLE IF NOT EXISTS remote_actions (
+    action_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, kind TEXT NOT NULL, params_json TEXT NOT NULL,
+    issued_by TEXT NOT NULL, issued_at REAL NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+    detail TEXT NOT NULL DEFAULT '', acked_at REAL, payload_kind TEXT, payload BLOB);
+CREATE INDEX IF NOT EXISTS remote_actions_kiosk ON remote_actions (kiosk_id, status, issued_at);
+CREATE TABLE IF NOT EXISTS remote_action_acks (
+    id INTEGER PRIMARY KEY, action_id TEXT NOT NULL REFERENCES remote_actions, status TEXT NOT NULL,
+    detail TEXT NOT NULL, received_at REAL NOT NULL, payload_kind TEXT);
+CREATE TABLE IF NOT EXISTS visit_summaries (
+    kiosk_id TEXT NOT NULL, visit_id TEXT NOT NULL, day TEXT NOT NULL, started_at REAL NOT NULL,
+    ended_at REAL NOT NULL, language TEXT NOT NULL, elder_mode INTEGER NOT NULL, outcome TEXT NOT NULL,
+    pages_thermal INTEGER NOT NULL, pages_a4 INTEGER NOT NULL, payments INTEGER NOT NULL,
+    payments_fen INTEGER NOT NULL, queue_tickets INTEGER NOT NULL, received_at REAL NOT NULL,
+    PRIMARY KEY (kiosk_id, visit_id));
+CREATE INDEX IF NOT EXISTS visit_summaries_day ON visit_summaries (day, kiosk_id);
+CREATE TABLE IF NOT EXISTS visit_service_uses (
+    kiosk_id TEXT NOT NULL, visit_id TEXT NOT NULL, seq INTEGER NOT NULL, day TEXT NOT NULL,
+    service_code TEXT, journey TEXT NOT NULL, last_step TEXT NOT NULL, completed INTEGER NOT NULL,
+    abandoned_at TEXT, duration_s REAL NOT NULL, PRIMARY KEY (kiosk_id, visit_id, seq));
+CREATE INDEX IF NOT EXISTS visit_service_uses_day ON visit_service_uses (day, kiosk_id);
 """
 
 

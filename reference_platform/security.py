@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -57,14 +58,30 @@ BODY_LIMITS: dict[tuple[str, str], int] = {
     ("POST", paths.APPLICATIONS): 32 * 1024 * 1024,
     ("POST", paths.IDENTITY_FACE): 8 * 1024 * 1024,
     ("POST", paths.ENROL): 4 * 1024,
+    ("POST", paths.ACTION_ACK): 8 * 1024 * 1024,
 }
-"""Largest body each route takes: scanned materials and a face photo are big, the rest is small JSON."""
+"""Largest body each route takes (keys are path templates): scanned materials, a face photo and a remote
+action's answer (masked logs, a screenshot, base64) are big, the rest is small JSON."""
 FAULT_COMMIT_DELAY_ENV = "KIOSK_PLATFORM_FAULT_COMMIT_DELAY_S"
 """Fault injection for tests: hold each request transaction open this long before committing."""
 
 
+def _template_pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(template)) + "$")
+
+
+_TEMPLATED = [(method, _template_pattern(template), limit)
+              for (method, template), limit in BODY_LIMITS.items() if "{" in template]
+
+
 def body_limit(method: str, path: str) -> int:
-    return BODY_LIMITS.get((method, path), DEFAULT_BODY_LIMIT)
+    """The cap for ``path``: its own entry, else the first template it fills, else the default."""
+    if (method, path) in BODY_LIMITS:
+        return BODY_LIMITS[(method, path)]
+    for m, pattern, limit in _TEMPLATED:
+        if m == method and pattern.match(path):
+            return limit
+    return DEFAULT_BODY_LIMIT
 
 
 class BodyTooLarge(Exception):

@@ -17,7 +17,7 @@ from kiosk.platform.contract import (
 )
 from kiosk.platform.contract import problem as codes
 from kiosk.platform.contract.operations import Announcement
-from reference_platform import console, enrolment
+from reference_platform import actions, console, enrolment
 from reference_platform.problems import PlatformProblem
 from reference_platform.routes import heartbeat_history, technician_audit
 from reference_platform.routes._deps import ERRORS, db, iso, kiosk_id, now
@@ -73,4 +73,5 @@ def heartbeat(body: Heartbeat, request: Request) -> HeartbeatAck:
         catalog_version=build_catalog(request).version,
         announcements=len(_current(request)),
         technician_unlock_at=unlock,
+        actions=actions.pending_for(db(request), kiosk_id(request)),
     )

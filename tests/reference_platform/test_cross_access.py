@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from kiosk.platform.contract import paths
+from reference_platform.actions import queue_action
 from reference_platform.db import Database
 from reference_platform.seed.operations import DEMO_ENROLMENT_CODE
 from reference_platform.server import ServerHandle, serve_in_thread
@@ -41,6 +42,9 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", paths.CERTIFICATE_VERIFY): "anyone holding the printed certificate may check it (rate limited)",
     ("GET", paths.PUBLIC_VERIFY): "anyone holding the printed certificate may check it (rate limited)",
     ("POST", paths.HELP_CALLS): "creates the calling kiosk's own call",
+    ("POST", paths.VISIT_SUMMARIES): "writes the calling kiosk's own visit summary, keyed by kiosk and visit"
+                                     " (tests/reference_platform/test_figures.py: another kiosk's same visit id"
+                                     " is another visit)",
 }
 
 
@@ -59,6 +63,8 @@ class World:
     call_id: str
     case_no: str
     cert_id: str
+    action_id: str
+    """A remote action queued for kiosk A."""
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +82,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         try:
             case_no = db.one("SELECT case_no FROM cases WHERE person_id = 'P002' LIMIT 1")["case_no"]
             cert_id = db.one("SELECT cert_id FROM certificates WHERE person_id = 'P002' LIMIT 1")["cert_id"]
+            action_id = queue_action(db, a.kiosk_id, "upload_logs", {}, "test")
         finally:
             db.close()
         yield World(
             platform, a, b, p1, identify(a, *citizen("P003")), identify(b, *citizen("P003")),
             order.json()["order_id"], ticket.json()["ticket_id"], call.json()["call_id"], case_no, cert_id,
+            action_id,
         )
 
 
@@ -140,6 +148,9 @@ def _attempts(w: World) -> dict[tuple[str, str], list[Callable[[], requests.Resp
         ("POST", paths.APPOINTMENT_CHECK_IN): [
             lambda: w.b.post(paths.APPOINTMENT_CHECK_IN, {"person_token": w.p1_on_a})
         ],
+        ("POST", paths.ACTION_ACK): [
+            lambda: w.b.post(paths.fill(paths.ACTION_ACK, action_id=w.action_id), {"status": "done"}),
+        ],
         ("POST", paths.RATINGS): [
             lambda: w.b.post(paths.RATINGS, {"service_code": "440100-GJJ-0303", "level": "satisfied",
                                              "case_no": w.case_no, "person_token": w.p1_on_a}),
@@ -173,6 +184,8 @@ def test_no_one_but_the_owner_gets_in(world: World) -> None:
     assert a.get(paths.fill(paths.APPLICATION, case_no=world.case_no), headers=_token(p1)).status_code == 200
     assert a.get(paths.fill(paths.CERTIFICATE, cert_id=world.cert_id), headers=_token(p1)).status_code == 200
     assert json.loads(a.get(paths.CERTIFICATES, headers=_token(p1)).content)["certificates"]
+    beat = a.post(paths.HEARTBEAT, {"kiosk_version": "t", "uptime_s": 1}).json()
+    assert [x["action_id"] for x in beat["actions"]] == [world.action_id]  # still pending for its own kiosk
 
 
 def test_a_rating_links_only_its_own_citizens_case(world: World) -> None:

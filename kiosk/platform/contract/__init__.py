@@ -6,6 +6,7 @@ Changes are additive only: both sides ignore fields they do not know.
 
 from kiosk.platform.contract import paths
 from kiosk.platform.contract._base import Bilingual, ContractModel
+from kiosk.platform.contract.actions import ACTION_KINDS, ActionAck, ActionAckReceipt, ActionKind, RemoteAction
 from kiosk.platform.contract.applications import ApplicationReceipt, ApplicationRequest, FormValue, MaterialAttachment
 from kiosk.platform.contract.catalog import (
     SERVICE_TYPE_LABELS,
@@ -88,6 +89,7 @@ from kiosk.platform.contract.queries import (
     QueryKind,
     QueryPage,
 )
+from kiosk.platform.contract.summaries import ServiceUse, VisitSummary, VisitSummaryReceipt
 from kiosk.platform.contract.technicians import TechnicianCredential, TechnicianList
 from kiosk.platform.contract.visits import (
     Appointment,
@@ -102,6 +104,7 @@ from kiosk.platform.contract.visits import (
 )
 
 __all__ = [
+    "ACTION_KINDS",
     "BAD_LEVELS",
     "COUNTER_TTL_S",
     "FINAL_STATUSES",
@@ -111,6 +114,9 @@ __all__ = [
     "RATING_LEVEL_LABELS",
     "RATING_REASONS",
     "SERVICE_TYPE_LABELS",
+    "ActionAck",
+    "ActionAckReceipt",
+    "ActionKind",
     "Announcement",
     "AnnouncementList",
     "AppQrIdentityRequest",
@@ -176,9 +182,11 @@ __all__ = [
     "RatingReceipt",
     "RatingRequest",
     "RefundRequest",
+    "RemoteAction",
     "Service",
     "ServiceResult",
     "ServiceType",
+    "ServiceUse",
     "SlotList",
     "Step",
     "TechnicianAuditEntry",
@@ -187,5 +195,7 @@ __all__ = [
     "TechnicianCredential",
     "TechnicianList",
     "VerificationStatus",
+    "VisitSummary",
+    "VisitSummaryReceipt",
     "paths",
 ]

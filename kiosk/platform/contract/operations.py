@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import Field
 
 from kiosk.platform.contract._base import Bilingual, ContractModel
-from kiosk.platform.contract.types import Count, Instant
+from kiosk.platform.contract.actions import RemoteAction
+from kiosk.platform.contract.types import Bytes, Count, Instant, Seconds
 
 
 class EnrolRequest(ContractModel):
@@ -63,6 +64,14 @@ class Heartbeat(ContractModel):
     """The boot entry booted (``kiosk_<version>.efi``), None when not known."""
     rolled_back: bool = False
     """A newer image was tried and given up on: this kiosk runs the previous one (docs/updates.md)."""
+    unsent_oldest_age_s: Seconds | None = None
+    """Age of the oldest journal item still waiting to be sent; None when nothing waits (or unknown)."""
+    payments_paused: bool = False
+    """New payments are refused: an order could not be settled with the platform (the order settler's flag)."""
+    disk_free_bytes: Bytes | None = None
+    """Free bytes on the file system of the kiosk's state folder (journal, cache); None when unreadable."""
+    last_visit_at: Instant | None = None
+    """When the last citizen's visit ended; None when none has since the kiosk was installed."""
 
 
 class TechnicianAuditEntry(ContractModel):
@@ -105,3 +114,5 @@ class HeartbeatAck(ContractModel):
     """How many announcements are current."""
     technician_unlock_at: datetime | None = None
     """When an administrator last lifted this kiosk's technician PIN lock-out; the kiosk resets a newer one."""
+    actions: list[RemoteAction] = Field(default_factory=list)
+    """Remote actions not yet answered for good, oldest first; each is handed out until the kiosk acks it."""

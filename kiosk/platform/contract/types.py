@@ -40,6 +40,10 @@ Fen = Annotated[int, Field(strict=True, ge=0, le=MAX_FEN)]
 """An amount of money in fen (1/100 yuan)."""
 Quantity = Annotated[int, Field(strict=True, ge=1, le=100)]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+Bytes = Annotated[int, Field(strict=True, ge=0, le=2**62)]
+"""A size in bytes (a disk's free space): an integer, however large a disk gets."""
+Seconds = Annotated[float, Field(ge=0, le=1e10, allow_inf_nan=False)]
+"""A duration or an age in seconds: never negative, never NaN or infinite."""
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=IDENT)]
 """A service code, case number, order, slot or appointment code: ASCII letters, digits, ``._:-``."""
 PaymentCode = Annotated[str, Field(min_length=16, max_length=24, pattern=ASCII_DIGITS)]
