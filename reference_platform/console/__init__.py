@@ -11,17 +11,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from reference_platform.console import alerts, auth, schema
 from reference_platform.console.settings import ConsoleSettings
 
-__all__ = ["ConsoleSettings", "install", "on_heartbeat"]
+__all__ = ["ConsoleSettings", "install", "on_heartbeat", "routers"]
+
+
+def routers() -> list[APIRouter]:
+    """Every router of the console (the access tests walk all their routes)."""
+    from reference_platform.console import figures_pages, pages, rating_pages, remote_pages
+
+    return [pages.router, rating_pages.router, remote_pages.router, figures_pages.router]
 
 
 def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
-    from reference_platform.console import pages, rating_pages, web
+    from reference_platform.console import web
 
     settings = settings or ConsoleSettings()
     schema.ensure(app.state.db)
@@ -29,8 +36,8 @@ def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     app.state.console_logins = auth.login_limiter()
     app.state.console_notifier = alerts.Notifier(settings.webhook_url)
     app.state.console_sweeper = alerts.Sweeper(app.state.db, settings, app.state.clock, app.state.console_notifier)
-    app.include_router(pages.router)
-    app.include_router(rating_pages.router)
+    for router in routers():
+        app.include_router(router)
 
     async def to_login(request: Request, exc: Exception) -> Response:
         return RedirectResponse("/console/login", status_code=303)

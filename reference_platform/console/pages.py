@@ -8,7 +8,7 @@ from importlib import resources
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from reference_platform.console import alerts, audit, auth, fleet, render, sessions
+from reference_platform.console import alerts, audit, auth, fleet, remote_pages, render, sessions
 from reference_platform.console.web import FormData, Posted, SignedIn, client_of, not_found, page
 from reference_platform.problems import PlatformProblem
 
@@ -102,7 +102,9 @@ def kiosk_page(kiosk_id: str, ctx: SignedIn) -> Response:
     uptime = render.line_chart([(t, round(float(b.get("uptime_s") or 0) / 3600, 2)) for t, b in beats],
                                title="运行时长 uptime (小时 h)", gaps_over_s=ctx.settings.offline_after_s)
     kiosk_alerts = [a for a in alerts.listing(ctx.db, ctx.user, open_only=False) if a["kiosk_id"] == kiosk_id]
-    return ctx.page("kiosk.html", k=row, charts=[backlog, uptime], beats=list(reversed(beats))[:20],
+    return ctx.page("kiosk.html", k=row, actions=remote_pages.listing(ctx, kiosk_id),
+                    action_kinds=remote_pages.KIND_LABELS, action_status=remote_pages.STATUS_LABELS,
+                    charts=[backlog, uptime], beats=list(reversed(beats))[:20],
                     alerts=kiosk_alerts[:20], kind_labels=alerts.KIND_LABELS, device_labels=fleet.DEVICE_LABELS,
                     state_labels=fleet.STATE_LABELS, media_labels=fleet.MEDIA_LABELS, now=ctx.now)
 

@@ -8,8 +8,10 @@ takes seconds.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -17,6 +19,7 @@ import pytest
 import requests
 
 from kiosk.platform.contract.demo import DEMO_KIOSK_ID
+from reference_platform import actions
 from reference_platform.console import ConsoleSettings
 from reference_platform.console.auth import add_user
 from reference_platform.seed.operations import DEMO_ENROLMENT_CODE, DEMO_SITE
@@ -43,7 +46,8 @@ def beat(api: Signed, **extra: object) -> None:
 
 
 SITE_STATE: dict[str, dict[str, object]] = {
-    DEMO_SITE: {"devices": [{"name": "idreader", "state": "online"}, {"name": "printer", "state": "online", "media": "ok"},
+    DEMO_SITE: {"devices": [{"name": "idreader", "state": "online"},
+                            {"name": "printer", "state": "online", "media": "ok"},
                             {"name": "a4printer", "state": "online", "media": "near_end"}],
                 "journal_depth": 3, "unsent_oldest_age_s": 42.0, "disk_free_bytes": 12_000_000_000,
                 "last_visit_at": "2026-12-05T09:12:00+08:00", "payments_paused": False},
@@ -69,6 +73,8 @@ class World:
     """site -> signing clients of its kiosks."""
     ratings: dict[str, str] = field(default_factory=dict)
     """site -> a bad rating id given at one of its kiosks."""
+    actions: dict[str, str] = field(default_factory=dict)
+    """site -> a remote action (a screenshot, answered with a PNG) of one of its kiosks."""
 
     @property
     def url(self) -> str:
@@ -81,6 +87,27 @@ class World:
         client = Signed(self.url, r.json()["kiosk_id"], r.json()["secret"].encode())
         self.kiosks.setdefault(site, []).append(client)
         return client
+
+    def screenshot_answered(self, api: Signed) -> str:
+        """Queue a screenshot for the kiosk, take it from the heartbeat's answer and answer it with a PNG."""
+        action_id = actions.queue_action(self.platform.server.config.app.state.db, api.kiosk_id, "screenshot",
+                                         issued_by="test")
+        r = api.post("/v1/heartbeat", {"kiosk_version": "1.4.2", "uptime_s": 1.0})
+        assert [a["action_id"] for a in r.json()["actions"]] == [action_id]
+        png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
+        r = api.post(f"/v1/actions/{action_id}/ack", {"status": "done", "payload_kind": "png", "payload_base64": png})
+        assert r.status_code == 200, r.text
+        return action_id
+
+    def visit(self, api: Signed, service: str) -> None:
+        """A visit summary as a kiosk sends it after a citizen used ``service`` (for the service figures)."""
+        start = time.time() - 300
+        r = api.post("/v1/visit-summaries", {
+            "visit_id": uuid.uuid4().hex, "started_at": start, "ended_at": start + 240, "language": "zh_CN",
+            "outcome": "completed", "pages_a4": 1, "services": [
+                {"service_code": service, "journey": "service", "last_step": "done",
+                 "completed": True, "duration_s": 200.0}]})
+        assert r.status_code in (200, 201), r.text
 
     def rate_badly(self, api: Signed, contact: str, text: str) -> str:
         r = api.post("/v1/ratings", {"level": "very_dissatisfied", "reasons": ["slow", "system_fault"],
@@ -98,6 +125,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     bank = w.enrol(BANK)
     station = w.enrol(STATION)
     wake(w)
+    for site, clients in w.kiosks.items():
+        w.actions[site] = w.screenshot_answered(clients[0])
+        w.visit(clients[0], "svc_bank_only" if site == BANK else "svc_elsewhere")
     w.ratings[DEMO_SITE] = w.rate_badly(demo, "13812345678", "打印机不出纸，等了很久")
     w.ratings[BANK] = w.rate_badly(bank, "13987654321", "排队太久")
     w.ratings[STATION] = w.rate_badly(station, "13700001111", "读卡器坏了")

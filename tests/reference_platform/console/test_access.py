@@ -10,7 +10,7 @@ import sys
 import requests
 from fastapi.routing import APIRoute
 
-from reference_platform.console import pages, rating_pages
+from reference_platform import console
 from reference_platform.console.auth import LOGIN_MISSES_ALLOWED
 
 from .conftest import BANK, DEMO_KIOSK_ID, DEMO_SITE, PASSWORD, STATION, World, csrf_of, login
@@ -18,7 +18,7 @@ from .conftest import BANK, DEMO_KIOSK_ID, DEMO_SITE, PASSWORD, STATION, World, 
 
 def _console_routes() -> list[APIRoute]:
     """Every route of the console's routers (a page added later is walked without editing this test)."""
-    routes = [r for router in (pages.router, rating_pages.router) for r in router.routes if isinstance(r, APIRoute)]
+    routes = [r for router in console.routers() for r in router.routes if isinstance(r, APIRoute)]
     assert all(r.path.startswith("/console/") for r in routes)
     return routes
 
@@ -30,7 +30,8 @@ def _foreign_values(world: World, site: str) -> dict[str, str]:
     alert = db.one("SELECT a.alert_id FROM console_alerts a JOIN kiosks k ON k.kiosk_id = a.kiosk_id"
                    " WHERE k.site_name = ?", (site,))
     assert alert is not None, f"{site} should have an alert open (paper/device/rolled back)"
-    return {"kiosk_id": kiosk, "alert_id": str(alert["alert_id"]), "rating_id": world.ratings[site]}
+    return {"kiosk_id": kiosk, "alert_id": str(alert["alert_id"]), "rating_id": world.ratings[site],
+            "action_id": world.actions[site]}
 
 
 def test_host_cannot_reach_another_sites_data_through_any_console_route(world: World) -> None:
@@ -38,6 +39,7 @@ def test_host_cannot_reach_another_sites_data_through_any_console_route(world: W
     csrf = csrf_of(bank.get(world.url + "/console/fleet").text)
     foreign = {site: _foreign_values(world, site) for site in (DEMO_SITE, STATION)}
     secrets_of_others = [v for values in foreign.values() for k, v in values.items() if k != "alert_id"]
+    secrets_of_others += ["svc_elsewhere"]  # the other sites' service figures
     secrets_of_others += [DEMO_SITE, STATION, "13812345678", "13700001111", "138****5678", "137****1111"]
     walked = 0
     for route in _console_routes():
@@ -63,6 +65,7 @@ def test_host_cannot_reach_another_sites_data_through_any_console_route(world: W
     fleet = bank.get(world.url + "/console/fleet").text
     own = world.kiosks[BANK][0].kiosk_id
     assert own in fleet and BANK in fleet
+    assert "svc_bank_only" in bank.get(world.url + "/console/figures").text
     own_case = bank.get(world.url + f"/console/cases/{world.ratings[BANK]}").text
     assert "139****4321" in own_case and "13987654321" not in own_case
     assert bank.get(world.url + f"/console/kiosks/{own}").status_code == 200
@@ -112,7 +115,8 @@ def test_posts_without_the_csrf_token_are_refused(world: World) -> None:
 def test_login_is_throttled_after_repeated_failures(world: World) -> None:
     s = requests.Session()
     token = csrf_of(s.get(world.url + "/console/login").text)
-    codes = [s.post(world.url + "/console/login", data={"name": "hall", "password": f"wrong-{i}", "csrf": token}).status_code
+    codes = [s.post(world.url + "/console/login",
+                    data={"name": "hall", "password": f"wrong-{i}", "csrf": token}).status_code
              for i in range(LOGIN_MISSES_ALLOWED + 1)]
     assert codes == [401] * LOGIN_MISSES_ALLOWED + [429]
     # the right password is refused too while the name is held, and says when to come back
@@ -131,7 +135,7 @@ def test_session_cookie_and_password_storage(world: World) -> None:
                allow_redirects=False)
     assert r.status_code == 303
     cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict") and "Path=/console" in cookie
+    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and "Path=/console" in cookie
     assert "Secure" not in cookie  # plain http on loopback; https requests get Secure
     value = s.cookies.get("console_session")
     db = world.platform.server.config.app.state.db

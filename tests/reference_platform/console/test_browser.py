@@ -25,7 +25,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _sign_in(browser, world: World, name: str):  # noqa: ANN001, ANN202 - Playwright's Browser and Page
+def _sign_in(browser, world: World, name: str):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page.goto(world.url + "/console/")
     assert page.url.endswith("/console/login")
@@ -36,11 +36,11 @@ def _sign_in(browser, world: World, name: str):  # noqa: ANN001, ANN202 - Playwr
     return page
 
 
-def _fleet_ids(page) -> set[str]:  # noqa: ANN001
+def _fleet_ids(page) -> set[str]:
     return set(page.eval_on_selector_all("#fleet tbody tr[data-kiosk]", "rows => rows.map(r => r.dataset.kiosk)"))
 
 
-def test_each_role_sees_its_kiosks_and_nothing_else(world: World, browser, shots: Path) -> None:  # noqa: ANN001
+def test_each_role_sees_its_kiosks_and_nothing_else(world: World, browser, shots: Path) -> None:
     ids = {site: {c.kiosk_id for c in clients} for site, clients in world.kiosks.items()}
     everyone = set().union(*ids.values())
     login = browser.new_page(viewport={"width": 1440, "height": 900})
@@ -68,7 +68,7 @@ def test_each_role_sees_its_kiosks_and_nothing_else(world: World, browser, shots
 
 
 def test_a_kiosk_that_stops_heartbeating_raises_an_offline_alert_a_host_acknowledges(
-        world: World, browser, shots: Path) -> None:  # noqa: ANN001
+        world: World, browser, shots: Path) -> None:
     quiet = world.enrol(DEMO_SITE)
     for i in range(6):
         beat(quiet, journal_depth=i, uptime_s=3600.0 + i)
@@ -105,7 +105,7 @@ def test_a_kiosk_that_stops_heartbeating_raises_an_offline_alert_a_host_acknowle
     page.close()
 
 
-def test_rating_officer_works_a_bad_rating_to_closed(world: World, browser, shots: Path) -> None:  # noqa: ANN001
+def test_rating_officer_works_a_bad_rating_to_closed(world: World, browser, shots: Path) -> None:
     rid = world.ratings[BANK]
     page = _sign_in(browser, world, "rater")
     page.goto(world.url + "/console/ratings")
