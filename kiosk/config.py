@@ -203,7 +203,66 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         text = candidate.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(candidate), [f"cannot be read: {exc}"]) from None
-    return parse(text, str(candidate))
+    return with_dropins(parse(text, str(candidate)), text)
+
+
+DROPIN_DIR = "config.d"
+"""Drop-in fragments in the state folder (``/var/lib/kiosk/config.d/*.toml``), read after the file in name
+order, each overriding what came before it key by key. A configuration pushed from the platform is written
+there (the kiosk user cannot write /etc/kiosk, and the service's file system is read-only elsewhere)."""
+NOT_PUSHABLE = ("kiosk.id", "kiosk.secret_file", "kiosk.state_dir", "platform")
+"""Keys a drop-in may not set: they would cut the kiosk off from the platform, or move the folder holding the
+drop-ins themselves. A technician changes them in the file."""
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def fragment(text: str, path: str) -> dict[str, Any]:
+    """A drop-in's TOML as data; ``ConfigError`` when it is not TOML or sets a key in ``NOT_PUSHABLE``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    refused = [key for key in NOT_PUSHABLE
+               if (section := data.get(key.partition(".")[0])) is not None
+               and (not key.partition(".")[2] or (isinstance(section, dict) and key.partition(".")[2] in section))]
+    if refused:
+        raise ConfigError(path, [f"{key}: cannot be set by a drop-in (change it in the configuration file)"
+                                 for key in refused])
+    return data
+
+
+def dropins(cfg: Config) -> list[Path]:
+    folder = cfg.state_path() / DROPIN_DIR
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def with_dropins(cfg: Config, text: str, extra: tuple[str, str] | None = None) -> Config:
+    """``cfg`` (parsed from ``text``) with its drop-ins applied, and ``extra`` = (name, fragment text) last.
+
+    Validated as a whole with the same schema as the file; a problem names the drop-in it came from.
+    """
+    try:
+        sources = [(str(p), p.read_text(encoding="utf-8")) for p in dropins(cfg)]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(cfg.state_path() / DROPIN_DIR), [f"a drop-in cannot be read: {exc}"]) from None
+    if extra is not None:
+        sources.append(extra)
+    if not sources:
+        return cfg
+    data = tomllib.loads(text)
+    for path, fragment_text in sources:
+        data = _merge(data, fragment(fragment_text, path))
+        try:
+            Config.model_validate({**data, "source": cfg.source})
+        except ValidationError as exc:
+            raise ConfigError(path, [_describe(e) for e in exc.errors()]) from None
+    return Config.model_validate({**data, "source": cfg.source})
 
 
 def read_secret(cfg: Config) -> bytes:

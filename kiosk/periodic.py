@@ -31,9 +31,10 @@ class Periodic(ABC):
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop after the round in progress; called from a round itself, it only asks (no self-join)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)  # a round that stops the kiosk (a remote restart) cannot wait for itself
 
     def _run(self) -> None:
         while not self._stop.is_set():

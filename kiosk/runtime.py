@@ -114,6 +114,15 @@ class Runtime:
         """Forwards technician-mode audit records to the platform through the outbox."""
         self.image: Any = None
         """The booted OS image (kiosk.ops.image.ImageState), read at start."""
+        self.vitals: Any = None
+        """Backlog age, payments paused, free disk, last visit: for the heartbeat (kiosk.ops.vitals)."""
+        self.remote: Any = None
+        """Carries out the platform's remote actions from the heartbeat thread (kiosk.ops.remote_actions)."""
+        self.busy_checks: list[Callable[[], str | None]] = [
+            lambda: "a citizen's visit is in progress" if self.sessions.visit is not None else None]
+        """Why the screen must not be disturbed now; the visit controller adds its own (a visit, technician mode)."""
+        self.screen_capture: Callable[[], bytes] | None = None
+        """A PNG of the attract screen, set by the app (kiosk.app); None on a kiosk without a window."""
         from kiosk.ops.fieldops import FieldOps
 
         self.field = FieldOps(before_exit=self.stop)
@@ -138,10 +147,23 @@ class Runtime:
 
     def _start_fleet_health(self) -> None:
         """Prometheus series and the heartbeat follow the device events from the first one on."""
+        from kiosk.ops import action_kinds
         from kiosk.ops.heartbeat import HeartbeatLoop
         from kiosk.ops.image import image_state
+        from kiosk.ops.remote_actions import RemoteActions
+        from kiosk.ops.vitals import Vitals
+        from kiosk.services.printing import print_test_page
 
         self.image = image_state(self.state_dir)
+        self.vitals = Vitals(self.state_dir, self.journal.oldest_pending_at)
+        self.vitals.attach(self.bus)
+
+        def test_page() -> tuple[bool, str]:
+            outcome = print_test_page(self.devices.printer)
+            return outcome.ok, outcome.message
+
+        self.remote = RemoteActions(self.state_dir, self.client.ack_action, action_kinds.build(self, test_page),
+                                    self.screen_busy)
         on_result = None
         if self.cfg.metrics.enabled:
             from kiosk import __version__
@@ -157,7 +179,16 @@ class Runtime:
             on_result = m.platform_call
         self.heartbeat = HeartbeatLoop(self.client.heartbeat, self.board, self.journal.depth,
                                        interval_s=self.cfg.metrics.heartbeat_s, started=self.started_at,
-                                       on_result=on_result, image=self.image, on_ack=self._heartbeat_answered)
+                                       on_result=on_result, image=self.image, on_ack=self._heartbeat_answered,
+                                       vitals=self.vitals)
+
+    def screen_busy(self) -> str | None:
+        """Why a remote action that shows or ends something must wait (a visit, technician mode), or None."""
+        for check in list(self.busy_checks):
+            why = check()
+            if why:
+                return why
+        return None
 
     def _heartbeat_answered(self, ack: Any) -> None:
         """The platform's answer to a heartbeat: an administrator may have lifted the technician lock-out, or
@@ -168,6 +199,8 @@ class Runtime:
         when = getattr(ack, "technician_unlock_at", None)
         if apply_remote_unlock(self.state_dir, when.timestamp() if when is not None else None):
             logging.getLogger("kiosk.audit").warning("technician PIN lock-out lifted by the platform")
+        if self.remote is not None and getattr(ack, "actions", None):
+            self.remote.handle(ack.actions)
 
     def stop(self, drain_s: float = STOP_DRAIN_S) -> None:
         """Close everything; work in flight gets ``drain_s`` to finish and is recorded if it does not."""
@@ -177,6 +210,8 @@ class Runtime:
             self.heartbeat.stop()
         if self.audit is not None:
             self.audit.detach()
+        if self.vitals is not None:
+            self.vitals.detach()
         if self.sender is not None:
             self.sender.stop()
         self.device_manager.stop()

@@ -61,6 +61,7 @@ class VisitController(VisitExits):
         i18n.set_language(self.language)
         localtime.configure(rt.cfg.kiosk.timezone)
         rt.bus.subscribe(self._from_device_thread, CardInserted, CardRead, CodeScanned, sync=True)
+        rt.busy_checks.append(self.screen_busy)
         self.orders.settle()
 
     @property
@@ -72,6 +73,14 @@ class VisitController(VisitExits):
     def payments_blocked(self) -> bool:
         """Some order could not be settled (platform unreachable): no new payment until it is."""
         return self.orders.blocked
+
+    def screen_busy(self) -> str | None:
+        """Why the screen is not the attract screen now (read from the heartbeat thread by remote actions)."""
+        if self.technician is not None:
+            return "technician mode is open"
+        if self.active or self.sessions.visit is not None:
+            return "a citizen's visit is in progress"
+        return None
 
     # -- visit lifecycle --------------------------------------------------------------------
     def _after_settle(self) -> None:

@@ -143,7 +143,9 @@ class FieldOps:
         self.exit: Callable[[int], None] = lambda code: exit_process(code, before_exit)
         """Leaves the process (restart); tests replace it."""
         self.run_command: Callable[[Sequence[str]], CommandResult] = run_command
-        """Runs ``REBOOT_COMMAND``; tests replace it."""
+        """Runs ``reboot_command``; tests replace it."""
+        self.reboot_command: tuple[str, ...] = REBOOT_COMMAND
+        """What reboots the machine (technician mode, the platform's remote ``reboot``); tests put a harmless one."""
         self.media_roots: tuple[str, ...] = MEDIA_ROOTS
         self._installed = False
         self._sub: Any = None

@@ -19,6 +19,7 @@ from operator import attrgetter
 from kiosk import __version__
 from kiosk.devices.board import DeviceBoard
 from kiosk.ops.image import ImageState
+from kiosk.ops.vitals import Vitals
 from kiosk.periodic import Periodic
 from kiosk.platform.contract.operations import DeviceReport, Heartbeat
 
@@ -38,12 +39,15 @@ class HeartbeatLoop(Periodic):
     def __init__(self, send: Callable[[Heartbeat], object], board: DeviceBoard,
                  journal_depth: Callable[[], int], *, interval_s: float = 60.0, retry_s: float = 10.0,
                  started: float | None = None, on_result: Callable[[bool], None] | None = None,
-                 image: ImageState | None = None, on_ack: Callable[[object], None] | None = None) -> None:
+                 image: ImageState | None = None, on_ack: Callable[[object], None] | None = None,
+                 vitals: Vitals | None = None) -> None:
         super().__init__(interval_s, min(retry_s, interval_s))
         self.send, self.board, self.journal_depth = send, board, journal_depth
         self.on_result = on_result
         self.image = image
         self.on_ack = on_ack
+        self.vitals = vitals
+        """Backlog age, payments paused, free disk and the last visit (kiosk.ops.vitals); None: not reported."""
         """Given the platform's answer (a HeartbeatAck): the runtime applies a remote technician unlock."""
         """The booted image, its boot entry and whether an update was rolled back (read once at start)."""
         """Told whether each heartbeat got through (the metrics' platform gauge and last-sync time)."""
@@ -62,7 +66,14 @@ class HeartbeatLoop(Periodic):
                          sent_at=dt.datetime.now(dt.UTC),
                          image_version=self.image.version or None if self.image else None,
                          boot_slot=self.image.slot or None if self.image else None,
-                         rolled_back=bool(self.image and self.image.rolled_back))
+                         rolled_back=bool(self.image and self.image.rolled_back), **self._vitals())
+
+    def _vitals(self) -> dict[str, object]:
+        v = self.vitals
+        if v is None:
+            return {}
+        return {"unsent_oldest_age_s": v.unsent_oldest_age_s(), "payments_paused": v.payments_paused,
+                "disk_free_bytes": v.disk_free_bytes(), "last_visit_at": v.last_visit_at()}
 
     def beat(self) -> bool:
         try:

@@ -197,6 +197,11 @@ def sign_in(gate: PinGate, roster: Roster, technician_id: str, pin: str, local_h
     return None
 
 
+def reset_lockout(state_dir: Path) -> None:
+    """Lift the technician PIN lock-out and forget the failures; the lock-out is per kiosk, whoever caused it."""
+    PinGate("", state_dir / PIN_STATE_FILE).reset()
+
+
 def apply_remote_unlock(state_dir: Path, unlock_at: float | None) -> bool:
     """Lift the lock-out when the platform's unlock (a Unix time) is newer than the last one applied."""
     if unlock_at is None:
@@ -208,7 +213,7 @@ def apply_remote_unlock(state_dir: Path, unlock_at: float | None) -> bool:
         applied = 0.0
     if unlock_at <= applied:
         return False
-    PinGate("", state_dir / PIN_STATE_FILE).reset()  # the lock-out is per kiosk, whoever caused it
+    reset_lockout(state_dir)
     record.write_text(json.dumps({"applied": unlock_at}))
     return True
 
@@ -226,6 +231,7 @@ __all__ = [
     "Roster",
     "apply_remote_unlock",
     "hash_pin",
+    "reset_lockout",
     "sign_in",
     "trivial",
     "verify_pin",

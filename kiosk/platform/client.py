@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from kiosk.platform.cache import CatalogCache
 from kiosk.platform.contract import paths
+from kiosk.platform.contract.actions import ActionAck, ActionAckReceipt
 from kiosk.platform.contract.applications import ApplicationReceipt, ApplicationRequest
 from kiosk.platform.contract.catalog import Catalog, Service
 from kiosk.platform.contract.certificates import (
@@ -55,6 +56,7 @@ from kiosk.platform.contract.payments import (
     PayWithCodeRequest,
 )
 from kiosk.platform.contract.queries import QueryKind, QueryPage
+from kiosk.platform.contract.summaries import VisitSummary, VisitSummaryReceipt
 from kiosk.platform.contract.technicians import TechnicianList
 from kiosk.platform.contract.visits import (
     AppointmentList,
@@ -368,6 +370,14 @@ class PlatformClient:
     def technicians(self) -> TechnicianList:
         """The technicians allowed on this kiosk (ids and salted PIN hashes), for the offline cache."""
         return self._get(paths.TECHNICIANS, TechnicianList)
+
+    def ack_action(self, action_id: str, ack: ActionAck, *, idempotency_key: str | None = None) -> ActionAckReceipt:
+        """Answer a remote action this kiosk got with a heartbeat (done, failed, refused or deferred)."""
+        return self._change("POST", paths.ACTION_ACK, ack, ActionAckReceipt, idempotency_key, action_id=action_id)
+
+    def visit_summary(self, summary: VisitSummary, *,
+                      idempotency_key: str | None = None) -> VisitSummaryReceipt:
+        return self._change("POST", paths.VISIT_SUMMARIES, summary, VisitSummaryReceipt, idempotency_key)
 
     def enrol(self, req: EnrolRequest, *, idempotency_key: str | None = None) -> EnrolResponse:
         """Trade an enrolment code for a kiosk id and secret; the only unsigned call."""

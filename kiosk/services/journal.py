@@ -34,7 +34,7 @@ from kiosk.services.store import open_store
 
 log = logging.getLogger(__name__)
 
-KINDS = ("application", "rating", "help_call", "technician_audit")
+KINDS = ("application", "rating", "help_call", "technician_audit", "visit_summary")
 STATES = ("pending", "rejected", "unreadable")
 """``unreadable``: the sealed payload cannot be opened with any key at hand; kept, never sent."""
 SET_ASIDE_STATES = ("rejected", "unreadable")

@@ -29,6 +29,7 @@ from kiosk.platform.contract.applications import ApplicationRequest
 from kiosk.platform.contract.feedback import HelpCallRequest, RatingRequest
 from kiosk.platform.contract.operations import TechnicianAuditEntry
 from kiosk.platform.contract.problem import IDEMPOTENCY_IN_PROGRESS, PERSON_TOKEN_INVALID, SUBMISSION_TOKEN_REFUSED
+from kiosk.platform.contract.summaries import VisitSummary
 from kiosk.platform.errors import AuthRejected, Conflict, NotFound, ValidationRejected
 from kiosk.services.journal import Journal, OutboxItem, PermanentRejection
 
@@ -57,6 +58,8 @@ def send_item(client: PlatformClient, item: OutboxItem) -> str:
         if item.kind == "technician_audit":
             return client.technician_audit(TechnicianAuditEntry.model_validate(item.payload),
                                            idempotency_key=key).audit_id
+        if item.kind == "visit_summary":
+            return client.visit_summary(VisitSummary.model_validate(item.payload), idempotency_key=key).visit_id
     except Conflict as exc:
         if exc.code == IDEMPOTENCY_IN_PROGRESS:
             raise  # the platform is still working on our first send: try again later

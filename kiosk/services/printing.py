@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from drivers.base import DeviceState
+from drivers.printer.doctor import self_test_document
 from drivers.printer.document import Document
 from drivers.printer.errors import PrinterError, PrinterNotReady
 from drivers.printer.realtime import REASON_TEXT
@@ -60,6 +61,21 @@ def print_slip(printer, doc: Document, then: str = "") -> PrintOutcome:
             why=reason_text(exc.reason), then=then)
         return PrintOutcome(False, exc.reason, message.strip(), printed_before_failure=True)
     return PrintOutcome(True, "ready", _("打印完成，请取走凭条"))
+
+
+def print_test_page(printer) -> PrintOutcome:
+    """The printer's self-test slip, like ``kiosk doctor printer``: nothing is sent to a printer not ready.
+
+    Technician mode's devices page and the platform's remote ``print_test_page`` both print it.
+    """
+    if printer is None:
+        return PrintOutcome(False, "no_printer", _("本机未配置凭条打印机"))
+    before = printer.status()
+    if not before.ready:
+        return PrintOutcome(False, before.reason.value,
+                            _("已拒绝打印测试页：{why}").format(why=reason_text(before.reason.value)))
+    outcome = print_slip(printer, self_test_document(printer.link.describe, before.as_dict()))
+    return PrintOutcome(True, "ready", _("测试页已打印")) if outcome.ok else outcome
 
 
 def thermal_status(printer) -> tuple[bool, str]:

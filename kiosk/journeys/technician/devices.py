@@ -14,12 +14,11 @@ from typing import Any
 
 import cv2
 
-from drivers.printer.doctor import self_test_document
 from drivers.scanner.events import CodeScanned
 from kiosk.devices.board import DEVICE_LABELS, DEVICE_NAMES, STATE_LABELS
 from kiosk.i18n import N_, _
 from kiosk.journeys.technician.page import Page, PageHost
-from kiosk.services.printing import print_slip, reason_text
+from kiosk.services.printing import print_test_page, reason_text
 from kiosk.views import Action, Block, Pairs, Picture, Progress, Table, Text
 
 log = logging.getLogger(__name__)
@@ -117,11 +116,8 @@ class DevicesPage(Page):
             return self._missing("printer")
 
         def work() -> tuple[bool, str]:
-            before = printer.status()  # like `kiosk doctor printer`: nothing is sent to a printer not ready
-            if not before.ready:
-                return False, _("已拒绝打印测试页：{why}").format(why=reason_text(before.reason.value))
-            outcome = print_slip(printer, self_test_document(printer.link.describe, before.as_dict()))
-            return outcome.ok, _("测试页已打印") if outcome.ok else outcome.message
+            outcome = print_test_page(printer)
+            return outcome.ok, outcome.message
 
         self.run(work, self._test_page_done, _("正在打印测试页…"))
         return None

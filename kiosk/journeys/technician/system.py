@@ -14,7 +14,7 @@ import time
 from kiosk import __version__
 from kiosk.i18n import N_, _
 from kiosk.journeys.technician.page import Page, PageHost
-from kiosk.ops.fieldops import REBOOT_COMMAND, RESTART_EXIT_CODE, CommandResult, ConfigCheck, check_config
+from kiosk.ops.fieldops import RESTART_EXIT_CODE, CommandResult, ConfigCheck, check_config
 from kiosk.views import Action, Block, Pairs, Text, View
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,8 @@ class SystemPage(Page):
         elif what == "reboot":
             audit.info("technician requested a reboot")
             run = self.rt.field.run_command
-            self.run(lambda: run(list(REBOOT_COMMAND)), self._rebooting, _("正在重启设备…"))
+            command = list(self.rt.field.reboot_command)
+            self.run(lambda: run(command), self._rebooting, _("正在重启设备…"))
 
     def _rebooting(self, done: CommandResult) -> None:
         if done.code == 0:
