@@ -36,13 +36,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SETTINGS = ConsoleSettings(offline_after_s=5.0, sweep_interval_s=0.3, backlog_alert_s=600.0, case_due_days=3.0)
 
 
-def beat(api: Signed, **extra: object) -> None:
+def beat(api: Signed, **extra: object) -> dict:
+    """One signed heartbeat (a healthy kiosk unless ``extra`` says otherwise); the platform's answer."""
     body = {"kiosk_version": "1.4.2", "uptime_s": 3600.0, "journal_depth": 0, "image_version": "2026.11.2",
             "boot_slot": "kiosk_2026.11.2.efi",
             "devices": [{"name": "idreader", "state": "online"}, {"name": "printer", "state": "online", "media": "ok"},
                         {"name": "a4printer", "state": "online", "media": "ok"}], **extra}
     r = api.post("/v1/heartbeat", body)
     assert r.status_code == 200, r.text
+    return r.json()
 
 
 SITE_STATE: dict[str, dict[str, object]] = {
@@ -166,4 +168,4 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-__all__ = ["BANK", "DEMO_KIOSK_ID", "DEMO_SITE", "STATION", "World", "beat", "csrf_of", "login", "wake"]
+__all__ = ["BANK", "DEMO_KIOSK_ID", "DEMO_SITE", "SITE_STATE", "STATION", "World", "beat", "csrf_of", "login", "wake"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BANK, DEMO_SITE, PASSWORD, STATION, World, beat, wake
+from .conftest import BANK, DEMO_SITE, PASSWORD, SITE_STATE, STATION, World, beat, wake
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +135,39 @@ def test_rating_officer_works_a_bad_rating_to_closed(world: World, browser, shot
     assert {"login", "contact_viewed", "case_callback", "case_close", "alert_ack"} <= actions
     op.screenshot(path=str(shots / "audit.png"), full_page=True)
     op.close()
+
+
+def test_operator_sends_a_remote_action_and_sees_the_kiosk_answer(world: World, browser, shots: Path) -> None:
+    kiosk = world.kiosks[STATION][0]
+    page = _sign_in(browser, world, "op")
+    page.goto(world.url + f"/console/kiosks/{kiosk.kiosk_id}")
+    page.select_option("#action-kind", "print_test_page")
+    page.click("#send-action")
+    row = page.locator("#action-list tr[data-status=pending]")
+    assert row.count() == 1 and "打印测试页" in row.inner_text()
+    action_id = row.get_attribute("data-action-id")
+    # the kiosk's next heartbeat carries the action; the kiosk answers it
+    handed = beat(kiosk, **SITE_STATE[STATION])["actions"]
+    assert [(a["action_id"], a["kind"]) for a in handed] == [(action_id, "print_test_page")]
+    r = kiosk.post(f"/v1/actions/{action_id}/ack", {"status": "done", "detail": "test page printed"})
+    assert r.status_code == 200, r.text
+    page.reload()
+    done = page.locator(f"#action-list tr[data-action-id='{action_id}']")
+    assert done.get_attribute("data-status") == "done" and "test page printed" in done.inner_text()
+    # a configuration that is not TOML is refused on the spot, nothing queued
+    page.select_option("#action-kind", "config_push")
+    page.fill("textarea[name=toml]", "[timeouts\nidle_s = ")
+    page.click("#send-action")
+    assert "无法下发" in page.content() and "TOML" in page.content()
+    page.goto(world.url + f"/console/kiosks/{kiosk.kiosk_id}")
+    assert page.locator("#action-list tr[data-action-id]").count() == 2  # the screenshot and the test page
+    page.screenshot(path=str(shots / "kiosk-actions.png"), full_page=True)
+    page.goto(world.url + "/console/figures")
+    assert page.inner_text("#visits") == "3"
+    page.screenshot(path=str(shots / "figures.png"), full_page=True)
+    page.close()
+    host = _sign_in(browser, world, "hall")
+    host.goto(world.url + f"/console/kiosks/{world.kiosks[DEMO_SITE][0].kiosk_id}")
+    assert host.locator("#send-action").count() == 0 and host.locator("#action-list tr[data-action-id]").count() >= 1
+    assert host.locator("a[href$='/payload']").count() == 0  # logs and screenshots are for operators
+    host.close()
