@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("thermal_slip", "certificate_raster", "idcard_read", "qr_decode", "qr_degraded", "ui_frames",
-              "power_cuts")
+              "power_cuts", "fleet_scale")
 TIMEOUT = 1800
 
 
