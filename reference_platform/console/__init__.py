@@ -8,6 +8,7 @@ document) and ties the alert sweep and webhook threads to the app's lifespan;
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,8 @@ from reference_platform.console import alerts, auth, schema
 from reference_platform.console.settings import ConsoleSettings
 
 __all__ = ["ConsoleSettings", "install", "on_heartbeat", "routers"]
+
+log = logging.getLogger(__name__)
 
 
 def routers() -> list[APIRouter]:
@@ -69,4 +72,9 @@ def on_heartbeat(app: FastAPI, kiosk_id: str, now: float) -> None:
     settings = getattr(app.state, "console_settings", None)
     if settings is None:
         return
-    app.state.console_notifier.send(alerts.evaluate(app.state.db, kiosk_id, now, settings))
+    try:
+        opened = alerts.evaluate(app.state.db, kiosk_id, now, settings)
+    except Exception:  # the console must never cost a kiosk its heartbeat; the sweep tries again
+        log.exception("alert evaluation failed for %s", kiosk_id)
+        return
+    app.state.console_notifier.send(opened)

@@ -15,11 +15,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from reference_platform.console import fleet, render, schema
+from reference_platform.console import fleet, render
 from reference_platform.console.auth import User
 from reference_platform.console.settings import ConsoleSettings
 from reference_platform.db import Database
@@ -53,15 +54,19 @@ def wanted(row: fleet.KioskRow, settings: ConsoleSettings) -> dict[tuple[str, st
 
 
 def evaluate(db: Database, kiosk_id: str, now: float, settings: ConsoleSettings) -> list[dict[str, Any]]:
-    """Open and close the kiosk's alerts; the alerts opened now (for the webhook)."""
-    r = db.one("SELECT kiosk_id, site_name, last_heartbeat, last_heartbeat_json FROM kiosks WHERE kiosk_id = ?",
-               (kiosk_id,))
-    if r is None:
-        return []
-    row = fleet.row_of(r, now, settings)
-    want = wanted(row, settings)
+    """Open and close the kiosk's alerts; the alerts opened now (for the webhook).
+
+    The kiosk's state is read inside the write transaction, so a sweep racing a heartbeat
+    never opens an alert from a state the heartbeat has just replaced.
+    """
     opened: list[dict[str, Any]] = []
     with db.tx() as c:
+        r = c.execute("SELECT kiosk_id, site_name, last_heartbeat, last_heartbeat_json FROM kiosks"
+                      " WHERE kiosk_id = ?", (kiosk_id,)).fetchone()
+        if r is None:
+            return []
+        row = fleet.row_of(r, now, settings)
+        want = wanted(row, settings)
         current = {(a["kind"], a["subject"]): a["alert_id"] for a in c.execute(
             "SELECT alert_id, kind, subject FROM console_alerts WHERE kiosk_id = ? AND closed_at IS NULL", (kiosk_id,))}
         for key, alert_id in current.items():
@@ -75,6 +80,15 @@ def evaluate(db: Database, kiosk_id: str, now: float, settings: ConsoleSettings)
             opened.append({"alert_id": cur.lastrowid, "kiosk_id": kiosk_id, "site": row.site, "kind": kind,
                            "label": KIND_LABELS[kind], "subject": subject, "detail": detail, "opened_at": now})
     return opened
+
+
+def gone_silent(db: Database, now: float, settings: ConsoleSettings) -> list[str]:
+    """Kiosks past the offline threshold without an open offline alert: all the sweep has to look at
+    (every other condition comes with a heartbeat and is evaluated there)."""
+    cutoff = datetime.fromtimestamp(now - settings.offline_after_s, UTC).isoformat()
+    return [r["kiosk_id"] for r in db.all(
+        "SELECT kiosk_id FROM kiosks WHERE last_heartbeat IS NOT NULL AND last_heartbeat < ? AND kiosk_id NOT IN"
+        " (SELECT kiosk_id FROM console_alerts WHERE kind = 'offline' AND closed_at IS NULL)", (cutoff,))]
 
 
 def listing(db: Database, who: User, *, open_only: bool, limit: int = 500) -> list[dict[str, Any]]:
@@ -152,10 +166,9 @@ class Sweeper:
         self._thread: threading.Thread | None = None
 
     def sweep(self) -> int:
-        schema.ensure(self.db)
         opened = 0
-        for r in self.db.all("SELECT kiosk_id FROM kiosks"):
-            new = evaluate(self.db, r["kiosk_id"], self.clock(), self.settings)
+        for kiosk_id in gone_silent(self.db, self.clock(), self.settings):
+            new = evaluate(self.db, kiosk_id, self.clock(), self.settings)
             self.notifier.send(new)
             opened += len(new)
         return opened
