@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -43,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "benchmark-password"
 HEARTBEAT_P99_BUDGET_S = 1.0
 PAGE_BUDGET_S = 3.0
+MAX_IN_FLIGHT = 64
+"""Heartbeats outstanding at once; beyond that the platform is behind and the rest are counted, not queued."""
 
 
 def _free_port() -> int:
@@ -59,9 +62,12 @@ def _prepare(db_path: Path, kiosks: int) -> list[tuple[str, bytes]]:
     app = create_app(db_path)
     db = app.state.db
     fleet = [(f"kiosk-bench{i:05d}", secrets.token_urlsafe(24)) for i in range(kiosks)]
-    with db.tx() as c:
-        c.executemany("INSERT INTO kiosks (kiosk_id, secret, site_name, enrolled_at) VALUES (?, ?, ?, ?)",
-                      [(k, s, f"测试场所{i % 20:02d}", "2026-12-01T00:00:00+00:00") for i, (k, s) in enumerate(fleet)])
+    seen = datetime.now(UTC).isoformat()
+    with db.tx() as c:  # enrolled and seen once, so the fleet page lists every kiosk from the start
+        c.executemany("INSERT INTO kiosks (kiosk_id, secret, site_name, enrolled_at, last_heartbeat,"
+                      " last_heartbeat_json) VALUES (?, ?, ?, ?, ?, ?)",
+                      [(k, s, f"测试场所{i % 20:02d}", "2026-12-01T00:00:00+00:00", seen, json.dumps(_heartbeat(i)))
+                       for i, (k, s) in enumerate(fleet)])
     add_user(db, "bench", "operator", PASSWORD, "", time.time())
     db.close()
     return [(k, s.encode()) for k, s in fleet]
@@ -143,10 +149,9 @@ def run_fleet(url: str, fleet: list[tuple[str, bytes]], interval: float, duratio
     pages: list[float] = []
     errors: list[str] = []
     console = _console(url)
-    # one round of heartbeats first, so every kiosk has a row on the fleet page before it is timed
-    with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda ik: _send(url, ik[1], "/v1/heartbeat", _heartbeat(ik[0])), enumerate(fleet)))
     stop = threading.Event()
+    in_flight = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+    late: list[int] = []
 
     def page_loop() -> None:
         while not stop.wait(page_every):
@@ -167,6 +172,8 @@ def run_fleet(url: str, fleet: list[tuple[str, bytes]], interval: float, duratio
                 others.append(_send(url, fleet[n % len(fleet)], path, body))
         except Exception as exc:  # counted and reported, never a latency
             errors.append(str(exc)[:200])
+        finally:
+            in_flight.release()
 
     started = time.monotonic()
     n = 0
@@ -174,7 +181,10 @@ def run_fleet(url: str, fleet: list[tuple[str, bytes]], interval: float, duratio
         while (elapsed := time.monotonic() - started) < duration:
             due = int(elapsed * rate) + 1
             while n < due:
-                pool.submit(one, n)
+                if in_flight.acquire(blocking=False):
+                    pool.submit(one, n)
+                else:  # the platform is not keeping up: this heartbeat would be late, count it as such
+                    late.append(n)
                 n += 1
             time.sleep(0.005)
     stop.set()
@@ -186,7 +196,8 @@ def run_fleet(url: str, fleet: list[tuple[str, bytes]], interval: float, duratio
         return round(beats[min(len(beats) - 1, int(q * len(beats)))], 4) if beats else float("nan")
 
     return {"kiosks": len(fleet), "heartbeats": len(beats), "heartbeats_per_s": round(len(beats) / took, 1),
-            "target_per_s": round(rate, 1), "p50_s": pct(0.50), "p99_s": pct(0.99), "max_s": pct(1.0),
+            "target_per_s": round(rate, 1), "not_sent_platform_behind": len(late),
+            "p50_s": pct(0.50), "p99_s": pct(0.99), "max_s": pct(1.0),
             "other_requests": len(others), "page_loads": len(pages),
             "page_median_s": round(statistics.median(pages), 3) if pages else None,
             "page_max_s": round(max(pages), 3) if pages else None, "errors": errors[:5], "error_count": len(errors)}
@@ -213,14 +224,17 @@ def main(argv: list[str]) -> int:
                 # a 10-kiosk fleet at 30 s gives too few samples for a p99, so its kiosks beat faster
                 interval = args.interval if name == "fleet" else max(count / 5.0, 1.0)
                 results[name] = run_fleet(server.url, fleet, interval, args.duration if name == "fleet"
-                                          else min(args.duration, 20.0), page_every=3.0)
+                                          else min(args.duration, 20.0), page_every=5.0)
             finally:
                 server.stop()
     base, big = results["baseline"], results["fleet"]
     table = [
         {"figure": "fleet_scale.heartbeat_p99_s", "value": big["p99_s"], "baseline": base["p99_s"],
-         "budget": HEARTBEAT_P99_BUDGET_S, "ok": big["p99_s"] <= HEARTBEAT_P99_BUDGET_S and not big["error_count"],
-         "note": f"{big['kiosks']} kiosks, {big['heartbeats_per_s']}/s heartbeats (target {big['target_per_s']}/s)"
+         "budget": HEARTBEAT_P99_BUDGET_S,
+         "ok": (big["p99_s"] <= HEARTBEAT_P99_BUDGET_S and not big["error_count"]
+                and not big["not_sent_platform_behind"]),
+         "note": f"{big['kiosks']} kiosks, {big['heartbeats_per_s']}/s heartbeats (target {big['target_per_s']}/s,"
+                 f" {big['not_sent_platform_behind']} not sent with {MAX_IN_FLIGHT} outstanding)"
                  f" + ratings/visit summaries; baseline {base['kiosks']} kiosks at {base['heartbeats_per_s']}/s"},
         {"figure": "fleet_scale.fleet_page_s", "value": big["page_median_s"], "baseline": base["page_median_s"],
          "budget": PAGE_BUDGET_S, "ok": big["page_median_s"] is not None and big["page_median_s"] <= PAGE_BUDGET_S,
