@@ -67,7 +67,7 @@ class VisitController(VisitExits):
         self.summary = VisitSummaries(rt)
         """The visit's figures (no personal data), journaled for the platform when it ends."""
         rt.bus.subscribe(self.summary.on_print, PrintJobFinished, sync=True)
-        self.on_change(lambda: self.summary.seen(self.stack))
+        self.on_change(self._note_steps)
         self.orders.settle()
 
     @property
@@ -132,6 +132,12 @@ class VisitController(VisitExits):
         self.orders.settle()
         self._default_language_and_mode()
         self.changed()
+
+    def _note_steps(self) -> None:
+        try:
+            self.summary.seen(self.stack)
+        except Exception:  # the figures must never break a citizen's visit
+            log.exception("visit summary: step not noted")
 
     def _summarise(self, reason: str) -> None:
         try:
