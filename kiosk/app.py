@@ -127,6 +127,41 @@ def arm_screenshot(app, status, path: str) -> None:
     Clock.schedule_interval(check, 0.2)
 
 
+SCREEN_CAPTURE_WAIT_S = 10.0
+
+
+def attract_capture(screen_busy: Callable[[], str | None]) -> Callable[[], bytes]:
+    """The hook remote ``screenshot`` actions use (``Runtime.screen_capture``): the window as a PNG,
+    taken on the UI thread and only while nothing but the attract screen shows (``screen_busy``
+    is checked there too, so a citizen's first touch cannot slip in between check and capture)."""
+    from concurrent.futures import Future
+
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    from kiosk.ops.remote_actions import Deferred
+
+    def capture() -> bytes:
+        result: Future[bytes] = Future()
+
+        def on_ui(_dt: float) -> None:
+            why = screen_busy()
+            if why:
+                result.set_exception(Deferred(why))
+                return
+            try:
+                with tempfile.TemporaryDirectory(prefix="kiosk-shot-") as folder:
+                    saved = Window.screenshot(name=str(Path(folder) / "attract.png"))  # Kivy numbers it
+                    result.set_result(Path(saved).read_bytes())
+            except Exception as exc:  # handed to the heartbeat thread, which answers "failed"
+                result.set_exception(exc)
+
+        Clock.schedule_once(on_ui, 0)
+        return result.result(SCREEN_CAPTURE_WAIT_S)
+
+    return capture
+
+
 GC_AFTER_VISIT_S = 2.0
 MAX_SKIPPED_COLLECTIONS = 5
 """After this many visits that followed each other within GC_AFTER_VISIT_S, the collection runs
@@ -188,6 +223,7 @@ def make_app_class() -> type:
             self.cfg = rt.cfg
             self.status = rt.status
             self.controller = VisitController(rt, journey_factories())
+            rt.screen_capture = attract_capture(self.controller.screen_busy)
             self.poller = PlatformPoller(rt.client.announcements, rt.bus)
             self.notifier = Notifier()
             self.meter = FrameMeter()

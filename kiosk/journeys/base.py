@@ -169,6 +169,14 @@ class Journey(ABC):
         """
         return None
 
+    def tally(self) -> dict[str, int]:
+        """What this journey adds to the visit's figures (``payments``, ``payments_fen``, ``queue_tickets``).
+
+        Counts only, nothing about the citizen: read once when the journey leaves the stack
+        (kiosk.journeys.summary).
+        """
+        return {}
+
     # -- helpers for subclasses ---------------------------------------------------------
     @property
     def rt(self) -> Runtime:

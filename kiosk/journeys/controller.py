@@ -19,16 +19,18 @@ from collections.abc import Callable
 from typing import Any
 
 from drivers.idreader.reader import CardInserted, CardRead
+from drivers.printer.events import PrintJobFinished
 from drivers.scanner.events import CodeScanned
 from kiosk import i18n
 from kiosk.bus import VisitEnded
-from kiosk.journeys.base import Journey
+from kiosk.journeys.base import Finished, Journey, Outcome
 from kiosk.journeys.clock import VisitClock
 from kiosk.journeys.factories import JourneyFactories, TechnicianMode
 from kiosk.journeys.help import HOLD_S, HelpDesk
 from kiosk.journeys.leaving import LeaveGuard, VisitExits
 from kiosk.journeys.screen import VisitScreen
 from kiosk.journeys.settling import OrderSettler
+from kiosk.journeys.summary import VisitSummaries
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.runtime import Runtime
 from kiosk.services import localtime
@@ -62,6 +64,10 @@ class VisitController(VisitExits):
         localtime.configure(rt.cfg.kiosk.timezone)
         rt.bus.subscribe(self._from_device_thread, CardInserted, CardRead, CodeScanned, sync=True)
         rt.busy_checks.append(self.screen_busy)
+        self.summary = VisitSummaries(rt)
+        """The visit's figures (no personal data), journaled for the platform when it ends."""
+        rt.bus.subscribe(self.summary.on_print, PrintJobFinished, sync=True)
+        self.on_change(self._note_steps)
         self.orders.settle()
 
     @property
@@ -98,6 +104,7 @@ class VisitController(VisitExits):
         self.generation += 1
         self.visits += 1
         self.sessions.start(self.language, self.elder)
+        self.summary.begin()
         self.screen.new_visit()
         self.leaving.new_visit()
         self.help.reset()
@@ -113,16 +120,40 @@ class VisitController(VisitExits):
         if not self.stack and self.sessions.visit is None:
             return
         self.generation += 1
+        self.summary.close_all()
         self.stack.clear()
         self.clock.stop()
         self.help.cancel(quietly=True)
         self.leaving.new_visit()
         self._wipe_person()
         log.info("visit ended (%s); personal data wiped", reason)
+        self._summarise(reason)
         self.rt.bus.publish(VisitEnded(reason))
         self.orders.settle()
         self._default_language_and_mode()
         self.changed()
+
+    def _note_steps(self) -> None:
+        try:
+            self.summary.seen(self.stack)
+        except Exception:  # the figures must never break a citizen's visit
+            log.exception("visit summary: step not noted")
+
+    def _summarise(self, reason: str) -> None:
+        try:
+            self.summary.end(reason, self.language, self.elder)
+        except Exception:  # the figures lose one visit; the next citizen must still get the attract screen
+            log.exception("visit summary not made")
+
+    # -- journeys leaving the stack --------------------------------------------------------------
+    def finish(self, journey: Journey, result: Finished) -> None:
+        self.summary.finished(journey, result.outcome is Outcome.DONE)
+        super().finish(journey, result)
+
+    def replace(self, journey: Journey, successor: Journey) -> None:
+        """Identify hands over to the service it gated: for the figures, it completed."""
+        self.summary.finished(journey, True)
+        super().replace(journey, successor)
 
     def _wipe_person(self) -> None:
         """Forget the citizen (memory, temp files) and end their platform session; safe to call twice."""
@@ -170,6 +201,7 @@ class VisitController(VisitExits):
         """The goodbye screen says the citizen's data is gone: it is, before the screen shows."""
         self.generation += 1  # late results of the visit's work have no one to go to
         self.help.cancel(quietly=True)
+        self.summary.close_all()
         self.stack.clear()
         self._wipe_person()
         self.push(self.journeys.goodbye(self))

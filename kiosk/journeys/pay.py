@@ -137,6 +137,11 @@ class PayJourney(PayViews, OrderWatch):
     def delivered(self) -> str | None:
         return self.order.order_id if self.order is not None and self.order.status is OrderStatus.PAID else None
 
+    def tally(self) -> dict[str, int]:
+        if self.order is None or self.order.status is not OrderStatus.PAID:
+            return {}
+        return {"payments": 1, "payments_fen": self.order.amount_fen}
+
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         s = self.service

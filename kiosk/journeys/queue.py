@@ -106,6 +106,9 @@ class _TicketPrinting(Journey):
     def delivered(self) -> str | None:
         return self.ticket.number if self.ticket is not None else None
 
+    def tally(self) -> dict[str, int]:
+        return {"queue_tickets": 1} if self.ticket is not None else {}
+
     def print_blocks(self) -> list:
         blocks: list = []
         if self.printed is not None:

@@ -123,3 +123,13 @@ def test_action_command(tmp_path: Path) -> None:
     finally:
         store.close()
     assert queued["action_id"] == ok.stdout.strip() and queued["params"]["toml"].startswith("[kiosk]")
+
+
+def test_a_large_answer_fits_its_route_cap(api: Signed, store: Database) -> None:
+    action_id = queue_action(store, api.kiosk_id, "upload_logs", {}, "op")
+    text = ("INFO kiosk: line\n" * 60_000).encode()  # ~1 MiB: over the 64 KiB default, under this route's cap
+    res = _ack(api, action_id, {"status": "done", "payload_kind": "log_text",
+                                "payload_base64": base64.b64encode(text).decode()})
+    assert res.status_code == 200, res.text[:300]
+    got = action_payload(store, action_id)
+    assert got is not None and got.data == text

@@ -65,6 +65,9 @@ def child(tmp_path_factory: pytest.TempPathFactory):
 def test_limits_are_per_route():
     assert body_limit("POST", paths.HELP_CALLS) == DEFAULT_BODY_LIMIT
     assert body_limit("POST", paths.APPLICATIONS) == BODY_LIMITS[("POST", paths.APPLICATIONS)] > DEFAULT_BODY_LIMIT
+    ack = paths.fill(paths.ACTION_ACK, action_id="A-1")  # a template's cap holds for every id it takes
+    assert body_limit("POST", ack) == BODY_LIMITS[("POST", paths.ACTION_ACK)] > DEFAULT_BODY_LIMIT
+    assert body_limit("POST", ack + "/more") == body_limit("GET", ack) == DEFAULT_BODY_LIMIT
 
 
 def test_streamed_gigabytes_leave_the_platform_flat(child):

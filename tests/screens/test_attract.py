@@ -146,3 +146,42 @@ def test_announcements_follow_the_language(kiosk_ui):
         kiosk_ui.controller.act("lang")  # English -> 繁體中文 -> 简体中文
         kiosk_ui.controller.act("lang")
         kiosk_ui.frames(2)
+
+
+def test_a_remote_screenshot_shows_only_the_attract_screen(kiosk_ui):
+    """A ``screenshot`` action queued on the platform is taken by the app on its UI thread while the
+    heartbeat thread waits; during a visit it is deferred, never taken."""
+    import io
+    import threading
+
+    from PIL import Image
+
+    from reference_platform.actions import action_payload, actions_for, queue_action
+    from reference_platform.db import Database
+
+    rt, controller = kiosk_ui.runtime, kiosk_ui.controller
+
+    def beat_while_drawing() -> None:
+        beat = threading.Thread(target=rt.heartbeat.beat)  # the heartbeat thread, in a kiosk
+        beat.start()
+        assert kiosk_ui.wait(lambda: not beat.is_alive(), 20)
+
+    db = Database(kiosk_ui.platform.db_path)
+    try:
+        controller.act("start")
+        kiosk_ui.wait_screen("home")
+        during = queue_action(db, rt.cfg.kiosk.id, "screenshot", {}, "test")
+        beat_while_drawing()
+        assert {a["action_id"]: a for a in actions_for(db, rt.cfg.kiosk.id, 20)}[during]["status"] == "deferred"
+        controller.end_visit("test")
+        kiosk_ui.frames(3)
+        beat_while_drawing()
+        state = {a["action_id"]: a for a in actions_for(db, rt.cfg.kiosk.id, 20)}[during]
+        assert state["status"] == "done", state
+        payload = action_payload(db, during)
+    finally:
+        db.close()
+    assert payload is not None
+    with Image.open(io.BytesIO(payload.data)) as shot:
+        assert shot.format == "PNG" and max(shot.size) <= 720
+        assert len(shot.convert("L").getcolors(maxcolors=256 * 256) or ()) > 10  # the attract screen, not blank
