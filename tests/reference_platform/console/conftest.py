@@ -9,11 +9,13 @@ takes seconds.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import requests
@@ -155,6 +157,15 @@ def login(url: str, name: str, password: str = PASSWORD) -> requests.Session:
 
 def csrf_of(page_html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page_html).group(1)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save each page: $KIOSK_DOC_SCREENSHOTS/console (docs), else a temporary folder."""
+    folder = os.environ.get("KIOSK_DOC_SCREENSHOTS")
+    path = Path(folder) / "console" if folder else tmp_path_factory.mktemp("console-shots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -8,21 +8,10 @@ as docs/screenshots/console/*.png (else into the test's temporary folder).
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
-import pytest
-
 from .conftest import BANK, DEMO_SITE, PASSWORD, SITE_STATE, STATION, World, beat, wake
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = os.environ.get("KIOSK_DOC_SCREENSHOTS")
-    path = Path(folder) / "console" if folder else tmp_path_factory.mktemp("console-shots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _sign_in(browser, world: World, name: str):

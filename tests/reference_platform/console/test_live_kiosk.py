@@ -1,9 +1,10 @@
 """A remote action sent from the console in a browser, carried out by a real kiosk process.
 
 The kiosk is ``kiosk run --demo`` (emulated devices, the demo kiosk's id and secret) pointed at
-this test's platform, heartbeating every 10 s. An operator sends a test page and a masked
-log upload from the kiosk page; the kiosk picks them up with its next heartbeat, carries
-them out and answers; the page shows 已完成 and the uploaded log opens as text.
+this test's platform, heartbeating every 10 s. An operator sends a test page, a masked log
+upload and a screenshot of the attract screen from the kiosk page; the kiosk picks them up
+with its next heartbeat, carries them out and answers; the page shows 已完成, the uploaded
+log opens as text and the screenshot as a PNG.
 Needs a display (run under xvfb-run, as the UI tests).
 """
 
@@ -69,7 +70,7 @@ def _wait_for(page, url: str, action_id: str, kiosk: subprocess.Popen, timeout: 
         time.sleep(2)
 
 
-def test_a_real_kiosk_carries_out_actions_sent_from_the_console(live, browser) -> None:
+def test_a_real_kiosk_carries_out_actions_sent_from_the_console(live, browser, shots: Path) -> None:
     platform, kiosk = live
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(platform.url + "/console/login")
@@ -78,17 +79,25 @@ def test_a_real_kiosk_carries_out_actions_sent_from_the_console(live, browser) -
     page.click("button[type=submit]")
     url = platform.url + f"/console/kiosks/{DEMO_KIOSK_ID}"
     sent = []
-    for kind in ("print_test_page", "upload_logs"):
+    # one at a time: the first is answered only once the kiosk is up and heartbeating, so the
+    # screenshot (last) finds its window drawn
+    for kind in ("print_test_page", "upload_logs", "screenshot"):
         page.goto(url)
         page.select_option("#action-kind", kind)
         page.click("#send-action")
         sent.append(page.locator("#action-list tr[data-action-id]").first.get_attribute("data-action-id"))
-    statuses = [_wait_for(page, url, action_id, kiosk, timeout=120) for action_id in sent]
-    assert statuses == ["done", "done"], [page.locator("#action-list").inner_text()]
+        status = _wait_for(page, url, sent[-1], kiosk, timeout=120)
+        assert status == "done", (kind, page.locator("#action-list").inner_text())
     assert "测试页已打印" in page.locator(f"#action-list tr[data-action-id='{sent[0]}']").inner_text()
     logs = page.locator(f"#action-list tr[data-action-id='{sent[1]}'] a").get_attribute("href")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     text = requests.get(platform.url + logs, cookies=cookies, timeout=10)
     assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
     assert text.text.strip(), "the kiosk uploaded an empty log"
+    shot = page.locator(f"#action-list tr[data-action-id='{sent[2]}'] a").get_attribute("href")
+    png = requests.get(platform.url + shot, cookies=cookies, timeout=10)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 1000
+    page.goto(url)
+    page.screenshot(path=str(shots / "kiosk-live-actions.png"), full_page=True)
     page.close()
