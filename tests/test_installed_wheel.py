@@ -41,6 +41,8 @@ DATA_FILES = (
     "assets/demo/citizens.json",
     "systemd/kiosk.toml.example",
     "screens/attract.kv",
+    "reference_platform/console/templates/base.html",
+    "reference_platform/console/static/console.css",
 )
 
 
