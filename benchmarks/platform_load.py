@@ -48,7 +48,8 @@ from reference_platform.seed.operations import DEMO_ENROLMENT_CODE  # noqa: E402
 from reference_platform.seed.persons import APP_TOKENS, CITIZENS  # noqa: E402
 
 BUDGET_RATIO = 0.6
-CITIZENS_BY_APP = [(token, next(c for c in CITIZENS if c.person_id == pid)) for pid, token in sorted(APP_TOKENS.items())]
+CITIZENS_BY_APP = [(token, next(c for c in CITIZENS if c.person_id == pid))
+                   for pid, token in sorted(APP_TOKENS.items())]
 """Demo citizens who log in with their government-service app's QR code, and their (ID number, name)."""
 
 
@@ -56,6 +57,9 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+OPTIONAL_BODY = Body(None)
 
 
 def bare_server(port: int) -> None:
@@ -67,7 +71,7 @@ def bare_server(port: int) -> None:
     app = FastAPI()
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "DELETE"])
-    def answer(path: str, request: Request, body: dict[str, Any] | None = Body(None)) -> dict[str, Any]:
+    def answer(path: str, request: Request, body: dict[str, Any] | None = OPTIONAL_BODY) -> dict[str, Any]:
         return {"ok": True, "path": path, "method": request.method, "fields": sorted(body or {}),
                 "person_token": "bare-token", "received_at": time.time()}
 
@@ -175,7 +179,8 @@ async def visit(k: Kiosk, n: int, pdf: bool) -> None:
     token = json.loads(ident).get("person_token") or ""
     await k.call("GET", paths.fill(paths.QUERY, kind="social_security"), token=token, query="page=1&page_size=10")
     if n % 2 == 0:
-        form = {"name": person.name or person.name_en, "id_number": person.id_number, "phone": "13900001111", "address": "广州市荔湾区", "status": "失业登记"}
+        form = {"name": person.name or person.name_en, "id_number": person.id_number, "phone": "13900001111",
+                "address": "广州市荔湾区", "status": "失业登记"}
         await k.call("POST", paths.APPLICATIONS, {
             "service_code": "440100-RSJ-0103", "person_token": token, "form": form,
             "materials": [{"name": "解除劳动合同证明", "content_type": "image/jpeg", "data_base64": SCAN}]})
@@ -252,6 +257,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--kiosks", type=int, nargs="+", default=[10, 50])
     ap.add_argument("--rounds", type=int, default=2, help="alternating bare/platform rounds, best kept (default 2)")
     ap.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--profile", action="store_true",
+                    help="load the platform alone (to attach a profiler to it); prints its figures, no table")
     args = ap.parse_args(argv)
     if args.bare_server:
         bare_server(args.bare_server)
@@ -267,6 +274,10 @@ def main(argv: list[str]) -> int:
     table: list[dict[str, Any]] = []
     try:
         creds = enrol(pport, max(args.kiosks))
+        if args.profile:
+            print(f"platform pid {platform.pid}", file=sys.stderr, flush=True)
+            print(json.dumps(asyncio.run(load(pport, creds, args.seconds, pdf=False))))
+            return 0
         base = db_figures(db_path)
         for n in args.kiosks:
             runs: dict[str, list[dict[str, Any]]] = {"bare": [], "platform": []}
