@@ -74,10 +74,14 @@ class BodyTooLarge(Exception):
 
 
 class SigningMiddleware:
-    def __init__(self, app: ASGIApp, db: Database, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, app: ASGIApp, db: Database, clock: Callable[[], float] = time.time, keep_answers_s: float | None = None
+    ) -> None:
+        """``keep_answers_s``: how long a stored idempotent answer is kept (None: for ever)."""
         self.app = app
         self.db = db
         self.clock = clock
+        self.keep_answers_s = keep_answers_s
         self._last_purge = 0.0
         self.writes = GroupCommit(db, float(os.environ.get(FAULT_COMMIT_DELAY_ENV, "0") or 0))
 
@@ -165,8 +169,11 @@ class SigningMiddleware:
         return None if row is None else row["secret"].encode()
 
     def _purge_nonces(self, c: sqlite3.Connection, now: float) -> None:
+        """Forget nonces too old to pass the signature check anyway, and stored answers past ``keep_answers_s``."""
         if now - self._last_purge > NONCE_PURGE_EVERY_S:
             c.execute("DELETE FROM nonces WHERE seen_at < ?", (now - 2 * signing.MAX_SKEW_S,))
+            if self.keep_answers_s is not None:
+                c.execute("DELETE FROM idempotency WHERE created_at < ?", (now - self.keep_answers_s,))
             self._last_purge = now
 
     def _remember_nonce(self, kiosk_id: str, nonce: str, now: float, c: sqlite3.Connection) -> bool:
