@@ -33,13 +33,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.platform import signing
 from kiosk.platform.contract import paths
 from kiosk.platform.contract import problem as codes
 from reference_platform.db import Database
-from reference_platform.group_commit import GroupCommit
+from reference_platform.group_commit import BatchFailed, GroupCommit
 from reference_platform.problems import problem, problem_response
 
 log = logging.getLogger(__name__)
@@ -136,10 +137,7 @@ class SigningMiddleware:
         scope.setdefault("state", {})["kiosk_id"] = kiosk_id
         replay_receive = _replaying(body, receive)
         if method not in STATE_CHANGING:
-            if not await self._remember_read_nonce(kiosk_id, nonce, now):
-                await self._refuse_replayed(scope, receive, send, method)
-                return
-            await self.app(scope, replay_receive, send)
+            await self._read(scope, receive, replay_receive, send, kiosk_id, nonce, now)
             return
         key = headers.get(signing.HEADER_IDEMPOTENCY.lower(), "").strip()
         if not _good_key(key):
@@ -184,6 +182,33 @@ class SigningMiddleware:
         except sqlite3.IntegrityError:
             return False
         return True
+
+    async def _read(self, scope: Scope, receive: Receive, replay_receive: Receive, send: Send, kiosk_id: str,
+                    nonce: str, now: float) -> None:
+        """A GET: its answer is made while its nonce commits, and sent only once the nonce is on disk
+        (a replay gets 401 and never sees the answer made for it; reads change nothing)."""
+        fresh: list[bool] = []
+        answer: list[Message] = []
+
+        async def remember() -> None:
+            fresh.append(await self._remember_read_nonce(kiosk_id, nonce, now))
+
+        async def keep(message: Message) -> None:
+            answer.append(message)
+
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(remember)
+                await self.app(scope, replay_receive, keep)
+        except* BatchFailed:
+            log.exception("nonce not committed on %s %s", scope["method"], scope["path"])
+            answer = await _render(self._problem(scope, 500, "internal", "internal error"))
+            fresh = [True]
+        if not fresh[0]:
+            await self._refuse_replayed(scope, receive, send, scope["method"])
+            return
+        for message in answer:
+            await send(message)
 
     async def _remember_read_nonce(self, kiosk_id: str, nonce: str, now: float) -> bool:
         """Commit a GET's nonce (with the batch it joins); False: the nonce was seen before (a replay)."""
