@@ -25,6 +25,7 @@ import base64
 import io
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -354,6 +355,7 @@ def main(argv: list[str]) -> int:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
     result["table"] = table
     print(json.dumps(result, ensure_ascii=False))
     return 0 if all(r["ok"] is not False for r in table) else 1
