@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("thermal_slip", "certificate_raster", "idcard_read", "qr_decode", "qr_degraded", "ui_frames",
-              "power_cuts", "fleet_scale")
+              "power_cuts", "fleet_scale", "certificate_pdf", "platform_load")
 TIMEOUT = 1800
 
 

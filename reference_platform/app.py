@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from reference_platform import console, openapi, problems
+from reference_platform.certificate_jobs import PdfRenderer
 from reference_platform.db import Database
 from reference_platform.limits import MissLimiter
 from reference_platform.routes import (
@@ -89,6 +90,7 @@ def create_app(
     app.state.clock = clock
     app.state.always_open = always_open
     app.state.submission_grace_s = float(submission_grace_s)
+    app.state.pdf_renderer = PdfRenderer()
     app.state.public_url = (public_url or os.environ.get(PUBLIC_URL_ENV, "")).rstrip("/")
     problems.install(app)
     for module in (
@@ -112,6 +114,8 @@ def create_app(
     console.install(app, console_settings)
     if demo:
         app.include_router(demo_routes.router)
-    app.add_middleware(SigningMiddleware, db=store, clock=clock)
+    # A journaled submission is resent at most submission_grace_s after it was made (later ones are
+    # refused for good), so its stored answer is kept twice that; nothing else is resent after minutes.
+    app.add_middleware(SigningMiddleware, db=store, clock=clock, keep_answers_s=2 * submission_grace_s)
     openapi.install(app)
     return app

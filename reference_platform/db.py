@@ -7,6 +7,11 @@ and its nonce commit together or not at all, so an answer is never lost after it
 and an effect never outlives a crash without its answer. Inside a request transaction
 ``tx``, ``one`` and ``all`` use that connection (``tx`` becomes a savepoint), found
 through a context variable that follows the request into its worker thread.
+
+Reads outside a request transaction go through one connection per thread (WAL: readers
+never wait for the writer), so a read never queues behind a write's fsync. Every
+connection commits with ``synchronous=FULL``: a commit is on disk before anything is
+answered, which is what an acknowledged request promises the kiosk.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import contextvars
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +50,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     kiosk_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
     body_sha256 TEXT NOT NULL, status INTEGER, headers TEXT, body BLOB, created_at REAL NOT NULL,
     PRIMARY KEY (kiosk_id, key));
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
 CREATE TABLE IF NOT EXISTS categories (code TEXT PRIMARY KEY, json TEXT NOT NULL, ord INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS services (code TEXT PRIMARY KEY, json TEXT NOT NULL, ord INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS person_documents (
@@ -133,6 +140,12 @@ CREATE INDEX IF NOT EXISTS visit_service_uses_day ON visit_service_uses (day, ki
 """
 
 
+class _Connection(sqlite3.Connection):
+    """A connection that knows which ``Database`` lends it out for request transactions."""
+
+    home: Database | None = None
+
+
 _request_conn: contextvars.ContextVar[sqlite3.Connection | None] = contextvars.ContextVar(
     "reference_platform_request_conn", default=None
 )
@@ -148,12 +161,30 @@ class Database:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(SCHEMA)
         self._migrate()
+        self._readers = threading.local()
+        self._opened: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        """Read connections, to close with the store (a thread's own goes with the thread)."""
+        self._spare: list[_Connection] = []
+        self._closed = False
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+    def _connect(self) -> _Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, factory=_Connection)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """This thread's read connection (None for ``:memory:``, which is the one shared connection)."""
+        if self.path == ":memory:" or self._closed:
+            return None
+        conn = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = self._readers.conn = self._connect()
+            conn.execute("PRAGMA query_only=ON")
+            with self._lock:
+                self._opened.add(conn)
         return conn
 
     def _migrate(self) -> None:
@@ -179,13 +210,25 @@ class Database:
         """
         if self.path == ":memory:":
             raise RuntimeError("request transactions need a database file (a :memory: database is one connection)")
-        conn = self._connect()
+        with self._lock:
+            conn = self._spare.pop() if self._spare else None
+        if conn is None:
+            conn = self._connect()
+            conn.home = self
         try:
             conn.execute("BEGIN IMMEDIATE")
         except BaseException:
             conn.close()
             raise
         return conn
+
+    def _give_back(self, conn: _Connection) -> None:
+        """Keep a finished request transaction's connection for the next one (opening one costs a WAL attach)."""
+        with self._lock:
+            if self._closed or conn.in_transaction:
+                conn.close()
+            else:
+                self._spare.append(conn)
 
     @staticmethod
     def bind_request(conn: sqlite3.Connection | None) -> contextvars.Token:
@@ -198,11 +241,17 @@ class Database:
 
     @staticmethod
     def end_request(conn: sqlite3.Connection, *, commit: bool) -> None:
-        """Commit or roll back a request transaction and close its connection."""
+        """Commit or roll back a request transaction and hand its connection back (closed on failure)."""
         try:
             conn.execute("COMMIT" if commit else "ROLLBACK")
-        finally:
+        except BaseException:
             conn.close()
+            raise
+        home = getattr(conn, "home", None)
+        if home is None:
+            conn.close()
+        else:
+            home._give_back(conn)
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -232,14 +281,14 @@ class Database:
             self._conn.execute("COMMIT")
 
     def one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
-        conn = _request_conn.get()
+        conn = _request_conn.get() or self._reader()
         if conn is not None:
             return conn.execute(sql, params).fetchone()
         with self._lock:
             return self._conn.execute(sql, params).fetchone()
 
     def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        conn = _request_conn.get()
+        conn = _request_conn.get() or self._reader()
         if conn is not None:
             return conn.execute(sql, params).fetchall()
         with self._lock:
@@ -254,6 +303,11 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            for conn in [*list(self._opened), *self._spare]:
+                conn.close()
+            self._opened.clear()
+            self._spare.clear()
             self._conn.close()
 
 

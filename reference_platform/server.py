@@ -59,6 +59,7 @@ class ServerHandle:
     def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
         self.thread.join(timeout)
+        self.server.config.app.state.pdf_renderer.close()
         self.server.config.app.state.db.close()
 
     def __enter__(self) -> ServerHandle:

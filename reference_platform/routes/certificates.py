@@ -1,5 +1,6 @@
 """Certificate routes: the citizen's certificates, their documents (PDF, PNG)
-and verification by the code printed on them."""
+and verification by the code printed on them. PDFs are started in the background when
+certificates are listed or looked at (reference_platform.certificate_jobs)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from kiosk.platform.contract import (
 )
 from kiosk.platform.contract import problem as codes
 from kiosk.privacy import mask_id, mask_name
-from reference_platform.certificate_files import CertificateDoc, render_pdf, render_png
+from reference_platform.certificate_files import CertificateDoc, render_png
 from reference_platform.problems import PlatformProblem
 from reference_platform.routes._deps import (
     ERRORS,
@@ -160,6 +161,7 @@ def list_certificates(request: Request, x_person_token: str | None = PersonHeade
         " JOIN persons p ON p.person_id = c.person_id WHERE c.person_id = ? ORDER BY c.cert_id",
         (person_id,),
     )
+    request.app.state.pdf_renderer.prefetch([document(request, r) for r in rows])
     return CertificateList(certificates=[to_certificate(request, r) for r in rows])
 
 
@@ -171,7 +173,9 @@ def verify_certificate(code: str, request: Request) -> CertificateVerification:
 
 @router.get(paths.CERTIFICATE, response_model=Certificate, responses=ERRORS)
 def get_certificate(cert_id: str, request: Request, x_person_token: str | None = PersonHeader) -> Certificate:
-    return to_certificate(request, _owned(request, cert_id, x_person_token))
+    row = _owned(request, cert_id, x_person_token)
+    request.app.state.pdf_renderer.prefetch([document(request, row)])
+    return to_certificate(request, row)
 
 
 @router.get(
@@ -187,7 +191,7 @@ def get_certificate(cert_id: str, request: Request, x_person_token: str | None =
 )
 def certificate_pdf(cert_id: str, request: Request, x_person_token: str | None = PersonHeader) -> Response:
     row = _owned(request, cert_id, x_person_token)
-    return Response(render_pdf(document(request, row)), media_type=PDF_MEDIA_TYPE)
+    return Response(request.app.state.pdf_renderer.pdf(document(request, row)), media_type=PDF_MEDIA_TYPE)
 
 
 @router.get(

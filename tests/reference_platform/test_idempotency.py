@@ -112,3 +112,19 @@ def test_an_unfinished_record_from_an_older_version_holds_its_key_for_a_lease_on
     assert busy.status_code == 409 and busy.json()["code"] == "idempotency_in_progress"
     assert api.post(target, body, key="legacy-stale").status_code == 201
     assert api.post(target, body, key="legacy-stale").headers["Idempotent-Replayed"] == "true"
+
+
+def test_stored_answers_are_forgotten_after_twice_the_submission_grace(tmp_path) -> None:
+    clock = [time.time()]
+    grace = 3600.0
+    with serve_in_thread(tmp_path / "p.db", always_open=True, clock=lambda: clock[0],
+                         submission_grace_s=grace) as handle:
+        body = {"reason": "question", "screen": "home"}
+        assert Signed(handle.url).post(paths.HELP_CALLS, body, key="old-answer", now=clock[0]).status_code == 201
+        clock[0] += grace  # inside the window: kept
+        assert Signed(handle.url).post(paths.HELP_CALLS, body, key="newer", now=clock[0]).status_code == 201
+        assert len(_rows(handle, "SELECT * FROM idempotency WHERE key = 'old-answer'")) == 1
+        clock[0] += grace + 120
+        assert Signed(handle.url).post(paths.HELP_CALLS, body, key="newest", now=clock[0]).status_code == 201
+        assert _rows(handle, "SELECT * FROM idempotency WHERE key = 'old-answer'") == []
+        assert len(_rows(handle, "SELECT * FROM idempotency WHERE key IN ('newer', 'newest')")) == 2

@@ -1,0 +1,70 @@
+"""Group commit: writes queued together share one commit; nobody goes on before it, a failed one fails all."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from reference_platform.db import Database
+from reference_platform.group_commit import BatchFailed, GroupCommit
+
+
+@pytest.fixture
+def store(tmp_path):
+    db = Database(tmp_path / "p.db")
+    with db.tx() as c:
+        c.execute("CREATE TABLE t (n INTEGER)")
+    yield db
+    db.close()
+
+
+def _run(store: Database, n: int, seen: list[int]) -> list[BaseException | None]:
+    writes = GroupCommit(store)
+    outcomes: list[BaseException | None] = [None] * n
+
+    async def one(i: int) -> None:
+        try:
+            async with writes.turn() as batch:
+                batch.conn.execute("INSERT INTO t VALUES (?)", (i,))
+            await writes.committed(batch)
+            # once told it committed, a fresh connection sees the row
+            seen.append(store.one("SELECT COUNT(*) AS n FROM t WHERE n = ?", (i,))["n"])
+        except BatchFailed as exc:
+            outcomes[i] = exc
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            for i in range(n):
+                tg.start_soon(one, i)
+
+    anyio.run(main)
+    return outcomes
+
+
+def test_requests_queued_together_share_one_commit(store, monkeypatch) -> None:
+    commits = []
+    real = Database.end_request
+
+    def counting(conn, *, commit):
+        commits.append(commit)
+        real(conn, commit=commit)
+
+    monkeypatch.setattr(Database, "end_request", staticmethod(counting))
+    seen: list[int] = []
+    assert _run(store, 20, seen) == [None] * 20
+    assert seen == [1] * 20
+    assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 20
+    assert 1 <= len(commits) < 20
+
+
+def test_a_failed_commit_fails_every_member_and_keeps_nothing(store, monkeypatch) -> None:
+    def failing(conn, *, commit):
+        conn.execute("ROLLBACK")
+        conn.close()
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(Database, "end_request", staticmethod(failing))
+    seen: list[int] = []
+    outcomes = _run(store, 5, seen)
+    assert all(isinstance(o, BatchFailed) for o in outcomes) and seen == []
+    assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 0
