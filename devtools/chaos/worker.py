@@ -160,15 +160,15 @@ def _private_temp(run_dir: Path) -> None:
     visit._RAM_DIRS = ()
 
 
-def build(state: Path, platform: str):  # type: ignore[no-untyped-def]
+def build(state: Path, platform: str, read_timeout_s: float | None = None):  # type: ignore[no-untyped-def]
     from kiosk.config import demo_config
     from kiosk.journeys.controller import VisitController
     from kiosk.journeys.registry import journey_factories
     from kiosk.runtime import HeadlessLoop, Runtime
 
     loop = HeadlessLoop()
-    cfg = demo_config(state, speech=False, metrics={"enabled": False},
-                      a4printer={"backend": "none"})
+    cfg = demo_config(state, speech=False, metrics={"enabled": False}, a4printer={"backend": "none"},
+                      platform={"read_timeout_s": read_timeout_s} if read_timeout_s else None)
     runtime = Runtime(cfg, loop.post, platform_url=platform, work_dir=state).start()
     return loop, runtime, VisitController(runtime, journey_factories())
 
@@ -222,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutate", action="append", default=[], choices=sorted(MUTATIONS),
                         help="break a guarantee on purpose (tests of the harness)")
     parser.add_argument("--max-visits", type=int, default=0, help="stop after this many visits (0: until killed)")
+    parser.add_argument("--read-timeout", type=float, default=None,
+                        help="the kiosk's platform read timeout in seconds (default: the kiosk's own)")
     parser.add_argument("--deadline", type=float, default=600.0, help="exit after this many seconds regardless")
     args = parser.parse_args(argv)
 
@@ -238,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.i18n import set_language
 
     set_language("zh_CN")
-    loop, runtime, controller = build(args.state, args.platform)
+    loop, runtime, controller = build(args.state, args.platform, args.read_timeout)
     slow_network(runtime.client, random.Random(f"network-{args.seed}"))
     events.write("phase", p="settling")
     try:
