@@ -241,13 +241,13 @@ class FaultProxy:
         host, port = self.upstream
         try:
             up_reader, up_writer = await asyncio.wait_for(asyncio.open_connection(host, port), 3.0)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
         try:
             up_writer.write(_closing_head(request.head) + request.body)
             await up_writer.drain()
             answer = await asyncio.wait_for(up_reader.read(), UPSTREAM_TIMEOUT_S)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
         finally:
             up_writer.close()

@@ -15,7 +15,8 @@ goes on with its visit against a proxy answering 502.
 Where the kills land: a fifth while the kiosk is starting (journal draining, orders
 settling), a sixth at any moment of a visit, and the rest aimed at the moment the
 scripted citizen pressed "submit", showed a payment code, or the print started: the
-harness waits for that phase in the worker's event file and kills a random fraction
+harness starts the worker with a first visit of that kind (``--first``), waits for the
+phase in the worker's event file and kills a random fraction
 of a typical phase's duration later (the median of the durations measured so far in
 this run; ``PHASE_WINDOW_S`` until there is one). Where each kill really landed (the
 last phase line the worker wrote before it) is counted in ``kills_during``; a kill aimed
@@ -128,9 +129,11 @@ class Run:
         self._stop(self.platform, term=False)
         self.platform = None
 
-    def _worker_argv(self, seed: int, final: bool = False) -> list[str]:
+    def _worker_argv(self, seed: int, final: bool = False, first: str | None = None) -> list[str]:
         argv = ["--state", str(self.state), "--platform", self.proxy.url, "--run", str(self.dir),
                 "--seed", str(seed), "--read-timeout", str(READ_TIMEOUT_S)]
+        if first:
+            argv += ["--first", first]
         for kind in self.only:
             argv += ["--only", kind]
         for name in self.mutate:
@@ -198,7 +201,8 @@ class Run:
             self.tail = EventTail(self.dir / EVENTS)
             self.seen = []
             spawned = time.monotonic()
-            self.worker = self.forker.worker(self._worker_argv(self.seed * 100_003 + n), self.dir / "worker.log")
+            self.worker = self.forker.worker(self._worker_argv(self.seed * 100_003 + n, first=TARGET_KINDS.get(target)),
+                                             self.dir / "worker.log")
         elif target == "startup":
             target = "anytime"  # the kiosk survived the last (platform) kill: it is not starting
         if target == "startup":

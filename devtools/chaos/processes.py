@@ -24,19 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PRELOAD = [
-    "kiosk.cli",
-    "devtools.chaos.worker",
-    "devtools.chaos.citizen",
-    "devtools.chaos.platform",
-    "kiosk.config",
-    "kiosk.runtime",
-    "kiosk.journeys.controller",
-    "kiosk.journeys.registry",
-    "drivers.printer.thermal",
-    "reference_platform.server",
-]
-"""What the fork server imports before the first fork (what a worker and a platform would import)."""
+PRELOAD = ["devtools.chaos.preload"]
+"""What the fork server imports before the first fork (devtools/chaos/preload.py says what and why)."""
 
 
 def _redirect(log: str, out: str | None) -> None:
