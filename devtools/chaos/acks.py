@@ -20,6 +20,29 @@ from typing import Any
 
 ACKS = "acks.jsonl"
 EVENTS = "events.jsonl"
+NEXT_VISIT = "next_visit"
+"""The kind of visit the harness aims its next kill at; the citizen plays it next (and removes the file)."""
+
+
+def take_next_visit(run_dir: Path) -> str | None:
+    """The kind in ``NEXT_VISIT`` (removing it), or None."""
+    path = Path(run_dir) / NEXT_VISIT
+    try:
+        kind = path.read_text().strip()
+        path.unlink()
+    except OSError:
+        return None
+    return kind or None
+
+
+def aim_next_visit(run_dir: Path, kind: str | None) -> None:
+    path = Path(run_dir) / NEXT_VISIT
+    if kind is None:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(NEXT_VISIT + ".tmp")
+    tmp.write_text(kind)
+    os.replace(tmp, path)
 
 
 class LineLog:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from devtools.chaos.acks import LineLog
@@ -38,12 +38,12 @@ class Citizen(Script):
     def __init__(self, runtime: Runtime, controller: Any, loop: HeadlessLoop, acks: LineLog, events: LineLog,
                  rng: random.Random, *, kinds: Iterable[str] = KINDS, reprints: list[ReprintTodo] | None = None,
                  decline_rate: float = 0.1, paper_out_rate: float = 0.2, print_rate: float = 0.5,
-                 first: str | None = None) -> None:
+                 aim: Callable[[], str | None] = lambda: None) -> None:
         super().__init__(runtime, controller, loop, acks, events, rng, reprints=reprints, decline_rate=decline_rate,
                          paper_out_rate=paper_out_rate, print_rate=print_rate)
         self.kinds = tuple(kinds)
-        self.first = first
-        """The kind of the first visit, when the harness aims this worker's kill at it (``--first``)."""
+        self.aim = aim
+        """The kind of visit the harness aims its next kill at, if any (``acks.take_next_visit``)."""
 
     def visit(self, n: int) -> str:
         """One visit; returns its kind. A visit that gets stuck is abandoned, never fatal."""
@@ -63,7 +63,9 @@ class Citizen(Script):
         return kind
 
     def choose(self) -> str:
-        first, self.first = self.first, None
+        """The kind the harness aims at (a reprint instead of a print half the time when one is owed),
+        else a reprint owed half the time, else any kind payments allow."""
+        first = self.aim()
         if first in self.kinds and not (first in ("pay", "print") and self.controller.payments_blocked):
             return "reprint" if first == "print" and self.reprints and self.rng.random() < 0.5 else first
         if self.reprints and "print" in self.kinds and self.rng.random() < 0.5:

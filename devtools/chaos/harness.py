@@ -15,8 +15,8 @@ goes on with its visit against a proxy answering 502.
 Where the kills land: a fifth while the kiosk is starting (journal draining, orders
 settling), a sixth at any moment of a visit, and the rest aimed at the moment the
 scripted citizen pressed "submit", showed a payment code, or the print started: the
-harness starts the worker with a first visit of that kind (``--first``), waits for the
-phase in the worker's event file and kills a random fraction
+harness asks the citizen to make the next visit one of that kind (``acks.NEXT_VISIT``),
+waits for the phase in the worker's event file and kills a random fraction
 of a typical phase's duration later (the median of the durations measured so far in
 this run; ``PHASE_WINDOW_S`` until there is one). Where each kill really landed (the
 last phase line the worker wrote before it) is counted in ``kills_during``; a kill aimed
@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devtools.chaos.acks import EVENTS, EventTail
+from devtools.chaos.acks import EVENTS, EventTail, aim_next_visit
 from devtools.chaos.faultproxy import FaultPlan, FaultProxy
 from devtools.chaos.processes import Child, Forker
 from kiosk.platform.contract.demo import DEMO_KIOSK_ID
@@ -59,6 +59,7 @@ BOTH_SHARE = 1 / 3
 """Of the kills that take the platform, the share that also kill the kiosk at the same moment."""
 READ_TIMEOUT_S = 4.0
 """The worker kiosk's platform read timeout; a stalled request is held a second longer."""
+FORKSERVER_START_S = 300.0
 PLATFORM_START_S = 60.0
 READY_WAIT_S = 90.0
 PHASE_WAIT_S = 20.0
@@ -92,6 +93,8 @@ class Run:
         self.tail: EventTail | None = None
         self.seen: list[dict] = []
         """The running worker's event lines so far."""
+        self.unread: list[dict] = []
+        """Lines read from the event file but not yet looked at (they came with a line a watch waited for)."""
         self.ready_s: list[float] = []
         self.platform_start_s: list[float] = []
         self.kills_during: Counter[str] = Counter()
@@ -129,11 +132,9 @@ class Run:
         self._stop(self.platform, term=False)
         self.platform = None
 
-    def _worker_argv(self, seed: int, final: bool = False, first: str | None = None) -> list[str]:
+    def _worker_argv(self, seed: int, final: bool = False) -> list[str]:
         argv = ["--state", str(self.state), "--platform", self.proxy.url, "--run", str(self.dir),
                 "--seed", str(seed), "--read-timeout", str(READ_TIMEOUT_S)]
-        if first:
-            argv += ["--first", first]
         for kind in self.only:
             argv += ["--only", kind]
         for name in self.mutate:
@@ -175,10 +176,12 @@ class Run:
         assert self.worker is not None and self.tail is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for e in self.tail.read():
+            batch, self.unread = self.unread + self.tail.read(), []
+            for i, e in enumerate(batch):
                 if e.get("pid") == self.worker.pid:
                     self.seen.append(e)
                     if until(e):
+                        self.unread = batch[i + 1:]  # lines read with it are for the next watch
                         return True
             if self.worker.poll() is not None:
                 return False
@@ -197,12 +200,12 @@ class Run:
         self.aimed[target] += 1
         self.victim_counts[victim] += 1
         fresh = self.worker is None
+        aim_next_visit(self.dir, TARGET_KINDS.get(target))
         if fresh:
             self.tail = EventTail(self.dir / EVENTS)
-            self.seen = []
+            self.seen, self.unread = [], []
             spawned = time.monotonic()
-            self.worker = self.forker.worker(self._worker_argv(self.seed * 100_003 + n, first=TARGET_KINDS.get(target)),
-                                             self.dir / "worker.log")
+            self.worker = self.forker.worker(self._worker_argv(self.seed * 100_003 + n), self.dir / "worker.log")
         elif target == "startup":
             target = "anytime"  # the kiosk survived the last (platform) kill: it is not starting
         if target == "startup":
@@ -230,7 +233,8 @@ class Run:
         if code is None:
             self.worker.kill()
         self.worker.wait(10)
-        self.seen += [e for e in self.tail.read() if e.get("pid") == self.worker.pid]  # written before it died
+        rest, self.unread = self.unread + self.tail.read(), []
+        self.seen += [e for e in rest if e.get("pid") == self.worker.pid]  # written before it died
         self._measure(self.seen)
         if code is not None:
             self.failures.append({"kill": n, "exit_code": code, "aimed": target,
@@ -316,6 +320,10 @@ def run_chaos(kills: int, *, seed: int | None = None, keep: str | Path | None = 
     timed_out = False
     try:
         run.proxy.start()
+        try:
+            forkserver_s = run.forker.warm(FORKSERVER_START_S)
+        except RuntimeError as exc:
+            raise HarnessError(str(exc)) from None
         run.start_platform()
         seeded = platform_orders(run.db, KIOSK_ID)
         log(f"platform on {run.proxy.upstream}, fault proxy on {run.proxy.url}; run folder {run_dir}")
@@ -349,6 +357,7 @@ def run_chaos(kills: int, *, seed: int | None = None, keep: str | Path | None = 
         "platform_kills_during": dict(run.platform_kills_during),
         "restart_to_ready_s": _median(run.ready_s),
         "platform_restart_s": _median(run.platform_start_s),
+        "forkserver_start_s": round(forkserver_s, 1),
         "restarts_not_ready": run.not_ready,
         "phase_s": {p: round(run.typical(p), 3) for p in PHASE_WINDOW_S if run.phase_s.get(p)},
         "worker_failures": len(run.failures),

@@ -21,6 +21,7 @@ import multiprocessing.context
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -85,12 +86,26 @@ class Child:
         return code
 
 
+def _nothing() -> None:
+    """A child that only proves the fork server is up."""
+
+
 class Forker:
     """The fork server and the processes it starts (``multiprocessing.Process``: pid, kill, join, exitcode)."""
 
     def __init__(self) -> None:
         self.ctx: multiprocessing.context.ForkServerContext = multiprocessing.get_context("forkserver")
         self.ctx.set_forkserver_preload(PRELOAD)
+
+    def warm(self, timeout: float) -> float:
+        """Start the fork server (its preload takes seconds) and wait for it; returns how long it took."""
+        started = time.monotonic()
+        proc = self.ctx.Process(target=_nothing, name="chaos-warm", daemon=True)
+        proc.start()
+        proc.join(timeout)
+        if proc.exitcode != 0:
+            raise RuntimeError(f"the chaos fork server did not start within {timeout:.0f} s (exit {proc.exitcode})")
+        return time.monotonic() - started
 
     def worker(self, argv: list[str], log: Path, out: Path | None = None) -> Child:
         proc = self.ctx.Process(target=_worker_main, args=(argv, str(log), str(out) if out else None),

@@ -39,7 +39,7 @@ import time
 import uuid
 from pathlib import Path
 
-from devtools.chaos.acks import ACKS, EVENTS, LineLog, read_lines
+from devtools.chaos.acks import ACKS, EVENTS, LineLog, read_lines, take_next_visit
 
 log = logging.getLogger("devtools.chaos.worker")
 
@@ -233,8 +233,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="visit kinds to play (default: all)")
     parser.add_argument("--mutate", action="append", default=[], choices=sorted(MUTATIONS),
                         help="break a guarantee on purpose (tests of the harness)")
-    parser.add_argument("--first", choices=("apply", "pay", "print"), default=None,
-                        help="the kind of the first visit (the harness aims the kill at it)")
     parser.add_argument("--max-visits", type=int, default=0, help="stop after this many visits (0: until killed)")
     parser.add_argument("--read-timeout", type=float, default=None,
                         help="the kiosk's platform read timeout in seconds (default: the kiosk's own)")
@@ -264,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
 
         citizen = Citizen(runtime, controller, loop, acks, events, random.Random(args.seed),
                           kinds=args.only or ("apply", "pay", "print"),
-                          reprints=reprints_from_acks(read_lines(args.run / ACKS)), first=args.first)
+                          reprints=reprints_from_acks(read_lines(args.run / ACKS)),
+                          aim=lambda: take_next_visit(args.run))
         ready = wait_ready(citizen, runtime, controller, READY_TIMEOUT_S)
         events.write("ready", ok=ready, took_s=round(time.monotonic() - started, 3))
         if args.final:
