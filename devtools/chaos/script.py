@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 J = TypeVar("J")
 
+APP_TRIES = 3
+"""A citizen whose app code is refused (a fault on the way) shows it again, this many times in all."""
 FACE_RATE = 0.15
 """Share of identifications by ID card and face check for citizens who also have the government app."""
 
@@ -84,13 +86,25 @@ class Script:
         return self.controller.frame().view
 
     def wait(self, *screens: str, timeout: float = 20.0) -> str:
+        """Until one of ``screens`` is up and idle; ``Stuck`` at once if the journey shows an error instead
+        (a request failed for good: the citizen reads it and walks away rather than stare at it)."""
+        failed: list[str] = []
+
         def there() -> bool:
             v = self.controller.frame().view
-            return v.screen in screens and not _busy(v)
+            if v.screen in screens and not _busy(v):
+                return True
+            journey = self.controller.current
+            if journey is not None and getattr(journey, "error", "") and not getattr(journey, "busy", ""):
+                failed.append(str(journey.error))
+                return True
+            return False
 
         if not self.until(there, timeout):
             v = self.view()
             raise Stuck(f"waited for {'/'.join(screens)}, on {v.screen!r} busy={_busy(v)}")
+        if failed:
+            raise Stuck(f"waited for {'/'.join(screens)}, shown an error on {self.view().screen!r}: {failed[0]}")
         return self.view().screen
 
     def actions(self) -> list:
@@ -170,8 +184,16 @@ class Script:
         if face is None:
             face = self.rng.random() < self.face_rate
         if token is not None and not face:
-            self.rt.devices.emulators.scanner.scan(token)
-            self.wait("identify.confirmed", timeout=30)
+            journey = self.controller.current
+            for attempt in range(1, APP_TRIES + 1):
+                journey.error = ""  # read: the citizen shows the code again
+                self.rt.devices.emulators.scanner.scan(token)
+                try:
+                    self.wait("identify.confirmed", timeout=30)
+                    break
+                except Stuck:
+                    if attempt == APP_TRIES:
+                        raise
             self.press("continue")
             return
         emu = self.rt.devices.emulators.idreader

@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deadline", type=float, default=600.0, help="exit after this many seconds regardless")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True,  # a forked worker inherits handlers
                         format=f"%(asctime)s {os.getpid()} %(levelname)s %(name)s: %(message)s")
     started = time.monotonic()
     _private_temp(args.run)
