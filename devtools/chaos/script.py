@@ -30,7 +30,7 @@ J = TypeVar("J")
 
 APP_TRIES = 3
 """A citizen whose app code is refused (a fault on the way) shows it again, this many times in all."""
-FACE_RATE = 0.15
+FACE_RATE = 0.1
 """Share of identifications by ID card and face check for citizens who also have the government app."""
 
 
