@@ -4,8 +4,7 @@
 ``KIOSK_CHAOS_KILLS`` mixed kills (default 30; CI runs 200, .ci/run), a share of them of
 the platform, with the fault proxy answering 5xx, stalling and resetting a share of the
 kiosk's requests, and nothing acknowledged may be lost, sent twice or charged twice.
-``KIOSK_CHAOS_SEED`` changes where the kills are aimed (the default seed aims at least 7
-of 30 at each of submit, pay and print).
+``KIOSK_CHAOS_SEED`` changes where the kills are aimed and which requests get faults.
 
 The mutation tests break one guarantee on purpose (``--mutate`` in the kiosk,
 ``--platform-mutate`` in the platform) and check that the harness notices; they are what
