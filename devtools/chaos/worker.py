@@ -21,6 +21,11 @@ would almost never land between "the attempt is on disk" and "the platform has i
 between "the platform charged / recorded it" and "the kiosk heard" — the very moments
 the ledger and the idempotency keys exist for. The kiosk's own code is not changed.
 
+The harness gives it a shorter platform read timeout (``--read-timeout``: the fault proxy's
+stalls outlast it) and it retries settling a blocked order every ``SETTLE_RETRY_S`` instead
+of 30 s; the next visit's kind comes from the harness when it aims a kill at one
+(``acks.NEXT_VISIT``), else at random.
+
 ``--mutate NAME`` breaks one guarantee on purpose, to show that the harness notices
 (see ``MUTATIONS``); it exists for the harness's own tests and is never used otherwise.
 """
