@@ -2,7 +2,7 @@
 
 ``kiosk chaos --kills N`` starts the reference platform as its own process behind a
 fault proxy that answers 5xx, stalls and resets a share of the requests, then runs
-a worker kiosk (``python -m devtools.chaos.worker``: the real runtime, journal, payment
+a worker kiosk (``devtools.chaos.worker``, forked: the real runtime, journal, payment
 ledger and emulated devices, driven headless by a scripted citizen) and SIGKILLs it at
 random moments — while an application is being submitted, a payment code is being
 sent, a certificate is printing, or the restarted kiosk is still draining its journal
