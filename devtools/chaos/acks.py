@@ -10,6 +10,7 @@ does not lose what the page cache holds, and it is only used for the report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -19,6 +20,29 @@ from typing import Any
 
 ACKS = "acks.jsonl"
 EVENTS = "events.jsonl"
+NEXT_VISIT = "next_visit"
+"""The kind of visit the harness aims its next kill at; the citizen plays it next (and removes the file)."""
+
+
+def take_next_visit(run_dir: Path) -> str | None:
+    """The kind in ``NEXT_VISIT`` (removing it), or None."""
+    path = Path(run_dir) / NEXT_VISIT
+    try:
+        kind = path.read_text().strip()
+        path.unlink()
+    except OSError:
+        return None
+    return kind or None
+
+
+def aim_next_visit(run_dir: Path, kind: str | None) -> None:
+    path = Path(run_dir) / NEXT_VISIT
+    if kind is None:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(NEXT_VISIT + ".tmp")
+    tmp.write_text(kind)
+    os.replace(tmp, path)
 
 
 class LineLog:
@@ -55,3 +79,28 @@ def read_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                 continue
             if isinstance(record, dict):
                 yield record
+
+
+class EventTail:
+    """Reads the event file as it grows (complete lines only): how the harness follows a worker."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = path.stat().st_size if path.exists() else 0
+        self._rest = b""
+
+    def read(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as fh:
+            fh.seek(self.offset)
+            data = fh.read()
+        self.offset += len(data)
+        data = self._rest + data
+        lines = data.split(b"\n")
+        self._rest = lines.pop()
+        out = []
+        for raw in lines:
+            with contextlib.suppress(ValueError):
+                out.append(json.loads(raw))
+        return out

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from devtools.chaos.acks import LineLog
@@ -37,10 +37,13 @@ class Citizen(Script):
 
     def __init__(self, runtime: Runtime, controller: Any, loop: HeadlessLoop, acks: LineLog, events: LineLog,
                  rng: random.Random, *, kinds: Iterable[str] = KINDS, reprints: list[ReprintTodo] | None = None,
-                 decline_rate: float = 0.1, paper_out_rate: float = 0.2, print_rate: float = 0.5) -> None:
+                 decline_rate: float = 0.1, paper_out_rate: float = 0.2, print_rate: float = 0.5,
+                 aim: Callable[[], str | None] = lambda: None) -> None:
         super().__init__(runtime, controller, loop, acks, events, rng, reprints=reprints, decline_rate=decline_rate,
                          paper_out_rate=paper_out_rate, print_rate=print_rate)
         self.kinds = tuple(kinds)
+        self.aim = aim
+        """The kind of visit the harness aims its next kill at, if any (``acks.take_next_visit``)."""
 
     def visit(self, n: int) -> str:
         """One visit; returns its kind. A visit that gets stuck is abandoned, never fatal."""
@@ -60,6 +63,11 @@ class Citizen(Script):
         return kind
 
     def choose(self) -> str:
+        """The kind the harness aims at (a reprint instead of a print half the time when one is owed),
+        else a reprint owed half the time, else any kind payments allow."""
+        first = self.aim()
+        if first in self.kinds and not (first in ("pay", "print") and self.controller.payments_blocked):
+            return "reprint" if first == "print" and self.reprints and self.rng.random() < 0.5 else first
         if self.reprints and "print" in self.kinds and self.rng.random() < 0.5:
             return "reprint"
         kinds = [k for k in self.kinds if not (k in ("pay", "print") and self.controller.payments_blocked)]

@@ -1,19 +1,26 @@
-"""Processes of a chaos run: the platform, the workers, the kills, the final check.
+"""Processes of a chaos run: the platform, the fault proxy, the workers, the kills, the final check.
 
-Everything is on loopback and bounded: the platform and every worker are children of
-this process that die with it (``PR_SET_PDEATHSIG`` where Linux offers it) and are
-killed in a ``finally`` on any way out (done, failure, Ctrl-C, SIGTERM); a worker
-that outlives its welcome is SIGKILLed; the run stops taking kills when its time
-budget is spent and reports itself incomplete.
+Everything is on loopback and bounded: the platform and every worker are forked children
+(``devtools.chaos.processes``) that die with the run (``PR_SET_PDEATHSIG``) and are killed
+in a ``finally`` on any way out (done, failure, Ctrl-C, SIGTERM); the run stops taking
+kills when its time budget is spent and reports itself incomplete. The kiosk talks to the
+platform through the fault proxy (``devtools.chaos.faultproxy``), which injects 5xx,
+stalls and resets at ``--faults`` and follows the platform across its restarts.
+
+Each kill picks its victim: the kiosk, the platform (``platform_ratio`` of the kills, a
+third of those taking the kiosk down with it) or both. A platform kill is restarted on the
+same database after a random outage (up to ``OUTAGE_S``) while the kiosk, if it survived,
+goes on with its visit against a proxy answering 502.
 
 Where the kills land: a fifth while the kiosk is starting (journal draining, orders
 settling), a sixth at any moment of a visit, and the rest aimed at the moment the
 scripted citizen pressed "submit", showed a payment code, or the print started: the
-harness waits for that phase in the worker's event file and kills a random fraction
+harness asks the citizen to make the next visit one of that kind (``acks.NEXT_VISIT``),
+waits for the phase in the worker's event file and kills a random fraction
 of a typical phase's duration later (the median of the durations measured so far in
 this run; ``PHASE_WINDOW_S`` until there is one). Where each kill really landed (the
-last phase line the worker wrote before it died) is counted in ``kills_during``; a
-kill aimed at a phase that ended first lands in the next one (``shown``, ``leaving``).
+last phase line the worker wrote before it) is counted in ``kills_during``; a kill aimed
+at a phase that ended first lands in the next one (``shown``, ``leaving``).
 """
 
 from __future__ import annotations
@@ -21,24 +28,20 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import os
 import random
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from devtools.chaos.acks import EVENTS
+from devtools.chaos.acks import EVENTS, EventTail, aim_next_visit
+from devtools.chaos.faultproxy import FaultPlan, FaultProxy
+from devtools.chaos.processes import Child, Forker
 from kiosk.platform.contract.demo import DEMO_KIOSK_ID
-from kiosk.platform.process import die_with_parent, free_port
 
 KIOSK_ID = DEMO_KIOSK_ID
 TARGETS = {"startup": 20, "anytime": 15, "submit": 25, "pay": 20, "print": 20}
@@ -50,6 +53,13 @@ PHASE_SAMPLES = 50
 """A phase's typical duration is the median of its last this many measurements."""
 TARGET_KINDS = {"submit": "apply", "pay": "pay", "print": "print"}
 ANYTIME_S = 4.0
+OUTAGE_S = 1.5
+"""A killed platform is restarted after a random outage of up to this long."""
+BOTH_SHARE = 1 / 3
+"""Of the kills that take the platform, the share that also kill the kiosk at the same moment."""
+READ_TIMEOUT_S = 4.0
+"""The worker kiosk's platform read timeout; a stalled request is held a second longer."""
+FORKSERVER_START_S = 300.0
 PLATFORM_START_S = 60.0
 READY_WAIT_S = 90.0
 PHASE_WAIT_S = 20.0
@@ -60,48 +70,36 @@ class HarnessError(RuntimeError):
     """The harness itself could not do its job (platform would not start, workers keep dying)."""
 
 
-class EventTail:
-    """Reads the worker event file as it grows (complete lines only)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = path.stat().st_size if path.exists() else 0
-        self._rest = b""
-
-    def read(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        with self.path.open("rb") as fh:
-            fh.seek(self.offset)
-            data = fh.read()
-        self.offset += len(data)
-        data = self._rest + data
-        lines = data.split(b"\n")
-        self._rest = lines.pop()
-        out = []
-        for raw in lines:
-            with contextlib.suppress(ValueError):
-                out.append(json.loads(raw))
-        return out
-
-
 class Run:
     def __init__(self, run_dir: Path, *, seed: int, only: list[str] | None, mutate: list[str],
-                 log: Callable[[str], None]) -> None:
+                 log: Callable[[str], None], platform_ratio: float = 0.0, faults: float = 0.0,
+                 platform_mutate: list[str] | None = None) -> None:
         self.dir = run_dir
         self.state = run_dir / "state"
         self.db = run_dir / "platform.sqlite3"
         self.seed = seed
         self.only = only or []
         self.mutate = mutate
+        self.platform_mutate = platform_mutate or []
+        self.platform_ratio = platform_ratio
         self.log = log
         self.rng = random.Random(seed)
-        self.platform: subprocess.Popen | None = None
-        self.worker: subprocess.Popen | None = None
-        self.url = ""
-        self._logs: list[IO[bytes]] = []
+        self.victims = random.Random(f"victims-{seed}")
+        """Separate from ``rng`` so a seed aims the same kills whatever the platform share."""
+        self.forker = Forker()
+        self.proxy = FaultProxy(FaultPlan(rate=faults, stall_s=READ_TIMEOUT_S + 1.0, seed=seed))
+        self.platform: Child | None = None
+        self.worker: Child | None = None
+        self.tail: EventTail | None = None
+        self.seen: list[dict] = []
+        """The running worker's event lines so far."""
+        self.unread: list[dict] = []
+        """Lines read from the event file but not yet looked at (they came with a line a watch waited for)."""
         self.ready_s: list[float] = []
+        self.platform_start_s: list[float] = []
         self.kills_during: Counter[str] = Counter()
+        self.platform_kills_during: Counter[str] = Counter()
+        self.victim_counts: Counter[str] = Counter()
         self.aimed: Counter[str] = Counter()
         self.phase_s: dict[str, list[float]] = {}
         """Measured durations of each phase (from its line to the worker's next line)."""
@@ -110,63 +108,57 @@ class Run:
         self.failures: list[dict[str, Any]] = []
 
     # -- processes -------------------------------------------------------------------------
-    def _log_file(self, name: str) -> IO[bytes]:
-        fh = (self.dir / name).open("ab")
-        self._logs.append(fh)
-        return fh
-
-    def _spawn(self, cmd: list[str], log_name: str, stdout: int | IO[bytes] | None = None) -> subprocess.Popen:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-        env.pop("KIOSK_CONFIG", None)
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout or self._log_file(log_name),
-                                stderr=self._log_file(log_name), env=env, preexec_fn=die_with_parent)
-
     def start_platform(self) -> None:
+        url_file = self.dir / "platform.url"
         for _attempt in range(3):
-            port = free_port()
-            self.platform = self._spawn([sys.executable, "-m", "kiosk", "platform", "serve", "--host", "127.0.0.1",
-                                         "--port", str(port), "--db", str(self.db), "--demo", "--always-open"],
-                                        "platform.log")
-            self.url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + PLATFORM_START_S
-            while time.monotonic() < deadline and self.platform.poll() is None:
-                try:
-                    with urllib.request.urlopen(self.url + "/openapi.json", timeout=2) as resp:
-                        if resp.status == 200:
-                            return
-                except OSError:
-                    time.sleep(0.1)
+            url_file.unlink(missing_ok=True)
+            started = time.monotonic()
+            argv = ["--db", str(self.db), "--url-file", str(url_file)]
+            for name in self.platform_mutate:
+                argv += ["--mutate", name]
+            self.platform = self.forker.platform(argv, self.dir / "platform.log")
+            while time.monotonic() - started < PLATFORM_START_S and self.platform.poll() is None:
+                if url_file.exists():
+                    host, port = url_file.read_text().removeprefix("http://").rsplit(":", 1)
+                    self.proxy.set_upstream(host, int(port))
+                    self.platform_start_s.append(time.monotonic() - started)
+                    return
+                time.sleep(0.01)
             self._stop(self.platform, term=False)
         raise HarnessError(f"the reference platform did not start; see {self.dir / 'platform.log'}")
 
-    def _worker_cmd(self, seed: int, final: bool = False) -> list[str]:
-        cmd = [sys.executable, "-m", "devtools.chaos.worker", "--state", str(self.state), "--platform", self.url,
-               "--run", str(self.dir), "--seed", str(seed)]
+    def kill_platform(self) -> None:
+        self.proxy.upstream = None
+        self._stop(self.platform, term=False)
+        self.platform = None
+
+    def _worker_argv(self, seed: int, final: bool = False) -> list[str]:
+        argv = ["--state", str(self.state), "--platform", self.proxy.url, "--run", str(self.dir),
+                "--seed", str(seed), "--read-timeout", str(READ_TIMEOUT_S)]
         for kind in self.only:
-            cmd += ["--only", kind]
+            argv += ["--only", kind]
         for name in self.mutate:
-            cmd += ["--mutate", name]
-        return cmd + (["--final"] if final else [])
+            argv += ["--mutate", name]
+        return argv + (["--final"] if final else [])
 
     @staticmethod
-    def _stop(proc: subprocess.Popen | None, term: bool = True, wait_s: float = 10.0) -> None:
+    def _stop(proc: Child | None, term: bool = True, wait_s: float = 10.0) -> None:
         if proc is None or proc.poll() is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGTERM if term else signal.SIGKILL)
+        if term:
+            proc.terminate()
+        else:
+            proc.kill()
         try:
             proc.wait(wait_s)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+        except TimeoutError:
+            proc.kill()
             proc.wait(5)
 
     def close(self) -> None:
         self._stop(self.worker, term=False)
         self._stop(self.platform)
-        for fh in self._logs:
-            fh.close()
-        self._logs.clear()
+        self.proxy.stop()
 
     # -- one kill --------------------------------------------------------------------------
     def _aim(self) -> str:
@@ -174,58 +166,81 @@ class Run:
                    if t not in TARGET_KINDS or not self.only or TARGET_KINDS[t] in self.only}
         return self.rng.choices(list(allowed), weights=list(allowed.values()))[0]
 
-    def _watch(self, tail: EventTail, pid: int, until: Callable[[dict], bool], timeout: float,
-               seen: list[dict]) -> bool:
+    def _victim(self) -> str:
+        if self.victims.random() >= self.platform_ratio:
+            return "kiosk"
+        return "both" if self.victims.random() < BOTH_SHARE else "platform"
+
+    def _watch(self, until: Callable[[dict], bool], timeout: float) -> bool:
         """Follow the worker's events until one matches; False if it died or the time ran out."""
+        assert self.worker is not None and self.tail is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for e in tail.read():
-                if e.get("pid") == pid:
-                    seen.append(e)
+            batch, self.unread = self.unread + self.tail.read(), []
+            for i, e in enumerate(batch):
+                if e.get("pid") == self.worker.pid:
+                    self.seen.append(e)
                     if until(e):
+                        self.unread = batch[i + 1:]  # lines read with it are for the next watch
                         return True
-            if self.worker is not None and self.worker.poll() is not None:
+            if self.worker.poll() is not None:
                 return False
             time.sleep(0.005)
         return False
 
+    def _landed(self) -> str:
+        phases = [e["p"] for e in self.seen if e["kind"] == "phase"]
+        if not any(e["kind"] == "ready" for e in self.seen):
+            return "startup"
+        return phases[-1] if phases else "ready"
+
     def kill_once(self, n: int) -> None:
-        tail = EventTail(self.dir / EVENTS)
         target = self._aim()
+        victim = self._victim()
         self.aimed[target] += 1
-        spawned = time.monotonic()
-        self.worker = self._spawn(self._worker_cmd(self.seed * 100_003 + n), "worker.log")
-        pid = self.worker.pid
-        seen: list[dict] = []
+        self.victim_counts[victim] += 1
+        fresh = self.worker is None
+        aim_next_visit(self.dir, TARGET_KINDS.get(target))
+        if fresh:
+            self.tail = EventTail(self.dir / EVENTS)
+            self.seen, self.unread = [], []
+            spawned = time.monotonic()
+            self.worker = self.forker.worker(self._worker_argv(self.seed * 100_003 + n), self.dir / "worker.log")
+        elif target == "startup":
+            target = "anytime"  # the kiosk survived the last (platform) kill: it is not starting
         if target == "startup":
-            typical = statistics.median(self.ready_s) if self.ready_s else 1.5
-            deadline = spawned + self.rng.uniform(0.05, typical * 1.1)
-            while time.monotonic() < deadline and self.worker.poll() is None:
-                self._watch(tail, pid, lambda e: False, min(0.02, max(0.0, deadline - time.monotonic())), seen)
-        else:
-            if self._watch(tail, pid, lambda e: e["kind"] == "ready", READY_WAIT_S, seen):
+            typical = statistics.median(self.ready_s) if self.ready_s else 1.0
+            self._watch(lambda e: False, self.rng.uniform(0.05, typical * 1.1))
+        elif not fresh or self._watch(lambda e: e["kind"] == "ready", READY_WAIT_S):
+            if fresh:
                 self.ready_s.append(time.monotonic() - spawned)
-                if target == "anytime":
-                    self._watch(tail, pid, lambda e: False, self.rng.uniform(0.0, ANYTIME_S), seen)
-                elif self._watch(tail, pid, lambda e: e["kind"] == "phase" and e.get("p") == target,
-                                 PHASE_WAIT_S, seen):
-                    time.sleep(self.rng.uniform(0.0, self.typical(target)))
+            if target == "anytime":
+                self._watch(lambda e: False, self.rng.uniform(0.0, ANYTIME_S))
+            elif self._watch(lambda e: e["kind"] == "phase" and e.get("p") == target, PHASE_WAIT_S):
+                time.sleep(self.rng.uniform(0.0, self.typical(target)))
+        if victim != "kiosk":
+            self.platform_kills_during[self._landed()] += 1
+            self.kill_platform()
+        if victim != "platform" or self.worker.poll() is not None:
+            self._end_worker(n, target)
+        if victim != "kiosk":
+            time.sleep(self.victims.uniform(0.0, OUTAGE_S))
+            self.start_platform()
+
+    def _end_worker(self, n: int, target: str) -> None:
+        assert self.worker is not None and self.tail is not None
         code = self.worker.poll()
         if code is None:
-            self.worker.send_signal(signal.SIGKILL)
+            self.worker.kill()
         self.worker.wait(10)
-        seen += [e for e in tail.read() if e.get("pid") == pid]  # what it wrote before it died
-        self._measure(seen)
+        rest, self.unread = self.unread + self.tail.read(), []
+        self.seen += [e for e in rest if e.get("pid") == self.worker.pid]  # written before it died
+        self._measure(self.seen)
         if code is not None:
             self.failures.append({"kill": n, "exit_code": code, "aimed": target,
                                   "log_tail": _tail(self.dir / "worker.log")})
-            self.log(f"worker {pid} exited by itself with {code} (kill {n})")
-        phases = [e["p"] for e in seen if e["kind"] == "phase"]
-        if not any(e["kind"] == "ready" for e in seen):
-            landed = "startup"
-        else:
-            landed = phases[-1] if phases else "ready"
-        self.kills_during[landed] += 1
+            self.log(f"worker {self.worker.pid} exited by itself with {code} (kill {n})")
+        self.kills_during[self._landed()] += 1
         self.worker = None
 
     def typical(self, phase: str) -> float:
@@ -243,18 +258,20 @@ class Run:
         self.not_ready += sum(1 for e in seen if e["kind"] == "ready" and not e.get("ok"))
 
     def final(self) -> dict[str, Any]:
-        out = self._log_file("final.out")
-        self.worker = self._spawn(self._worker_cmd(self.seed * 100_003 + 99_999, final=True), "worker.log",
-                                  stdout=out)
+        out = self.dir / "final.out"
+        if self.worker is not None:  # the last kill took only the platform: this kiosk is not counted as killed
+            self._stop(self.worker, term=False)
+            self.worker = None
+        self.worker = self.forker.worker(self._worker_argv(self.seed * 100_003 + 99_999, final=True),
+                                         self.dir / "worker.log", out=out)
         try:
             code = self.worker.wait(FINAL_WAIT_S)
-        except subprocess.TimeoutExpired:
+        except TimeoutError:
             self._stop(self.worker, term=False)
             return {"ready": False, "error": f"the final kiosk did not finish in {FINAL_WAIT_S:.0f} s"}
         finally:
             self.worker = None
-        out.flush()
-        lines = (self.dir / "final.out").read_text().strip().splitlines()
+        lines = out.read_text().strip().splitlines() if out.exists() else []
         try:
             report = json.loads(lines[-1])
         except (IndexError, ValueError):
@@ -271,12 +288,19 @@ def _tail(path: Path, lines: int = 25) -> str:
         return ""
 
 
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 3) if values else None
+
+
 def run_chaos(kills: int, *, seed: int | None = None, keep: str | Path | None = None,
               timeout_s: float | None = None, only: list[str] | None = None, mutate: list[str] | None = None,
+              platform_ratio: float = 0.0, faults: float = 0.0, platform_mutate: list[str] | None = None,
               log: Callable[[str], None] = lambda msg: None) -> dict[str, Any]:
-    """Kill a worker kiosk ``kills`` times, let a final one drain and settle, judge; returns the report."""
+    """Kill a worker kiosk or the platform ``kills`` times, let a final kiosk drain and settle, judge."""
     from devtools.chaos.verdict import judge, platform_orders
 
+    if not 0.0 <= platform_ratio <= 1.0:
+        raise HarnessError(f"the platform kill ratio must be between 0 and 1, not {platform_ratio}")
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     budget = timeout_s if timeout_s is not None else 120.0 + 12.0 * kills
     started = time.monotonic()
@@ -287,13 +311,22 @@ def run_chaos(kills: int, *, seed: int | None = None, keep: str | Path | None = 
         run_dir.mkdir(parents=True, exist_ok=True)
     else:
         run_dir = Path(tempfile.mkdtemp(prefix="kiosk-chaos-"))
-    run = Run(run_dir, seed=seed, only=only, mutate=mutate or [], log=log)
+    try:
+        run = Run(run_dir, seed=seed, only=only, mutate=mutate or [], log=log, platform_ratio=platform_ratio,
+                  faults=faults, platform_mutate=platform_mutate)
+    except ValueError as exc:
+        raise HarnessError(str(exc)) from None
     done = 0
     timed_out = False
     try:
+        run.proxy.start()
+        try:
+            forkserver_s = run.forker.warm(FORKSERVER_START_S)
+        except RuntimeError as exc:
+            raise HarnessError(str(exc)) from None
         run.start_platform()
         seeded = platform_orders(run.db, KIOSK_ID)
-        log(f"platform on {run.url}; run folder {run_dir}")
+        log(f"platform on {run.proxy.upstream}, fault proxy on {run.proxy.url}; run folder {run_dir}")
         while done < kills:
             if time.monotonic() - started > budget:
                 timed_out = True
@@ -309,14 +342,22 @@ def run_chaos(kills: int, *, seed: int | None = None, keep: str | Path | None = 
         run._stop(run.platform)
         verdict = judge(run_dir, run.db, run.state, KIOSK_ID, seeded)
     finally:
-        run.close()
+        with contextlib.suppress(Exception):
+            run.close()
     report: dict[str, Any] = {
         "kills": done,
         "kills_planned": kills,
+        "kiosk_kills": run.victim_counts["kiosk"] + run.victim_counts["both"],
+        "platform_kills": run.victim_counts["platform"] + run.victim_counts["both"],
+        "kills_by_victim": dict(run.victim_counts),
+        "faults": run.proxy.report(),
         **{k: v for k, v in verdict.items() if k != "details"},
         "kills_aimed": dict(run.aimed),
         "kills_during": dict(run.kills_during),
-        "restart_to_ready_s": round(statistics.median(run.ready_s), 3) if run.ready_s else None,
+        "platform_kills_during": dict(run.platform_kills_during),
+        "restart_to_ready_s": _median(run.ready_s),
+        "platform_restart_s": _median(run.platform_start_s),
+        "forkserver_start_s": round(forkserver_s, 1),
         "restarts_not_ready": run.not_ready,
         "phase_s": {p: round(run.typical(p), 3) for p in PHASE_WINDOW_S if run.phase_s.get(p)},
         "worker_failures": len(run.failures),

@@ -22,10 +22,16 @@ from kiosk.devices.demo_cards import DEMO_CARDS
 from kiosk.platform.contract.payments import OrderStatus
 from kiosk.runtime import HeadlessLoop, Runtime
 from kiosk.views import Choices, Progress, View
+from reference_platform.seed.persons import APP_TOKENS
 
 log = logging.getLogger(__name__)
 
 J = TypeVar("J")
+
+APP_TRIES = 3
+"""A citizen whose app code is refused (a fault on the way) shows it again, this many times in all."""
+FACE_RATE = 0.1
+"""Share of identifications by ID card and face check for citizens who also have the government app."""
 
 
 class Stuck(Exception):
@@ -50,12 +56,13 @@ class Script:
 
     def __init__(self, runtime: Runtime, controller: Any, loop: HeadlessLoop, acks: LineLog, events: LineLog,
                  rng: random.Random, *, reprints: list[ReprintTodo] | None = None, decline_rate: float = 0.1,
-                 paper_out_rate: float = 0.2, print_rate: float = 0.5) -> None:
+                 paper_out_rate: float = 0.2, print_rate: float = 0.5, face_rate: float = FACE_RATE) -> None:
         self.rt, self.controller, self.loop = runtime, controller, loop
         self.acks, self.events, self.rng = acks, events, rng
         self.reprints = list(reprints or [])
         """Paid prints still owed to their citizens: the reprint visit's work list."""
         self.decline_rate, self.paper_out_rate, self.print_rate = decline_rate, paper_out_rate, print_rate
+        self.face_rate = face_rate
         self._last_tick = time.monotonic()
         self.card_in: str | None = None
 
@@ -79,13 +86,25 @@ class Script:
         return self.controller.frame().view
 
     def wait(self, *screens: str, timeout: float = 20.0) -> str:
+        """Until one of ``screens`` is up and idle; ``Stuck`` at once if the journey shows an error instead
+        (a request failed for good: the citizen reads it and walks away rather than stare at it)."""
+        failed: list[str] = []
+
         def there() -> bool:
             v = self.controller.frame().view
-            return v.screen in screens and not _busy(v)
+            if v.screen in screens and not _busy(v):
+                return True
+            journey = self.controller.current
+            if journey is not None and getattr(journey, "error", "") and not getattr(journey, "busy", ""):
+                failed.append(str(journey.error))
+                return True
+            return False
 
         if not self.until(there, timeout):
             v = self.view()
             raise Stuck(f"waited for {'/'.join(screens)}, on {v.screen!r} busy={_busy(v)}")
+        if failed:
+            raise Stuck(f"waited for {'/'.join(screens)}, shown an error on {self.view().screen!r}: {failed[0]}")
         return self.view().screen
 
     def actions(self) -> list:
@@ -145,8 +164,10 @@ class Script:
         """Open ``code``'s ``capability`` (a ``journey``) and show the ID card of one of ``people``; who it was."""
         opened = self.open_service(code, capability)
         assert isinstance(opened, journey)
-        person = self.rng.choice(people)
-        self.identify(person)
+        face = self.rng.random() < self.face_rate
+        app_users = [p for p in people if p in APP_TOKENS]
+        person = self.rng.choice(list(people) if face or not app_users else app_users)
+        self.identify(person, face=face)
         return opened, person
 
     def start_visit(self) -> None:
@@ -154,8 +175,27 @@ class Script:
         if not self.until(lambda: self.controller.active, 60):
             raise Stuck("the attract screen did not start a visit")
 
-    def identify(self, person: str) -> None:
+    def identify(self, person: str, face: bool | None = None) -> None:
+        """The ID card and the face check for ``face_rate`` of the visits (and for citizens without the
+        government app), else the app's QR code on the scanner: the face check's models and head-turn
+        challenge cost a second or more per visit and guard nothing the verdict judges."""
         self.wait("identify")
+        token = APP_TOKENS.get(person)
+        if face is None:
+            face = self.rng.random() < self.face_rate
+        if token is not None and not face:
+            journey = self.controller.current
+            for attempt in range(1, APP_TRIES + 1):
+                journey.error = ""  # read: the citizen shows the code again
+                self.rt.devices.emulators.scanner.scan(token)
+                try:
+                    self.wait("identify.confirmed", timeout=30)
+                    break
+                except Stuck:
+                    if attempt == APP_TRIES:
+                        raise
+            self.press("continue")
+            return
         emu = self.rt.devices.emulators.idreader
         reader = self.rt.devices.idreader
         if self.card_in is not None:

@@ -21,6 +21,11 @@ would almost never land between "the attempt is on disk" and "the platform has i
 between "the platform charged / recorded it" and "the kiosk heard" — the very moments
 the ledger and the idempotency keys exist for. The kiosk's own code is not changed.
 
+The harness gives it a shorter platform read timeout (``--read-timeout``: the fault proxy's
+stalls outlast it) and it retries settling a blocked order every ``SETTLE_RETRY_S`` instead
+of 30 s; the next visit's kind comes from the harness when it aims a kill at one
+(``acks.NEXT_VISIT``), else at random.
+
 ``--mutate NAME`` breaks one guarantee on purpose, to show that the harness notices
 (see ``MUTATIONS``); it exists for the harness's own tests and is never used otherwise.
 """
@@ -39,7 +44,7 @@ import time
 import uuid
 from pathlib import Path
 
-from devtools.chaos.acks import ACKS, EVENTS, LineLog, read_lines
+from devtools.chaos.acks import ACKS, EVENTS, LineLog, read_lines, take_next_visit
 
 log = logging.getLogger("devtools.chaos.worker")
 
@@ -52,6 +57,18 @@ NETWORK_DELAY_S = {
 }
 """PlatformClient calls that are slowed down: (before the request leaves, after the platform
 answered), each drawn uniformly in seconds."""
+
+
+SETTLE_RETRY_S = 3.0
+"""How soon a kiosk blocked by an order it could not settle tries again (the kiosk's own is 30 s:
+a worker lives for seconds, and a fault on one settling request would otherwise stall it for most
+of its life). Only the pause changes; what a settling pass does is the kiosk's own code."""
+
+
+def compress_waits() -> None:
+    import kiosk.journeys.settling as settling
+
+    settling.RETRY_S = SETTLE_RETRY_S
 
 
 def slow_network(client, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
@@ -160,15 +177,15 @@ def _private_temp(run_dir: Path) -> None:
     visit._RAM_DIRS = ()
 
 
-def build(state: Path, platform: str):  # type: ignore[no-untyped-def]
+def build(state: Path, platform: str, read_timeout_s: float | None = None):  # type: ignore[no-untyped-def]
     from kiosk.config import demo_config
     from kiosk.journeys.controller import VisitController
     from kiosk.journeys.registry import journey_factories
     from kiosk.runtime import HeadlessLoop, Runtime
 
     loop = HeadlessLoop()
-    cfg = demo_config(state, speech=False, metrics={"enabled": False},
-                      a4printer={"backend": "none"})
+    cfg = demo_config(state, speech=False, metrics={"enabled": False}, a4printer={"backend": "none"},
+                      platform={"read_timeout_s": read_timeout_s} if read_timeout_s else None)
     runtime = Runtime(cfg, loop.post, platform_url=platform, work_dir=state).start()
     return loop, runtime, VisitController(runtime, journey_factories())
 
@@ -222,13 +239,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutate", action="append", default=[], choices=sorted(MUTATIONS),
                         help="break a guarantee on purpose (tests of the harness)")
     parser.add_argument("--max-visits", type=int, default=0, help="stop after this many visits (0: until killed)")
+    parser.add_argument("--read-timeout", type=float, default=None,
+                        help="the kiosk's platform read timeout in seconds (default: the kiosk's own)")
     parser.add_argument("--deadline", type=float, default=600.0, help="exit after this many seconds regardless")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True,  # a forked worker inherits handlers
                         format=f"%(asctime)s {os.getpid()} %(levelname)s %(name)s: %(message)s")
     started = time.monotonic()
     _private_temp(args.run)
+    compress_waits()
     for name in args.mutate:
         MUTATIONS[name]()
     events = LineLog(args.run / EVENTS, durable=False)
@@ -238,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.i18n import set_language
 
     set_language("zh_CN")
-    loop, runtime, controller = build(args.state, args.platform)
+    loop, runtime, controller = build(args.state, args.platform, args.read_timeout)
     slow_network(runtime.client, random.Random(f"network-{args.seed}"))
     events.write("phase", p="settling")
     try:
@@ -247,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
 
         citizen = Citizen(runtime, controller, loop, acks, events, random.Random(args.seed),
                           kinds=args.only or ("apply", "pay", "print"),
-                          reprints=reprints_from_acks(read_lines(args.run / ACKS)))
+                          reprints=reprints_from_acks(read_lines(args.run / ACKS)),
+                          aim=lambda: take_next_visit(args.run))
         ready = wait_ready(citizen, runtime, controller, READY_TIMEOUT_S)
         events.write("ready", ok=ready, took_s=round(time.monotonic() - started, 3))
         if args.final:

@@ -1,4 +1,7 @@
-"""The "apply" visit: 就业失业登记 from its guide, ID card, the form, materials skipped, submit.
+"""The "apply" visit: 就业失业登记 from its guide, identification, the form, materials, submit.
+
+The ID card covers the first material; a citizen identified by the government app has it
+photographed by the (emulated) camera instead. The optional material is skipped.
 
 The application is acknowledged when its receipt is on screen (idempotency key, kiosk
 reference and case number); the receipt is printed on some visits.
@@ -25,7 +28,13 @@ def visit(citizen: Script) -> None:
     citizen.controller.act("field", name="last_employer", value=f"chaos-{uuid.uuid4().hex[:12]}")
     citizen.press("next")
     while citizen.wait("apply.materials", "apply.review") == "apply.materials":
-        citizen.press("skip")
+        skip = citizen.find("skip")
+        if skip is not None and skip.enabled:
+            citizen.press("skip")
+        else:  # a required material the ID card would have covered (identified by the app): photograph it
+            citizen.press("photo")
+            citizen.wait("apply.materials")
+            citizen.press("use")
     citizen.phase("submit", key=journey.key)
     citizen.press("submit")
     screen = citizen.wait("apply.receipt", "apply.rejected", timeout=30)
