@@ -13,6 +13,7 @@ instead (tests/docs/test_technician_guide.py).
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -30,10 +31,11 @@ deb http://security.debian.org/debian-security bookworm-security main
 """
 
 
-def debootstrap(rootfs: Path, log: Path) -> None:
-    """A minimal bookworm with a kernel, as a fresh install would have."""
+def debootstrap(rootfs: Path, log: Path, arch: str = "amd64") -> None:
+    """A minimal bookworm with a kernel, as a fresh install would have (arm64: no kernel, a chroot)."""
+    include = BASE_PACKAGES if arch == "amd64" else "sudo,ca-certificates"
     with log.open("w") as out:
-        subprocess.run(["debootstrap", "--variant=minbase", f"--include={BASE_PACKAGES}", "bookworm",
+        subprocess.run(["debootstrap", f"--arch={arch}", "--variant=minbase", f"--include={include}", "bookworm",
                         str(rootfs), MIRROR], check=True, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -46,6 +48,12 @@ def configure(rootfs: Path) -> None:
     resolv = rootfs / "etc/resolv.conf"
     resolv.unlink(missing_ok=True)
     resolv.write_text(Path("/etc/resolv.conf").read_text())
+    # The development host reaches PyPI through a TLS-inspecting proxy whose CA only the host
+    # trusts; a site with such a proxy gives pip its CA the same way.
+    host_ca = Path("/etc/ssl/certs/ca-certificates.crt")
+    if host_ca.exists():
+        (rootfs / "etc/ssl/host-ca.crt").write_bytes(host_ca.read_bytes())
+        (rootfs / "etc/pip.conf").write_text("[global]\ncert = /etc/ssl/host-ca.crt\n")
     mask = rootfs / "etc/systemd/system/ssh.service"
     if not mask.is_symlink():
         mask.unlink(missing_ok=True)
@@ -172,3 +180,30 @@ def start_platform(workdir: Path) -> HostPlatform:
         time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"the platform did not start; see {workdir / 'platform.log'}")
+
+
+@dataclass
+class Chroot:
+    """A foreign-architecture tree (arm64 through qemu-user-static and binfmt_misc) entered with
+    chroot: no systemd runs there, so only the install steps and the command line can be walked."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        for name in ("proc", "dev", "sys"):
+            target = self.root / name
+            if not os.path.ismount(target):
+                kind = ["-t", "proc", "proc"] if name == "proc" else ["--rbind", f"/{name}"]
+                subprocess.run(["mount", *kind, str(target)], check=True)
+
+    def ssh(self, command: str, *, timeout: float = 3600, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        args = ["chroot", str(self.root), "/usr/bin/env", "-i", "HOME=/root", "TERM=dumb", "LANG=C.UTF-8",
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "bash", "-lc", command]
+        return subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=timeout)
+
+    def copy_in(self, local: Path, remote: str) -> None:
+        shutil.copy(local, self.root / remote.lstrip("/"))
+
+    def stop(self) -> None:
+        for name in ("sys", "dev", "proc"):
+            subprocess.run(["umount", "-R", "-l", str(self.root / name)], check=False)
