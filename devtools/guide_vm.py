@@ -113,7 +113,8 @@ def fresh_copy(rootfs: Path, dest: Path) -> None:
     """Every walk starts from the untouched debootstrap tree."""
     if dest.exists():
         subprocess.run(["rm", "-rf", "--one-file-system", str(dest)], check=True)
-    subprocess.run(["cp", "-a", "--reflink=auto", str(rootfs), str(dest)], check=True)
+    dest.mkdir(parents=True)
+    subprocess.run(["cp", "-a", "--reflink=auto", f"{rootfs.resolve()}/.", str(dest)], check=True)
 
 
 def boot(root: Path, workdir: Path) -> Machine:

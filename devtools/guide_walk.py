@@ -59,7 +59,8 @@ PROVISION = ("sudo /opt/kiosk/.venv/bin/kiosk provision --platform https://zwfw.
 PKCHECK = ("sudo systemd-run --quiet --wait --pipe -p User=kiosk /bin/sh -c 'read -r pid rest < /proc/self/stat; "
            "pkcheck --action-id org.freedesktop.login1.reboot --process $pid && echo allowed || echo refused'")
 CD = f"cd {GUEST_SRC} && "
-APT = ("sudo apt-get install python3 python3-venv fonts-wqy-microhei espeak-ng cups polkitd curl "
+APT = ("sudo apt-get install python3 python3-venv python3-dev gcc linux-libc-dev fonts-wqy-microhei espeak-ng cups "
+       "polkitd curl "
        "libgl1 libgl1-mesa-dri libegl1 libgles2 libgbm1 libmtdev1 libzbar0 tesseract-ocr-osd "
        "librime1 rime-data-pinyin-simp libzinnia0 tegaki-zinnia-simplified-chinese cage xwayland")
 
