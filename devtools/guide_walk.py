@@ -92,7 +92,10 @@ STEPS: tuple[Step, ...] = (
     Step("1", "sudo ln -sf /opt/kiosk/.venv/bin/kiosk /usr/local/bin/kiosk"),
     Step("1", "sudo /opt/kiosk/systemd/install.sh", expect="installed into /"),
     Step("1", PKCHECK, expect="allowed"),
-    Step("2", PROVISION, run="{provision}", stdin="{code}\n" + PIN + "\n", expect='"status"', vital=True),
+    # At a terminal, as the guide has it: script(1) gives the command a pty for its prompts.
+    Step("2", PROVISION, run="install -m 0644 /root/walk-ca.pem /etc/kiosk/platform-ca.pem && "
+         "(sleep 3; echo {code}; sleep 3; echo " + PIN + "; sleep 10) | script -qec '{provision}' /dev/null",
+         expect='"status"', vital=True),
     Step("2", "kiosk config check /etc/kiosk/kiosk.toml"),
     Step("2", "sudo install -m 0600 -o kiosk -g kiosk /dev/stdin /etc/kiosk/secret",
          run="cp /etc/kiosk/secret /root/secret.copy && sudo install -m 0600 -o kiosk -g kiosk /dev/stdin "
@@ -154,8 +157,9 @@ STEPS: tuple[Step, ...] = (
     Step("8", "sudo systemctl stop cage@tty1.service"),
     Step("8", "sudo cp -r . /opt/kiosk && sudo /opt/kiosk/.venv/bin/pip install /opt/kiosk",
          run=CD + "sudo cp -r . /opt/kiosk && sudo /opt/kiosk/.venv/bin/pip install /opt/kiosk", timeout=1800),
-    Step("8", "sudo /opt/kiosk/.venv/bin/kiosk provision --platform URL --pin-stdin", run="{reprovision}",
-         stdin="{code}\n" + PIN + "\n", expect='"status"'),
+    Step("8", "sudo /opt/kiosk/.venv/bin/kiosk provision --platform URL --pin-stdin",
+         run="(sleep 3; echo {code}; sleep 3; echo " + PIN + "; sleep 10) | script -qec '{reprovision}' /dev/null",
+         expect='"status"'),
     Step("8", "sudo systemctl start cage@tty1.service",
          run="sudo systemctl start cage@tty1.service && timeout 150 sh -c 'until systemctl show cage@tty1 "
              "-p StatusText | grep -q attract; do sleep 2; done'; systemctl show cage@tty1 -p StatusText",
@@ -278,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         machine.copy_in(platform.ca, "/root/walk-ca.pem")
         url = f"https://127.0.0.1:{platform.port}"
         fill = {"code": platform.code(), "headless": HEADLESS, "provision": PROVISION.replace(
-                    "https://zwfw.example.gov.cn/kiosk-api", url) + " --ca-bundle /root/walk-ca.pem --json",
+                    "https://zwfw.example.gov.cn/kiosk-api", url) + " --ca-bundle /etc/kiosk/platform-ca.pem --json",
                 "reprovision": f"sudo /opt/kiosk/.venv/bin/kiosk provision --platform {url} --pin-stdin --json"}
         results = run_steps(machine, fill)
         emit({"summary": True, "steps": len(results), "ok": sum(1 for r in results if r["ok"]),
