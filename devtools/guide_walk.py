@@ -1,18 +1,22 @@
 """Walk docs/technician.md on a fresh Debian 12 machine, as a field technician would.
 
-    python -m devtools.guide_walk [--workdir /work/wt/guide-root] [--keep-running]
+    sudo python -m devtools.guide_walk [--workdir DIR] [--keep-running]
+    sudo python -m devtools.guide_walk --arm64       # Raspberry Pi OS: install steps in an arm64 chroot
 
-Builds (once) a bookworm tree with debootstrap, boots it under QEMU/KVM (devtools/guide_vm.py),
-starts a reference platform on the host behind TLS (the guide's provisioning needs
-``https://`` off loopback; the guest reaches the host as 10.0.2.2), copies this checkout
-into the guest and then types the guide's commands in order, over SSH. Each step prints
+Needs root and the Debian packages debootstrap and systemd-container (arm64 also
+qemu-user-static and binfmt-support). Builds (once) a bookworm tree with debootstrap, boots a
+fresh copy of it with ``systemd-nspawn -b`` (devtools/guide_vm.py), starts a reference
+platform on the host's loopback behind TLS with a self-signed CA (the guide's provisioning
+needs ``https://``; the container shares the host's network), copies this checkout's tracked
+files in and types the guide's commands in order, as root in the container. Each step prints
 one JSON line: ``{"step", "section", "command", "ok", "rc", "seconds", "tail"}``; the last
-line sums up. Takes 10-20 minutes (apt and pip download into the fresh machine), so it is
+line sums up. Takes 15-25 minutes (apt and pip download into the fresh machine), so it is
 not part of pytest; tests/docs/test_technician_guide.py checks that every command of the
 guide is either one of :data:`STEPS` here or run by a named test.
 
 ``command`` is the line as the guide prints it; ``run`` is what is typed when the guide has
-a placeholder (the platform's address, the device name) or asks for typing at a prompt.
+a placeholder (the platform's address), asks at a prompt (script(1) gives it a terminal), or
+when the container differs from a kiosk (no VT, DRM or udev: see :data:`HEADLESS`).
 """
 
 from __future__ import annotations
