@@ -96,9 +96,10 @@ STEPS: tuple[Step, ...] = (
     Step("1", "sudo ln -sf /opt/kiosk/.venv/bin/kiosk /usr/local/bin/kiosk"),
     Step("1", "sudo /opt/kiosk/systemd/install.sh", expect="installed into /"),
     Step("1", PKCHECK, expect="allowed"),
-    # At a terminal, as the guide has it: script(1) gives the command a pty for its prompts.
+    # At a terminal, as the guide has it: script(1) gives the command a pty for its prompts. getpass
+    # flushes what was typed ahead, so each answer waits until the prompt is surely up.
     Step("2", PROVISION, run="install -m 0644 /root/walk-ca.pem /etc/kiosk/platform-ca.pem && "
-         "(sleep 3; echo {code}; sleep 3; echo " + PIN + "; sleep 10) | script -qec '{provision}' /dev/null",
+         "(sleep 25; echo {code}; sleep 5; echo " + PIN + "; sleep 30) | script -qec '{provision}' /dev/null",
          expect='"status"', vital=True),
     Step("2", "kiosk config check /etc/kiosk/kiosk.toml"),
     Step("2", "sudo install -m 0600 -o kiosk -g kiosk /dev/stdin /etc/kiosk/secret",
@@ -162,7 +163,7 @@ STEPS: tuple[Step, ...] = (
     Step("8", "sudo cp -r . /opt/kiosk && sudo /opt/kiosk/.venv/bin/pip install /opt/kiosk",
          run=CD + "sudo cp -r . /opt/kiosk && sudo /opt/kiosk/.venv/bin/pip install /opt/kiosk", timeout=1800),
     Step("8", "sudo /opt/kiosk/.venv/bin/kiosk provision --platform URL --pin-stdin",
-         run="(sleep 3; echo {code}; sleep 3; echo " + PIN + "; sleep 10) | script -qec '{reprovision}' /dev/null",
+         run="(sleep 25; echo {code}; sleep 5; echo " + PIN + "; sleep 30) | script -qec '{reprovision}' /dev/null",
          expect='"status"'),
     Step("8", "sudo systemctl start cage@tty1.service",
          run="sudo systemctl start cage@tty1.service && timeout 150 sh -c 'until systemctl show cage@tty1 "
