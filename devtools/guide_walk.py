@@ -288,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         url = f"https://127.0.0.1:{platform.port}"
         fill = {"code": platform.code(), "headless": HEADLESS, "provision": PROVISION.replace(
                     "https://zwfw.example.gov.cn/kiosk-api", url) + " --ca-bundle /etc/kiosk/platform-ca.pem --json",
-                "reprovision": f"sudo /opt/kiosk/.venv/bin/kiosk provision --platform {url} --pin-stdin --json"}
+                "reprovision": f"sudo /opt/kiosk/.venv/bin/kiosk provision --platform {url} --pin-stdin --json "
+                               "--ca-bundle /etc/kiosk/platform-ca.pem"}
         results = run_steps(machine, fill)
         emit({"summary": True, "steps": len(results), "ok": sum(1 for r in results if r["ok"]),
               "failed": [r["step"] for r in results if not r["ok"]]})
