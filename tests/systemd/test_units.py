@@ -143,6 +143,10 @@ def test_kms_and_cage_variants() -> None:
     assert cage["NotifyAccess"] == ["all"] and cage["PAMName"] == ["cage"]
     assert cage["ExecStart"][0].startswith("/usr/bin/cage ")
     assert "cage@tty1.service" in kms["Conflicts"][0] and "kiosk.service" in cage["Conflicts"][0]
+    # Found by running the unit (devtools/guide_walk.py): Xwayland's xkbcomp helper needs setuid(getuid()),
+    # and cage 0.1.4 aborts on SIGTERM, so the app is stopped first and cage ends with it.
+    assert "@setuid" in cage["SystemCallFilter"] and "~@privileged @resources" in cage["SystemCallFilter"]
+    assert 'pkill -TERM -P "$MAINPID" -f "kiosk --config"' in cage["ExecStop"][0]
 
 
 def test_boot_ok_gates_boot_complete() -> None:
