@@ -82,6 +82,11 @@ def run_update(vm: Vm, log: list[str]) -> bool:
     return re.search(FAILED_RUN, text) is None and re.search(FINISHED_RUN, text) is not None
 
 
+def save(work: Path, result: dict[str, object]) -> None:
+    """The figures so far, for a run that is stopped before the end (work/result.json)."""
+    (work / "result.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cache = os.environ.get("KIOSK_IMAGE_CACHE", "/var/cache/kiosk-image")
@@ -122,6 +127,7 @@ def main() -> int:
                 "ready_s": round(ready - t0, 1), "first_heartbeat_s": round(beat.received - t0, 1),
                 "image_version": beat.body.get("image_version"), "boot_slot": beat.body.get("boot_slot"),
                 "rolled_back": beat.body.get("rolled_back")}
+            save(work, result)
             vm.power_off()
 
             if "update" in phases:
@@ -136,6 +142,7 @@ def main() -> int:
                     "update_to_blessed_s": round(blessed - t1, 1),
                     "image_version": beat.body.get("image_version"), "boot_slot": beat.body.get("boot_slot"),
                     "rolled_back": beat.body.get("rolled_back")}
+                save(work, result)
                 vm.power_off()
 
             if "rollback" in phases:
@@ -155,6 +162,7 @@ def main() -> int:
             result["serial_tail"] = vm.serial_text()[-3000:]
         finally:
             vm.kill()
+    result["accel"] = Vm.accel
     result["work_dir"] = str(work) if args.keep else None
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -171,17 +171,20 @@ class Vm:
         self.runs = 0
         self.monitor = work / "monitor.sock"
 
+    accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+    """KVM when usable; ``start`` falls back to TCG when KVM cannot run the firmware."""
+
     def command(self, cmdline_extra: str | None) -> list[str]:
-        kvm = os.access("/dev/kvm", os.R_OK | os.W_OK)
-        cmd = ["qemu-system-x86_64", "-machine", "q35,accel=kvm:tcg" if kvm else "q35,accel=tcg",
+        cmd = ["qemu-system-x86_64", "-machine", f"q35,accel={self.accel}",
                "-m", "2048", "-smp", "2", "-nodefaults", "-display", "none",
                "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
                "-drive", f"if=pflash,format=raw,file={self.vars}",
                "-drive", f"if=virtio,format=raw,file={self.disk}",
                "-device", "virtio-vga", "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
                "-serial", f"file:{self.serial}", "-monitor", f"unix:{self.monitor},server,nowait"]
-        if kvm:
-            cmd += ["-cpu", "host"]
+        # QEMU's default CPU model: "-cpu host" and "max" fail under nested KVM (the machine
+        # this was measured on refuses IA32_ARCH_CAPABILITIES, and OVMF then stops on an
+        # emulation failure); the default model boots.
         for name, value in self.credentials.items():
             cmd += ["-smbios", f"type=11,value=io.systemd.credential.binary:{name}={base64.b64encode(value).decode()}"]
         if cmdline_extra:
@@ -194,8 +197,21 @@ class Vm:
         self.serial = self.work / f"serial-{self.runs}.log"
         self.monitor.unlink(missing_ok=True)
         started = time.time()
-        self.proc = subprocess.Popen(self.command(cmdline_extra), stdout=subprocess.DEVNULL,
-                                     stderr=(self.work / f"qemu-{self.runs}.log").open("wb"))
+        qemu_log = self.work / f"qemu-{self.runs}.log"
+        self.proc = subprocess.Popen(self.command(cmdline_extra), stdout=subprocess.DEVNULL, stderr=qemu_log.open("wb"))
+        if self.accel == "kvm":
+            # Nested or restricted KVM can fail on OVMF's first instructions ("KVM internal
+            # error" and QEMU pauses the machine); then this and every later power-on use TCG.
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                if "KVM internal error" in qemu_log.read_text(errors="replace"):
+                    break
+                time.sleep(0.5)
+            if "KVM internal error" in qemu_log.read_text(errors="replace"):
+                self.kill()
+                Vm.accel = "tcg"
+                self.vars.write_bytes(OVMF_VARS.read_bytes())
+                return self.start(cmdline_extra)
         return started
 
     def serial_text(self) -> str:
