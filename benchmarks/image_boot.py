@@ -93,6 +93,8 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path(cache), help="scripts/build-image's cache (images, work)")
     parser.add_argument("--no-build", action="store_true", help="use the images already in CACHE/output")
     parser.add_argument("--phases", default="boot,update,rollback")
+    parser.add_argument("--ready-timeout", type=float, default=1800,
+                        help="seconds to wait for the app's READY after power-on (TCG on a busy machine is slow)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (disk, serial logs, platform db)")
     args = parser.parse_args()
     phases = args.phases.split(",")
@@ -121,7 +123,7 @@ def main() -> int:
         try:
             # 1. First boot: repart adds slot B and /var, credentials provision /etc/kiosk.
             t0 = vm.start()
-            ready = vm.wait_serial(READY, timeout=600)
+            ready = vm.wait_serial(READY, timeout=args.ready_timeout)
             beat = platform.wait_heartbeat(after=t0, timeout=300)
             result["boot"] = {
                 "ready_s": round(ready - t0, 1), "first_heartbeat_s": round(beat.received - t0, 1),
