@@ -5,7 +5,8 @@ a new entry that never got blessed and then boots the previous one. The kiosk wo
 so nobody notices unless the kiosk says so. Two signs are read here:
 
 - the ESP holds a boot entry newer than the booted one whose tries ran out (systemd-boot
-  renames ``kiosk_1.3+3.efi`` to ``kiosk_1.3+0-3.efi`` when all three failed);
+  renames ``kiosk_1.3+3.efi`` to ``kiosk_1.3+0-3.efi`` when all three failed), read from
+  the ESP or, since the app cannot read the ESP, from the list the image writes at boot;
 - this kiosk once started a newer image version than the one running now (recorded in
   the state folder at each start, so a new image that booted but failed its health
   check before being blessed counts too).
@@ -27,6 +28,9 @@ OS_RELEASE = Path("/etc/os-release")
 LOADER_ENTRY_SELECTED = Path("/sys/firmware/efi/efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f")
 """systemd-boot's EFI variable naming the entry it booted (4 attribute bytes, then UTF-16LE)."""
 ESP_ENTRIES = (Path("/efi/EFI/Linux"), Path("/boot/EFI/Linux"))
+ENTRY_LISTING = Path("/run/kiosk-boot/entries")
+"""The ESP's entry names, one a line, written at boot by the image's kiosk-boot-entries.service:
+the ESP itself is mounted root-only (umask 0077, it holds the boot loader's random seed)."""
 VERSIONS_FILE = "image-versions.json"
 ENTRY_RE = re.compile(r"^(?P<name>[A-Za-z0-9]+)_(?P<version>[^+]+?)(?:\+(?P<left>\d+)(?:-(?P<done>\d+))?)?\.efi$")
 
@@ -76,23 +80,28 @@ def booted_entry(path: Path = LOADER_ENTRY_SELECTED) -> str:
     return f"{match['name']}_{match['version']}.efi" if match else name
 
 
-def failed_entries(dirs: tuple[Path, ...] = ESP_ENTRIES) -> list[str]:
+def failed_entries(dirs: tuple[Path, ...] = ESP_ENTRIES, listing: Path = ENTRY_LISTING) -> list[str]:
     """Versions of boot entries whose tries ran out ("+0-N"): an update that never came up."""
     bad = []
+    names: list[str] = []
     for folder in dirs:
         try:
-            names = [p.name for p in folder.iterdir()]
+            names += [p.name for p in folder.iterdir()]
         except OSError:
             continue
-        for name in names:
-            match = ENTRY_RE.match(name)
-            if match and match["left"] == "0":
-                bad.append(match["version"])
+    try:
+        names += listing.read_text(encoding="utf-8").split()
+    except OSError:
+        pass
+    for name in names:
+        match = ENTRY_RE.match(name)
+        if match and match["left"] == "0":
+            bad.append(match["version"])
     return bad
 
 
 def image_state(state_dir: Path, *, release: Path = OS_RELEASE, entry: Path = LOADER_ENTRY_SELECTED,
-                esp: tuple[Path, ...] = ESP_ENTRIES) -> ImageState:
+                esp: tuple[Path, ...] = ESP_ENTRIES, listing: Path = ENTRY_LISTING) -> ImageState:
     """Read this boot's image, record it as started, and tell whether a newer one was given up on."""
     version = os_release(release).get("IMAGE_VERSION", "")
     record = state_dir / VERSIONS_FILE
@@ -106,7 +115,7 @@ def image_state(state_dir: Path, *, release: Path = OS_RELEASE, entry: Path = LO
             record.write_text(json.dumps({"newest_attempted": newest}), encoding="utf-8")
         except OSError as exc:
             log.warning("cannot record the image version in %s: %s", record, exc.strerror)
-    for bad in failed_entries(esp):
+    for bad in failed_entries(esp, listing):
         if newer(bad, newest):
             newest = bad
     rolled_back = bool(version) and newer(newest, version)

@@ -18,7 +18,7 @@ def tree(tmp: Path, version: str, esp_files: tuple[str, ...] = ()) -> dict:
     esp.mkdir(exist_ok=True)
     for name in esp_files:
         (esp / name).touch()
-    return {"release": release, "entry": entry, "esp": (esp,)}
+    return {"release": release, "entry": entry, "esp": (esp,), "listing": tmp / "no-listing"}
 
 
 def test_versions_order_like_systemd() -> None:
@@ -53,5 +53,16 @@ def test_having_started_a_newer_image_before_is_a_rollback(tmp_path: Path) -> No
 
 
 def test_a_development_machine_has_no_image(tmp_path: Path) -> None:
-    state = image_state(tmp_path, release=tmp_path / "none", entry=tmp_path / "none", esp=())
+    state = image_state(tmp_path, release=tmp_path / "none", entry=tmp_path / "none", esp=(), listing=tmp_path / "none")
     assert state.version == "" and not state.rolled_back
+
+
+def test_a_failed_entry_in_the_boot_time_listing_is_a_rollback(tmp_path: Path) -> None:
+    """The app cannot read the root-only ESP; kiosk-boot-entries.service lists its entries in /run."""
+    paths = tree(tmp_path, "1.2")
+    paths["esp"][0].chmod(0)  # as unreadable as the real one is to the kiosk user
+    paths["listing"].write_text("kiosk_1.2.efi\nkiosk_1.3+0-3.efi\n", encoding="utf-8")
+    state = image_state(tmp_path, **paths)
+    assert state.rolled_back and state.newest_attempted == "1.3"
+    paths["listing"].write_text("kiosk_1.2.efi\nkiosk_1.3+1-2.efi\n", encoding="utf-8")
+    assert not image_state(tmp_path, **paths).rolled_back

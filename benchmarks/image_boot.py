@@ -1,0 +1,176 @@
+"""Boot the kiosk OS image under QEMU, update it A/B, force a rollback; print JSON.
+
+What a kiosk does in the field, end to end on one machine (docs/image.md):
+
+1. **boot**: the x86-64 UEFI image (scripts/build-image) boots under QEMU with OVMF (KVM
+   when /dev/kvm is usable, TCG otherwise), provisioned on its first boot from system
+   credentials (SMBIOS type 11): a kiosk.toml and secret that ``kiosk provision``
+   enrolled at a reference platform running on this host (user-mode networking: the
+   guest reaches the host's loopback as 10.0.2.2). Measured: power-on to the app's
+   READY (systemd's "Started cage@tty1.service" on the serial console, which for a
+   ``Type=notify`` unit means READY=1) and to its first heartbeat in the platform's
+   database.
+2. **update**: a second image version's sysupdate artifacts are signed with the build's
+   key and served over HTTP from this host; ``systemd-sysupdate`` runs in the guest
+   (one boot with ``systemd.run=`` added through systemd-stub's SMBIOS
+   ``io.systemd.stub.kernel-cmdline-extra``), which powers off when done; the next
+   power-on boots the new version on probation (3 tries), kiosk-boot-ok blesses it.
+   Measured: start of the update to the new version's first heartbeat, and to the bless.
+3. **rollback**: a third version whose app never starts (a drop-in makes cage@tty1 fail,
+   as a broken release would) is installed the same way. Its boots use up their tries;
+   systemd-boot falls back to the previous version, whose heartbeat must say
+   ``rolled_back`` with the old ``image_version``. Measured: start to that heartbeat.
+
+Slow (minutes even with KVM; image builds take longer), so not part of the test suite:
+
+    KIOSK_IMAGE_CACHE=/var/cache/kiosk-image python -m benchmarks.image_boot [--no-build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.image_vm import Platform, UpdateServer, Vm, broken_release_tree, guest_config
+
+ROOT = Path(__file__).resolve().parents[1]
+# systemd's status lines on the serial console (unit name, description or both).
+READY = r"Started (cage@tty1\.service|Self-service government kiosk)"
+BLESSED = r"Finished (systemd-bless-boot\.service|Mark the Current Boot Loader Entry as Good)"
+FINISHED_RUN = r"Finished (kernel-command-line\.service|Command from Kernel Command Line)"
+FAILED_RUN = r"Failed to start (kernel-command-line\.service|Command from Kernel Command Line)"
+BUILD = ROOT / "scripts" / "build-image"
+
+
+def build(version: str, out: Path, extra_tree: Path | None) -> float:
+    """One image version with scripts/build-image; seconds taken (0 when already built)."""
+    if (out / f"kiosk_{version}.raw").exists():
+        return 0.0
+    cmd = [str(BUILD), "--version", version, "--output", str(out)]
+    if extra_tree is not None:
+        cmd += ["--extra-tree", str(extra_tree)]
+    start = time.monotonic()
+    subprocess.run(cmd, check=True, stdout=sys.stderr)
+    return time.monotonic() - start
+
+
+def publish(images: Path, version: str, serve: Path) -> None:
+    """Put one version's update artifacts in the served directory, signed like a release."""
+    for old in serve.iterdir():
+        old.unlink()
+    for name in (f"kiosk_{version}.root-x86-64.raw", f"kiosk_{version}.efi"):
+        shutil.copy2(images / name, serve / name)
+    subprocess.run([str(BUILD), "--sign-only", str(serve)], check=True, stdout=sys.stderr)
+
+
+def run_update(vm: Vm, log: list[str]) -> bool:
+    """One boot that runs systemd-sysupdate and powers off; True when it succeeded."""
+    extra = ("systemd.run=/lib/systemd/systemd-sysupdate systemd.run_success_action=poweroff "
+             "systemd.run_failure_action=poweroff")
+    vm.start(cmdline_extra=extra)
+    vm.wait_exit(timeout=900)
+    text = vm.serial_text()
+    log.append(f"update boot serial tail: {text[-1500:]}")
+    return re.search(FAILED_RUN, text) is None and re.search(FINISHED_RUN, text) is not None
+
+
+def save(work: Path, result: dict[str, object]) -> None:
+    """The figures so far, for a run that is stopped before the end (work/result.json)."""
+    (work / "result.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cache = os.environ.get("KIOSK_IMAGE_CACHE", "/var/cache/kiosk-image")
+    parser.add_argument("--cache", type=Path, default=Path(cache), help="scripts/build-image's cache (images, work)")
+    parser.add_argument("--no-build", action="store_true", help="use the images already in CACHE/output")
+    parser.add_argument("--phases", default="boot,update,rollback")
+    parser.add_argument("--ready-timeout", type=float, default=1800,
+                        help="seconds to wait for the app's READY after power-on (TCG on a busy machine is slow)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (disk, serial logs, platform db)")
+    args = parser.parse_args()
+    phases = args.phases.split(",")
+
+    base = (ROOT / "systemd/image/mkosi.version").read_text("utf-8").strip()
+    good, broken = f"{base}.1", f"{base}.2"
+    images = args.cache / "output"  # where scripts/build-image puts them by default
+    work = Path(tempfile.mkdtemp(prefix="kiosk-image-boot-", dir=args.cache))
+    result: dict[str, object] = {"kvm": os.access("/dev/kvm", os.R_OK | os.W_OK), "base_version": base}
+    log: list[str] = []
+
+    build_s = {}
+    if not args.no_build:
+        build_s[base] = build(base, images, None)
+        if "update" in phases or "rollback" in phases:
+            build_s[good] = build(good, images, None)
+        if "rollback" in phases:
+            build_s[broken] = build(broken, images, broken_release_tree(work / "broken-tree"))
+    result["build_s"] = {k: round(v, 1) for k, v in build_s.items()}
+
+    serve = work / "serve"
+    serve.mkdir()
+    with Platform(work) as platform, UpdateServer(serve) as server:
+        creds = guest_config(platform, work, update_url=f"http://10.0.2.2:{server.port}/")
+        vm = Vm(work, images / f"kiosk_{base}.raw", creds)
+        try:
+            # 1. First boot: repart adds slot B and /var, credentials provision /etc/kiosk.
+            t0 = vm.start()
+            ready = vm.wait_serial(READY, timeout=args.ready_timeout)
+            beat = platform.wait_heartbeat(after=t0, timeout=300)
+            result["boot"] = {
+                "ready_s": round(ready - t0, 1), "first_heartbeat_s": round(beat.received - t0, 1),
+                "image_version": beat.body.get("image_version"), "boot_slot": beat.body.get("boot_slot"),
+                "rolled_back": beat.body.get("rolled_back")}
+            save(work, result)
+            vm.power_off()
+
+            if "update" in phases:
+                publish(images, good, serve)
+                t1 = time.time()
+                ok = run_update(vm, log)
+                vm.start()
+                beat = platform.wait_heartbeat(after=t1, timeout=600, version=good)
+                blessed = vm.wait_serial(BLESSED, timeout=600)
+                result["update"] = {
+                    "sysupdate_ok": ok, "update_to_heartbeat_s": round(beat.received - t1, 1),
+                    "update_to_blessed_s": round(blessed - t1, 1),
+                    "image_version": beat.body.get("image_version"), "boot_slot": beat.body.get("boot_slot"),
+                    "rolled_back": beat.body.get("rolled_back")}
+                save(work, result)
+                vm.power_off()
+
+            if "rollback" in phases:
+                publish(images, broken, serve)
+                t2 = time.time()
+                ok = run_update(vm, log)
+                vm.start()
+                beat = platform.wait_heartbeat(after=t2, timeout=1200, rolled_back=True)
+                result["rollback"] = {
+                    "sysupdate_ok": ok, "update_to_rolled_back_heartbeat_s": round(beat.received - t2, 1),
+                    "rollback_detected": bool(beat.body.get("rolled_back")),
+                    "image_version": beat.body.get("image_version"), "boot_slot": beat.body.get("boot_slot"),
+                    "tried_version": broken, "boots": vm.boots_since(t2)}
+                vm.power_off()
+        except (TimeoutError, subprocess.CalledProcessError) as exc:
+            result["error"] = str(exc)
+            result["serial_tail"] = vm.serial_text()[-3000:]
+        finally:
+            vm.kill()
+    result["accel"] = Vm.accel
+    result["work_dir"] = str(work) if args.keep else None
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 1 if "error" in result else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
