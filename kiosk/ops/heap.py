@@ -16,6 +16,11 @@ So the collector works in two sizes:
   once more than ``FROZEN_GROWTH_LIMIT`` objects were frozen since the last one. Only a
   cycle that became garbage *after* it was frozen waits for this pass.
 
+The C heap is kept small the same way: the UI process uses at most ``MALLOC_ARENAS`` glibc
+malloc arenas (``limit_malloc_arenas``, before any thread starts; by default every thread
+that allocates may get one of up to 8 per core, each keeping its freed pages), and each
+between-visit pass hands the pages freed by the visit back to the system (``trim``).
+
 Objects are still freed by reference counting the moment they are unreferenced; this
 concerns only reference cycles. Personal data never relies on it: sessions wipe their
 buffers explicitly (``kiosk/visit.py``).
@@ -23,6 +28,9 @@ buffers explicitly (``kiosk/visit.py``).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import gc
 import logging
 import time
@@ -39,6 +47,33 @@ FROZEN_GROWTH_LIMIT = 250_000
 A visit freezes ~5 000 objects once the widget pool is warm (the first visits ~40 000),
 some of which later turn into cycles only a whole pass frees: about 30-40 visits
 without a one-minute pause, or a few MB."""
+
+
+MALLOC_ARENAS = 2
+M_ARENA_MAX = -8
+"""glibc's ``mallopt`` parameter number for the arena limit (malloc.h)."""
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """glibc, or None on a C library without ``mallopt`` / ``malloc_trim`` (then both are no-ops)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    libc = ctypes.CDLL(name)
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for threads started from now on; False where that is not glibc."""
+    libc = _libc()
+    return bool(libc is not None and libc.mallopt(M_ARENA_MAX, arenas))
+
+
+def trim() -> bool:
+    """Return freed heap pages to the system; True when glibc released any."""
+    libc = _libc()
+    return bool(libc is not None and libc.malloc_trim(0))
 
 
 class Heap:
@@ -61,6 +96,7 @@ class Heap:
         started = time.perf_counter()
         gc.collect()
         gc.freeze()
+        trim()
         self.after_visit_passes += 1
         if self.frozen_since_whole > self.growth_limit:
             log.info("%d objects frozen since the last whole-heap collection: collecting it now",
