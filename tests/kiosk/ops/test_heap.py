@@ -96,3 +96,17 @@ def test_after_visit_trims_the_c_heap(heap: Heap, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("kiosk.ops.heap.trim", lambda: calls.append(1) or True)
     heap.after_visit()
     assert calls == [1]
+
+
+def test_the_frozen_list_is_counted_only_once_the_cheap_bound_passes_the_limit(
+        heap: Heap, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = gc.get_freeze_count
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: calls.append(1) or real())
+    heap.after_visit()
+    assert calls == [] and heap.whole_passes == 1
+    heap.growth_limit = 0
+    kept = [[i] for i in range(100)]  # survivors the next pass freezes
+    heap.after_visit()
+    assert calls and heap.whole_passes == 2
+    assert kept
