@@ -63,27 +63,35 @@ def peak_rss_kb() -> int:
 
 
 class GcPauses:
-    """Every collection's duration, and whether it ran while ``busy()`` said a visit was on screen."""
+    """Every collection's wall and CPU time, and whether it ran while ``busy()`` said a visit was on screen.
+
+    The CPU time (``time.thread_time`` of the collecting thread) tells a collection's own cost
+    from the time the scheduler gave other processes in the middle of it on a busy machine.
+    """
 
     def __init__(self, busy) -> None:
         self.busy = busy
-        self.pauses: list[tuple[float, int, bool]] = []
-        self._started = 0.0
+        self.pauses: list[tuple[float, float, int, bool]] = []
+        self._started = (0.0, 0.0)
         gc.callbacks.append(self._callback)
 
     def _callback(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            self._started = (time.perf_counter(), time.thread_time())
         else:
-            self.pauses.append(((time.perf_counter() - self._started) * 1000, info["generation"], self.busy()))
+            wall, cpu = self._started
+            self.pauses.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000,
+                                info["generation"], self.busy()))
 
     def summary(self) -> dict:
-        during = [ms for ms, _g, busy in self.pauses if busy]
+        during = [p for p in self.pauses if p[3]]
         return {"count": len(self.pauses), "max_ms": round(max((p[0] for p in self.pauses), default=0.0), 1),
-                "max_ms_during_visit": round(max(during, default=0.0), 1),
-                "full_during_visit": sum(1 for _ms, g, busy in self.pauses if busy and g == 2),
+                "max_cpu_ms": round(max((p[1] for p in self.pauses), default=0.0), 1),
+                "max_ms_during_visit": round(max((p[0] for p in during), default=0.0), 1),
+                "max_cpu_ms_during_visit": round(max((p[1] for p in during), default=0.0), 1),
+                "full_during_visit": sum(1 for p in during if p[2] == 2),
                 "over_budget": sum(1 for p in self.pauses if p[0] > GC_PAUSE_BUDGET_MS),
-                "by_generation": {g: sum(1 for p in self.pauses if p[1] == g) for g in (0, 1, 2)}}
+                "by_generation": {g: sum(1 for p in self.pauses if p[2] == g) for g in (0, 1, 2)}}
 
 
 def slope_kb(samples: list[int]) -> float:
@@ -290,11 +298,13 @@ def main() -> int:
         row("peak_rss_mb", round(kio["peak_rss_kb"] / 1024, 1), round(base["peak_rss_kb"] / 1024, 1),
             PEAK_RATIO_BUDGET, peak_ratio <= PEAK_RATIO_BUDGET, "budget is the ratio to the bare Kivy app's peak"),
         row("gc_pause_max_ms", kio["gc"]["max_ms"], base["gc"]["max_ms"], GC_PAUSE_BUDGET_MS,
-            kio["gc"]["max_ms"] <= GC_PAUSE_BUDGET_MS, "longest collection anywhere in the run"),
+            kio["gc"]["max_ms"] <= GC_PAUSE_BUDGET_MS,
+            f"longest collection anywhere in the run, wall time (its CPU time: {kio['gc'].get('max_cpu_ms')} ms)"),
         row("gc_full_collections_during_visit", kio["gc"]["full_during_visit"], None, 0,
             kio["gc"]["full_during_visit"] == 0, "whole-heap (generation 2) passes while a visit is on screen"),
         row("gc_pause_max_ms_during_visit", kio["gc"]["max_ms_during_visit"], None, GC_PAUSE_BUDGET_MS,
-            kio["gc"]["max_ms_during_visit"] <= GC_PAUSE_BUDGET_MS, "any collection while a visit is on screen"),
+            kio["gc"]["max_ms_during_visit"] <= GC_PAUSE_BUDGET_MS,
+            f"any collection while a visit is on screen (CPU: {kio['gc'].get('max_cpu_ms_during_visit')} ms)"),
         row("slowest_frame_ms", kio["slowest_frame_ms"], base["slowest_frame_ms"], None, None,
             "wall time until the renderer finished; no budget of its own (see the CPU and gc rows)"),
         row("cpu_ms_per_frame_p50", kio["cpu_ms_p50"], base["cpu_ms_p50"], None, None,
