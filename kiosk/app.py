@@ -134,15 +134,20 @@ WARM_AFTER_S = 1.0
 """Seconds after start-up when ``warm_in_background`` begins (the first frames are shown by then)."""
 
 
-def warm_in_background() -> threading.Thread:
+def warm_in_background(heap: Heap) -> threading.Thread:
     """Load, off the main thread, what a visit needs but the attract screen does not.
 
     Kept out of the import chain before the first frame (see docs/performance.md, "Start-up"),
-    and loaded here so the first citizen does not wait for it either.
+    and loaded here so the first citizen does not wait for it either; what it loaded joins
+    the frozen start-up heap (``Heap.adopt_loaded``).
     """
     from kiosk.services.ime import search
 
-    thread = threading.Thread(target=search.warm, name="warm-imports", daemon=True)
+    def warm() -> None:
+        search.warm()
+        heap.adopt_loaded()
+
+    thread = threading.Thread(target=warm, name="warm-imports", daemon=True)
     thread.start()
     return thread
 
@@ -262,7 +267,7 @@ def make_app_class() -> type:
                 self._events.append(Clock.schedule_interval(lambda _dt: self.meter.publish(metrics.frame_ms),
                                                             FRAME_METRIC_S))
             self.heap.start()
-            Clock.schedule_once(lambda _dt: warm_in_background(), WARM_AFTER_S)
+            Clock.schedule_once(lambda _dt: warm_in_background(self.heap), WARM_AFTER_S)
             self.notifier.ready("attract screen shown")
 
         def on_stop(self) -> None:

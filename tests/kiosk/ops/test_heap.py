@@ -110,3 +110,10 @@ def test_the_frozen_list_is_counted_only_once_the_cheap_bound_passes_the_limit(
     heap.after_visit()
     assert calls and heap.whole_passes == 2
     assert kept
+
+
+def test_what_start_up_loads_late_is_frozen_and_not_counted_as_growth(heap: Heap) -> None:
+    loaded = [[i] for i in range(5000)]  # a dictionary loaded in the background after start
+    heap.adopt_loaded()
+    assert not any(o is loaded for o in gc.get_objects())
+    assert heap.frozen_since_whole == 0
