@@ -15,11 +15,9 @@ same thing. The models load once per process (about 0.5 s, 33 MB) on first use.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -33,22 +31,6 @@ citizen at the kiosk fills a good part of the frame."""
 
 class FaceModelsUnavailable(Exception):
     """dlib or the model files are missing: the install is broken, the face step cannot run."""
-
-
-def model_file(name: str) -> str:
-    """The path of ``face_recognition_models/models/<name>``, found without importing the package.
-
-    The package's ``__init__`` only maps names to these files, through ``pkg_resources``,
-    whose import costs 0.3 s of CPU (more on a Raspberry Pi) and 15 MB, during the kiosk's
-    start-up where this module loads the models in the background.
-    """
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise FaceModelsUnavailable("face models not installed: no face_recognition_models package")
-    path = Path(next(iter(spec.submodule_search_locations))) / "models" / name
-    if not path.is_file():
-        raise FaceModelsUnavailable(f"face models not installed: {path} is missing")
-    return str(path)
 
 
 @dataclass(frozen=True)
@@ -88,13 +70,15 @@ class FaceModels:
     def __init__(self) -> None:
         try:
             import dlib
+            import face_recognition_models as files
         except ImportError as exc:  # the wheel pins both: only a broken install gets here
             raise FaceModelsUnavailable(f"face models not installed: {exc}") from exc
         try:
             self._detector = dlib.get_frontal_face_detector()
-            self._shape = dlib.shape_predictor(model_file("shape_predictor_5_face_landmarks.dat"))
+            self._shape = dlib.shape_predictor(files.pose_predictor_five_point_model_location())
         except RuntimeError as exc:
             raise FaceModelsUnavailable(f"cannot load the face models: {exc}") from exc
+        self._files = files
         self._recognise: object | None = None  # the kiosk never describes faces: loaded on first ``embed``
         self._dlib = dlib
         self._lock = threading.Lock()
@@ -121,8 +105,7 @@ class FaceModels:
         x, y, w, h = face.box
         with self._lock:
             if self._recognise is None:
-                self._recognise = self._dlib.face_recognition_model_v1(
-                    model_file("dlib_face_recognition_resnet_model_v1.dat"))
+                self._recognise = self._dlib.face_recognition_model_v1(self._files.face_recognition_model_location())
             shape = self._shape(rgb, self._dlib.rectangle(x, y, x + w, y + h))
             return np.asarray(self._recognise.compute_face_descriptor(rgb, shape), np.float32)  # type: ignore[attr-defined]
 
