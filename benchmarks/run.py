@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("thermal_slip", "certificate_raster", "idcard_read", "qr_decode", "qr_degraded", "ui_frames",
               "power_cuts", "fleet_scale", "certificate_pdf", "platform_load")
+BENCHMARKS += ("visit_soak",)  # the UI process over many visits (memory, gc pauses, CPU per frame, start-up)
 TIMEOUT = 1800
 
 

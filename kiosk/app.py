@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from kiosk import i18n
 from kiosk.config import Config
-from kiosk.ops.heap import IDLE_WHOLE_HEAP_S, Heap
+from kiosk.ops.heap import IDLE_WHOLE_HEAP_S, Heap, limit_malloc_arenas
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | 
 
     ``paced=False`` turns Kivy's fps limiter off, for a caller that paces frames itself
     (the demo driver: the limiter's sleep would be counted in every measured frame).
+    Also caps the process's malloc arenas (``kiosk.ops.heap``): this runs before any thread starts.
     """
+    limit_malloc_arenas()
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # one log stream (stdlib -> journald)
@@ -160,6 +163,26 @@ def attract_capture(screen_busy: Callable[[], str | None]) -> Callable[[], bytes
         return result.result(SCREEN_CAPTURE_WAIT_S)
 
     return capture
+WARM_AFTER_S = 1.0
+"""Seconds after start-up when ``warm_in_background`` begins (the first frames are shown by then)."""
+
+
+def warm_in_background(heap: Heap) -> threading.Thread:
+    """Load, off the main thread, what a visit needs but the attract screen does not.
+
+    Kept out of the import chain before the first frame (see docs/performance.md, "Start-up"),
+    and loaded here so the first citizen does not wait for it either; what it loaded joins
+    the frozen start-up heap (``Heap.adopt_loaded``).
+    """
+    from kiosk.services.ime import search
+
+    def warm() -> None:
+        search.warm()
+        heap.adopt_loaded()
+
+    thread = threading.Thread(target=warm, name="warm-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 GC_AFTER_VISIT_S = 2.0
@@ -278,6 +301,7 @@ def make_app_class() -> type:
                 self._events.append(Clock.schedule_interval(lambda _dt: self.meter.publish(metrics.frame_ms),
                                                             FRAME_METRIC_S))
             self.heap.start()
+            Clock.schedule_once(lambda _dt: warm_in_background(self.heap), WARM_AFTER_S)
             self.notifier.ready("attract screen shown")
 
         def on_stop(self) -> None:

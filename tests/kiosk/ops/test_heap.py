@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kiosk.ops.heap import GEN2_THRESHOLD, Heap
+from kiosk.ops.heap import GEN2_THRESHOLD, Heap, limit_malloc_arenas, trim
 
 
 class Node:
@@ -78,3 +78,42 @@ def test_growth_beyond_the_limit_makes_the_next_pass_whole(heap: Heap) -> None:
     assert ref() is not None and heap.whole_passes == 2
     del hold
     assert heap.frozen_since_whole < 1000
+
+
+def test_the_c_heap_is_capped_and_trimmed_on_glibc() -> None:
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt and malloc_trim are glibc's")
+    assert limit_malloc_arenas(8)  # glibc accepts the limit (its default is 8 per core)
+    blocks = [bytearray(64 * 1024) for _ in range(200)]  # below mmap's threshold: on the heap
+    del blocks
+    trim()  # True or False by what was free at the top of the heap; it must not fail
+
+
+def test_after_visit_trims_the_c_heap(heap: Heap, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr("kiosk.ops.heap.trim", lambda: calls.append(1) or True)
+    heap.after_visit()
+    assert calls == [1]
+
+
+def test_the_frozen_list_is_counted_only_once_the_cheap_bound_passes_the_limit(
+        heap: Heap, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = gc.get_freeze_count
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: calls.append(1) or real())
+    heap.after_visit()
+    assert calls == [] and heap.whole_passes == 1
+    heap.growth_limit = 0
+    kept = [[i] for i in range(100)]  # survivors the next pass freezes
+    heap.after_visit()
+    assert calls and heap.whole_passes == 2
+    assert kept
+
+
+def test_what_start_up_loads_late_is_frozen_and_not_counted_as_growth(heap: Heap) -> None:
+    loaded = [[i] for i in range(5000)]  # a dictionary loaded in the background after start
+    heap.adopt_loaded()
+    assert not any(o is loaded for o in gc.get_objects())
+    assert heap.frozen_since_whole < len(loaded)  # not growth: a whole pass is not brought forward

@@ -21,3 +21,14 @@ def test_matches_characters_full_pinyin_and_initials():
 def test_english_and_codes_match_as_text():
     assert matches("social", ("社保医保", "Social insurance"))
     assert matches("rsj-0101", ("个人社会保险参保缴费查询", "", "440100-RSJ-0101"))
+
+
+def test_pypinyin_loads_on_first_use_not_on_import():
+    """Its dictionaries (0.8 s, 56 MB) stay out of the kiosk's start-up until a search or ``warm``."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import kiosk.services.ime.search as s; before = 'pypinyin' in sys.modules; "
+            "s.warm(); print(before, 'pypinyin' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]

@@ -1,0 +1,334 @@
+"""Benchmark: the kiosk UI process over many citizen visits, against a bare Kivy app in the same run.
+
+Each side runs in its own process on its own virtual display (Xvfb) of the same size,
+configured the same way (``kiosk.app.configure_kivy``), and is timed from the moment the
+parent launches it:
+
+- **kiosk**: ``kiosk run``'s start-up with the demo configuration (emulated devices)
+  against a reference platform already running on loopback (started by the parent before
+  either side, as a field kiosk's platform is up before it; ``kiosk demo`` would add the
+  platform's own boot), the window's first frame, then ``--visits`` scripted visits
+  (``devtools.demo_script.VISITS`` in turn) touched through the real screens by
+  ``devtools.demo_driver``. Screenshots are not taken; printed pages are taken off the
+  emulator after every visit (they are the emulator's paper, not the kiosk's memory).
+- **bare** (the baseline): a bare Kivy window showing one CJK label (its first frame is
+  the start-up baseline), then a list of 40 CJK labels scrolled top to bottom once per
+  "visit", 30 frames each (the per-frame and memory baselines).
+
+Figures: resident memory (RSS, read after each visit's between-visit collection) slope per
+visit after warm-up (least squares over the visits after the first fifth) and peak
+(``VmHWM``); garbage-collection pauses (``gc.callbacks``): the longest, and the longest
+while a visit was on screen; the slowest frame (wall time, until the renderer finished it);
+main-thread CPU per frame (``time.thread_time`` around ``EventLoop.idle()``: Kivy's whole
+per-frame Python work, with llvmpipe's rasterising threads not counted), p50/p99 over the
+frames after warm-up; start-up to first frame.
+
+Run: .venv/bin/python benchmarks/visit_soak.py [--visits 24] [--size 1080x1920]
+     .venv/bin/python benchmarks/visit_soak.py --visits 1000      # the full figure (~2 h)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SLOPE_BUDGET_KB = 20.0
+PEAK_RATIO_BUDGET = 1.6
+GC_PAUSE_BUDGET_MS = 50.0
+CPU_P99_BUDGET_MS = 8.0
+STARTUP_RATIO_BUDGET = 2.0
+BARE_SCROLL_FRAMES = 30
+CJK_TEXT = "政务服务自助终端"
+
+
+# -- measuring (in the child) ---------------------------------------------------------------
+def rss_kb() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def peak_rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+class GcPauses:
+    """Every collection's wall and CPU time, and whether it ran while ``busy()`` said a visit was on screen.
+
+    The CPU time (``time.thread_time`` of the collecting thread) tells a collection's own cost
+    from the time the scheduler gave other processes in the middle of it on a busy machine.
+    """
+
+    def __init__(self, busy) -> None:
+        self.busy = busy
+        self.pauses: list[tuple[float, float, int, bool]] = []
+        self._started = (0.0, 0.0)
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = (time.perf_counter(), time.thread_time())
+        else:
+            wall, cpu = self._started
+            self.pauses.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000,
+                                info["generation"], self.busy()))
+
+    def summary(self) -> dict:
+        during = [p for p in self.pauses if p[3]]
+        return {"count": len(self.pauses), "max_ms": round(max((p[0] for p in self.pauses), default=0.0), 1),
+                "max_cpu_ms": round(max((p[1] for p in self.pauses), default=0.0), 1),
+                "max_ms_during_visit": round(max((p[0] for p in during), default=0.0), 1),
+                "max_cpu_ms_during_visit": round(max((p[1] for p in during), default=0.0), 1),
+                "full_during_visit": sum(1 for p in during if p[2] == 2),
+                "over_budget": sum(1 for p in self.pauses if p[0] > GC_PAUSE_BUDGET_MS),
+                "by_generation": {g: sum(1 for p in self.pauses if p[2] == g) for g in (0, 1, 2)}}
+
+
+def slope_kb(samples: list[int]) -> float:
+    """Least-squares KB per visit over the samples after the first fifth (warm-up)."""
+    tail = samples[max(2, len(samples) // 5):]
+    if len(tail) < 3:
+        return float("nan")
+    xs = range(len(tail))
+    return statistics.linear_regression(xs, tail).slope
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def open_window(size: str) -> tuple[int, int]:
+    from devtools.commands.demo import start_xvfb
+    from kiosk.app import configure_kivy
+    from kiosk.config import demo_config
+
+    state = Path(tempfile.mkdtemp(prefix="kiosk-soak-"))
+    os.environ["KIVY_HOME"] = str(state / "kivy")
+    start_xvfb(size)
+    width, height = (int(v) for v in size.split("x"))
+    configure_kivy(demo_config(state), windowed=True, size=(width, height), paced=False)
+    return width, height
+
+
+def bare(size: str, visits: int, launched: float) -> dict:
+    """The baseline: a bare Kivy app with a CJK label, then scrolled lists of labels."""
+    open_window(size)
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import glFinish
+    from kivy.uix.gridlayout import GridLayout
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.app import CJK_FONT
+
+    pauses = GcPauses(lambda: True)
+    EventLoop.ensure_window()
+    Window.add_widget(Label(text=CJK_TEXT, font_name=CJK_FONT, font_size=48))
+    EventLoop.idle()
+    glFinish()
+    first_frame_s = time.time() - launched
+    grid = GridLayout(cols=1, size_hint_y=None, spacing=8)
+    grid.bind(minimum_height=grid.setter("height"))
+    for i in range(40):
+        grid.add_widget(Label(text=f"{CJK_TEXT} {i}", font_name=CJK_FONT, font_size=36, size_hint_y=None, height=90))
+    scroll = ScrollView()
+    scroll.add_widget(grid)
+    Window.add_widget(scroll)
+    cpu: list[float] = []
+    wall: list[float] = []
+    rss: list[int] = []
+    for _visit in range(visits):
+        for frame in range(BARE_SCROLL_FRAMES):
+            scroll.scroll_y = 1 - frame / (BARE_SCROLL_FRAMES - 1)
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            EventLoop.idle()
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            glFinish()
+            wall.append((time.perf_counter() - started) * 1000)
+        rss.append(rss_kb())
+    warm = max(1, len(cpu) // 5)
+    return {"first_frame_s": round(first_frame_s, 3), "rss_kb": rss, "peak_rss_kb": peak_rss_kb(),
+            "cpu_ms_p50": round(percentile(cpu[warm:], 0.5), 2), "cpu_ms_p99": round(percentile(cpu[warm:], 0.99), 2),
+            "slowest_frame_ms": round(max(wall[warm:]), 1), "gc": pauses.summary()}
+
+
+def kiosk(size: str, visits: int, launched: float, platform: str) -> dict:
+    """The kiosk: demo start-up to first frame, then ``visits`` scripted visits."""
+    open_window(size)
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    from kiosk.privacy import install_log_masking
+
+    install_log_masking()
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import glFinish
+
+    from kiosk.app import kivy_post, make_app_class
+    from kiosk.config import demo_config
+    from kiosk.runtime import Runtime
+
+    state = Path(os.environ["KIVY_HOME"]).parent
+    runtime = Runtime(demo_config(state), kivy_post, platform_url=platform, work_dir=state).start()
+    app = make_app_class()(runtime)
+    EventLoop.ensure_window()
+    root = app.build()
+    app.root = root
+    Window.add_widget(root)
+    app.on_start()
+    EventLoop.idle()
+    glFinish()
+    first_frame_s = time.time() - launched
+    try:
+        return soak(app, runtime, visits) | {"first_frame_s": round(first_frame_s, 3)}
+    finally:
+        app.on_stop()
+        runtime.stop()
+
+
+def soak(app, runtime, visits: int) -> dict:
+    from kivy.base import EventLoop
+    from kivy.graphics.opengl import glFinish
+
+    from devtools.demo_driver import DemoDriver
+    from devtools.demo_script import VISITS
+
+    cpu: list[float] = []
+    wall: list[float] = []
+
+    class SoakDriver(DemoDriver):
+        def frame(self) -> None:
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            EventLoop.idle()
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            glFinish()
+            wall.append((time.perf_counter() - started) * 1000)
+
+        def shoot(self) -> None:  # the same frames as a screenshot's, without the picture
+            self.frames(3)
+
+    pauses = GcPauses(lambda: app.controller.active)
+    driver = SoakDriver(app, Path(tempfile.mkdtemp(prefix="kiosk-soak-out-")))
+    driver.frames(5)
+    driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None, 15)
+    rss: list[int] = []
+    failed: list[str] = []
+    warm_frames = 0
+    for n in range(visits):
+        visit = VISITS[n % len(VISITS)]
+        result = driver.run_visit(visit)
+        if result.outcome != "ok":
+            failed.append(f"{n}:{visit.name}: {result.detail}"[:300])
+        for emu in (runtime.devices.emulators.printer,):
+            if emu is not None:
+                emu.pages.clear()
+                emu.partial_pages.clear()
+        rss.append(rss_kb())
+        if n + 1 == max(2, visits // 5):
+            warm_frames = len(cpu)
+    return {"rss_kb": rss, "peak_rss_kb": peak_rss_kb(), "failed_visits": failed,
+            "frames": len(cpu), "cpu_ms_p50": round(percentile(cpu[warm_frames:], 0.5), 2),
+            "cpu_ms_p99": round(percentile(cpu[warm_frames:], 0.99), 2),
+            "slowest_frame_ms": round(max(wall), 1), "gc": pauses.summary(),
+            "gc_objects_after_visits": len(gc.get_objects()) + gc.get_freeze_count()}
+
+
+# -- the parent ------------------------------------------------------------------------------
+def child(role: str, size: str, visits: int, platform: str = "") -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    argv = [sys.executable, __file__, "--role", role, "--size", size, "--visits", str(visits),
+            "--platform", platform, "--launched", repr(time.time())]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=4 * 3600)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-3:]
+        raise SystemExit(f"visit_soak {role}: exit {done.returncode}: {' | '.join(tail)}")
+    return json.loads(lines[-1])
+
+
+def row(figure: str, value: float, baseline: float | None, budget: float, ok: bool, note: str) -> dict:
+    return {"figure": f"visit_soak.{figure}", "value": value, "baseline": baseline, "budget": budget, "ok": ok,
+            "note": note}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--visits", type=int, default=24, help="visits on each side (1000 for the full figure)")
+    ap.add_argument("--size", default="1080x1920")
+    ap.add_argument("--role", choices=("bare", "kiosk"), help=argparse.SUPPRESS)
+    ap.add_argument("--launched", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--platform", default="", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.visits < 5:
+        ap.error("--visits: at least 5 (the first fifth is warm-up)")
+    if args.role:
+        if args.role == "bare":
+            print(json.dumps(bare(args.size, args.visits, args.launched)))
+        else:
+            print(json.dumps(kiosk(args.size, args.visits, args.launched, args.platform)))
+        return 0
+    from kiosk.platform.process import serve_in_process
+
+    with tempfile.TemporaryDirectory(prefix="kiosk-soak-platform-") as folder:
+        server = serve_in_process(Path(folder) / "platform.sqlite3", always_open=True)
+        try:
+            base = child("bare", args.size, args.visits)
+            kio = child("kiosk", args.size, args.visits, server.url)
+        finally:
+            server.stop()
+    slope, base_slope = slope_kb(kio["rss_kb"]), slope_kb(base["rss_kb"])
+    peak_ratio = kio["peak_rss_kb"] / base["peak_rss_kb"]
+    start_ratio = kio["first_frame_s"] / base["first_frame_s"]
+    table = [
+        row("rss_slope_kb_per_visit", round(slope, 1), round(base_slope, 1), SLOPE_BUDGET_KB,
+            slope <= SLOPE_BUDGET_KB, f"after warm-up, over {args.visits} visits; baseline: bare Kivy list visits"),
+        row("peak_rss_mb", round(kio["peak_rss_kb"] / 1024, 1), round(base["peak_rss_kb"] / 1024, 1),
+            PEAK_RATIO_BUDGET, peak_ratio <= PEAK_RATIO_BUDGET, "budget is the ratio to the bare Kivy app's peak"),
+        row("gc_pause_max_ms", kio["gc"]["max_ms"], base["gc"]["max_ms"], GC_PAUSE_BUDGET_MS,
+            kio["gc"]["max_ms"] <= GC_PAUSE_BUDGET_MS,
+            f"longest collection anywhere in the run, wall time (its CPU time: {kio['gc'].get('max_cpu_ms')} ms)"),
+        row("gc_full_collections_during_visit", kio["gc"]["full_during_visit"], None, 0,
+            kio["gc"]["full_during_visit"] == 0, "whole-heap (generation 2) passes while a visit is on screen"),
+        row("gc_pause_max_ms_during_visit", kio["gc"]["max_ms_during_visit"], None, GC_PAUSE_BUDGET_MS,
+            kio["gc"]["max_ms_during_visit"] <= GC_PAUSE_BUDGET_MS,
+            f"any collection while a visit is on screen (CPU: {kio['gc'].get('max_cpu_ms_during_visit')} ms)"),
+        row("slowest_frame_ms", kio["slowest_frame_ms"], base["slowest_frame_ms"], None, None,
+            "wall time until the renderer finished; no budget of its own (see the CPU and gc rows)"),
+        row("cpu_ms_per_frame_p50", kio["cpu_ms_p50"], base["cpu_ms_p50"], None, None,
+            "main-thread CPU per frame; baseline: bare Kivy list scroll"),
+        row("cpu_ms_per_frame_p99", kio["cpu_ms_p99"], base["cpu_ms_p99"], CPU_P99_BUDGET_MS,
+            kio["cpu_ms_p99"] <= CPU_P99_BUDGET_MS, "main-thread CPU per frame; baseline: bare Kivy list scroll"),
+        row("startup_first_frame_s", kio["first_frame_s"], base["first_frame_s"], STARTUP_RATIO_BUDGET,
+            start_ratio <= STARTUP_RATIO_BUDGET, "platform already up; baseline: bare Kivy CJK label; budget: ratio"),
+        row("failed_visits", len(kio["failed_visits"]), None, 0, not kio["failed_visits"], "; ".join(
+            kio["failed_visits"][:3])),
+    ]
+    for r in table:
+        if r["figure"].endswith(("peak_rss_mb", "startup_first_frame_s")):
+            r["ratio"] = round(r["value"] / r["baseline"], 2)
+    result = {"benchmark": "visit_soak", "visits": args.visits, "size": args.size,
+              "kiosk": {k: v for k, v in kio.items() if k != "rss_kb"} | {
+                  "rss_mb_first_last": [round(kio["rss_kb"][0] / 1024, 1), round(kio["rss_kb"][-1] / 1024, 1)]},
+              "bare": {k: v for k, v in base.items() if k != "rss_kb"} | {
+                  "rss_mb_first_last": [round(base["rss_kb"][0] / 1024, 1), round(base["rss_kb"][-1] / 1024, 1)]},
+              "table": table}
+    ok = all(r["ok"] is not False for r in table)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
