@@ -39,6 +39,10 @@ class Aside(BoxLayout):
 
     PAD = dp(12)
     GAP = dp(6)
+    ICON_SHARE = 0.22
+    """The pictogram grows with the room (a quarter of it, about), as an illustration of the step ..."""
+    ICON_GROWTH = 3.5
+    """... up to this many times its smallest size."""
 
     def __init__(self) -> None:
         super().__init__(orientation="vertical", size_hint_y=None, height=0, padding=self.PAD, spacing=self.GAP)
@@ -60,16 +64,30 @@ class Aside(BoxLayout):
             self.add_widget(w)
         self.add_widget(Widget())
         self.shown = False
+        self._key: tuple = ()
+        self._icon_name = ""
+        self._icon_base = 0.0
+        self._icon_px = 0
 
     def reset(self, screen: str, heading: str, text: str, short: str, scale: float) -> None:
-        """What the panel says for a step ``screen`` at elder ``scale``."""
+        """What the panel says for a step ``screen`` at elder ``scale`` (nothing is redone when that is unchanged:
+        the face step redraws its preview four times a second)."""
         name = ICON_FOR_SCREEN.get(screen.split(".")[0], "help")
-        self.icon.reset(icon_markup(name, font("headline_en", scale) * 2.2, _hex(THEME["accent"])), "title",
-                        scale, halign="center")
+        key = (name, heading, text, short, scale, font("body", 1.0))
+        if key == self._key:
+            return
+        self._key = key
+        self._icon_name = name
+        self._icon_base = font("headline_en", scale) * 2.2
+        self._icon_px = round(self._icon_base)
+        self.icon.reset(self._icon_text(), "title", scale, halign="center")
         self.icon.markup = True
         self.heading.reset(heading, "title", scale, THEME["accent"], "center")
         self.text.reset(text, "body", scale, THEME["text"], "center")
         self.short.reset(short, "body", scale, THEME["text"], "center")
+
+    def _icon_text(self) -> str:
+        return icon_markup(self._icon_name, self._icon_px, _hex(THEME["accent"]))
 
     @staticmethod
     def _height(label: WrapLabel) -> float:
@@ -81,6 +99,10 @@ class Aside(BoxLayout):
 
     def fit(self, room: float) -> bool:
         """Take ``room`` px showing as much as fits in it, or hide. Returns whether it is shown."""
+        px = round(min(max(self._icon_base, room * self.ICON_SHARE), self._icon_base * self.ICON_GROWTH))
+        if px != self._icon_px and self._icon_name:
+            self._icon_px = px  # the new texture's size comes back through ``texture_size``: fitted again then
+            self.icon.text = self._icon_text()
         levels = ((self.icon, self.heading, self.text), (self.heading, self.text), (self.text,), (self.short,))
         chosen = next((parts for parts in levels if all(p.text for p in parts) and room >= self.needs(parts)), ())
         self.shown = bool(chosen)
