@@ -276,6 +276,9 @@ class BigButton(Button):
         core.options["font_size"] = self._body  # measured at the full size, whatever it is set to now
         try:
             words, space = core.get_extents(self.label)[0], core.get_extents(" ")[0]
+            # lines of even length, but never narrower than a word (Kivy would split it)
+            longest = max((core.get_extents(w)[0] for w in self.label.split()), default=0.0) if " " in self.label \
+                else 0.0
         finally:
             core.options["font_size"] = saved
         if self._mark:
@@ -289,8 +292,11 @@ class BigButton(Button):
         if width < words <= width / self.MIN_SHRINK:
             size = self._body * width / words * 0.98
         elif words > width:
+            if longest > width:  # one word wider than the button: smaller type, as far as allowed
+                size = self._body * max(self.MIN_SHRINK, width / longest * 0.98)
+                longest *= size / self._body
             lines = -(-words // width)
-            wrap = min(width, words / lines + 0.5 * self._body)
+            wrap = min(width, max(words / lines + 0.5 * self._body, longest + space))
         if self.font_size != size:
             self.font_size = size
         return wrap

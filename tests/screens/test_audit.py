@@ -132,7 +132,9 @@ def test_a_short_action_label_is_never_torn_in_elder_mode(kiosk_ui, sandbox):
                       width=char * 5.5 + dp(24), pos=(20, 300))  # a little too narrow: smaller type
     sentence = BigButton("输入证件号码并核验人脸", lambda: None, "secondary", scale=1.5, size_hint_x=None,
                          width=char * 7 + dp(24), pos=(20, 20))  # two lines, six and five characters
-    for b in (reprint, plain, sentence):
+    english = BigButton("Print on A4 (recommended, with seal)", lambda: None, "secondary", scale=1.5,
+                        size_hint_x=None, width=char * 6 + dp(24), pos=(300, 20))  # even lines, no word split
+    for b in (reprint, plain, sentence, english):
         sandbox.add_widget(b)
     findings = _audit(kiosk_ui, sandbox, elder=True)
     assert findings == [], findings
