@@ -32,6 +32,8 @@ KEYWORDS = {"_": None, "N_": None, "tr": None, "tr2": None}
 """``tr``/``tr2`` are the attract screen's translators for the chosen and the other language."""
 METHOD_MAP = [("reference/**", "ignore"), ("tests/**", "ignore"), ("**.py", "python")]
 SOURCE_LANGUAGE = "zh_CN"
+IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+"""A Chinese character (punctuation such as ，or ￥ alone is not a text to translate)."""
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -77,6 +79,36 @@ def hidden_calls(paths: Iterable[str | Path] = SOURCE_DIRS, root: Path = PROJECT
                             and call.args and isinstance(call.args[0], ast.Constant)):
                         found.append(f"{rel.as_posix()}:{call.lineno}: {ast.unparse(call)}")
     return found
+
+
+def unmarked_literals(paths: Iterable[str | Path] = SOURCE_DIRS, root: Path = PROJECT_ROOT) -> list[str]:
+    """``file:line: text`` for every Chinese string literal that is not inside ``_``/``N_``/``tr``/``tr2``.
+
+    Such a text never reaches the catalogues, so English and Traditional Chinese show it
+    untranslated (or a hand-made English twin in its place). Docstrings and bare
+    expression strings are skipped; the tests name the files whose Chinese is data
+    (sample cards, word lists) rather than text for the screen.
+    """
+    import ast
+
+    found = []
+    for path in paths:
+        for py in sorted(Path(root, path).rglob("*.py")):
+            rel = py.relative_to(root)
+            if "reference" in rel.parts or "tests" in rel.parts:
+                continue
+            tree = ast.parse(py.read_text(encoding="utf-8"), str(rel))
+            skip: set[int] = set()
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS:
+                    skip.update(id(n) for n in ast.walk(node))
+                elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                    skip.add(id(node.value))  # docstrings and attribute docstrings
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Constant) and isinstance(node.value, str) and IDEOGRAPH.search(node.value)
+                        and id(node) not in skip):
+                    found.append(f"{rel.as_posix()}:{node.lineno}: {node.value}")
+    return sorted(found)
 
 
 def placeholders(text: str) -> list[tuple[str, str, str]]:

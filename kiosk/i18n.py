@@ -11,7 +11,10 @@ extract`` adds the ids marked in the source to the .po files (devtools.i18n_extr
 from __future__ import annotations
 
 import gettext
+import logging
 import threading
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 DOMAIN = "kiosk"
@@ -54,6 +57,56 @@ def _(message: str) -> str:
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message
+
+
+TRADITIONAL = "zh_TW"
+OPENCC_CONFIG = "s2tw"
+"""The conversion the zh_TW catalogue is generated with (devtools/i18n_traditional.py), so a
+guide converted on screen uses the same characters as the kiosk's own texts."""
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _opencc() -> Callable[[str], str] | None:
+    try:
+        import opencc
+    except ImportError:
+        log.warning("opencc is not installed: platform content stays in Simplified Chinese in zh_TW "
+                    "(pip install opencc==1.4.2)")
+        return None
+    return opencc.OpenCC(OPENCC_CONFIG).convert
+
+
+@lru_cache(maxsize=4096)
+def _traditional(text: str) -> str:
+    convert = _opencc()
+    return convert(text) if convert is not None else text
+
+
+def platform_text(text: str, lang: str | None = None) -> str:
+    """Chinese text that comes from the platform (guides, catalogue names, query values), as ``lang`` shows it.
+
+    The platform serves Simplified Chinese and English only; for Traditional Chinese it is
+    converted here, with OpenCC's ``s2tw`` like the catalogue. Conversions are cached: the
+    same guide and service names come back on every visit. Without OpenCC installed the
+    text stays Simplified (readable, and a warning in the log says why).
+    """
+    if (lang or _current) != TRADITIONAL or not text:
+        return text
+    return _traditional(text)
+
+
+def pair(texts: Mapping[str, str]) -> str:
+    """The current language's text of a ``{"zh_CN": …, "en": …}`` pair (devices, errors, ratings).
+
+    English comes from the pair; Chinese from the catalogue by the Simplified text (its
+    zh_TW entry when the pair's ids are marked with ``N_``), else converted like platform text.
+    """
+    zh = texts.get("zh_CN", "")
+    if _current == "en":
+        return texts.get("en") or _(zh)
+    translated = _(zh)
+    return translated if translated != zh else platform_text(zh)
 
 
 def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:

@@ -266,7 +266,7 @@ class Runtime:
         self.reprints = ReprintTable(self.state_dir / REPRINT_DB)
 
         def send(item: Any) -> str:
-            reference = send_item(self.client, item)
+            reference = send_item(self.client, item, self.journal)
             if self.metrics is not None:
                 self.metrics.platform_call(True)  # the platform accepted it: a sync
             return reference

@@ -8,7 +8,12 @@ Checks every visible text and touch target of a widget tree as laid out in the w
 * ``overlap``: two texts or buttons drawn over each other (the visible parts of them);
 * ``contrast``: text against what is behind it below 4.5:1 (3:1 for large text, 24 px and
   up), WCAG 2.x relative luminance; every ``[color=]`` of markup text counts too;
-* ``target``: an enabled button smaller than 60 px (90 px in elder mode) either way.
+* ``target``: an enabled button smaller than 60 px (90 px in elder mode) either way;
+* ``wrap``: a text broken so that its last line is one Chinese character (凭回执码补 / 打)
+  or an English word is split across lines;
+* ``band``: an empty band under a step's content (the widget marked ``audit_role =
+  "content"``) taller than a tenth of the window (at least ``BAND_MIN_PX``): on a
+  portrait totem the content then floats above a void with the actions far below it.
 
 Disabled buttons are exempt from contrast and size (WCAG exempts inactive controls), as
 is text hidden by opacity 0. No Kivy import at module level: the checks read widget
@@ -26,13 +31,16 @@ MIN_TARGET_PX = 60
 ELDER_TARGET_PX = 90
 LARGE_TEXT_PX = 24
 TOLERANCE_PX = 1.5
+BAND_FRACTION = 0.1
+BAND_MIN_PX = 120
+_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _COLOUR_TAG = re.compile(r"\[color=#?([0-9a-fA-F]{6})\]")
 
 
 @dataclass(frozen=True)
 class Finding:
     kind: str
-    """cut, outside, overlap, contrast or target"""
+    """cut, outside, overlap, contrast, target, wrap or band"""
     widget: str
     detail: str
 
@@ -114,6 +122,67 @@ def _background(w, default) -> tuple:
     return tuple(default)
 
 
+def _lines(w) -> list[str]:
+    """The lines ``w``'s text was broken into when it was last rendered (Kivy's layout of it)."""
+    core = getattr(w, "_label", None)
+    return ["".join(word.text for word in line.words) for line in getattr(core, "_cached_lines", ()) or ()]
+
+
+def bad_wrap(w) -> str:
+    """Why the wrapping of ``w``'s text reads badly ("" if it does not).
+
+    A button whose last line is one Chinese character (a word torn: 凭回执码补 / 打), or
+    any plain text with an English word split across lines (Kivy splits a word only when
+    it is wider than the label). A paragraph's last line of one character is left alone:
+    that is a sentence's end, not a torn word.
+    """
+    from kivy.uix.button import Button
+
+    lines = [line for line in _lines(w) if line.strip()]
+    if len(lines) < 2:
+        return ""
+    last = lines[-1].strip()
+    if isinstance(w, Button) and len(last) == 1 and _IDEOGRAPH.match(last):
+        return f"its last line is the one character {last!r}"
+    if w.markup:
+        return ""
+    text, pos = w.text, 0
+    for line in lines[:-1]:
+        core = line.strip()
+        start = text.find(core, pos)
+        if start < 0:
+            break
+        end = start + len(core)
+        if 0 < end < len(text) and all(c.isascii() and c.isalpha() for c in (text[end - 1], text[end])):
+            return f"a word is split: {text[max(0, end - 12):end]!r} / {text[end:end + 12]!r}"
+        pos = end
+    return ""
+
+
+def empty_band(root, window_height: float) -> Finding | None:
+    """The empty band under the content region of ``root`` (if one is marked and the band is too tall)."""
+    from kivy.uix.image import Image
+    from kivy.uix.label import Label
+
+    region = next((w for w in root.walk(restrict=True) if getattr(w, "audit_role", "") == "content"), None)
+    if region is None or not _visible(region) or region.height < 2:
+        return None
+    box = _rect(region)
+    lowest = box[3]
+    for w in region.walk(restrict=True):
+        drawn = (isinstance(w, (Label, Image)) and (not isinstance(w, Label) or w.text)) or hasattr(w, "background")
+        if w is region or not drawn or not _visible(w):
+            continue
+        shown = _intersect(_rect(w), box)
+        if shown is not None:
+            lowest = min(lowest, shown[1])
+    band = lowest - box[1]
+    limit = max(BAND_FRACTION * window_height, BAND_MIN_PX)
+    if band > limit:
+        return Finding("band", _name(region), f"{band:.0f} px empty under the content (> {limit:.0f} px)")
+    return None
+
+
 def audit(root, window_size: tuple[float, float], elder: bool = False, background=None) -> list[Finding]:
     """Every finding on the tree under ``root`` as drawn in a window of ``window_size``."""
     from kivy.uix.button import Button
@@ -155,8 +224,14 @@ def audit(root, window_size: tuple[float, float], elder: bool = False, backgroun
                     findings.append(Finding("contrast", _name(w), f"{ratio:.2f}:1 < {need}:1"))
         if isinstance(w, Button) and enabled and (w.width < target - 0.5 or w.height < target - 0.5):
             findings.append(Finding("target", _name(w), f"{w.width:.0f}x{w.height:.0f} px < {target} px"))
+        why = bad_wrap(w)
+        if why:
+            findings.append(Finding("wrap", _name(w), why))
         if shown is not None:
             drawn.append((w, shown))
+    band = empty_band(root, height)
+    if band is not None:
+        findings.append(band)
     for i, (a, ra) in enumerate(drawn):
         for b, rb in drawn[i + 1:]:
             if _intersect(ra, rb) is not None:

@@ -86,7 +86,7 @@ class Chrome:
         size = max(font("small", 1.0), font("body", self.scale) * width / full)  # no word cut in two
         for b in buttons:
             b.width = width
-            b.font_size = size
+            b.set_type(size)
 
     def _banner_bg(self, w, *_a) -> None:
         w.canvas.before.clear()

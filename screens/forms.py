@@ -23,8 +23,9 @@ from kivy.uix.textinput import TextInput
 from kiosk.i18n import _
 from kiosk.views import Form, View
 from screens.keyboard import TextKeyboard
+from screens.keypad import Keypad
 from screens.theme import CJK_FONT, THEME
-from screens.widgets import BigButton, Keypad, Panel, Recycler, WrapLabel, font
+from screens.widgets import BigButton, Panel, Recycler, WrapLabel, font
 
 TYPED = ("text", "code")
 """Field kinds typed on the text keyboard rather than the numeric keypad."""

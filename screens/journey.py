@@ -1,13 +1,13 @@
 """The one screen every journey step is drawn on: it renders a ``Frame`` and forwards touches.
 
 Layout, top to bottom: a bar (masked identity, home, language, elder mode, help, end), the
-offline banner, the help status, then the step: its title and body of blocks, and its
-action buttons. In portrait (screens/layout.py) the actions are at the bottom of the panel
-(the reach range of a wheelchair user) and the home screen's tiles grow to use the
-height; in landscape the actions stand in a column to the right of the content,
-bottom-aligned. Content that does not fit scrolls; the actions
-never leave the screen. The 20-second timeout warning covers the body with a countdown
-and "I need more time".
+offline banner, the help status, then the step: its title and body of blocks, the help
+panel in the height they leave free (screens/aside.py), and its action buttons. In
+portrait (screens/layout.py) the actions are at the bottom of the panel (the reach range
+of a wheelchair user) and the home screen's tiles are tall; in landscape the actions
+stand in a column to the right of the content, bottom-aligned. Content that does not fit
+scrolls; the actions never leave the screen. The 20-second timeout warning covers the
+body with a countdown and "I need more time".
 
 Rebuilding is done only when the view's shape changes; typing into a form only
 updates the field, so the keypad never loses its place and a frame stays cheap. Rows
@@ -29,6 +29,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.textinput import TextInput
 
 from kiosk.views import Form, Frame, View
+from screens.aside import Aside
 from screens.blocks import Blocks
 from screens.chrome import Chrome
 from screens.forms import Forms
@@ -90,9 +91,18 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self.column.bind(minimum_height=self.column.setter("height"))
         self.column.add_widget(self.title)
         self.column.add_widget(self.body)
+        self.aside = Aside()
+        """Fills what the step leaves of the content's height; in the column only while shown."""
+        self.aside.size_hint_x = None
+        self._fit_aside_soon = Clock.create_trigger(self._fit_aside, 0)
         # Top-anchored: a screen's rows are added over a few frames, and content anchored at the
         # bottom slid up under the finger with every row added below it.
         self.viewport = FitScroll(self.column, anchor_y="top")
+        self.viewport.audit_role = "content"
+        """What the layout audit measures the empty band under (screens/audit.py ``band``)."""
+        for w, prop in ((self.viewport, "height"), (self.title, "height"), (self.body, "height"),
+                        (self.column, "width"), *((part, "texture_size") for part in self.aside.parts)):
+            w.bind(**{prop: self._fit_aside_soon})
         self.scroll = self.viewport.scroll
         self.actions = GridLayout(cols=2, spacing=dp(12), size_hint_y=None)
         self.actions.bind(minimum_height=self.actions.setter("height"))
@@ -151,14 +161,21 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
             self._chrome_key = chrome_key
             bar_built = self._render_chrome(frame)
         shape = shape_of(frame.view)
+        new_view = False
         if rebuild_all or shape != self._shape or chrome_key[:2] != getattr(self, "_lang_key", None):
             self._lang_key = chrome_key[:2]
             self._shape = shape
             # A new bar (language or elder mode switched) is a frame's worth of labels itself:
             # the body's rows start in the next frame.
             self._render_view(frame.view, drain_now=not bar_built)
+            new_view = True
         else:
             self._update_fields(frame.view)
+        if new_view or chrome_key != getattr(self, "_aside_key", None):
+            self._aside_key = chrome_key
+            self.aside.reset(frame.view.screen, chrome.label("aside_title"), chrome.label("aside_text"),
+                             chrome.label("aside_short"), scale)
+            self._fit_aside_soon()
         self._render_overlay(frame)
 
     def _render_view(self, view: View, drain_now: bool = True) -> None:
@@ -181,6 +198,19 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
             self.actions.add_widget(self.pool.button(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style,
                                                      a.enabled, scale=s, action_id=a.id, icon=a.id))
         self._dock_keyboard(view)
+
+    def _fit_aside(self, _dt: float = 0.0) -> None:
+        """Give the help panel the height the title and body leave in the viewport (or take it away)."""
+        aside, column = self.aside, self.column
+        aside.width = max(0.0, column.width - column.padding[0] - column.padding[2])
+        gap = column.spacing[1]
+        room = self.viewport.height - self.title.height - self.body.height - 2 * gap - column.padding[1] \
+            - column.padding[3] - 2
+        shown = aside.fit(room) if self.viewport.height > 2 else False
+        if shown and aside.parent is None:
+            column.add_widget(aside)
+        elif not shown and aside.parent is not None:
+            column.remove_widget(aside)
 
     def _clear_body(self) -> None:
         """Take the body's and the actions' widgets back into the pool; rows still queued are dropped."""

@@ -1,4 +1,4 @@
-"""Small widgets every journey screen is built from: wrapped labels, large buttons, a keypad.
+"""Small widgets every journey screen is built from: wrapped labels, large buttons, panels.
 
 Sizes follow the elder-mode rules (services.md): type scales by ``scale`` (1.5 in elder
 mode), buttons are at least 60 dp high, line spacing at least 1.3. Labels wrap to their
@@ -16,7 +16,6 @@ from kivy.metrics import dp, sp
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
-from kivy.uix.scrollview import ScrollView
 
 from screens.icons import icon_markup
 from screens.theme import THEME
@@ -43,40 +42,6 @@ Builder.load_string("""
                 int(self.top - self.texture_size[1]) if self.valign == "top" \
                 else int(self.center_y - self.texture_size[1] / 2.))
 """)
-
-
-# ClipScrollView: Kivy's ScrollView rule with the stencil replaced by a scissor box (the
-# vertical bar drawn as in Kivy's own rule; this kiosk never scrolls sideways).
-Builder.load_string("""
-<-ClipScrollView>:
-    _handle_y_pos: (self.right - self.bar_width - self.bar_margin), self.y + self.height * self.vbar[0]
-    _handle_y_size: min(self.bar_width, self.width), self.height * self.vbar[1]
-    _handle_x_pos: 0, 0
-    _handle_x_size: 0, 0
-    canvas.before:
-        ScissorPush:
-            x: int(round(self.x))
-            y: int(round(self.y))
-            width: int(round(self.width))
-            height: int(round(self.height))
-    canvas.after:
-        ScissorPop:
-        Color:
-            rgba: self._bar_color if (self.do_scroll_y and self.viewport_size[1] > self.height) else [0, 0, 0, 0]
-        Rectangle:
-            pos: root._handle_y_pos or (0, 0)
-            size: root._handle_y_size or (0, 0)
-""")
-
-
-class ClipScrollView(ScrollView):
-    """A ScrollView that clips with the scissor box instead of the stencil buffer.
-
-    The stencil costs two viewport-sized fills per frame (mark, then unmark) — ~15 ms at
-    1080x1920 on a software renderer, in every frame of a screen that scrolls; the
-    scissor test costs nothing. It is exact as long as the view is not rotated or scaled,
-    which this kiosk's screens never are (window coordinates, no RelativeLayout above it).
-    """
 
 
 def fit_text(label: Label, width: float) -> None:
@@ -212,6 +177,11 @@ class BigButton(Button):
     """
 
     _resetting = False
+    _words = ""
+    _mark = ""
+    _body = 0.0
+    MIN_SHRINK = 0.8
+    """A label that does not fit on one line may be set this much smaller rather than torn in two."""
 
     def __init__(self, text: str, on_press: Callable[[], None], style: str = "primary", enabled: bool = True,
                  scale: float = 1.0, note: str = "", action_id: str = "", icon: str = "", **kw) -> None:
@@ -239,6 +209,8 @@ class BigButton(Button):
         # the markup renderer is slower: only a note or an icon needs it
         self.markup = bool(note or mark)
         shown = text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;") if self.markup else text
+        # an icon beside the words (not a tile's, not with a note): ``_fit_line`` may put it above them
+        self._words, self._mark, self._body = (shown, mark, body) if mark and not tile and not note else ("", "", body)
         if mark:
             shown = f"{mark}\n{shown}" if tile else f"{mark} {shown}"
         if note:
@@ -281,9 +253,53 @@ class BigButton(Button):
             return
         width = max(0.0, self.width - dp(24))
         if self.halign == "center":
-            fit_text(self, width)
+            fit_text(self, self._fit_line(width))
         elif width > 1:
             self.text_size = (width, None)  # left-aligned (a field): the texture spans the field
+
+    def set_type(self, size: float) -> None:
+        """Set the label's full type size (the bar narrows its buttons' type); ``_fit_line`` may still shrink it."""
+        self._body = size
+        self.font_size = size
+
+    def _fit_line(self, width: float) -> float:
+        """Keep a short label on one line: its icon goes above the words when beside them is too wide,
+        and the type shrinks (to ``MIN_SHRINK``) before the words would be torn across two lines.
+
+        Returns the width to wrap at: a label that needs several lines anyway (a sentence)
+        is wrapped to lines of even length, so no line is left with a lone character.
+        """
+        if width <= 1 or not self._body or "\n" in self.label:
+            return width
+        core = self._label
+        saved = core.options.get("font_size")
+        core.options["font_size"] = self._body  # measured at the full size, whatever it is set to now
+        try:
+            words, space = core.get_extents(self.label)[0], core.get_extents(" ")[0]
+            # lines of even length, but never narrower than a word (Kivy would split it)
+            longest = max((core.get_extents(w)[0] for w in self.label.split()), default=0.0) if " " in self.label \
+                else 0.0
+        finally:
+            core.options["font_size"] = saved
+        if self._mark:
+            icon = self._body * 1.1 + space
+            stacked = words + icon > width
+            text = f"{self._mark}\n{self._words}" if stacked else f"{self._mark} {self._words}"
+            if self.text != text:
+                self.text = text
+        size = self._body
+        wrap = width
+        if width < words <= width / self.MIN_SHRINK:
+            size = self._body * width / words * 0.98
+        elif words > width:
+            if longest > width:  # one word wider than the button: smaller type, as far as allowed
+                size = self._body * max(self.MIN_SHRINK, width / longest * 0.98)
+                longest *= size / self._body
+            lines = -(-words // width)
+            wrap = min(width, max(words / lines + 0.5 * self._body, longest + space))
+        if self.font_size != size:
+            self.font_size = size
+        return wrap
 
     def _grow(self, _w, size) -> None:
         self.height = max(self.min_height, size[1] + dp(24))
@@ -386,25 +402,3 @@ class Panel(GridLayout):
 
     def _redraw(self, *_a) -> None:
         self._bg.pos, self._bg.size = self.pos, self.size
-
-
-KEYPADS = {
-    "digits": "123456789←0✓",
-    "phone": "123456789←0✓",
-    "id": "123456789X0←",
-    "date": "123456789-0←",
-}
-
-
-class Keypad(GridLayout):
-    """On-screen keypad for numbers, ID numbers and dates (no physical keyboard on a kiosk)."""
-
-    def __init__(self, keyboard: str, on_key: Callable[[str], None], scale: float = 1.0,
-                 pool: Recycler | None = None) -> None:
-        super().__init__(cols=3, spacing=dp(8), size_hint_y=None)
-        make = pool.button if pool is not None else BigButton
-        self.bind(minimum_height=self.setter("height"))
-        for key in KEYPADS.get(keyboard, KEYPADS["digits"]):
-            if key == "✓":
-                continue
-            self.add_widget(make(key, lambda k=key: on_key(k), "secondary", scale=scale))

@@ -94,8 +94,8 @@ def _mutate_journal_new_key() -> None:
 
     real = outbox.send_item
 
-    def send_item(client, item):  # type: ignore[no-untyped-def]
-        return real(client, dataclasses.replace(item, idempotency_key=str(uuid.uuid4())))
+    def send_item(client, item, *args):  # type: ignore[no-untyped-def]
+        return real(client, dataclasses.replace(item, idempotency_key=str(uuid.uuid4())), *args)
 
     outbox.send_item = send_item
 

@@ -56,14 +56,6 @@ class DocumentIssue(enum.StrEnum):
     BAD_IMAGE = "bad_image"      # not an 8-bit image
 
 
-PROMPTS: dict[DocumentIssue, dict[str, str]] = {
-    DocumentIssue.NO_PAGE: {"zh_CN": "请将材料平放在深色台面上，四角完整入镜",
-                            "en": "Lay the page flat on the dark surface with all four corners visible"},
-    DocumentIssue.TOO_SMALL: {"zh_CN": "请将材料靠近摄像头", "en": "Bring the page closer to the camera"},
-    DocumentIssue.BAD_IMAGE: {"zh_CN": "图像无法处理，请重试", "en": "The picture could not be used, please retry"},
-}
-
-
 @dataclass(frozen=True)
 class DocumentCapture:
     image: np.ndarray | None

@@ -3,7 +3,8 @@
 ``assess_face`` finds the faces with the bundled dlib models (``face_model``) and judges
 the largest; ``judge_face`` is the pure rule and takes any faces with landmarks. Each
 failed check is a ``FaceIssue`` that the face step turns into a citizen prompt ("move
-closer", "hold still"). The rule rejects what makes a comparison unreliable, so the
+closer", "hold still"; worded and translated by the kiosk, kiosk/journeys/face_check.py).
+The rule rejects what makes a comparison unreliable, so the
 platform is only asked about frames worth comparing.
 """
 
@@ -40,19 +41,6 @@ class FaceIssue(enum.StrEnum):
     TOO_BRIGHT = "too_bright"
 
 
-PROMPTS: dict[FaceIssue, dict[str, str]] = {
-    FaceIssue.NO_FACE: {"zh_CN": "请正对摄像头", "en": "Please face the camera"},
-    FaceIssue.SEVERAL_FACES: {"zh_CN": "请确保画面中只有您一人", "en": "Only one person in the picture, please"},
-    FaceIssue.TOO_FAR: {"zh_CN": "请靠近一些", "en": "Move closer"},
-    FaceIssue.TOO_CLOSE: {"zh_CN": "请离远一些", "en": "Move back a little"},
-    FaceIssue.NOT_CENTRED: {"zh_CN": "请将脸部置于框内", "en": "Keep your face inside the frame"},
-    FaceIssue.TURNED: {"zh_CN": "请正视摄像头，不要歪头", "en": "Look straight at the camera"},
-    FaceIssue.BLURRED: {"zh_CN": "请保持不动", "en": "Hold still"},
-    FaceIssue.TOO_DARK: {"zh_CN": "光线太暗，请靠近屏幕", "en": "Too dark: come closer to the screen"},
-    FaceIssue.TOO_BRIGHT: {"zh_CN": "光线太强，请避开强光", "en": "Too bright: avoid direct light"},
-}
-
-
 @dataclass(frozen=True)
 class FaceQuality:
     ok: bool
@@ -65,9 +53,6 @@ class FaceQuality:
     @property
     def box(self) -> Box | None:
         return self.face.box if self.face is not None else None
-
-    def prompts(self, lang: str = "zh_CN") -> list[str]:
-        return [PROMPTS[i].get(lang, PROMPTS[i]["en"]) for i in self.issues]
 
 
 SHARPNESS_WIDTH = 128

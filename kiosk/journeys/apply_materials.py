@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import logging
 
-from drivers.camera.capture import PROMPTS, DocumentIssue
-from kiosk.i18n import _, current_language
+from drivers.camera.capture import DocumentIssue
+from kiosk.i18n import N_, _
 from kiosk.journeys.base import Journey, back_action, pick
 from kiosk.platform.contract.catalog import Service
 from kiosk.services.materials import MaterialShot, take_material_photo
 from kiosk.views import Action, Picture, Text, View
 
 log = logging.getLogger(__name__)
+
+DOCUMENT_PROMPTS: dict[DocumentIssue, str] = {
+    DocumentIssue.NO_PAGE: N_("请将材料平放在深色台面上，四角完整入镜"),
+    DocumentIssue.TOO_SMALL: N_("请将材料靠近摄像头"),
+    DocumentIssue.BAD_IMAGE: N_("图像无法处理，请重试"),
+}
+"""What the citizen is asked to do when the camera driver finds no usable page (translated when shown)."""
 
 PREVIEW, PREVIEW_PNG = "preview", "preview.png"
 """``visit.photos`` keys of the photo being looked at; accepted ones are ``material:<i>``."""
@@ -64,8 +71,7 @@ class MaterialsStep(Journey):
         camera = self.rt.devices.camera is not None
         if PREVIEW_PNG in photos:
             if self.preview_issue is not None:
-                prompt = PROMPTS[self.preview_issue]
-                blocks.append(Text(prompt.get(current_language(), prompt["zh_CN"]) + _("；也可直接使用这张照片"),
+                blocks.append(Text(_(DOCUMENT_PROMPTS[self.preview_issue]) + _("；也可直接使用这张照片"),
                                    "error"))
             blocks.append(Picture(photos[PREVIEW_PNG], _("请确认照片清晰完整")))
             actions = [Action("use", _("使用这张照片")), Action("retake", _("重拍"), "secondary", enabled=camera)]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kiosk.i18n import _, current_language
+from kiosk.i18n import _, current_language, pair, platform_text
 from kiosk.platform.contract.catalog import KioskCapability, Service
 from kiosk.platform.errors import PlatformError
 from kiosk.runtime import Runtime
@@ -49,14 +49,17 @@ class Finished:
 
 
 def pick(zh: str, en: str) -> str:
-    """The platform sends both languages; show the English one where it exists and English is chosen."""
-    return en if current_language() == "en" and en else zh
+    """The platform sends both languages; show the English one where it exists and English is chosen.
+
+    Its Chinese is Simplified: in Traditional Chinese it is converted for display (``platform_text``).
+    """
+    return en if current_language() == "en" and en else platform_text(zh)
 
 
 def error_text(exc: BaseException) -> str:
     """A citizen-facing message for any failure from the worker pool; details go to the log only."""
     if isinstance(exc, PlatformError):
-        return exc.message(current_language())
+        return pair(exc.citizen_message)
     return _("暂时无法完成，请稍后再试或按“呼叫帮办”求助")
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from drivers.camera.face import assess_face
+from drivers.camera.face import FaceIssue, assess_face
 from drivers.camera.liveness import HeadTurnChallenge, Step, Turn
 from kiosk.devices.protocols import Camera
-from kiosk.i18n import _, current_language
+from kiosk.i18n import N_, _
 from kiosk.platform.contract import Liveness
 
 FACE_TIMEOUT_S = 30.0
@@ -31,6 +31,19 @@ PREVIEW_WIDTH = 480
 CAPTURE_WIDTH = 640
 
 LIVENESS = {Turn.LEFT: Liveness.HEAD_TURN_LEFT, Turn.RIGHT: Liveness.HEAD_TURN_RIGHT}
+
+FACE_PROMPTS: dict[FaceIssue, str] = {
+    FaceIssue.NO_FACE: N_("请正对摄像头"),
+    FaceIssue.SEVERAL_FACES: N_("请确保画面中只有您一人"),
+    FaceIssue.TOO_FAR: N_("请靠近一些"),
+    FaceIssue.TOO_CLOSE: N_("请离远一些"),
+    FaceIssue.NOT_CENTRED: N_("请将脸部置于框内"),
+    FaceIssue.TURNED: N_("请正视摄像头，不要歪头"),
+    FaceIssue.BLURRED: N_("请保持不动"),
+    FaceIssue.TOO_DARK: N_("光线太暗，请靠近屏幕"),
+    FaceIssue.TOO_BRIGHT: N_("光线太强，请避开强光"),
+}
+"""What the citizen is asked to do about each problem the camera driver finds (translated when shown)."""
 
 
 class FaceCheckTimedOut(Exception):
@@ -47,13 +60,13 @@ class FaceCapture:
     liveness: Liveness
 
 
-def step_prompt(step: Step, turn: Turn, issues: list[str]) -> str:
+def step_prompt(step: Step, turn: Turn, issues: tuple[FaceIssue, ...]) -> str:
     if step is Step.TURN:
         return _("请慢慢向左转头") if turn is Turn.LEFT else _("请慢慢向右转头")
     if step is Step.RETURN:
         return _("请转回正面，看向摄像头")
     if issues:
-        return issues[0]
+        return _(FACE_PROMPTS[issues[0]])
     return _("请正对摄像头，保持不动")
 
 
@@ -100,5 +113,5 @@ def run_face_check(camera: Camera, stop: threading.Event, show: Callable[[bytes,
         if time.monotonic() - shown_at >= PREVIEW_EVERY_S:
             shown_at = time.monotonic()
             show(preview_png(frame.image, quality.box),
-                 step_prompt(step, challenge.turn, quality.prompts(current_language())))
+                 step_prompt(step, challenge.turn, quality.issues))
     raise FaceCheckCancelled()

@@ -7,7 +7,7 @@ where and when to go instead (到现场次数, 办理地点).
 
 from __future__ import annotations
 
-from kiosk.i18n import N_, _, current_language
+from kiosk.i18n import N_, _, current_language, pair, platform_text
 from kiosk.journeys.availability import reason_now
 from kiosk.journeys.base import Finished, Journey, JourneyContext, Outcome, back_action, pick
 from kiosk.platform.client import CatalogResult
@@ -67,7 +67,9 @@ class GuideJourney(Journey):
                         (back_action(),))
         lang = current_language()
         labels = SERVICE_TYPE_LABELS.get(s.type, {})
-        type_label = labels.get(lang) or labels.get("zh_CN") or s.type.value
+        type_label = pair(labels) if labels else s.type.value
+        english = lang == "en"
+        basis, conditions = map(platform_text, s.legal_basis), map(platform_text, s.conditions)
         fees = _("；").join(f"{pick(f.name, f.name_en)} {_fen(f.amount_fen)}" for f in s.fees) or _("不收费")
         result = pick(s.result.certificate_name, s.result.certificate_name_en) or _("无")
         delivery = _("、").join(_(DELIVERY.get(d, d)) for d in s.result.delivery)
@@ -78,8 +80,8 @@ class GuideJourney(Journey):
             (_("事项编码"), s.code),
             (_("事项类型"), type_label),
             (_("实施主体"), pick(s.department, s.department_en)),
-            (_("设定依据"), _("；").join(s.legal_basis_en if lang == "en" and s.legal_basis_en else s.legal_basis)),
-            (_("受理条件"), _("；").join(s.conditions_en if lang == "en" and s.conditions_en else s.conditions)),
+            (_("设定依据"), _("；").join(s.legal_basis_en if english and s.legal_basis_en else basis)),
+            (_("受理条件"), _("；").join(s.conditions_en if english and s.conditions_en else conditions)),
             (_("办理流程"), " → ".join(pick(st.title, st.title_en) for st in s.steps)),
             (_("法定时限"), _days(s.legal_time_limit_days)),
             (_("承诺时限"), _days(s.promised_time_limit_days)),

@@ -12,7 +12,9 @@ visit before staff arrive, leaving them an empty kiosk and the citizen starting 
 The hold lasts at most ``HELP_CALL_STALE_S`` (the age at which the platform stops
 sending staff), so a citizen who walked away is still wiped. The bar's help button
 becomes "cancel the call" while one is open; cancelling tells the platform, so staff
-on their way turn back, and ends the hold.
+on their way turn back, and ends the hold. A call still in the journal is cancelled
+through the journal too: the cancel goes out after the call (kiosk/services/outbox.py),
+so the platform hears both.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class HelpDesk:
         """The open call's platform id (``QUEUED`` while only journaled); "" when no call is open."""
         self.calling = False
         """The call is on its way to the platform (the bar shows "calling…")."""
+        self.call_key = ""
+        """The journal's idempotency key of a ``QUEUED`` call (what its cancel refers to)."""
 
     @property
     def open(self) -> bool:
@@ -60,6 +64,7 @@ class HelpDesk:
         """A new visit, or the end of one: no call, no status (an open call is cancelled by ``cancel`` first)."""
         self.status = ""
         self.call_id = ""
+        self.call_key = ""
         self.calling = False
 
     def call(self, screen: str, service_code: str | None, elder: bool) -> None:
@@ -73,18 +78,17 @@ class HelpDesk:
         self.status = _("正在呼叫工作人员…")
         self.calling = True
 
-        def call() -> tuple[str, int | None]:
+        def call() -> tuple[str, int | None, str]:
             try:
                 answer = rt.client.call_help(req)
             except Exception as exc:
                 log.warning("help call not delivered now (%s); journaled", type(exc).__name__)
-                rt.journal.enqueue("help_call", req.model_dump(mode="json"))
-                return QUEUED, None
-            return answer.call_id, answer.expected_minutes
+                return QUEUED, None, rt.journal.enqueue("help_call", req.model_dump(mode="json"))
+            return answer.call_id, answer.expected_minutes, ""
 
-        def done(answer: tuple[str, int | None]) -> None:
+        def done(answer: tuple[str, int | None, str]) -> None:
             self.calling = False
-            self.call_id, minutes = answer
+            self.call_id, minutes, self.call_key = answer
             wait = _("请在本机旁稍候，屏幕不会自动退出")
             if minutes is not None:
                 self.status = _("已通知工作人员，预计 {n} 分钟内到达。{wait}").format(n=minutes, wait=wait)
@@ -102,13 +106,25 @@ class HelpDesk:
 
         ``quietly`` is the end of the visit: the platform is told, nothing is shown.
         """
-        call_id = self.call_id
+        call_id, call_key = self.call_id, self.call_key
         self.reset()
         if not quietly:
             self.status = _("已取消求助")
+        if call_id == QUEUED and call_key:
+            journal, sender = self.rt.journal, getattr(self.rt, "sender", None)
+
+            def queue_cancel() -> None:
+                try:
+                    journal.enqueue("help_cancel", {"call_key": call_key})
+                except Exception as exc:  # journal full or failing: staff will find the kiosk free
+                    log.warning("help call cancel not journaled (%s)", type(exc).__name__)
+                    return
+                if sender is not None:
+                    sender.kick()
+
+            self.rt.pool.submit(queue_cancel)
+            return
         if not call_id or call_id == QUEUED:
-            # A journaled call has no id to cancel yet; the platform records it as missed if it
-            # arrives late, and a fresh one reaches staff who will find the kiosk free.
             return
         client = self.rt.client
 

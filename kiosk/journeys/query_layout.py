@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from kiosk.i18n import _, current_language
+from kiosk.i18n import _, current_language, platform_text
 from kiosk.journeys.base import pick
 from kiosk.platform.contract.queries import Cell, Column, QueryPage
 from kiosk.services import localtime
@@ -47,7 +47,7 @@ def value_of(row: Mapping[str, Cell], column: Column) -> str:
         english = row.get(column.key + "_en")
         if isinstance(english, str) and english:
             return english
-    return cell(row.get(column.key), column.unit)
+    return platform_text(cell(row.get(column.key), column.unit))
 
 
 def _empty(value: Cell) -> bool:

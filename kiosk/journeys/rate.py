@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk.i18n import _, current_language
+from kiosk.i18n import _, pair
 from kiosk.journeys.base import Journey, JourneyContext
 from kiosk.platform.contract.feedback import BAD_LEVELS, RATING_LEVEL_LABELS, RATING_REASONS, RatingLevel, RatingRequest
 from kiosk.privacy import mask_phone
@@ -41,9 +41,8 @@ class RateJourney(Journey):
         self.goto("level")
 
     def view(self) -> View:
-        lang = current_language()
         if self.state == "reasons":
-            items = tuple(Action("reason", ("✓ " if code in self.reasons else "") + text.get(lang, text["zh_CN"]),
+            items = tuple(Action("reason", ("✓ " if code in self.reasons else "") + pair(text),
                                  "primary" if code in self.reasons else "secondary", args=(("code", code),))
                           for code, text in RATING_REASONS.items())
             actions = [Action("submit", _("提交评价"), enabled=bool(self.reasons)),
@@ -61,7 +60,7 @@ class RateJourney(Journey):
             text = _("感谢您的评价，我们会跟进处理并回访") if self.level in BAD_LEVELS else _("感谢您的评价")
             return View("rate.thanks", _("评价已提交"), (Text(text, "lead"),), (Action("bye", _("完成")),),
                         prompt=text)
-        labels = tuple(RATING_LEVEL_LABELS[lv].get(lang, RATING_LEVEL_LABELS[lv]["zh_CN"]) for lv in LEVELS)
+        labels = tuple(pair(RATING_LEVEL_LABELS[lv]) for lv in LEVELS)
         selected = LEVELS.index(self.level) if self.level else None
         return View("rate", _("请为本次服务评价"), (Rating(labels, selected),),
                     (Action("skip", _("跳过"), "secondary"),), prompt=_("请为本次服务评价"))

@@ -64,6 +64,11 @@ class VisitScreen:
             ("elder", _("标准模式") if elder else _("长辈模式")), ("end", _("退出")),
             ("more_time", _("我需要更多时间")),
             ("countdown", _("{n} 秒后将自动退出并清除您的信息").format(n=countdown or 0)),
+            # the help panel under a short step (screens/aside.py)
+            ("aside_title", _("已呼叫工作人员") if help_open else _("需要帮助？")),
+            ("aside_text", _("请在本机旁稍候；不再需要帮助时，请按“取消呼叫”") if help_open
+             else _("请按屏幕上方的“呼叫帮办”，工作人员将到场协助；也可前往大厅咨询台或拨打政务服务便民热线 12345")),
+            ("aside_short", _("工作人员正在赶来，请稍候") if help_open else _("需要帮助？请按“呼叫帮办”")),
         )
         return Chrome(language, elder, banner, countdown, help_status, identity, can_go_home=can_go_home,
                       labels=labels)

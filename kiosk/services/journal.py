@@ -34,7 +34,8 @@ from kiosk.services.store import open_store
 
 log = logging.getLogger(__name__)
 
-KINDS = ("application", "rating", "help_call", "technician_audit", "visit_summary")
+KINDS = ("application", "rating", "help_call", "help_cancel", "technician_audit", "visit_summary")
+"""``help_cancel`` holds no personal data: the idempotency key of the ``help_call`` it cancels."""
 STATES = ("pending", "rejected", "unreadable")
 """``unreadable``: the sealed payload cannot be opened with any key at hand; kept, never sent."""
 SET_ASIDE_STATES = ("rejected", "unreadable")

@@ -38,9 +38,36 @@ log = logging.getLogger(__name__)
 FINAL_TOKEN_CODES = frozenset({SUBMISSION_TOKEN_REFUSED, PERSON_TOKEN_INVALID})
 """Refusals of the person token that waiting cannot cure (unlike a bad signature or clock)."""
 
+NOTHING_TO_CANCEL = "not-sent"
+"""The reference of a help cancel whose call never reached the platform (set aside): nothing to tell."""
 
-def send_item(client: PlatformClient, item: OutboxItem) -> str:
+
+class CallNotYetSent(Exception):
+    """A help cancel whose call is still in the outbox: it waits behind it and is retried."""
+
+
+def cancel_help(client: PlatformClient, journal: Journal, item: OutboxItem) -> str:
+    """Cancel the help call journaled under ``item.payload["call_key"]``, once the platform has it.
+
+    A call pressed and cancelled while the platform was down goes out as both, in order:
+    the call (staff see it was asked for, with its time) and then its cancel, so nobody is
+    sent to a kiosk whose citizen no longer needs them. The call's platform id is only
+    known once it was delivered; until then the cancel is retried like any failed send.
+    """
+    call_key = str(item.payload["call_key"])
+    state = journal.state(call_key)
+    if state == "delivered":
+        call_id = journal.reference(call_key) or ""
+        return client.cancel_help(call_id, idempotency_key=item.idempotency_key).call_id
+    if state in ("pending", "retrying"):
+        raise CallNotYetSent("the help call it cancels is still queued")
+    return NOTHING_TO_CANCEL  # set aside or unknown: the platform never heard the call
+
+
+def send_item(client: PlatformClient, item: OutboxItem, journal: Journal | None = None) -> str:
     """Deliver ``item``; returns the platform's reference (case number, rating or call id).
+
+    ``journal`` is where a help cancel finds the id its call got (``cancel_help``).
 
     The payload is sent as journaled (with its ``submitted_at``); the exception text of a
     ``PermanentRejection`` names the error class and the platform's code only, never the
@@ -55,6 +82,8 @@ def send_item(client: PlatformClient, item: OutboxItem) -> str:
             return client.rate(RatingRequest.model_validate(item.payload), idempotency_key=key).rating_id
         if item.kind == "help_call":
             return client.call_help(HelpCallRequest.model_validate(item.payload), idempotency_key=key).call_id
+        if item.kind == "help_cancel" and journal is not None:
+            return cancel_help(client, journal, item)
         if item.kind == "technician_audit":
             return client.technician_audit(TechnicianAuditEntry.model_validate(item.payload),
                                            idempotency_key=key).audit_id

@@ -20,7 +20,7 @@ from drivers.printer.doctor import self_test_document
 from drivers.printer.document import Document
 from drivers.printer.errors import PrinterError, PrinterNotReady
 from drivers.printer.realtime import REASON_TEXT
-from kiosk.i18n import _, current_language
+from kiosk.i18n import _, pair
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class PrintOutcome:
 
 def reason_text(reason: str) -> str:
     texts = REASON_TEXT.get(reason)
-    return texts.get(current_language(), texts["zh_CN"]) if texts else reason
+    return pair(texts) if texts else reason
 
 
 def print_slip(printer, doc: Document, then: str = "") -> PrintOutcome:

@@ -62,7 +62,7 @@ def test_it_catches_a_small_target_and_elder_mode_needs_more(kiosk_ui, sandbox):
 
     small = BigButton("确定", lambda: None, size_hint_x=None, pos=(20, 40), width=50)
     sandbox.add_widget(small)
-    assert [f.kind for f in _audit(kiosk_ui, sandbox)] == ["target"]
+    assert [f.kind for f in _audit(kiosk_ui, sandbox) if f.kind != "wrap"] == ["target"]  # 确 / 定 as well
     small.width = 200  # 60 px high: enough in normal mode, not in elder mode
     assert _audit(kiosk_ui, sandbox) == []
     assert [f.kind for f in _audit(kiosk_ui, sandbox, elder=True)] == ["target"]
@@ -81,6 +81,66 @@ def test_it_catches_low_contrast_and_overlap_and_leaving_the_window(kiosk_ui, sa
     findings = _audit(kiosk_ui, sandbox)
     assert _kinds(findings) == {"contrast", "overlap", "outside"}, findings
     assert [f.widget for f in findings if f.kind == "contrast"] == ["WrapLabel('看不清的字')"]
+
+
+def test_it_catches_a_torn_label_and_a_split_word(kiosk_ui, sandbox):
+    from kivy.uix.button import Button
+    from kivy.uix.label import Label
+
+    from screens.theme import THEME
+
+    # a plain button wrapped where it falls: 凭回执码补 / 打
+    torn = Button(text="凭回执码补打", font_size=30, size_hint=(None, None), size=(170, 120), pos=(20, 300),
+                  text_size=(150, None), halign="center", background_color=(0.1, 0.2, 0.5, 1))
+    split = Label(text="Verification", font_size=30, color=THEME["text"], size_hint=(None, None), size=(200, 120),
+                  pos=(20, 500), text_size=(90, None))
+    sandbox.add_widget(torn)
+    sandbox.add_widget(split)
+    findings = [f for f in _audit(kiosk_ui, sandbox) if f.kind == "wrap"]
+    details = [f.detail.split(":")[0] for f in findings]
+    assert details == ["its last line is the one character '打'", "a word is split"], findings
+
+
+def test_it_catches_an_empty_band_under_the_content(kiosk_ui, sandbox):
+    from kivy.uix.floatlayout import FloatLayout
+
+    from screens.widgets import WrapLabel
+
+    w, h = kiosk_ui.window.size
+    region = FloatLayout(size_hint=(None, None), size=(w, h * 0.8), pos=(0, 0))
+    region.audit_role = "content"
+    label = WrapLabel("只有一行内容", "body", size_hint_x=None, width=400)
+    region.add_widget(label)
+    sandbox.add_widget(region)
+    label.pos = (20, region.top - 60)
+    assert [f.kind for f in _audit(kiosk_ui, sandbox)] == ["band"]
+    label.pos = (20, 30)  # content reaching down to the bottom of its region
+    assert _audit(kiosk_ui, sandbox) == []
+
+
+def test_a_short_action_label_is_never_torn_in_elder_mode(kiosk_ui, sandbox):
+    """An icon beside the words moves above them, then the type shrinks a little, before a word is torn;
+    a sentence wraps to even lines (800x480 elder mode: 凭回执码补 / 打, 输入证件号码并核验人 / 脸)."""
+    from kivy.metrics import dp
+
+    from screens.widgets import BigButton, font
+
+    char = font("body", 1.5)  # a Chinese character is about as wide as the type is large
+    reprint = BigButton("凭回执码补打", lambda: None, "secondary", scale=1.5, icon="reprint", size_hint_x=None,
+                        width=char * 6.6 + dp(24), pos=(20, 500))  # the words fit, the icon beside them not
+    plain = BigButton("凭回执码补打", lambda: None, "secondary", scale=1.5, size_hint_x=None,
+                      width=char * 5.5 + dp(24), pos=(20, 300))  # a little too narrow: smaller type
+    sentence = BigButton("输入证件号码并核验人脸", lambda: None, "secondary", scale=1.5, size_hint_x=None,
+                         width=char * 7 + dp(24), pos=(20, 20))  # two lines, six and five characters
+    english = BigButton("Print on A4 (recommended, with seal)", lambda: None, "secondary", scale=1.5,
+                        size_hint_x=None, width=char * 6 + dp(24), pos=(300, 20))  # even lines, no word split
+    for b in (reprint, plain, sentence, english):
+        sandbox.add_widget(b)
+    findings = _audit(kiosk_ui, sandbox, elder=True)
+    assert findings == [], findings
+    assert reprint.text.split("\n")[-1] == "凭回执码补打"  # the icon on its own line above the words
+    assert plain.font_size < font("body", 1.5) and len(plain._label._cached_lines) == 1
+    assert [len("".join(w.text for w in line.words)) for line in sentence._label._cached_lines] == [6, 5]
 
 
 def test_it_catches_faults_planted_in_a_real_screen(kiosk_ui):

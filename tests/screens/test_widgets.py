@@ -43,7 +43,8 @@ def test_a_kept_button_forgets_its_action_and_state(kiosk_ui):
 def test_containers_give_back_every_label_and_button_inside(kiosk_ui):
     from kivy.uix.gridlayout import GridLayout
 
-    from screens.widgets import Keypad, Panel, Recycler
+    from screens.keypad import Keypad
+    from screens.widgets import Panel, Recycler
 
     pool = Recycler()
     panel = Panel()

@@ -45,7 +45,6 @@ def test_a_good_frontal_frame_passes() -> None:
 def test_no_face_in_a_document_or_grey_frame() -> None:
     q = assess_face(np.full((480, 640, 3), 128, np.uint8))
     assert not q.ok and q.issues == (FaceIssue.NO_FACE,)
-    assert q.prompts("en") == ["Please face the camera"] and q.prompts("zh_CN") == ["请正对摄像头"]
 
 
 def test_two_people_too_far_dark_and_blurred() -> None:

@@ -4,10 +4,15 @@ the reference platform (over HTTP) hears the cancel."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+
+import pytest
 
 from kiosk.i18n import set_language
 from kiosk.journeys.help import HOLD_S
+from reference_platform.server import ServerHandle, serve_in_thread
 
+from .fault_proxy import FaultProxy
 from .harness import Kiosk
 
 
@@ -70,3 +75,48 @@ def test_the_hold_ends_after_its_longest_time(kiosk: Kiosk) -> None:
     _expire_screen_timer(kiosk)
     kiosk.controller.tick(1.0)
     assert not kiosk.controller.active
+
+
+@pytest.fixture
+def platform_down(tmp_path) -> Iterator[tuple[Kiosk, FaultProxy, ServerHandle]]:
+    """A kiosk whose help calls cannot reach the reference platform until ``proxy.fault = "ok"``."""
+    server = serve_in_thread(str(tmp_path / "platform.sqlite3"), always_open=True)
+    proxy = FaultProxy(server.url, stall_s=2.0)
+    proxy.fault, proxy.only = "reset", "/v1/help-calls"
+    kiosk = Kiosk(tmp_path / "kiosk", platform_url=proxy.url, platform={"connect_timeout_s": 1.0,
+                                                                          "read_timeout_s": 1.0})
+    try:
+        yield kiosk, proxy, server
+    finally:
+        kiosk.close()
+        proxy.close()
+        server.stop()
+
+
+def test_a_call_journaled_while_the_platform_is_down_can_be_cancelled(platform_down) -> None:
+    """Pressed and cancelled during an outage: once the platform is back it hears the call,
+    then its cancel, in that order (through the real outbox), and no staff are sent."""
+    kiosk, proxy, server = platform_down
+    set_language("zh_CN")
+    kiosk.act("start")
+    kiosk.wait("home")
+    kiosk.act("help")
+    assert kiosk.loop.run_until(lambda: "已记录您的求助" in kiosk.controller.help.status, 15)
+    journal = kiosk.runtime.journal
+    kiosk.act("help")  # 取消呼叫
+    assert kiosk.frame().chrome.help_status == "已取消求助"
+    assert kiosk.loop.run_until(lambda: journal.counts()["pending"] == 2, 10), journal.counts()
+    assert _calls_at(server) == []
+
+    proxy.fault = "ok"
+    kiosk.runtime.sender.kick()
+    assert kiosk.loop.run_until(lambda: journal.depth() == 0, 30), journal.counts()
+    assert _calls_at(server) == ["cancelled"]
+    sent = [(method, path) for method, path, _fault in proxy.hits if _fault == "ok"]
+    created = sent.index(("POST", "/v1/help-calls"))
+    assert any(m == "POST" and p.endswith("/cancel") for m, p in sent[created + 1:]), sent
+
+
+def _calls_at(server: ServerHandle) -> list[str]:
+    with sqlite3.connect(server.db_path) as db:
+        return [row[0] for row in db.execute("SELECT status FROM help_calls ORDER BY created_at")]
