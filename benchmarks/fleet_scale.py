@@ -24,7 +24,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from pathlib import Path
 import requests
 
 from kiosk.platform import signing
+from kiosk.platform.process import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "benchmark-password"
@@ -46,12 +46,6 @@ HEARTBEAT_P99_BUDGET_S = 1.0
 PAGE_BUDGET_S = 3.0
 MAX_IN_FLIGHT = 64
 """Heartbeats outstanding at once; beyond that the platform is behind and the rest are counted, not queued."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _prepare(db_path: Path, kiosks: int) -> list[tuple[str, bytes]]:
@@ -75,7 +69,7 @@ def _prepare(db_path: Path, kiosks: int) -> list[tuple[str, bytes]]:
 
 class Server:
     def __init__(self, db_path: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "platform", "serve", "--db", str(db_path),

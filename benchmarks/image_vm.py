@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.platform.process import free_port
+
 GUEST_HOST = "10.0.2.2"
 """The host's loopback as QEMU's user-mode network shows it to the guest."""
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
@@ -27,12 +29,6 @@ OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 DISK_SIZE = 12 * 1024**3
 """ESP 512 MB + two 3 GB root slots + /var: what first boot's systemd-repart lays out."""
 PIN = "482915"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

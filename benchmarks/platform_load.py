@@ -45,6 +45,7 @@ from fastapi import Body, FastAPI, Request  # noqa: E402
 
 from kiosk.platform import signing  # noqa: E402
 from kiosk.platform.contract import paths  # noqa: E402
+from kiosk.platform.process import free_port  # noqa: E402
 from reference_platform.seed.operations import DEMO_ENROLMENT_CODE  # noqa: E402
 from reference_platform.seed.persons import APP_TOKENS, CITIZENS  # noqa: E402
 
@@ -52,12 +53,6 @@ BUDGET_RATIO = 0.6
 CITIZENS_BY_APP = [(token, next(c for c in CITIZENS if c.person_id == pid))
                    for pid, token in sorted(APP_TOKENS.items())]
 """Demo citizens who log in with their government-service app's QR code, and their (ID number, name)."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 OPTIONAL_BODY = Body(None)
@@ -298,7 +293,7 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     work = Path(tempfile.mkdtemp(prefix="platform-load-", dir=os.environ.get("BENCH_TMP")))
     db_path = work / "platform.db"
-    pport, bport = _free_port(), _free_port()
+    pport, bport = free_port(), free_port()
     platform = _start([sys.executable, "-m", "kiosk", "platform", "serve", "--demo", "--always-open",
                        "--db", str(db_path), "--port", str(pport)], pport, env)
     bare = _start([sys.executable, str(Path(__file__).resolve()), "--bare-server", str(bport)], bport, env)

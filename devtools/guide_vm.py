@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.platform.process import free_port
+
 MIRROR = "http://deb.debian.org/debian"
 BASE_PACKAGES = ("linux-image-amd64,systemd-sysv,udev,dbus,openssh-server,sudo,ca-certificates,"
                  "iproute2,procps,less")
@@ -58,12 +60,6 @@ def configure(rootfs: Path) -> None:
     if not mask.is_symlink():
         mask.unlink(missing_ok=True)
         mask.symlink_to("/dev/null")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

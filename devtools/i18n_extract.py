@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 import string
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kiosk.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, compile_catalogs
 
@@ -66,19 +67,27 @@ def hidden_calls(paths: Iterable[str | Path] = SOURCE_DIRS, root: Path = PROJECT
     import ast
 
     found = []
+    for rel, tree in _kiosk_sources(paths, root):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for call in ast.walk(node):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in KEYWORDS
+                        and call.args and isinstance(call.args[0], ast.Constant)):
+                    found.append(f"{rel.as_posix()}:{call.lineno}: {ast.unparse(call)}")
+    return found
+
+
+def _kiosk_sources(paths: Iterable[str | Path], root: Path) -> Iterator[tuple[Path, Any]]:
+    """(relative path, parsed module) of every source file the kiosk's catalogue is made from."""
+    import ast
+
     for path in paths:
         for py in sorted(Path(root, path).rglob("*.py")):
             rel = py.relative_to(root)
             if "reference" in rel.parts or "tests" in rel.parts:
                 continue
-            for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"), str(rel))):
-                if not isinstance(node, ast.JoinedStr):
-                    continue
-                for call in ast.walk(node):
-                    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in KEYWORDS
-                            and call.args and isinstance(call.args[0], ast.Constant)):
-                        found.append(f"{rel.as_posix()}:{call.lineno}: {ast.unparse(call)}")
-    return found
+            yield rel, ast.parse(py.read_text(encoding="utf-8"), str(rel))
 
 
 def unmarked_literals(paths: Iterable[str | Path] = SOURCE_DIRS, root: Path = PROJECT_ROOT) -> list[str]:
@@ -92,22 +101,17 @@ def unmarked_literals(paths: Iterable[str | Path] = SOURCE_DIRS, root: Path = PR
     import ast
 
     found = []
-    for path in paths:
-        for py in sorted(Path(root, path).rglob("*.py")):
-            rel = py.relative_to(root)
-            if "reference" in rel.parts or "tests" in rel.parts:
-                continue
-            tree = ast.parse(py.read_text(encoding="utf-8"), str(rel))
-            skip: set[int] = set()
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS:
-                    skip.update(id(n) for n in ast.walk(node))
-                elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-                    skip.add(id(node.value))  # docstrings and attribute docstrings
-            for node in ast.walk(tree):
-                if (isinstance(node, ast.Constant) and isinstance(node.value, str) and IDEOGRAPH.search(node.value)
-                        and id(node) not in skip):
-                    found.append(f"{rel.as_posix()}:{node.lineno}: {node.value}")
+    for rel, tree in _kiosk_sources(paths, root):
+        skip: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS:
+                skip.update(id(n) for n in ast.walk(node))
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                skip.add(id(node.value))  # docstrings and attribute docstrings
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and IDEOGRAPH.search(node.value)
+                    and id(node) not in skip):
+                found.append(f"{rel.as_posix()}:{node.lineno}: {node.value}")
     return sorted(found)
 
 
