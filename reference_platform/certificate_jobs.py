@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -32,7 +33,24 @@ PREFETCH_PER_LIST = 8
 RENDER_TIMEOUT_S = 60.0
 
 
-def _warm() -> None:
+ORPHAN_CHECK_S = 1.0
+
+
+def _worker_start(parent: int) -> None:
+    """Watch for the server's death, then parse the font.
+
+    A worker holds both ends of its job queue, so it never sees the server go (a SIGKILL, a
+    test that never stops its server) and would live on holding the font (~100 MB). The
+    kernel's parent-death signal does not fit: it follows the *thread* that started the
+    pool, and the server's worker threads come and go.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
     subset_font()
 
 
@@ -99,7 +117,8 @@ class PdfRenderer:
             raise RuntimeError("the PDF renderer is closed")
         if self._pool is None:
             # spawn, not fork: the server has threads and open SQLite connections a fork would copy
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm)
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_start, initargs=(os.getpid(),))
         return self._pool
 
     def _forget_old(self, now: float) -> None:

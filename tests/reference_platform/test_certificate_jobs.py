@@ -25,3 +25,35 @@ def test_one_render_per_document_and_a_new_one_when_it_changes() -> None:
         renderer.close()
     with pytest.raises(RuntimeError):
         renderer.start(doc)
+
+
+def test_the_worker_ends_when_the_server_is_killed() -> None:
+    """A SIGKILLed platform (a power cut, the chaos harness, a test that never stops it) leaves no PDF worker."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = (
+        "import os, sys\n"
+        "from reference_platform.certificate_jobs import PdfRenderer\n"
+        "from tests.reference_platform.test_certificate_files import _doc\n"
+        "r = PdfRenderer()\n"
+        "r.pdf(_doc('张*伟', 'ABCD2345'))\n"
+        "print(*r._pool._processes, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    assert server.returncode == -signal.SIGKILL, server.stderr
+    [worker] = [int(pid) for pid in server.stdout.split()]
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = Path(f"/proc/{worker}").exists()
+    if alive:
+        os.kill(worker, signal.SIGKILL)
+    assert not alive, "the PDF worker outlived its server"
