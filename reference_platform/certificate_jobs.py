@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from reference_platform.certificate_files import CertificateDoc, render_pdf, subset_font
@@ -61,7 +61,7 @@ def key_of(doc: CertificateDoc) -> str:
 class PdfRenderer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Executor | None = None
         self._jobs: OrderedDict[str, tuple[float, Future[bytes]]] = OrderedDict()
         self._closed = False
 
@@ -112,13 +112,19 @@ class PdfRenderer:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self) -> Executor:
         if self._closed:
             raise RuntimeError("the PDF renderer is closed")
         if self._pool is None:
-            # spawn, not fork: the server has threads and open SQLite connections a fork would copy
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_start, initargs=(os.getpid(),))
+            if multiprocessing.current_process().daemon:
+                # A platform run inside a daemonic process (the chaos harness's) may not start
+                # children: render on a thread instead, holding the interpreter a little longer.
+                log.warning("certificate PDFs rendered on a thread: this process may not start a worker")
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="pdf", initializer=subset_font)
+            else:
+                # spawn, not fork: the server has threads and open SQLite connections a fork would copy
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_worker_start, initargs=(os.getpid(),))
         return self._pool
 
     def _forget_old(self, now: float) -> None:

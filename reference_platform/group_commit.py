@@ -65,8 +65,11 @@ class GroupCommit:
         """
         async with self._writer:
             if self._batch is None:
-                conn = await anyio.to_thread.run_sync(self.db.begin_request)
-                self._batch = Batch(conn, time.monotonic())
+                # Shielded: a member cancelled here (a GET's route raised beside its nonce commit)
+                # must still record the transaction it opened, or nobody ever ends it.
+                with anyio.CancelScope(shield=True):
+                    conn = await anyio.to_thread.run_sync(self.db.begin_request)
+                    self._batch = Batch(conn, time.monotonic())
             batch = self._batch
             try:
                 yield batch
@@ -89,15 +92,18 @@ class GroupCommit:
             raise BatchFailed("the request's transaction did not commit") from batch.error
 
     async def _commit(self, batch: Batch) -> None:
+        """Commit ``batch``, shielded: a cancelled committer would otherwise leave the write
+        transaction open and the database locked for every later writer."""
         self._batch = None
-        try:
-            if self.commit_delay_s > 0:
-                log.warning("fault injection: holding the request transaction open %.1f s", self.commit_delay_s)
-                await anyio.sleep(self.commit_delay_s)
-            await anyio.to_thread.run_sync(lambda: Database.end_request(batch.conn, commit=True))
-        except BaseException as exc:
-            batch.error = exc
-            if not isinstance(exc, Exception):
-                raise
-        finally:
-            batch.committed.set()
+        with anyio.CancelScope(shield=True):
+            try:
+                if self.commit_delay_s > 0:
+                    log.warning("fault injection: holding the request transaction open %.2f s", self.commit_delay_s)
+                    await anyio.sleep(self.commit_delay_s)
+                await anyio.to_thread.run_sync(lambda: Database.end_request(batch.conn, commit=True))
+            except BaseException as exc:
+                batch.error = exc
+                if not isinstance(exc, Exception):
+                    raise
+            finally:
+                batch.committed.set()

@@ -57,3 +57,15 @@ def test_the_worker_ends_when_the_server_is_killed() -> None:
     if alive:
         os.kill(worker, signal.SIGKILL)
     assert not alive, "the PDF worker outlived its server"
+
+
+def test_a_platform_in_a_daemonic_process_renders_on_a_thread(monkeypatch) -> None:
+    """The chaos harness runs the platform as a daemonic process, which may not start a worker."""
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    renderer = PdfRenderer()
+    try:
+        assert renderer.pdf(_doc("张*伟", "ABCD2345")).startswith(b"%PDF")
+    finally:
+        renderer.close()

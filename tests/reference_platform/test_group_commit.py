@@ -68,3 +68,27 @@ def test_a_failed_commit_fails_every_member_and_keeps_nothing(store, monkeypatch
     outcomes = _run(store, 5, seen)
     assert all(isinstance(o, BatchFailed) for o in outcomes) and seen == []
     assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 0
+
+
+@pytest.mark.parametrize("cancel_after_s", [0.0, 0.01, 0.05])
+def test_a_member_cancelled_mid_turn_leaves_no_transaction_open(store, cancel_after_s) -> None:
+    """A GET's nonce commit runs beside its route; a route that raises cancels it. Cancelled while
+    the batch opened or committed, it once left the write transaction open for ever, so every
+    later write of the platform failed with "database is locked"."""
+    writes = GroupCommit(store, commit_delay_s=0.02)
+
+    async def member() -> None:
+        async with writes.turn() as batch:
+            batch.conn.execute("INSERT INTO t VALUES (1)")
+        await writes.committed(batch)
+
+    async def main() -> None:
+        with anyio.move_on_after(cancel_after_s):
+            await member()
+
+    for _ in range(5):
+        anyio.run(main)
+    conn = store.begin_request()  # waits at most busy_timeout; fails if a transaction was left open
+    conn.execute("PRAGMA busy_timeout=0")
+    Database.end_request(conn, commit=False)
+    assert store.one("SELECT COUNT(*) AS n FROM t")["n"] in range(0, 6)
