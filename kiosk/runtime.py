@@ -195,7 +195,10 @@ class Runtime:
         issued or revoked a technician (the list is fetched with every heartbeat the platform answered)."""
         from kiosk.ops.pin import Roster, apply_remote_unlock, refresh_roster
 
-        refresh_roster(self.client.technicians, Roster(self.state_dir))
+        try:
+            refresh_roster(self.client.technicians, Roster(self.state_dir))
+        except OSError:  # a full or failing disk must not hold back the lock-out lift or the actions
+            log.exception("technician list not stored")
         when = getattr(ack, "technician_unlock_at", None)
         if apply_remote_unlock(self.state_dir, when.timestamp() if when is not None else None):
             logging.getLogger("kiosk.audit").warning("technician PIN lock-out lifted by the platform")

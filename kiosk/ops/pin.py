@@ -23,6 +23,7 @@ import functools
 import json
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -138,9 +139,16 @@ class Roster:
 
     def store(self, listing: TechnicianList) -> None:
         """Keep the platform's list (atomically: a pulled plug leaves the old list or the new one)."""
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(listing.model_dump_json())
-        os.replace(tmp, self.path)
+        # A temporary file of its own: two heartbeats answered at once (the periodic one and a
+        # technician's "send now") must not rename each other's file away.
+        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.stem + ".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(listing.model_dump_json())
+            os.replace(name, self.path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
 
     def load(self) -> TechnicianList | None:
         """The cached list, or None when the kiosk never got one (or the file is damaged: then only the

@@ -124,3 +124,32 @@ def test_roster_cache_damaged_or_absent_means_bootstrap_and_a_failed_fetch_keeps
 
 def test_a_hash_with_an_absurd_cost_never_matches():
     assert not verify_pin("480215", "scrypt$1073741824$8$1$" + "00" * 16 + "$" + "00" * 32)
+
+
+def test_two_heartbeats_storing_the_list_at_once_both_succeed(tmp_path):
+    """The periodic heartbeat and a technician's "send now" are answered at the same moment."""
+    import threading
+    from datetime import UTC, datetime
+
+    from kiosk.ops.pin import Roster
+    from kiosk.platform.contract import TechnicianCredential, TechnicianList
+
+    roster = Roster(tmp_path)
+    listing = TechnicianList(issued_at=datetime.now(UTC), technicians=[
+        TechnicianCredential(technician_id="T007", pin_hash=hash_pin("480215"))])
+    errors: list[BaseException] = []
+
+    def store_many() -> None:
+        try:
+            for _ in range(300):
+                roster.store(listing)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=store_many) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and roster.load() == listing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["technicians.json"]
