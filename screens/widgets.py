@@ -257,6 +257,11 @@ class BigButton(Button):
         elif width > 1:
             self.text_size = (width, None)  # left-aligned (a field): the texture spans the field
 
+    def forget(self) -> None:
+        """Blank the button for keeping: its words too, or fitting the line would write them back."""
+        self.label, self._words, self._mark = "", "", ""
+        self.text = ""
+
     def set_type(self, size: float) -> None:
         """Set the label's full type size (the bar narrows its buttons' type); ``_fit_line`` may still shrink it."""
         self._body = size
@@ -373,8 +378,10 @@ class Recycler:
 
     def blank(self) -> None:
         """Empty every kept widget's text: at the end of a visit nothing of it stays in memory."""
-        for w in (*self._labels, *self._buttons):
+        for w in self._labels:
             w.text = ""
+        for b in self._buttons:
+            b.forget()
 
     def __len__(self) -> int:
         return len(self._labels) + len(self._buttons)
