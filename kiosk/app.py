@@ -261,6 +261,9 @@ def make_app_class() -> type:
             self.skipped_collections = 0
             """Collections skipped in a row because a visit had already started again."""
             self._idle_event = None
+            self._collect_event = None
+            """The one between-visit collection waiting to run: a visit's end replaces it, so a
+            quick run of visits collects once, GC_AFTER_VISIT_S after the last of them."""
 
         def build(self) -> FloatLayout:
             Window.bind(on_request_close=lambda *a, **k: True)
@@ -308,13 +311,17 @@ def make_app_class() -> type:
             self.notifier.stopping()
             for ev in self._events:
                 ev.cancel()
-            if self._idle_event is not None:
-                self._idle_event.cancel()
+            for event in (self._idle_event, self._collect_event):
+                if event is not None:
+                    event.cancel()
             self.poller.stop()
             if self.attract is not None:
                 self.attract.stop()
 
         def _collect(self, _dt: float = 0.0) -> None:
+            if self._collect_event is not None:
+                self._collect_event.cancel()
+                self._collect_event = None
             if self.controller.active:
                 self.skipped_collections += 1  # the next citizen was quicker
                 return
@@ -353,7 +360,9 @@ def make_app_class() -> type:
                     if self.skipped_collections >= MAX_SKIPPED_COLLECTIONS:
                         self._collect()  # a queue of citizens all day: collect now, before the heap grows on
                     else:
-                        Clock.schedule_once(self._collect, GC_AFTER_VISIT_S)
+                        if self._collect_event is not None:
+                            self._collect_event.cancel()
+                        self._collect_event = Clock.schedule_once(self._collect, GC_AFTER_VISIT_S)
                 self.attract.elder = frame.chrome.elder
                 other = "zh_CN" if frame.chrome.language == "en" else "en"
                 self.attract.set_translators(i18n.translator(frame.chrome.language).gettext,

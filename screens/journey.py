@@ -191,7 +191,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
             self._drain()
         elif self._pending:
             self._drain_event = Clock.schedule_once(self._drain, 0)
-        self.scroll.scroll_y = 1
+        self.scroll.to_top()
         landscape = self.shape is not None and self.shape.landscape
         self.actions.cols = 1 if s > 1 or landscape else 2
         for a in view.actions:

@@ -54,6 +54,22 @@ class ClipScrollView(ScrollView):
     which this kiosk's screens never are (window coordinates, no RelativeLayout above it).
     """
 
+    def to_top(self) -> None:
+        """Show the top of new content, with no glide left over from the content before.
+
+        Kivy's scroll effect keeps its own position and velocity: a fling or the spring back
+        of an overscroll on one step, still running when the next step is drawn, carried the
+        new page away from its top (a citizen saw the home tiles slide under the title bar).
+        """
+        for effect in (self.effect_x, self.effect_y):
+            if effect is not None:
+                effect.is_manual = False
+                effect.velocity = 0
+                if hasattr(effect, "overscroll"):
+                    effect.overscroll = 0
+        self.scroll_y = 1
+        self._update_effect_bounds()  # the effect's position follows, so it has nothing to spring back from
+
 
 PORTRAIT_REFERENCE = (1080, 1920)
 LANDSCAPE_REFERENCE = (1920, 1080)
@@ -127,7 +143,7 @@ class FitScroll(AnchorLayout):
             self.scroll.add_widget(self.content)
             if self.scroll.parent is None:
                 self.add_widget(self.scroll)
-            self.scroll.scroll_y = 1
+            self.scroll.to_top()
         else:
             if self.scroll.parent is not None:
                 self.remove_widget(self.scroll)

@@ -110,10 +110,6 @@ class KioskUI:
         self.controller.act("start")
         self.wait_screen("home")
         self.press(category)
-        if not self.wait(lambda: self.screen() == "home.category", 5.0):
-            # Known flake (docs/journeys.md, "Test notes"): after the keyboard tests in the same
-            # session the first tap on a home tile is sometimes not taken; a citizen taps again.
-            self.press(category)
         self.wait_screen("home.category")
         self.press(service)
         self.wait_screen("guide")

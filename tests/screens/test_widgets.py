@@ -213,3 +213,40 @@ def test_every_button_style_keeps_its_text_readable() -> None:
         text, bg = _luminance(_theme_colour(foreground)), _luminance(_theme_colour(background))
         ratio = (max(text, bg) + 0.05) / (min(text, bg) + 0.05)
         assert ratio >= 4.5, f"{style}: {ratio:.2f}:1"
+
+
+def test_quick_visits_in_a_row_collect_once_after_the_last(kiosk_ui):
+    """Each visit's end replaces the waiting collection instead of adding one more."""
+    from kiosk.app import GC_AFTER_VISIT_S
+
+    app = kiosk_ui.app
+    app._collect()  # nothing scheduled from earlier tests is left waiting
+    for _ in range(2):
+        kiosk_ui.controller.act("start")
+        kiosk_ui.wait_screen("home")
+        kiosk_ui.controller.end_visit("test")
+        kiosk_ui.frames(2)
+    done = app.collections
+    kiosk_ui.wait(lambda: False, GC_AFTER_VISIT_S + 1.0)
+    assert app.collections == done + 1
+
+
+def test_a_fling_on_one_page_does_not_carry_the_next_page_away_from_its_top(kiosk_ui):
+    """The scroll effect's glide of the last page stops when a new page is drawn."""
+    journey = kiosk_ui.journey
+    try:
+        kiosk_ui.open_guide()
+        assert journey.viewport.scrolling, "the guide fits: nothing to fling in this test"
+        effect = journey.scroll.effect_y
+        effect.velocity = 4000.0  # a citizen's flick towards the bottom, still gliding
+        effect.trigger_velocity_update()
+        kiosk_ui.frames(1)
+        kiosk_ui.controller.end_visit("test")
+        kiosk_ui.controller.act("start")
+        kiosk_ui.wait_screen("home")
+        assert journey.viewport.scrolling, "home fits: this shape cannot show the glide"
+        kiosk_ui.frames(30)
+        assert journey.scroll.scroll_y > 0.99, journey.scroll.scroll_y
+    finally:
+        kiosk_ui.controller.end_visit("test")
+        kiosk_ui.frames(3)
