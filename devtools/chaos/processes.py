@@ -10,7 +10,11 @@ imports already done. Nothing but imports is shared: the fork server opens no st
 folder, database or socket and starts no thread of the kiosk's.
 
 Each child's stdout and stderr go to a log file in the run folder; each dies with the
-fork server (``PR_SET_PDEATHSIG``), which dies with the harness.
+fork server (``PR_SET_PDEATHSIG``), which dies with the harness: the fork server stops
+when every holder of its "alive" pipe has gone, and ``multiprocessing`` hands that pipe to
+every child it forks, so each child closes its copy first (``_leave_the_fork_server``).
+Otherwise a killed harness left the fork server waiting for its children and the
+children waiting for the fork server, all still running.
 """
 
 from __future__ import annotations
@@ -29,9 +33,20 @@ PRELOAD = ["devtools.chaos.preload"]
 """What the fork server imports before the first fork (devtools/chaos/preload.py says what and why)."""
 
 
+def _leave_the_fork_server() -> None:
+    """Drop this child's end of the fork server's "alive" pipe: the harness alone keeps it running."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # the module's one server; a child never forks through it
+    if server._forkserver_alive_fd is not None:
+        os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+
+
 def _redirect(log: str, out: str | None) -> None:
     from kiosk.platform.process import die_with_parent
 
+    _leave_the_fork_server()
     die_with_parent()
     os.environ.pop("KIOSK_CONFIG", None)
     err_fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
