@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import http.server
 import threading
-import time
 
 import pytest
 import requests
 
 from devtools.chaos.faultproxy import KINDS, FaultPlan, FaultProxy
+from tests.waiting import eventually
 
 
 class Upstream(http.server.ThreadingHTTPServer):
@@ -53,15 +53,6 @@ def proxy_for(upstream: Upstream, kind: str | None, stall_s: float = 1.0, seed: 
 def post(proxy: FaultProxy, body: bytes = b'{"n":1}', timeout: float = 5.0) -> requests.Response:
     return requests.post(proxy.url + "/v1/things", data=body, timeout=timeout,
                          headers={"Content-Type": "application/json", "Idempotency-Key": "k1"})
-
-
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_no_fault_passes_the_answer_through(upstream):
@@ -120,7 +111,7 @@ def test_stall_outlasts_the_client_and_delivers_late(upstream):
         with pytest.raises(requests.ReadTimeout):
             post(proxy, timeout=0.3)
         assert upstream.writes == []  # still held when the kiosk gave up
-        assert wait_for(lambda: upstream.writes == [b'{"n":1}'])
+        assert eventually(lambda: upstream.writes == [b'{"n":1}'])
     finally:
         proxy.stop()
 

@@ -6,15 +6,7 @@ import logging
 import time
 
 from tests.kiosk.journeys.harness import Kiosk
-
-
-def _wait(predicate, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.waiting import eventually
 
 
 def test_audit_records_are_delivered_to_the_platform(tmp_path) -> None:
@@ -24,7 +16,8 @@ def test_audit_records_are_delivered_to_the_platform(tmp_path) -> None:
         audit = logging.getLogger("kiosk.audit")
         audit.info("technician mode entered (PIN accepted)")
         audit.warning("technician PIN refused (%d attempt(s) left before the lock-out)", 4)
-        assert _wait(lambda: rt.journal.counts()["delivered"] >= 2 and rt.journal.depth() == 0), rt.journal.counts()
+        assert eventually(lambda: rt.journal.counts()["delivered"] >= 2 and rt.journal.depth() == 0), \
+            rt.journal.counts()
         entries = rt.client.technician_audit_entries(limit=5).entries
         assert [e.action for e in entries[:2]] == ["technician PIN refused (4 attempt(s) left before the lock-out)",
                                                    "technician mode entered (PIN accepted)"]
@@ -44,7 +37,7 @@ def test_an_action_while_the_platform_is_away_is_sent_after_a_restart(tmp_path) 
     again = Kiosk(tmp_path)
     try:
         rt = again.runtime
-        assert _wait(lambda: rt.journal.depth() == 0), rt.journal.counts()
+        assert eventually(lambda: rt.journal.depth() == 0), rt.journal.counts()
         assert rt.client.technician_audit_entries(limit=1).entries[0].action == "technician requested a reboot"
     finally:
         again.close()

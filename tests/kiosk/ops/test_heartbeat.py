@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
-import time
 
 import requests
 
 from tests.kiosk.journeys.harness import Kiosk
+from tests.waiting import eventually
 
 
 def _free_port() -> int:
@@ -19,23 +19,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(predicate, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_paper_out_reaches_heartbeat_and_metrics(tmp_path) -> None:
     port = _free_port()
     k = Kiosk(tmp_path, metrics={"enabled": True, "port": port, "heartbeat_s": 3600})
     try:
         rt = k.runtime
-        assert _wait(lambda: rt.heartbeat.sent >= 1), "no heartbeat at start"
+        assert eventually(lambda: rt.heartbeat.sent >= 1), "no heartbeat at start"
         rt.devices.emulators.printer.set_status("out")
-        assert _wait(lambda: rt.board.media("printer") == "out"), "printer poll did not see paper out"
+        assert eventually(lambda: rt.board.media("printer") == "out"), "printer poll did not see paper out"
         assert rt.heartbeat.beat()
         with sqlite3.connect(rt.server.db_path) as db:
             (stored,) = db.execute("SELECT last_heartbeat_json FROM kiosks WHERE kiosk_id = ?",
@@ -78,7 +69,7 @@ def test_the_heartbeat_reports_the_image_and_the_platform_keeps_the_history(tmp_
     k = Kiosk(tmp_path, metrics={"enabled": False, "heartbeat_s": 3600})
     try:
         rt = k.runtime
-        assert _wait(lambda: rt.heartbeat.sent >= 1), "no heartbeat at start"
+        assert eventually(lambda: rt.heartbeat.sent >= 1), "no heartbeat at start"
         rt.heartbeat.image = ImageState("1.2", "kiosk_1.2.efi", True, "1.3")
         assert rt.heartbeat.beat()
         history = rt.client.heartbeats(limit=5).heartbeats

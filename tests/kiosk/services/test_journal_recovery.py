@@ -19,19 +19,11 @@ from kiosk.platform.transport import RetryPolicy
 from kiosk.services.journal import Journal, JournalFull
 from kiosk.services.outbox import OutboxSender, send_item
 from reference_platform.server import ServerHandle, serve_in_thread
+from tests.waiting import eventually
 
 PHONE = "13812341234"
 RATING = {"service_code": "440100-ZW-0901", "level": "dissatisfied", "reasons": ["slow"],
           "contact": PHONE}
-
-
-def _until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +77,12 @@ def test_lost_key_sets_old_rows_aside_and_new_rows_still_reach_the_platform(
     try:
         new = j.enqueue("rating", RATING)
         sender.kick()
-        assert _until(lambda: j.reference(new) is not None), "nothing sent after an unreadable row"
+        assert eventually(lambda: j.reference(new) is not None), "nothing sent after an unreadable row"
         time.sleep(0.3)  # a few more rounds: the unreadable rows are logged once, not once per round
         assert sender._thread is not None and sender._thread.is_alive()
         later = j.enqueue("help_call", {"reason": "other", "screen": "home", "note": ""})
         sender.kick()
-        assert _until(lambda: j.reference(later) is not None), "the sender stopped after the first round"
+        assert eventually(lambda: j.reference(later) is not None), "the sender stopped after the first round"
     finally:
         sender.stop()
 
@@ -155,10 +147,10 @@ def test_sender_survives_poisoned_rows(tmp_path: Path, caplog: pytest.LogCapture
     sent: list[str] = []
     sender = _running(j, lambda item: sent.append(item.idempotency_key) or "R")
     try:
-        assert _until(lambda: j.reference(good) == "R"), "a poisoned row stopped the sender"
+        assert eventually(lambda: j.reference(good) == "R"), "a poisoned row stopped the sender"
         after = j.enqueue("rating", RATING)
         sender.kick()
-        assert _until(lambda: j.reference(after) == "R")
+        assert eventually(lambda: j.reference(after) == "R")
         assert sender._thread is not None and sender._thread.is_alive()
     finally:
         sender.stop()
@@ -183,7 +175,7 @@ def test_sender_loop_survives_any_exception(tmp_path: Path, monkeypatch: pytest.
     key = j.enqueue("rating", RATING)
     sender = _running(j, lambda item: "R", max_delay_s=0.2)
     try:
-        assert _until(lambda: j.reference(key) == "R"), "the sender loop died on an unexpected error"
+        assert eventually(lambda: j.reference(key) == "R"), "the sender loop died on an unexpected error"
         assert sender._thread is not None and sender._thread.is_alive()
     finally:
         sender.stop()
