@@ -68,7 +68,8 @@ class GroupCommit:
                 # Shielded: a member cancelled here (a GET's route raised beside its nonce commit)
                 # must still record the transaction it opened, or nobody ever ends it.
                 with anyio.CancelScope(shield=True):
-                    conn = await anyio.to_thread.run_sync(self.db.begin_request)
+                    # Nobody else writing (the usual case): open it here rather than on a worker thread.
+                    conn = self.db.try_begin_request() or await anyio.to_thread.run_sync(self.db.begin_request)
                     self._batch = Batch(conn, time.monotonic())
             batch = self._batch
             try:

@@ -20,19 +20,21 @@ def build_catalog(request: Request) -> Catalog:
 def _cached_catalog(request: Request) -> tuple[Catalog, bytes]:
     """The catalogue and its JSON, parsed and encoded again only when its rows or hall hours change.
 
-    Every kiosk revalidates the catalogue often; the rows are read each time (cheap), the
-    dozens of models behind them are rebuilt only when the text read differs.
+    Every kiosk revalidates the catalogue often and every heartbeat answer carries its version:
+    one read of two ``meta`` rows tells whether anything changed (triggers on the catalogue
+    tables move ``catalog_rev``, ``reference_platform.db``); the dozens of models behind it are
+    rebuilt only when it did.
     """
     store = db(request)
-    cat_rows = [r["json"] for r in store.all("SELECT json FROM categories ORDER BY ord")]
-    svc_rows = [r["json"] for r in store.all("SELECT json FROM services ORDER BY ord")]
-    hours = hall_hours(request)
-    generated_at = store.meta("catalog_generated_at")
-    key = hashlib.sha256("\x00".join([*cat_rows, "", *svc_rows, hours.model_dump_json(), generated_at or ""])
-                         .encode()).digest()
+    marks = dict(store.all("SELECT key, value FROM meta WHERE key IN ('catalog_rev', 'catalog_generated_at')"))
+    generated_at = marks.get("catalog_generated_at")
+    key = (marks.get("catalog_rev"), generated_at, request.app.state.always_open)
     cached = getattr(request.app.state, "catalog_cache", None)
     if cached is not None and cached[0] == key:
         return cached[1], cached[2]
+    cat_rows = [r["json"] for r in store.all("SELECT json FROM categories ORDER BY ord")]
+    svc_rows = [r["json"] for r in store.all("SELECT json FROM services ORDER BY ord")]
+    hours = hall_hours(request)
     cats = [Category.model_validate_json(text) for text in cat_rows]
     svcs = [Service.model_validate_json(text) for text in svc_rows]
     digest = hashlib.sha256()
@@ -43,12 +45,18 @@ def _cached_catalog(request: Request) -> tuple[Catalog, bytes]:
         version=digest.hexdigest()[:16], generated_at=generated, categories=cats, services=svcs, hall_hours=hours
     )
     body = catalog.model_dump_json().encode()
-    request.app.state.catalog_cache = (key, catalog, body)
+    request.app.state.catalog_cache = (key, catalog, body, {s.code: s for s in svcs})
     return catalog, body
 
 
+def services_by_code(request: Request) -> dict[str, Service]:
+    """Every service of the current catalogue by its code, parsed once per catalogue change (treat as read-only)."""
+    _cached_catalog(request)
+    return request.app.state.catalog_cache[3]
+
+
 @router.get(paths.CATALOG, response_model=Catalog, responses={**ERRORS, 304: {"description": "Not modified"}})
-def get_catalog(request: Request) -> Response:
+async def get_catalog(request: Request) -> Response:
     """The whole catalogue. Send ``If-None-Match`` with the last ETag to get 304 when nothing changed."""
     catalog, body = _cached_catalog(request)
     etag = f'"{catalog.version}"'
