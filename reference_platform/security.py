@@ -230,10 +230,7 @@ class SigningMiddleware:
 
     async def _remember_read_nonce(self, kiosk_id: str, nonce: str, now: float) -> bool:
         """Commit a GET's nonce (with the batch it joins); False: the nonce was seen before (a replay)."""
-        async with self.writes.turn() as batch:
-            fresh = self._remember_nonce(kiosk_id, nonce, now, batch.conn)
-        await self.writes.committed(batch)
-        return fresh
+        return await self.writes.run(lambda conn: self._remember_nonce(kiosk_id, nonce, now, conn))
 
     async def _transact(
         self,
