@@ -9,7 +9,8 @@ a query, an application with a scanned page, an order, a rating, the certificate
 certificate PDF (``--pdf`` mixes only) and the session's end. The bare app answers the very
 same requests (same bytes, same headers) with a small JSON body from one ``def`` route, so
 the ratio is what the platform's own work costs. Rounds alternate bare / platform so a busy
-machine slows both.
+machine slows both. Each server first gets an unmeasured warm-up (``--warmup``) and is left
+to go idle: a server that runs for months does not pay its first-use costs per request.
 
 Also: SQLite bytes per visit (database + WAL after a replay of visits, checkpointed), with
 the table row counts so an unbounded table shows.

@@ -20,8 +20,7 @@ from kiosk.platform.contract.operations import Announcement
 from reference_platform import actions, console, enrolment
 from reference_platform.problems import PlatformProblem
 from reference_platform.routes import heartbeat_history, technician_audit
-from reference_platform.routes._deps import ERRORS, db, iso, kiosk_id, now
-from reference_platform.routes.catalog import build_catalog
+from reference_platform.routes._deps import ERRORS, build_catalog, db, iso, kiosk_id, now
 
 router = APIRouter(tags=["operations"])
 
