@@ -137,7 +137,30 @@ CREATE TABLE IF NOT EXISTS visit_service_uses (
     service_code TEXT, journey TEXT NOT NULL, last_step TEXT NOT NULL, completed INTEGER NOT NULL,
     abandoned_at TEXT, duration_s REAL NOT NULL, PRIMARY KEY (kiosk_id, visit_id, seq));
 CREATE INDEX IF NOT EXISTS visit_service_uses_day ON visit_service_uses (day, kiosk_id);
+-- Any change to the catalogue's rows (by the platform or by hand) moves catalog_rev, so the
+-- served catalogue is rebuilt only then (routes.catalog) without reading every row per request.
+CREATE TRIGGER IF NOT EXISTS categories_insert_rev AFTER INSERT ON categories BEGIN
+    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
+    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
+CREATE TRIGGER IF NOT EXISTS categories_update_rev AFTER UPDATE ON categories BEGIN
+    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
+    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
+CREATE TRIGGER IF NOT EXISTS categories_delete_rev AFTER DELETE ON categories BEGIN
+    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
+    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
+CREATE TRIGGER IF NOT EXISTS services_insert_rev AFTER INSERT ON services BEGIN
+    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
+    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
+CREATE TRIGGER IF NOT EXISTS services_update_rev AFTER UPDATE ON services BEGIN
+    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
+    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
+CREATE TRIGGER IF NOT EXISTS services_delete_rev AFTER DELETE ON services BEGIN
+    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
+    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
 """
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a connection waits for another writer before giving up with ``database is locked``."""
 
 
 class _Connection(sqlite3.Connection):
@@ -171,7 +194,7 @@ class Database:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, factory=_Connection)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous=FULL")
         return conn
 
@@ -217,6 +240,35 @@ class Database:
             conn.home = self
         try:
             conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def try_begin_request(self) -> sqlite3.Connection | None:
+        """``begin_request`` without waiting: None when another writer holds the database.
+
+        Safe on the event loop: BEGIN IMMEDIATE touches only the WAL index in shared memory, and
+        with no busy handler it answers at once instead of sleeping while someone else writes.
+        """
+        if self.path == ":memory:":
+            raise RuntimeError("request transactions need a database file (a :memory: database is one connection)")
+        with self._lock:
+            conn = self._spare.pop() if self._spare else None
+        if conn is None:
+            conn = self._connect()
+            conn.home = self
+        try:
+            conn.execute("PRAGMA busy_timeout=0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                    raise
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                self._give_back(conn)
+                return None
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         except BaseException:
             conn.close()
             raise

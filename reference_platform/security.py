@@ -24,7 +24,6 @@ the exact bytes the kiosk signed and the exact response it must replay.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -129,7 +128,9 @@ class SigningMiddleware:
             key = headers.get(signing.HEADER_IDEMPOTENCY.lower(), "").strip()
             replay_receive = _replaying(body, receive)
             if _good_key(key):
-                await self._transact(scope, replay_receive, send, UNSIGNED_SCOPE, key, method, target, body, None)
+                await self._transact(
+                    scope, replay_receive, send, UNSIGNED_SCOPE, key, method, target, signing.body_digest(body), None
+                )
             else:
                 await self.app(scope, replay_receive, send)
             return
@@ -145,7 +146,7 @@ class SigningMiddleware:
         if body is None:
             return
         try:
-            signing.verify(headers, secret, method, target, body)
+            digest = signing.verify(headers, secret, method, target, body)
         except signing.SignatureError as exc:
             log.info("refused %s %s: %s", method, scope["path"], exc.code)
             await self._fail(scope, receive, send, 401, exc.code, exc.detail)
@@ -167,7 +168,7 @@ class SigningMiddleware:
                 "state-changing requests need an Idempotency-Key header (1..200 printable characters)",
             )
             return
-        await self._transact(scope, replay_receive, send, kiosk_id, key, method, target, body, (nonce, now))
+        await self._transact(scope, replay_receive, send, kiosk_id, key, method, target, digest, (nonce, now))
 
     async def _body(self, scope: Scope, receive: Receive, send: Send, limit: int) -> bytes | None:
         """The whole body, or None after answering 413 when it grows past ``limit``."""
@@ -229,10 +230,7 @@ class SigningMiddleware:
 
     async def _remember_read_nonce(self, kiosk_id: str, nonce: str, now: float) -> bool:
         """Commit a GET's nonce (with the batch it joins); False: the nonce was seen before (a replay)."""
-        async with self.writes.turn() as batch:
-            fresh = self._remember_nonce(kiosk_id, nonce, now, batch.conn)
-        await self.writes.committed(batch)
-        return fresh
+        return await self.writes.run(lambda conn: self._remember_nonce(kiosk_id, nonce, now, conn))
 
     async def _transact(
         self,
@@ -243,11 +241,11 @@ class SigningMiddleware:
         key: str,
         method: str,
         target: str,
-        body: bytes,
+        digest: str,
         nonce: tuple[str, float] | None,
     ) -> None:
-        """Run one state-changing request in a request transaction (see the module docstring)."""
-        digest = hashlib.sha256(body).hexdigest()
+        """Run one state-changing request in a request transaction (see the module docstring);
+        ``digest`` is the body's SHA-256 (``signing.body_digest``), the stored answer's key with the path."""
         answer: list[Message] = []
         try:
             async with self.writes.turn() as batch:

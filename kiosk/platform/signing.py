@@ -57,10 +57,23 @@ def covered(headers: Mapping[str, str] | None) -> list[str]:
     return [lower.get(name.lower(), "") for name in COVERED_HEADERS]
 
 
+def body_digest(body: bytes) -> str:
+    """hex(SHA-256(body)): the last line of the string to sign (the platform also keys stored answers on it)."""
+    return hashlib.sha256(body or b"").hexdigest()
+
+
 def string_to_sign(
-    method: str, path: str, timestamp: str, nonce: str, body: bytes, headers: Mapping[str, str] | None = None
+    method: str,
+    path: str,
+    timestamp: str,
+    nonce: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    digest: str | None = None,
 ) -> bytes:
-    digest = hashlib.sha256(body or b"").hexdigest()
+    """``digest``: ``body_digest(body)`` when the caller has it already (the body is not hashed again)."""
+    digest = digest or body_digest(body)
     return "\n".join([method.upper(), path, timestamp, nonce, *covered(headers), digest]).encode()
 
 
@@ -72,8 +85,10 @@ def signature(
     nonce: str,
     body: bytes,
     headers: Mapping[str, str] | None = None,
+    *,
+    digest: str | None = None,
 ) -> str:
-    message = string_to_sign(method, path, timestamp, nonce, body, headers)
+    message = string_to_sign(method, path, timestamp, nonce, body, headers, digest=digest)
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
@@ -134,14 +149,17 @@ def precheck(
     return kiosk_id, secret
 
 
-def verify(headers: Mapping[str, str], secret: bytes, method: str, path: str, body: bytes) -> None:
-    """Check the HMAC of a request whose headers passed ``precheck``."""
+def verify(headers: Mapping[str, str], secret: bytes, method: str, path: str, body: bytes) -> str:
+    """Check the HMAC of a request whose headers passed ``precheck``; returns ``body_digest(body)``
+    (computed once here, for whoever also needs it)."""
     lower = {k.lower(): v for k, v in headers.items()}
     ts = lower[HEADER_TIMESTAMP.lower()]
     nonce = lower[HEADER_NONCE.lower()]
-    expected = signature(secret, method, path, ts, nonce, body, lower)
+    digest = body_digest(body)
+    expected = signature(secret, method, path, ts, nonce, body, lower, digest=digest)
     if not hmac.compare_digest(expected, lower[HEADER_SIGNATURE.lower()]):
         raise SignatureError("bad_signature", "the signature does not match the request")
+    return digest
 
 
 def check(

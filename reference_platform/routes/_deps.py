@@ -3,6 +3,7 @@ person tokens, catalogue lookups and hall hours."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 from fastapi import Request
 
 from kiosk.platform import signing
-from kiosk.platform.contract import HallHours, Problem, Service
+from kiosk.platform.contract import Catalog, Category, HallHours, Problem, Service
 from kiosk.platform.contract import problem as codes
 from reference_platform.db import Database
 from reference_platform.problems import PlatformProblem
@@ -27,6 +28,8 @@ SUBMISSION_SKEW_S = signing.MAX_SKEW_S
 """Clock difference allowed between the kiosk's stamp and the platform's session times: the
 same 300 s a signature may be off, so a kiosk whose signatures pass never has a genuine
 submission refused for its clock."""
+PURGE_EVERY_S = 60.0
+"""Expired person sessions are looked for at most this often (``purge_person_sessions``)."""
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -135,17 +138,69 @@ def person_for_submission(request: Request, token: str | None, submitted_at: dat
 
 
 def purge_person_sessions(request: Request) -> None:
-    """Forget sessions no stamped submission can refer to any more (past validity + grace)."""
-    horizon = now(request) - request.app.state.submission_grace_s - SUBMISSION_SKEW_S
+    """Forget sessions no stamped submission can refer to any more (past validity + grace).
+
+    At most once per ``PURGE_EVERY_S`` of the platform's clock: the delete scans the whole
+    table, and a session a minute past its horizon is as unusable as one just past it (the
+    checks in ``person_for_submission`` refuse it either way).
+    """
+    current = now(request)
+    if current - getattr(request.app.state, "sessions_purged_at", float("-inf")) < PURGE_EVERY_S:
+        return
+    request.app.state.sessions_purged_at = current
+    horizon = current - request.app.state.submission_grace_s - SUBMISSION_SKEW_S
     with db(request).tx() as c:
         c.execute("DELETE FROM person_sessions WHERE MIN(expires_at, COALESCE(ended_at, expires_at)) < ?", (horizon,))
 
 
+def build_catalog(request: Request) -> Catalog:
+    """The current catalogue (``cached_catalog``): every heartbeat answer carries its version."""
+    return cached_catalog(request)[0]
+
+
+def cached_catalog(request: Request) -> tuple[Catalog, bytes]:
+    """The catalogue and its JSON, parsed and encoded again only when its rows or hall hours change.
+
+    Every kiosk revalidates the catalogue often and every heartbeat answer carries its version:
+    one read of two ``meta`` rows tells whether anything changed (triggers on the catalogue
+    tables move ``catalog_rev``, ``reference_platform.db``); the dozens of models behind it are
+    rebuilt only when it did.
+    """
+    store = db(request)
+    marks = dict(store.all("SELECT key, value FROM meta WHERE key IN ('catalog_rev', 'catalog_generated_at')"))
+    generated_at = marks.get("catalog_generated_at")
+    key = (marks.get("catalog_rev"), generated_at, request.app.state.always_open)
+    cached = getattr(request.app.state, "catalog_cache", None)
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    cat_rows = [r["json"] for r in store.all("SELECT json FROM categories ORDER BY ord")]
+    svc_rows = [r["json"] for r in store.all("SELECT json FROM services ORDER BY ord")]
+    hours = hall_hours(request)
+    cats = [Category.model_validate_json(text) for text in cat_rows]
+    svcs = [Service.model_validate_json(text) for text in svc_rows]
+    digest = hashlib.sha256()
+    for part in [*(c.model_dump_json() for c in cats), *(s.model_dump_json() for s in svcs), hours.model_dump_json()]:
+        digest.update(part.encode())
+    generated = datetime.fromisoformat(generated_at or "2026-01-01T00:00:00+00:00")
+    catalog = Catalog(
+        version=digest.hexdigest()[:16], generated_at=generated, categories=cats, services=svcs, hall_hours=hours
+    )
+    body = catalog.model_dump_json().encode()
+    request.app.state.catalog_cache = (key, catalog, body, {s.code: s for s in svcs})
+    return catalog, body
+
+
+def services_by_code(request: Request) -> dict[str, Service]:
+    """Every service of the current catalogue by its code, parsed once per catalogue change (treat as read-only)."""
+    cached_catalog(request)
+    return request.app.state.catalog_cache[3]
+
+
 def service_or_404(request: Request, code: str) -> Service:
-    row = db(request).one("SELECT json FROM services WHERE code = ?", (code,))
-    if row is None:
+    service = services_by_code(request).get(code)
+    if service is None:
         raise PlatformProblem(404, codes.NOT_FOUND, f"no service with code {code!r}")
-    return Service.model_validate_json(row["json"])
+    return service
 
 
 def hall_hours(request: Request) -> HallHours:

@@ -10,6 +10,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
+import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request
 from stdnum.cn import uscc
 
@@ -51,6 +52,9 @@ from reference_platform.routes.queries import CASE_STATUS
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["applications"])
 MAX_MATERIAL_BYTES = 8 * 1024 * 1024
+INLINE_MATERIALS_CHARS = 256 * 1024
+"""Materials up to this much base64 are checked on the event loop (the route is async: it only touches
+SQLite briefly); larger scans are decoded and hashed on a worker thread so other kiosks are not held up."""
 MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}\Z")
 
 
@@ -121,12 +125,15 @@ def _validate(service: Service, body: ApplicationRequest) -> list[str]:
     status_code=201,
     responses={**ERRORS, **SUBMISSION_REFUSED, **CONFLICT},
 )
-def submit(body: ApplicationRequest, request: Request) -> ApplicationReceipt:
+async def submit(body: ApplicationRequest, request: Request) -> ApplicationReceipt:
     service = service_or_404(request, body.service_code)
     if KioskCapability.APPLY not in service.kiosk_capability:
         raise PlatformProblem(409, codes.CONFLICT, f"{service.code} cannot be applied for at a kiosk")
     person_id = person_for_submission(request, body.person_token, body.submitted_at)
-    digests = _validate(service, body)
+    if sum(len(m.data_base64 or "") for m in body.materials) > INLINE_MATERIALS_CHARS:
+        digests = await anyio.to_thread.run_sync(_validate, service, body)
+    else:  # a page or two: decoding and hashing them costs less than a hop to a worker thread
+        digests = _validate(service, body)
     content = hashlib.sha256(
         json.dumps(
             {"service": service.code, "person": person_id, "form": body.form, "materials": digests},

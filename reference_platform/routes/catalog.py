@@ -2,55 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
-
 from fastapi import APIRouter, Request, Response
 
-from kiosk.platform.contract import Catalog, Category, Service, paths
-from reference_platform.routes._deps import ERRORS, db, hall_hours, service_or_404
+from kiosk.platform.contract import Catalog, Service, paths
+from reference_platform.routes._deps import ERRORS, cached_catalog, service_or_404
 
 router = APIRouter(tags=["catalogue"])
 
 
-def build_catalog(request: Request) -> Catalog:
-    return _cached_catalog(request)[0]
-
-
-def _cached_catalog(request: Request) -> tuple[Catalog, bytes]:
-    """The catalogue and its JSON, parsed and encoded again only when its rows or hall hours change.
-
-    Every kiosk revalidates the catalogue often; the rows are read each time (cheap), the
-    dozens of models behind them are rebuilt only when the text read differs.
-    """
-    store = db(request)
-    cat_rows = [r["json"] for r in store.all("SELECT json FROM categories ORDER BY ord")]
-    svc_rows = [r["json"] for r in store.all("SELECT json FROM services ORDER BY ord")]
-    hours = hall_hours(request)
-    generated_at = store.meta("catalog_generated_at")
-    key = hashlib.sha256("\x00".join([*cat_rows, "", *svc_rows, hours.model_dump_json(), generated_at or ""])
-                         .encode()).digest()
-    cached = getattr(request.app.state, "catalog_cache", None)
-    if cached is not None and cached[0] == key:
-        return cached[1], cached[2]
-    cats = [Category.model_validate_json(text) for text in cat_rows]
-    svcs = [Service.model_validate_json(text) for text in svc_rows]
-    digest = hashlib.sha256()
-    for part in [*(c.model_dump_json() for c in cats), *(s.model_dump_json() for s in svcs), hours.model_dump_json()]:
-        digest.update(part.encode())
-    generated = datetime.fromisoformat(generated_at or "2026-01-01T00:00:00+00:00")
-    catalog = Catalog(
-        version=digest.hexdigest()[:16], generated_at=generated, categories=cats, services=svcs, hall_hours=hours
-    )
-    body = catalog.model_dump_json().encode()
-    request.app.state.catalog_cache = (key, catalog, body)
-    return catalog, body
-
-
 @router.get(paths.CATALOG, response_model=Catalog, responses={**ERRORS, 304: {"description": "Not modified"}})
-def get_catalog(request: Request) -> Response:
+async def get_catalog(request: Request) -> Response:
     """The whole catalogue. Send ``If-None-Match`` with the last ETag to get 304 when nothing changed."""
-    catalog, body = _cached_catalog(request)
+    catalog, body = cached_catalog(request)
     etag = f'"{catalog.version}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     wanted = request.headers.get(paths.IF_NONE_MATCH_HEADER, "")

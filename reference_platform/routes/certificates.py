@@ -154,7 +154,7 @@ PersonHeader = Header(None, alias=paths.PERSON_TOKEN_HEADER)
 
 
 @router.get(paths.CERTIFICATES, response_model=CertificateList, responses=ERRORS)
-def list_certificates(request: Request, x_person_token: str | None = PersonHeader) -> CertificateList:
+async def list_certificates(request: Request, x_person_token: str | None = PersonHeader) -> CertificateList:
     person_id = person_for_token(request, x_person_token)
     rows = db(request).all(
         "SELECT c.*, p.name AS pname, p.name_en AS pname_en, p.id_number FROM certificates c"

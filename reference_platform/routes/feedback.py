@@ -40,7 +40,7 @@ router = APIRouter(tags=["feedback"])
 
 
 @router.post(paths.RATINGS, response_model=RatingReceipt, status_code=201, responses={**ERRORS, **SUBMISSION_REFUSED})
-def rate(body: RatingRequest, request: Request) -> RatingReceipt:
+async def rate(body: RatingRequest, request: Request) -> RatingReceipt:
     visit_level = body.service_code in (None, VISIT_SUBJECT)
     if not visit_level:
         service_or_404(request, body.service_code)

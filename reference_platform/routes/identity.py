@@ -154,7 +154,7 @@ def _face_required(request: Request, number: str, name: str, card_type: CardType
     status_code=201,
     responses={**ERRORS, 403: ERRORS[401] | {"description": "Unknown or used token"}},
 )
-def identify_by_app_qr(body: AppQrIdentityRequest, request: Request) -> IdentityResponse:
+async def identify_by_app_qr(body: AppQrIdentityRequest, request: Request) -> IdentityResponse:
     row = db(request).one("SELECT person_id FROM app_tokens WHERE token = ?", (body.token.strip(),))
     if row is None:
         raise _fail("the app QR code is unknown or expired")
@@ -214,7 +214,7 @@ def identify_by_face(body: FacePhotoIdentityRequest, request: Request) -> FaceCh
 
 
 @router.delete(paths.IDENTITY_SESSION, status_code=204, responses=ERRORS)
-def end_session(person_token: str, request: Request) -> Response:
+async def end_session(person_token: str, request: Request) -> Response:
     """End a person session early (visit over). Ending it again, or after it expired, is not an error.
 
     The token stops working for live calls at once. The session is kept (person, kiosk,

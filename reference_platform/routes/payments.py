@@ -193,7 +193,7 @@ def _price(request: Request, body: CreateOrderRequest) -> list[OrderItem]:
 
 
 @router.post(paths.ORDERS, response_model=Order, status_code=201, responses={**ERRORS, **CONFLICT})
-def create_order(body: CreateOrderRequest, request: Request) -> Order:
+async def create_order(body: CreateOrderRequest, request: Request) -> Order:
     person_id = person_for_token(request, body.person_token) if body.person_token else None
     items = _price(request, body)
     ts = now(request)

@@ -142,7 +142,7 @@ def _rows(request: Request, kind: QueryKind, person_id: str) -> list[dict]:
 
 
 @router.get(paths.QUERY, response_model=QueryPage, responses=ERRORS)
-def run_query(
+async def run_query(
     kind: QueryKind,
     request: Request,
     page: int = Query(1, ge=1),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from reference_platform import group_commit
 from reference_platform.db import Database
 from reference_platform.group_commit import BatchFailed, GroupCommit
 
@@ -92,3 +93,92 @@ def test_a_member_cancelled_mid_turn_leaves_no_transaction_open(store, cancel_af
     conn.execute("PRAGMA busy_timeout=0")
     Database.end_request(conn, commit=False)
     assert store.one("SELECT COUNT(*) AS n FROM t")["n"] in range(0, 6)
+
+
+def test_riders_join_the_batch_of_whoever_holds_the_connection(store, monkeypatch) -> None:
+    """A GET's nonce (``run``) queued while a turn is running is written in that turn's batch."""
+    commits = []
+    real = Database.end_request
+
+    def counting(conn, *, commit):
+        commits.append(commit)
+        real(conn, commit=commit)
+
+    monkeypatch.setattr(Database, "end_request", staticmethod(counting))
+    writes = GroupCommit(store)
+    results: list[int] = []
+
+    async def holder() -> None:
+        async with writes.turn() as batch:
+            batch.conn.execute("INSERT INTO t VALUES (0)")
+            await anyio.sleep(0.1)  # a sync route on a worker thread: the riders queue meanwhile
+        await writes.committed(batch)
+
+    async def rider(i: int) -> None:
+        def work(conn) -> int:
+            conn.execute("INSERT INTO t VALUES (?)", (i,))
+            return i
+
+        results.append(await writes.run(work))
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(holder)
+            await anyio.sleep(0.02)
+            for i in range(1, 11):
+                tg.start_soon(rider, i)
+
+    anyio.run(main)
+    assert sorted(results) == list(range(1, 11))
+    assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 11
+    assert commits == [True]
+
+
+def test_a_failing_rider_is_undone_alone_and_riders_during_a_commit_are_not_left_behind(store, monkeypatch) -> None:
+    monkeypatch.setattr(group_commit, "STUCK_CHECK_S", 60.0)  # no rescue by the riders' own stuck check
+    writes = GroupCommit(store, commit_delay_s=0.1)
+    outcomes: dict[int, object] = {}
+
+    def work(i: int):
+        def insert(conn) -> int:
+            conn.execute("INSERT INTO t VALUES (?)", (i,))
+            if i == 3:
+                raise ValueError("refused")
+            return i
+
+        return insert
+
+    async def holder() -> None:
+        async with writes.turn() as batch:
+            batch.conn.execute("INSERT INTO t VALUES (0)")
+        await writes.committed(batch)  # the batch commits for 0.1 s: the riders below queue meanwhile
+
+    async def rider(i: int) -> None:
+        try:
+            outcomes[i] = await writes.run(work(i))
+        except ValueError as exc:
+            outcomes[i] = exc
+
+    async def main() -> None:
+        with anyio.fail_after(10):  # carried by the committer itself, not rescued a minute later
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(holder)
+                await anyio.sleep(0.03)
+                for i in range(1, 5):
+                    tg.start_soon(rider, i)
+
+    anyio.run(main)
+    assert [outcomes[i] for i in (1, 2, 4)] == [1, 2, 4] and isinstance(outcomes[3], ValueError)
+    assert sorted(r["n"] for r in store.all("SELECT n FROM t")) == [0, 1, 2, 4]
+
+
+def test_a_batch_opens_without_a_thread_only_when_nobody_else_writes(store) -> None:
+    other = store.begin_request()  # another writer holds the database
+    try:
+        assert store.try_begin_request() is None
+    finally:
+        Database.end_request(other, commit=False)
+    conn = store.try_begin_request()
+    assert conn is not None and conn.in_transaction
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000  # waits again like any other
+    Database.end_request(conn, commit=False)
