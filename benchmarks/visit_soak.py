@@ -92,7 +92,11 @@ class GcPauses:
                 "max_cpu_ms_during_visit": round(max((p[1] for p in during), default=0.0), 1),
                 "full_during_visit": sum(1 for p in during if p[2] == 2),
                 "over_budget": sum(1 for p in self.pauses if p[0] > GC_PAUSE_BUDGET_MS),
-                "by_generation": {g: sum(1 for p in self.pauses if p[2] == g) for g in (0, 1, 2)}}
+                "by_generation": {g: sum(1 for p in self.pauses if p[2] == g) for g in (0, 1, 2)},
+                "max_cpu_ms_by_generation_during_visit": {
+                    g: round(max((p[1] for p in during if p[2] == g), default=0.0), 1) for g in (0, 1, 2)},
+                "max_ms_by_generation_during_visit": {
+                    g: round(max((p[0] for p in during if p[2] == g), default=0.0), 1) for g in (0, 1, 2)}}
 
 
 def slope_kb(samples: list[int]) -> float:
