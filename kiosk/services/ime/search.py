@@ -62,7 +62,7 @@ def learn(texts: Iterable[str]) -> None:
             found = [keys_here(t) for t in todo]
         if len(_keys) + len(todo) > KEYS_LIMIT:
             _keys.clear()
-        _keys.update(zip(todo, found))  # type: ignore[arg-type]
+        _keys.update(zip(todo, found, strict=True))  # type: ignore[arg-type]
 
 
 def pinyin_keys(text: str) -> tuple[str, str]:
