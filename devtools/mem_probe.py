@@ -129,10 +129,16 @@ def _sdl2_fonts() -> int | None:
     return len(cache) if isinstance(cache, dict) else None
 
 
+def peak_kb() -> int:
+    """The process's resident high-water mark (``VmHWM``): the visit that raises it is the one to look at."""
+    with open("/proc/self/status") as f:
+        return next((int(line.split()[1]) for line in f if line.startswith("VmHWM:")), 0)
+
+
 def sample() -> dict[str, int]:
     """Every figure above, in one flat dict."""
     return (smaps_kb() | mallinfo_kb() | kivy_counts()
-            | {"py_blocks_k": sys.getallocatedblocks() // 1000})
+            | {"py_blocks_k": sys.getallocatedblocks() // 1000, "peak_rss": peak_kb()})
 
 
 class Probe:
