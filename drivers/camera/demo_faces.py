@@ -31,8 +31,8 @@ from drivers.camera.liveness import overlap
 from drivers.camera.source import FrameSource, SourceError
 
 SIZE = (1280, 720)
-HOLD_READS = 5
-"""Reads each pose of a face clip is shown for (5 at 15 fps: a third of a second, a turn ~1 s).
+HOLD_READS = 3
+"""Reads each pose of a face clip is shown for (3 at 15 fps: a turn 0.6 s, the loop 2.6 s).
 
 A person holds a pose for a while; the face step judges the newest frame whenever it is
 done with the last one, so on a busy CPU it sees one frame in several. With each pose held
