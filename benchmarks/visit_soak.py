@@ -24,6 +24,7 @@ per-frame Python work, with llvmpipe's rasterising threads not counted), p50/p99
 frames after warm-up; start-up to first frame.
 
 Run: .venv/bin/python benchmarks/visit_soak.py [--visits 24] [--size 1080x1920]
+     .venv/bin/python benchmarks/visit_soak.py --probe --visits 24   # kiosk only: what grows, per visit
      .venv/bin/python benchmarks/visit_soak.py --visits 1000      # the full figure (~2 h)
 """
 
@@ -91,7 +92,11 @@ class GcPauses:
                 "max_cpu_ms_during_visit": round(max((p[1] for p in during), default=0.0), 1),
                 "full_during_visit": sum(1 for p in during if p[2] == 2),
                 "over_budget": sum(1 for p in self.pauses if p[0] > GC_PAUSE_BUDGET_MS),
-                "by_generation": {g: sum(1 for p in self.pauses if p[2] == g) for g in (0, 1, 2)}}
+                "by_generation": {g: sum(1 for p in self.pauses if p[2] == g) for g in (0, 1, 2)},
+                "max_cpu_ms_by_generation_during_visit": {
+                    g: round(max((p[1] for p in during if p[2] == g), default=0.0), 1) for g in (0, 1, 2)},
+                "max_ms_by_generation_during_visit": {
+                    g: round(max((p[0] for p in during if p[2] == g), default=0.0), 1) for g in (0, 1, 2)}}
 
 
 def slope_kb(samples: list[int]) -> float:
@@ -164,7 +169,7 @@ def bare(size: str, visits: int, launched: float) -> dict:
             "slowest_frame_ms": round(max(wall[warm:]), 1), "gc": pauses.summary()}
 
 
-def kiosk(size: str, visits: int, launched: float, platform: str) -> dict:
+def kiosk(size: str, visits: int, launched: float, platform: str, probe: bool = False) -> dict:
     """The kiosk: demo start-up to first frame, then ``visits`` scripted visits."""
     open_window(size)
     import logging
@@ -193,13 +198,13 @@ def kiosk(size: str, visits: int, launched: float, platform: str) -> dict:
     glFinish()
     first_frame_s = time.time() - launched
     try:
-        return soak(app, runtime, visits) | {"first_frame_s": round(first_frame_s, 3)}
+        return soak(app, runtime, visits, probe) | {"first_frame_s": round(first_frame_s, 3)}
     finally:
         app.on_stop()
         runtime.stop()
 
 
-def soak(app, runtime, visits: int) -> dict:
+def soak(app, runtime, visits: int, probe: bool = False) -> dict:
     from kivy.base import EventLoop
     from kivy.graphics.opengl import glFinish
 
@@ -227,6 +232,11 @@ def soak(app, runtime, visits: int) -> dict:
     rss: list[int] = []
     failed: list[str] = []
     warm_frames = 0
+    probing = None
+    if probe:
+        from devtools.mem_probe import Probe
+
+        probing = Probe()
     for n in range(visits):
         visit = VISITS[n % len(VISITS)]
         result = driver.run_visit(visit)
@@ -237,9 +247,15 @@ def soak(app, runtime, visits: int) -> dict:
                 emu.pages.clear()
                 emu.partial_pages.clear()
         rss.append(rss_kb())
+        if probing is not None:
+            probing.visit_done(n, visit.name)
         if n + 1 == max(2, visits // 5):
             warm_frames = len(cpu)
-    return {"rss_kb": rss, "peak_rss_kb": peak_rss_kb(), "failed_visits": failed,
+    extra = {}
+    if probing is not None:
+        extra = {"growth_per_visit": probing.growth(max(2, visits // 5)),
+                 "whole_pass_frees": probing.whole_pass(lambda: driver.frames(3))}
+    return extra | {"rss_kb": rss, "peak_rss_kb": peak_rss_kb(), "failed_visits": failed,
             "frames": len(cpu), "cpu_ms_p50": round(percentile(cpu[warm_frames:], 0.5), 2),
             "cpu_ms_p99": round(percentile(cpu[warm_frames:], 0.99), 2),
             "slowest_frame_ms": round(max(wall), 1), "gc": pauses.summary(),
@@ -247,14 +263,15 @@ def soak(app, runtime, visits: int) -> dict:
 
 
 # -- the parent ------------------------------------------------------------------------------
-def child(role: str, size: str, visits: int, platform: str = "") -> dict:
+def child(role: str, size: str, visits: int, platform: str = "", probe: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     argv = [sys.executable, __file__, "--role", role, "--size", size, "--visits", str(visits),
-            "--platform", platform, "--launched", repr(time.time())]
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=4 * 3600)
+            "--platform", platform, "--launched", repr(time.time())] + (["--probe"] if probe else [])
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=None if probe else subprocess.PIPE, text=True,
+                          env=env, timeout=4 * 3600)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-3:]
+        tail = ((done.stderr or "").strip().splitlines() or ["no output"])[-3:]
         raise SystemExit(f"visit_soak {role}: exit {done.returncode}: {' | '.join(tail)}")
     return json.loads(lines[-1])
 
@@ -268,6 +285,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--visits", type=int, default=24, help="visits on each side (1000 for the full figure)")
     ap.add_argument("--size", default="1080x1920")
+    ap.add_argument("--probe", action="store_true",
+                    help="kiosk side only: print per-visit memory figures (devtools/mem_probe.py) on stderr")
     ap.add_argument("--role", choices=("bare", "kiosk"), help=argparse.SUPPRESS)
     ap.add_argument("--launched", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--platform", default="", help=argparse.SUPPRESS)
@@ -278,13 +297,17 @@ def main() -> int:
         if args.role == "bare":
             print(json.dumps(bare(args.size, args.visits, args.launched)))
         else:
-            print(json.dumps(kiosk(args.size, args.visits, args.launched, args.platform)))
+            print(json.dumps(kiosk(args.size, args.visits, args.launched, args.platform, args.probe)))
         return 0
     from kiosk.platform.process import serve_in_process
 
     with tempfile.TemporaryDirectory(prefix="kiosk-soak-platform-") as folder:
         server = serve_in_process(Path(folder) / "platform.sqlite3", always_open=True)
         try:
+            if args.probe:
+                kio = child("kiosk", args.size, args.visits, server.url, probe=True)
+                print(json.dumps({k: v for k, v in kio.items() if k != "rss_kb"}, ensure_ascii=False))
+                return 0
             base = child("bare", args.size, args.visits)
             kio = child("kiosk", args.size, args.visits, server.url)
         finally:

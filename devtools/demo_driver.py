@@ -181,6 +181,10 @@ class DemoDriver:
             emulators.idreader.remove()
         elif kind == "scan":
             emulators.scanner.scan(args[0])
+        elif kind == "pay_code":
+            from kiosk.journeys.pay import demo_payment_code
+
+            emulators.scanner.scan(demo_payment_code())
         elif kind == "type":
             self.controller.act("field", name=args[0], value=args[1])  # the keypad's own taps end in this call
             self.frames(2)

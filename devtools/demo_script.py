@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 Step = tuple[str, ...]
 """("press", label) · ("card", person_id) · ("scan", code) · ("type", field, value) · ("wait", screen)
 · ("lang",) · ("elder",) · ("paper", preset) · ("paper_mid_job",) · ("printer_ready",) · ("pay_qr",)
+· ("pay_code",) (the citizen's phone shows a new payment code: they are single-use)
 — see devtools/demo_driver.py."""
 
 
@@ -60,7 +61,7 @@ VISITS: tuple[Visit, ...] = (
         ("wait", "home"), ("press", "便民缴费"), ("wait", "home.category"), ("press", "城乡居民基本医疗保险缴费"),
         ("wait", "guide"), ("press", "pay"), ("wait", "identify"), ("card", "P002"),
         ("wait", "identify.confirmed"), ("press", "continue"), ("wait", "pay"), ("press", "scan_code"),
-        ("wait", "pay.scan"), ("scan", "134567890123456789"), ("wait", "pay.result"), ("press", "print"),
+        ("wait", "pay.scan"), ("pay_code",), ("wait", "pay.result"), ("press", "print"),
         ("wait", "pay.result"), ("press", "done"), ("wait", "rate"),
     ), "rate"),
     Visit("pay_by_showing_qr", (

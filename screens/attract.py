@@ -94,6 +94,8 @@ class AttractScreen(FloatLayout):
         self._language = "zh_CN"
         self._started = time.monotonic()
         self._corner_taps: list[float] = []
+        self._labels: list[Label] = []
+        self._slack = Widget()
         self._compact = False
         """Announcements without their bodies: the box is too small for one whole (a small panel)."""
         self._events = [
@@ -183,24 +185,37 @@ class AttractScreen(FloatLayout):
         labels = []
         if not shown:
             shown = (Announcement(self._tr(N_("暂无公告"))),)
-        for ann in shown:
+        for i, ann in enumerate(shown):
             title, body = ann.in_language(self._language)
             text = f"[color=f0c060]{_escape(title)}[/color]"  # no [b]: synthetic CJK bold is slow
             if body and not self._compact:
                 cut = body if len(body) <= BODY_CHARS else body[:BODY_CHARS - 1] + "…"
                 text += f"\n[size={int(sp(THEME['font_sp']['small']) * self.scale)}]{_escape(cut)}[/size]"
-            lab = Label(text=text, markup=True, font_size=sp(THEME["font_sp"]["body"]) * self.scale,
-                        color=THEME["text"], halign="left", valign="top", size_hint_y=None,
-                        line_height=1.3)
-            lab.bind(width=lambda w, v: setattr(w, "text_size", (v, None)),
-                     texture_size=lambda w, v: setattr(w, "height", v[1]))
+            lab = self._announcement_label(i)
+            lab.text = text
+            lab.font_size = sp(THEME["font_sp"]["body"]) * self.scale
             box.add_widget(lab)
             labels.append(lab)
-        box.add_widget(Widget())  # takes the slack so the list starts at the top
+        box.add_widget(self._slack)  # takes the slack so the list starts at the top
         self.announcement_labels = labels
-        for lab in labels:
-            lab.bind(height=self._fit_announcements)
         box.bind(height=self._fit_announcements)
+        self._fit_announcements()  # a kept label with the same text sends no texture_size event
+
+    def _announcement_label(self, i: int) -> Label:
+        """The ``i``-th announcement's label, made once and kept.
+
+        The attract screen is what shows when the between-visit collection freezes what
+        survives; labels made anew for every page would turn into frozen garbage (with their
+        textures) at the next page, freed only by a whole-heap collection.
+        """
+        while len(self._labels) <= i:
+            lab = Label(markup=True, color=THEME["text"], halign="left", valign="top", size_hint_y=None,
+                        line_height=1.3)
+            lab.bind(width=lambda w, v: setattr(w, "text_size", (v, None)),
+                     texture_size=lambda w, v: setattr(w, "height", v[1]),
+                     height=self._fit_announcements)
+            self._labels.append(lab)
+        return self._labels[i]
 
     def _fit_announcements(self, *_a) -> None:
         """Show only the announcements that fit the box whole (a small panel shows fewer per page)."""

@@ -37,20 +37,30 @@ class Chrome:
         bar_key = (c.language, c.elder, c.labels)
         rebuilt = bar_key != getattr(self, "_bar_key", None)
         if rebuilt:
+            # The bar's widgets are made once and changed in place: the bar shows while the
+            # between-visit collection freezes what survives, so a bar made anew for another
+            # language would leave the old one (and its textures) as frozen garbage.
             self._bar_key = bar_key
-            self.bar.clear_widgets()
             self.bar.height = max(dp(60) * s, dp(80) * s * type_scale())
-            self.ident = WrapLabel("", "small", s, colour=THEME["text_dim"], valign="middle")
-            self.ident.size_hint_y = 1
-            self.bar.add_widget(self.ident)
-            self.bar_buttons: dict[str, BigButton] = {}
+            if getattr(self, "ident", None) is None:
+                self.ident = WrapLabel("", "small", s, colour=THEME["text_dim"], valign="middle")
+                self.ident.size_hint_y = 1
+                self.bar.add_widget(self.ident)
+                self.bar_buttons: dict[str, BigButton] = {}
+            else:
+                self.ident.reset("", "small", s, THEME["text_dim"], valign="middle")
+                self.ident.size_hint_y = 1
             for key, style in (("home", "secondary"), ("lang", "secondary"), ("elder", "secondary"),
                                ("help", "primary"), ("end", "secondary")):
-                b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=s, action_id=key, icon=key)
+                b = self.bar_buttons.get(key)
+                if b is None:
+                    b = BigButton(c.label(key), lambda k=key: self.act(k), style, scale=s, action_id=key, icon=key)
+                    self.bar.add_widget(b)
+                    self.bar_buttons[key] = b
+                else:
+                    b.reset(c.label(key), lambda k=key: self.act(k), style, scale=s, action_id=key, icon=key)
                 b.size_hint_x = None
                 b.size_hint_y = 1
-                self.bar.add_widget(b)
-                self.bar_buttons[key] = b
             self._fit_bar()
         self.ident.text = c.identity
         home = self.bar_buttons["home"]

@@ -31,6 +31,13 @@ from drivers.camera.liveness import overlap
 from drivers.camera.source import FrameSource, SourceError
 
 SIZE = (1280, 720)
+HOLD_READS = 3
+"""Reads each pose of a face clip is shown for (3 at 15 fps: a turn 0.6 s, the loop 2.6 s).
+
+A person holds a pose for a while; the face step judges the newest frame whenever it is
+done with the last one, so on a busy CPU it sees one frame in several. With each pose held
+for a single frame its sampling could fall in step with the clip's loop and never land on a
+turned frame."""
 TURN_TARGET = 0.19
 """How much more yaw (``FoundFace.yaw``) a turned frame measures than the photo: past the liveness threshold."""
 
@@ -139,8 +146,12 @@ class SceneSource:
     material-photo step still sees the document frames.
     """
 
-    def __init__(self, default: FrameSource, fps: float = 15.0, cache_dir: Path | None = None) -> None:
+    def __init__(self, default: FrameSource, fps: float = 15.0, cache_dir: Path | None = None,
+                 hold: int = HOLD_READS) -> None:
+        if hold < 1:
+            raise ValueError("hold must be at least one read")
         self._default = default
+        self._hold = hold
         self._plans = cache_dir / "face-clips.json" if cache_dir is not None else None
         self._clip: list[np.ndarray] = []
         self._index = 0
@@ -197,7 +208,7 @@ class SceneSource:
             time.sleep(delay)
         self._next_at = max(self._next_at + 1.0 / self._fps, time.monotonic() - 1.0 / self._fps)
         with self._lock:
-            frame = clip[self._index % len(clip)]
+            frame = clip[self._index // self._hold % len(clip)]
             self._index += 1
         return frame.copy()
 

@@ -20,6 +20,7 @@ from kiosk.journeys.guide import GuideJourney
 from kiosk.journeys.query import CasesJourney
 from kiosk.platform.client import CatalogResult
 from kiosk.platform.contract.catalog import Service
+from kiosk.services.ime import search as ime_search
 from kiosk.services.ime.search import matches
 from kiosk.views import Action, Choices, Form, FormField, Text, View
 
@@ -64,7 +65,13 @@ class HomeJourney(Journey):
         self.query = ""
         self.goto("home")
         if self.catalog is None:
-            self.run(self.rt.client.catalog, self._loaded, _("正在加载服务目录…"), self._failed)
+            self.run(self._load_catalog, self._loaded, _("正在加载服务目录…"), self._failed)
+
+    def _load_catalog(self) -> CatalogResult:
+        result = self.rt.client.catalog()
+        catalog = result.catalog
+        ime_search.warm([s.name for s in catalog.services] + [c.name for c in catalog.categories])
+        return result
 
     def _loaded(self, result: CatalogResult) -> None:
         self.catalog = result

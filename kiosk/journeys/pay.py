@@ -39,8 +39,9 @@ Demo settlement on the reference platform (reference_platform/routes/payments.py
 
 * scan mode: any well-formed payment code pays (WeChat Pay: 18 digits starting 10-15,
   e.g. ``134567890123456789``; Alipay: 16-24 digits starting 25-30); a code ending in
-  ``4444`` is declined by the demo bank. Each code is single use. With the scanner
-  emulator: ``runtime.devices.emulators.scanner.scan("134567890123456789")``.
+  ``4444`` is declined by the demo bank. Each code is single use (as a phone's: it shows a
+  new one for every payment), so a demo shows a new one each time (``demo_payment_code``).
+  With the scanner emulator: ``runtime.devices.emulators.scanner.scan(demo_payment_code())``.
 * show-QR mode: the QR code encodes ``http://HOST/demo/pay/{order_id}``. Opening it in a
   browser shows a pay button; ``POST`` to it (``curl -X POST URL``, unsigned, demo only)
   settles the order, and the kiosk sees it paid at its next poll. A real platform
@@ -50,6 +51,7 @@ Demo settlement on the reference platform (reference_platform/routes/payments.py
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
 from drivers.scanner.events import CodeScanned
@@ -91,7 +93,20 @@ def parse_yuan(text: str) -> int | None:
 
 
 DEMO_PAYMENT_CODE = "134567890123456789"
-"""A well-formed WeChat code (18 digits, prefix 13); the reference platform settles it."""
+"""A well-formed WeChat code (18 digits, prefix 13); the reference platform settles it once."""
+
+
+def demo_payment_code() -> str:
+    """A new well-formed WeChat code (18 digits, prefix 13), as a phone shows for every payment.
+
+    Payment codes are single-use, refused once spent even after a failed payment
+    (/work/shared/domain/hardware.md 4.3): one fixed code pays once per platform and is
+    refused ever after.
+    """
+    while True:
+        code = "13" + "".join(secrets.choice("0123456789") for _ in range(16))
+        if not code.endswith("4444"):  # the demo bank declines those
+            return code
 
 
 class PayJourney(PayViews, OrderWatch):
@@ -188,7 +203,7 @@ class PayJourney(PayViews, OrderWatch):
         """Demo kiosks only: the emulated scanner reads a demo WeChat code, through the real driver."""
         emulator = self.rt.devices.emulators.scanner
         if emulator is not None:
-            emulator.scan(DEMO_PAYMENT_CODE)
+            emulator.scan(demo_payment_code())
 
     # -- the summary ----------------------------------------------------------------------
     def on_item(self, ref: str) -> None:

@@ -14,7 +14,10 @@ So the collector works in two sizes:
 - **the whole heap** (unfreeze, collect, freeze): when the attract screen has been idle
   for ``IDLE_WHOLE_HEAP_S`` (nobody is at the screen), or — a queue of citizens all day —
   once more than ``FROZEN_GROWTH_LIMIT`` objects were frozen since the last one. Only a
-  cycle that became garbage *after* it was frozen waits for this pass.
+  cycle that became garbage *after* it was frozen waits for this pass, with every texture
+  and C buffer it holds: so what the attract screen shows while the between-visit pass
+  runs is made once and changed in place, never replaced (screens/attract.py,
+  screens/chrome.py; ``benchmarks/visit_soak.py --probe`` shows what a whole pass frees).
 
 The C heap is kept small the same way: the UI process uses at most ``MALLOC_ARENAS`` glibc
 malloc arenas (``limit_malloc_arenas``, before any thread starts; by default every thread

@@ -142,6 +142,36 @@ class KioskUI:
         self.frames(1)
 
 
+def widgets_left_frozen(kiosk_ui: KioskUI, action) -> list[str]:
+    """The widgets that were alive (and frozen) before ``action`` and are garbage after it.
+
+    The kiosk freezes what survives each between-visit collection (kiosk/ops/heap.py);
+    a frozen widget that turns into garbage later is freed, with its textures, only by a
+    whole-heap collection: between visits nothing should become such garbage.
+    """
+    import gc
+
+    from kivy.uix.widget import Widget
+
+    gc.collect()
+    gc.freeze()
+    try:
+        action()
+        kiosk_ui.frames(3)
+        gc.collect()  # what the action made and dropped: not frozen, freed by the usual passes
+    finally:
+        gc.unfreeze()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        names = [type(o).__qualname__ for o in gc.garbage if issubclass(type(o), Widget)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    gc.collect()
+    return names
+
+
 @pytest.fixture(scope="session")
 def kiosk_ui() -> KioskUI:
     if not os.environ.get("DISPLAY") and os.environ.get("SDL_VIDEODRIVER") != "offscreen":

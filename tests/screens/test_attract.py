@@ -2,6 +2,8 @@ from pathlib import Path
 
 from kivy.metrics import dp
 
+from .conftest import widgets_left_frozen
+
 
 def _widget_center(w):
     return w.to_window(w.center_x, w.center_y)
@@ -50,6 +52,25 @@ def test_announcements_from_status_model_appear(kiosk_ui):
     texts = [lab.text for lab in kiosk_ui.attract.announcement_labels]
     assert any("不动产登记窗口调整" in t and "周六照常办理" in t for t in texts)
     assert kiosk_ui.attract.banner_text == ""
+
+
+def test_announcement_pages_reuse_their_labels(kiosk_ui):
+    """The attract screen is on when survivors are frozen: its next page must not leave frozen garbage."""
+    kiosk_ui.status.set_announcements([{"title": f"公告{i}", "body": "周六照常办理"} for i in range(7)])
+    kiosk_ui.status.set_platform(True)
+    kiosk_ui.frames(3)
+    attract = kiosk_ui.attract
+    first = list(attract.announcement_labels)
+
+    def next_page():
+        attract._tick_page(0)
+        kiosk_ui.frames(3)
+
+    assert widgets_left_frozen(kiosk_ui, next_page) == []
+    assert attract.announcement_labels[0] is first[0]
+    assert "公告" in attract.announcement_labels[0].text
+    kiosk_ui.status.set_announcements([])
+    kiosk_ui.frames(3)
 
 
 def test_unreachable_platform_shows_bilingual_banner(kiosk_ui):

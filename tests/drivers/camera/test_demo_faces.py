@@ -36,10 +36,26 @@ def test_scenes_switch_between_document_and_face(tmp_path) -> None:
 @pytest.mark.parametrize("person", ["P001", "P002", "P003", "P004", "P005", "P006"])
 def test_demo_citizens_can_pass_the_challenge(tmp_path, person) -> None:
     """The demo and the chaos visits depend on these clips passing either way."""
-    source = SceneSource(FileSource(write_demo_frames(tmp_path), fps=100.0), fps=100.0)
+    source = SceneSource(FileSource(write_demo_frames(tmp_path), fps=100.0), fps=100.0, hold=1)
     source.open()
     source.present_face(FACES / f"{person}.jpg")
     clip = [source.read() for _ in range(40)]
     source.close()
     for turn in Turn:
         assert play(HeadTurnChallenge(turn), clip) is Step.PASSED
+
+
+def test_each_pose_of_a_face_clip_is_held_for_several_reads(tmp_path) -> None:
+    """A busy face step sees one frame in several: a pose shown for one frame could be missed every loop."""
+    source = SceneSource(FileSource(write_demo_frames(tmp_path), fps=1000.0), fps=1000.0, hold=4)
+    source.open()
+    try:
+        source.present_face(FACES / "P002.jpg")
+        frames = [source.read() for _ in range(16)]
+    finally:
+        source.close()
+    changes = [i for i in range(1, len(frames)) if not np.array_equal(frames[i], frames[i - 1])]
+    assert changes and all(i % 4 == 0 for i in changes)
+    assert all(np.array_equal(frames[i], frames[i - i % 4]) for i in range(len(frames)))
+    with pytest.raises(ValueError):
+        SceneSource(FileSource(write_demo_frames(tmp_path), fps=100.0), hold=0)

@@ -363,6 +363,30 @@ def test_demo_code_button_pays_through_the_emulated_scanner(kiosk: Kiosk) -> Non
     assert "支付成功" in repr(view)
 
 
+def test_the_demo_code_button_pays_again_in_a_later_visit(kiosk: Kiosk) -> None:
+    """Payment codes are single-use: the demo shows a new one every time, as a phone does."""
+    for visit, card in enumerate(("P002", "P001")):  # another card: the reader sees a new one at once
+        open_pay(kiosk, card)
+        kiosk.press("scan_code")
+        kiosk.wait("pay.scan")
+        kiosk.press("demo_code")
+        view = kiosk.wait("pay.result")
+        assert "支付成功" in repr(view), f"visit {visit + 1}: {kiosk.text()[:300]}"
+        assert any(a.id == "print" for a in kiosk.actions())
+        kiosk.controller.end_visit("next citizen")
+        kiosk.runtime.devices.emulators.idreader.remove()  # the citizen takes the card
+        pump(kiosk, 0.5)
+    assert used_codes(kiosk) == 2
+
+
+def test_demo_payment_codes_are_new_well_formed_wechat_codes() -> None:
+    from kiosk.services.codes import CodeKind, classify
+
+    codes = {pay.demo_payment_code() for _ in range(50)}
+    assert len(codes) == 50
+    assert all(classify(c) is CodeKind.WECHAT_PAY and not c.endswith("4444") for c in codes)
+
+
 def test_the_payment_countdown_reads_as_minutes_and_seconds_left(kiosk: Kiosk) -> None:
     open_pay(kiosk)
     kiosk.press("手机扫码支付")
