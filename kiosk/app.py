@@ -355,6 +355,12 @@ def make_app_class() -> type:
             log.info("whole heap collected while idle in %.0f ms", self.heap.whole())
 
         # -- rendering -----------------------------------------------------------------------
+        @property
+        def settling(self) -> bool:
+            """A render is on its way or the step is still being built, a few rows per frame (what a driver or
+            test waits out before it reads or touches the screen)."""
+            return self._pending or (self.journey is not None and self.journey.building)
+
         def request_render(self) -> None:
             """Coalesce bursts of changes into one render on the next frame."""
             if not self._pending:
