@@ -11,8 +11,6 @@ itself. The layout audit's ``band`` check (screens/audit.py) holds every screen 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kivy.graphics import BorderImage, Color
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
@@ -71,26 +69,22 @@ class Aside(BoxLayout):
         self._icon_base = 0.0
         self._icon_px = 0
 
-    def reset(self, screen: str, heading: str, text: str, short: str, scale: float) -> list[Callable[[], None]]:
-        """What the panel says for a step ``screen`` at elder ``scale``: returns one call per part to show it,
-        for the caller to spread over frames (none when that is unchanged: the face step redraws its preview
-        four times a second)."""
+    def reset(self, screen: str, heading: str, text: str, short: str, scale: float) -> None:
+        """What the panel says for a step ``screen`` at elder ``scale`` (nothing is redone when that is unchanged:
+        the face step redraws its preview four times a second)."""
         name = ICON_FOR_SCREEN.get(screen.split(".")[0], "help")
         key = (name, heading, text, short, scale, font("body", 1.0))
         if key == self._key:
-            return []
+            return
         self._key = key
         self._icon_name = name
         self._icon_base = font("headline_en", scale) * 2.2
         self._icon_px = round(self._icon_base)
-
-        def icon() -> None:
-            self.icon.reset(self._icon_text(), "title", scale, halign="center")
-            self.icon.markup = True
-
-        return [icon, lambda: self.heading.reset(heading, "title", scale, THEME["accent"], "center"),
-                lambda: self.text.reset(text, "body", scale, THEME["text"], "center"),
-                lambda: self.short.reset(short, "body", scale, THEME["text"], "center")]
+        self.icon.reset(self._icon_text(), "title", scale, halign="center")
+        self.icon.markup = True
+        self.heading.reset(heading, "title", scale, THEME["accent"], "center")
+        self.text.reset(text, "body", scale, THEME["text"], "center")
+        self.short.reset(short, "body", scale, THEME["text"], "center")
 
     def _icon_text(self) -> str:
         return icon_markup(self._icon_name, self._icon_px, _hex(THEME["accent"]))

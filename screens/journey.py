@@ -38,9 +38,9 @@ from screens.theme import THEME
 from screens.widgets import Panel, Recycler, WrapLabel, font
 
 Act = Callable[..., None]
-BUILD_BUDGET_S = 0.003
-"""Python time per frame for adding rows; label textures, layout and the raster come on top."""
-LABELS_PER_FRAME = 4
+BUILD_BUDGET_S = 0.008
+"""Python time per frame for adding rows; label textures and the raster come on top."""
+LABELS_PER_FRAME = 8
 """Labels are laid out and rendered (CJK wrapping is costly) in the frame after they are added."""
 
 
@@ -157,63 +157,51 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
                       chrome.can_go_home, chrome.labels)
         rebuild_all = scale != self.scale
         self.scale = scale
+        bar_built = False
         if chrome_key != self._chrome_key or rebuild_all:
             self._chrome_key = chrome_key
-            self._render_chrome(frame)
+            bar_built = self._render_chrome(frame)
         shape = shape_of(frame.view)
         new_view = False
         if rebuild_all or shape != self._shape or chrome_key[:2] != getattr(self, "_lang_key", None):
             self._lang_key = chrome_key[:2]
             self._shape = shape
-            self._render_view(frame.view)
+            # A new bar (language or elder mode switched) is a frame's worth of labels itself:
+            # the body's rows start in the next frame.
+            self._render_view(frame.view, drain_now=not bar_built)
             new_view = True
         else:
             self._update_fields(frame.view)
         if new_view or chrome_key != getattr(self, "_aside_key", None):
             self._aside_key = chrome_key
-            # after the step's own rows, one label at a time
-            parts = self.aside.reset(frame.view.screen, chrome.label("aside_title"), chrome.label("aside_text"),
-                                     chrome.label("aside_short"), scale)
-            for part in parts:
-                self._defer(part, 1)
-            if parts and (self._drain_event is None or not self._drain_event.is_triggered):
-                self._drain_event = Clock.schedule_once(self._drain, 0)
-            elif not self._pending:
-                self._fit_aside_soon()
+            self.aside.reset(frame.view.screen, chrome.label("aside_title"), chrome.label("aside_text"),
+                             chrome.label("aside_short"), scale)
+            self._fit_aside_soon()
         self._render_overlay(frame)
 
-    def _render_view(self, view: View) -> None:
-        """The old body goes, the title and the actions come at once; the blocks are queued in their order and
-        as many as the frame's share allows are added now (a small step, such as the face preview redrawn
-        four times a second, is whole in one frame), the rest in the next frames (``_drain``)."""
+    def _render_view(self, view: View, drain_now: bool = True) -> None:
         s = self.scale
         self.title.text = view.title + (f"   ({view.step[0]}/{view.step[1]})" if view.step else "")
         self.title.font_size = font("title", s)
         self._clear_body()
         for block in view.blocks:
-            if isinstance(block, Form):  # its focus and values are read at once (keyboard, typing); rows queued
-                panel = self._form(block)
-                self._defer(lambda panel=panel: self.body.add_widget(panel), 0)
-            else:
-                self._defer(lambda block=block: self._add_block(block), 1)
+            widget = self._block(block)
+            if widget is not None:
+                self.body.add_widget(widget)
+        if drain_now:
+            self._drain()
+        elif self._pending:
+            self._drain_event = Clock.schedule_once(self._drain, 0)
         self.scroll.scroll_y = 1
         landscape = self.shape is not None and self.shape.landscape
         self.actions.cols = 1 if s > 1 or landscape else 2
         for a in view.actions:
             self.actions.add_widget(self.pool.button(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style,
                                                      a.enabled, scale=s, action_id=a.id, icon=a.id))
-        self._drain()
         self._dock_keyboard(view)
-
-    def _add_block(self, block) -> None:
-        widget = self._block(block)
-        if widget is not None:
-            self.body.add_widget(widget)
 
     def _fit_aside(self, _dt: float = 0.0) -> None:
         """Give the help panel the height the title and body leave in the viewport (or take it away)."""
-        if self._pending:
-            return  # rows still coming: fitted once they are all in (each fit lays the whole column out again)
         aside, column = self.aside, self.column
         aside.width = max(0.0, column.width - column.padding[0] - column.padding[2])
         gap = column.spacing[1]
@@ -269,6 +257,3 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
             added += labels
         if self._pending:
             self._drain_event = Clock.schedule_once(self._drain, 0)
-        else:
-            self._drain_event = None
-            self._fit_aside_soon()
