@@ -187,7 +187,8 @@ def kiosk(size: str, visits: int, launched: float, platform: str, probe: bool = 
     from kiosk.runtime import Runtime
 
     state = Path(os.environ["KIVY_HOME"]).parent
-    runtime = Runtime(demo_config(state), kivy_post, platform_url=platform, work_dir=state).start()
+    runtime = Runtime(demo_config(state), kivy_post, platform_url=platform, work_dir=state)
+    runtime.start(devices_later=True)  # as `kiosk run`: the devices open after the first frame
     app = make_app_class()(runtime)
     EventLoop.ensure_window()
     root = app.build()
@@ -228,7 +229,8 @@ def soak(app, runtime, visits: int, probe: bool = False) -> dict:
     pauses = GcPauses(lambda: app.controller.active)
     driver = SoakDriver(app, Path(tempfile.mkdtemp(prefix="kiosk-soak-out-")))
     driver.frames(5)
-    driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None, 15)
+    driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None
+                      and "unknown" not in app.status.snapshot().devices.values(), 30)  # opened after frame 1
     rss: list[int] = []
     failed: list[str] = []
     warm_frames = 0

@@ -101,7 +101,7 @@ class DemoDriver:
     def settled(self) -> bool:
         """No worker call pending and the screen fully built (rows are added a few per frame)."""
         journey = self.controller.current
-        return (journey is None or not journey.busy) and not self.app.journey.building
+        return (journey is None or not journey.busy) and not self.app.settling
 
     # -- evidence ----------------------------------------------------------------------------
     def shoot(self) -> None:
@@ -287,7 +287,9 @@ def run_demo(app, out: Path, visits: tuple[Visit, ...] = VISITS,
     """Run every visit; write ``summary.json``; return it."""
     driver = DemoDriver(app, out, inspect)
     driver.frames(5)
-    driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None, 15)
+    # the platform answered and every device reported (both may come after the first frame)
+    driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None
+                      and "unknown" not in app.status.snapshot().devices.values(), 60)
     results = [driver.run_visit(v) for v in visits]
     prints = driver.collect_prints()
     summary = {

@@ -167,17 +167,23 @@ WARM_AFTER_S = 1.0
 """Seconds after start-up when ``warm_in_background`` begins (the first frames are shown by then)."""
 
 
-def warm_in_background(heap: Heap) -> threading.Thread:
+def _journey_factories():
+    """Every journey (``kiosk.journeys.registry``), imported when first needed (``DeferredFactories``)."""
+    from kiosk.journeys.registry import journey_factories
+
+    return journey_factories()
+
+
+def warm_in_background(heap: Heap, *loads: Callable[[], object]) -> threading.Thread:
     """Load, off the main thread, what a visit needs but the attract screen does not.
 
     Kept out of the import chain before the first frame (see docs/performance.md, "Start-up"),
     and loaded here so the first citizen does not wait for it either; what it loaded joins
     the frozen start-up heap (``Heap.adopt_loaded``).
     """
-    from kiosk.services.ime import search
-
     def warm() -> None:
-        search.warm()
+        for load in loads:
+            load()
         heap.adopt_loaded()
 
     thread = threading.Thread(target=warm, name="warm-imports", daemon=True)
@@ -231,7 +237,7 @@ def make_app_class() -> type:
     register_fonts()
     from kiosk.devices.status import PlatformPoller
     from kiosk.journeys.controller import VisitController
-    from kiosk.journeys.registry import journey_factories
+    from kiosk.journeys.factories import DeferredFactories
     from kiosk.ops.watchdog import Notifier
     from kiosk.runtime import Runtime
     from screens.attract import AttractScreen
@@ -245,7 +251,8 @@ def make_app_class() -> type:
             self.rt = rt
             self.cfg = rt.cfg
             self.status = rt.status
-            self.controller = VisitController(rt, journey_factories())
+            self.journeys = DeferredFactories(_journey_factories)
+            self.controller = VisitController(rt, self.journeys)
             rt.screen_capture = attract_capture(self.controller.screen_busy)
             self.poller = PlatformPoller(rt.client.announcements, rt.bus)
             self.notifier = Notifier()
@@ -268,16 +275,14 @@ def make_app_class() -> type:
         def build(self) -> FloatLayout:
             Window.bind(on_request_close=lambda *a, **k: True)
             fit_fullscreen_window(Window)
-            from screens.warm import warm_fonts, warm_images, warm_renderer
 
-            log.info("fonts ready in %.2f s, image loader in %.2f s", warm_fonts(), warm_images())
-            undo_warm = warm_renderer(Window)
+            def first_frame(*_a) -> None:
+                Window.unbind(on_flip=first_frame)
+                if self.rt.devices_deferred:  # the first frame is on screen: now the devices (seconds of imports)
+                    self.rt.start_devices()
+                Clock.schedule_once(self._warm_up, 0)
 
-            def warmed(*_a) -> None:
-                Window.unbind(on_flip=warmed)
-                Clock.schedule_once(lambda _dt: undo_warm(), 0)
-
-            Window.bind(on_flip=warmed)
+            Window.bind(on_flip=first_frame)
             root = FloatLayout()
             self.attract = AttractScreen(site_name=self.cfg.kiosk.site_name)
             self.attract.bind(on_start_visit=lambda *_: self.controller.act("start"),
@@ -293,7 +298,7 @@ def make_app_class() -> type:
             return root
 
         def on_start(self) -> None:
-            self.poller.start()
+            self.rt.on_platform_ready(self.poller.start)  # a demo platform may still be booting
             self._events = [Clock.schedule_interval(lambda dt: self.controller.tick(dt), TICK_S),
                             Clock.schedule_interval(self.meter.tick, 0)]
             interval = self.notifier.watchdog_interval_s
@@ -304,8 +309,21 @@ def make_app_class() -> type:
                 self._events.append(Clock.schedule_interval(lambda _dt: self.meter.publish(metrics.frame_ms),
                                                             FRAME_METRIC_S))
             self.heap.start()
-            Clock.schedule_once(lambda _dt: warm_in_background(self.heap), WARM_AFTER_S)
+            Clock.schedule_once(lambda _dt: warm_in_background(self.heap, self.journeys.resolve), WARM_AFTER_S)
             self.notifier.ready("attract screen shown")
+
+        def _warm_up(self, _dt: float = 0.0) -> None:
+            """What the first visit would otherwise pay for, done in the frames after the first one."""
+            from screens.warm import warm_fonts, warm_images, warm_renderer
+
+            log.info("fonts ready in %.2f s, image loader in %.2f s", warm_fonts(), warm_images())
+            undo_warm = warm_renderer(Window)
+
+            def warmed(*_a) -> None:
+                Window.unbind(on_flip=warmed)
+                Clock.schedule_once(lambda _dt: undo_warm(), 0)
+
+            Window.bind(on_flip=warmed)
 
         def on_stop(self) -> None:
             self.notifier.stopping()
@@ -341,6 +359,12 @@ def make_app_class() -> type:
             log.info("whole heap collected while idle in %.0f ms", self.heap.whole())
 
         # -- rendering -----------------------------------------------------------------------
+        @property
+        def settling(self) -> bool:
+            """A render is on its way or the step is still being built, a few rows per frame (what a driver or
+            test waits out before it reads or touches the screen)."""
+            return self._pending or (self.journey is not None and self.journey.building)
+
         def request_render(self) -> None:
             """Coalesce bursts of changes into one render on the next frame."""
             if not self._pending:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 STOP_DRAIN_S = 1.0
 """How long ``stop`` lets work in flight (a slip half-printed, a submission on the wire) finish.
 With the rest of the stop this keeps ``systemctl stop kiosk`` under 2 s."""
+DEVICES_START_WAIT_S = 15.0
+"""How long ``stop`` waits for devices still being opened (``start_devices``) before closing them."""
 INTERRUPTED_FILE = "interrupted-at-stop.json"
 """What the last stop could not finish, in the state folder; logged as a warning at the next start."""
 
@@ -99,6 +101,13 @@ class Runtime:
         self.platform_url = platform_url
         self.server: Any = None
         self.client: Any = None
+        self.platform_ready = threading.Event()
+        """Set once the platform can answer: at once for a configured URL, when it answers for a demo platform
+        booting in the background (``platform_failed`` says why it never will)."""
+        self.platform_failed = ""
+        self._devices_thread: threading.Thread | None = None
+        self.devices_deferred = False
+        """``start(devices_later=True)`` left the devices to ``start_devices`` (the app calls it after frame one)."""
         self.device_manager = DeviceManager(cfg.devices, interpreting(self.bus.publish), self.state_dir / "devices")
         """Device events reach the bus as the kiosk reads them (a scanned code with its kind)."""
         self.devices: Devices = self.device_manager.devices
@@ -129,7 +138,9 @@ class Runtime:
         """Recent log records, restart/reboot and log export for technician mode."""
 
     # -- lifecycle ----------------------------------------------------------------------
-    def start(self) -> Runtime:
+    def start(self, *, devices_later: bool = False) -> Runtime:
+        """Open everything; ``devices_later``: the caller opens the devices with ``start_devices`` (a window
+        shows its first frame first: opening them imports Pillow, NumPy and OpenCV, seconds on a Pi)."""
         self.field.start(self.bus)
         removed = remove_stale_visit_dirs()
         if removed:
@@ -140,10 +151,33 @@ class Runtime:
         self._start_journal()
         self._start_speech()
         self._start_fleet_health()
-        self.device_manager.start()
+        self.devices_deferred = devices_later
+        if not devices_later:
+            self.device_manager.start()
         if self.heartbeat is not None:
             self.heartbeat.start()
         return self
+
+    def start_devices(self) -> threading.Thread:
+        """Open the devices on a thread of their own; until each has, the board shows it as unknown."""
+        self.devices_deferred = False
+        thread = self._devices_thread = threading.Thread(target=self.device_manager.start, name="devices-start",
+                                                         daemon=True)
+        thread.start()
+        return thread
+
+    def on_platform_ready(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once the platform can answer: now, or on the thread that saw it come up."""
+        if self.platform_ready.is_set():
+            fn()
+            return
+
+        def wait() -> None:
+            self.platform_ready.wait()
+            if not self.platform_failed:
+                fn()
+
+        threading.Thread(target=wait, name="platform-ready", daemon=True).start()
 
     def _start_fleet_health(self) -> None:
         """Prometheus series and the heartbeat follow the device events from the first one on."""
@@ -211,6 +245,8 @@ class Runtime:
         self.sessions.end()
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self._devices_thread is not None:
+            self._devices_thread.join(DEVICES_START_WAIT_S)  # what it opened is closed below
         if self.audit is not None:
             self.audit.detach()
         if self.vitals is not None:
@@ -248,15 +284,25 @@ class Runtime:
         from kiosk.platform.client import PlatformClient
         url = self.platform_url or self.cfg.platform.url
         if not url:
-            from kiosk.platform.process import serve_in_process
+            from kiosk.platform.process import launch_in_process
 
             db = self.state_dir / "reference-platform.sqlite3"
-            self.server = serve_in_process(db, always_open=True, log_path=self.state_dir / "reference-platform.log")
+            self.server = launch_in_process(db, always_open=True, log_path=self.state_dir / "reference-platform.log")
             url = self.server.url
-            log.info("demo mode: reference platform on %s", url)
+            log.info("demo mode: reference platform starting on %s", url)
+            threading.Thread(target=self._await_platform, name="platform-boot", daemon=True).start()
+        else:
+            self.platform_ready.set()
         self.client = PlatformClient.from_config(
             self.cfg.platform, self.cfg.kiosk.id, config_mod.read_secret(self.cfg),
             base_url=url, cache_dir=self.state_dir / "cache")
+
+    def _await_platform(self) -> None:
+        """A demo platform boots while the window shows; the poller and journeys find it when it answers."""
+        if not self.server.wait_ready():
+            self.platform_failed = self.server.failure()
+            log.error("demo mode: %s", self.platform_failed)
+        self.platform_ready.set()
 
     def _start_journal(self) -> None:
         from kiosk.services.journal import Journal

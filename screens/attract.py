@@ -98,6 +98,7 @@ class AttractScreen(FloatLayout):
         self._slack = Widget()
         self._compact = False
         """Announcements without their bodies: the box is too small for one whole (a small panel)."""
+        self._announcements_key: tuple = ()
         self._events = [
             Clock.schedule_interval(self._tick_clock, 1.0),
             Clock.schedule_interval(self._tick_drift, DRIFT_TICK_S),
@@ -178,10 +179,16 @@ class AttractScreen(FloatLayout):
 
     def _render_announcements(self, items: tuple[Announcement, ...]) -> None:
         box = self.ids.announcements
-        box.clear_widgets()
         pages = max(1, math.ceil(len(items) / PAGE_SIZE))
         self._page %= pages
         shown = items[self._page * PAGE_SIZE:(self._page + 1) * PAGE_SIZE]
+        # Every status change (a device, the platform) renders the screen again: the labels are
+        # rebuilt only when what they say or how large it is has changed.
+        key = (shown, self._language, self._compact, self.scale, self._tr(N_("暂无公告")) if not shown else "")
+        if key == self._announcements_key:
+            return
+        self._announcements_key = key
+        box.clear_widgets()
         labels = []
         if not shown:
             shown = (Announcement(self._tr(N_("暂无公告"))),)

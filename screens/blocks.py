@@ -22,9 +22,15 @@ from screens.layout import Shape
 from screens.theme import THEME
 from screens.widgets import TEXT_COLOURS, TEXT_SIZES, Panel, Recycler, type_scale
 
+PICTURES_KEPT = 4
+"""Decoded pictures kept for the visit (``Blocks.pictures``); emptied when it ends (they may show a face)."""
+
 
 class Blocks:
     """Mixin of ``JourneyScreen``: one widget per block, built with its ``pool`` at its ``scale``."""
+
+    pictures: dict[bytes, object]
+    """Textures of the visit's latest pictures by their PNG, oldest first."""
 
     act: Callable[..., None]
     scale: float
@@ -131,7 +137,12 @@ class Blocks:
 
     def _picture(self, block: Picture) -> BoxLayout:
         box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(6))
-        tex = CoreImage(io.BytesIO(block.png), ext="png").texture
+        tex = self.pictures.get(block.png)
+        if tex is None:  # a step with a countdown is drawn again every second: its QR code is decoded once
+            tex = CoreImage(io.BytesIO(block.png), ext="png").texture
+            if len(self.pictures) >= PICTURES_KEPT:
+                del self.pictures[next(iter(self.pictures))]
+            self.pictures[block.png] = tex
         img = Image(texture=tex, size_hint_y=None, height=dp(block.height) * min(self.scale, 1.2),
                     fit_mode="contain")
         box.add_widget(img)

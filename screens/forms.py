@@ -186,6 +186,9 @@ class Forms:
     def _reveal_focus(self) -> None:
         """Scroll the focused field into view once the smaller body is laid out."""
         def reveal(_dt: float) -> None:
+            if getattr(self, "building", False):  # the field's row is still queued: once the rows are in
+                Clock.schedule_once(reveal, 0.05)
+                return
             widgets = self._fields.get(self._focus)
             if widgets is not None and widgets[0].parent is not None and self.scroll.parent is not None:
                 self.scroll.scroll_to(widgets[0], padding=dp(24), animate=False)

@@ -72,6 +72,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self._focus = ""
         self._pending: list[tuple[Callable[[], None], int]] = []
         self._drain_event = None
+        self.pictures = {}
         self.pool = Recycler()
         """Labels and buttons of the body and the actions, reused from screen to screen."""
         # No full-screen background quad: the window's clear colour is the background (one
@@ -228,6 +229,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self._clear_body()
         self._reset_keyboard()
         self.pool.blank()
+        self.pictures.clear()
         self._shape = None
         self._frame = None
         self.title.text = ""

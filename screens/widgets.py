@@ -27,21 +27,52 @@ TEXT_COLOURS = {"note": THEME["text_dim"], "error": THEME["error"], "success": T
 
 # A label's texture is drawn where its alignment puts it, not always centred: a one-line
 # label gets a texture as wide as its text (see ``fit_text``), so it must be placed left
-# or right itself. Same drawing as Kivy's own Label rule otherwise.
+# or right itself. The text's quad is placed from Python (``TextQuad``), not by a kv rule:
+# a rule re-evaluates its expressions once for every property it reads (x, y, width,
+# height, texture_size...) each time a layout moves the label, several times per label
+# per frame while a screen is being built. A big button draws no Kivy Button background
+# either (a transparent full-size quad behind its own rounded one).
 Builder.load_string("""
 <-WrapLabel>:
     canvas:
         Color:
             rgba: 1, 1, 1, 1
-        Rectangle:
-            texture: self.texture
-            size: self.texture_size
-            pos:
-                (int(self.x) if self.halign == "left" else int(self.right - self.texture_size[0]) \
-                if self.halign == "right" else int(self.center_x - self.texture_size[0] / 2.), \
-                int(self.top - self.texture_size[1]) if self.valign == "top" \
-                else int(self.center_y - self.texture_size[1] / 2.))
+<-BigButton>:
+    canvas:
+        Color:
+            rgba: 1, 1, 1, 1
 """)
+
+
+class TextQuad:
+    """Mixin of a Kivy ``Label``: draws its texture where ``halign``/``valign`` put it, in one Python callback."""
+
+    centred = False
+    """Centre the texture whatever the alignment (a button's text: its texture spans the button when wrapped)."""
+
+    def _add_text_quad(self) -> None:
+        self._text_quad = Rectangle()
+        self.canvas.add(self._text_quad)
+        for prop in ("texture", "texture_size", "pos", "size", "halign", "valign"):
+            self.fbind(prop, self._place_text)
+        self._place_text()
+
+    def _place_text(self, *_a) -> None:
+        tw, th = self.texture_size
+        x, y = self.pos
+        w, h = self.size
+        if self.centred or self.halign not in ("left", "right"):
+            left = int(x + w / 2.0 - tw / 2.0)
+        else:
+            left = int(x) if self.halign == "left" else int(x + w - tw)
+        if self.valign == "top" and not self.centred:
+            bottom = int(y + h - th)
+        else:
+            bottom = int(y + h / 2.0 - th / 2.0)
+        quad = self._text_quad
+        quad.texture = self.texture
+        quad.size = (tw, th)
+        quad.pos = (left, bottom)
 
 
 def fit_text(label: Label, width: float) -> None:
@@ -76,7 +107,7 @@ def font(kind: str, scale: float) -> float:
     return sp(THEME["font_sp"][kind]) * scale * _type_scale[0]
 
 
-class WrapLabel(Label):
+class WrapLabel(TextQuad, Label):
     """A label that wraps to its width and takes the height its text needs.
 
     No ``bold``: the CJK face has no bold weight, and SDL_ttf's synthetic bold costs
@@ -90,6 +121,7 @@ class WrapLabel(Label):
     def __init__(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None,
                  halign: str = "left", valign: str = "top", size_hint_x: float | None = 1.0, **kw) -> None:
         super().__init__(size_hint_y=None, line_height=1.3, **kw)
+        self._add_text_quad()
         self.bind(width=self._wrap, text=self._wrap, font_size=self._wrap, texture_size=self._grow)
         self.reset(text, kind, scale, colour, halign, valign, size_hint_x)
 
@@ -169,7 +201,7 @@ def _hex(rgba) -> str:
     return "".join(f"{round(c * 255):02x}" for c in rgba[:3])
 
 
-class BigButton(Button):
+class BigButton(TextQuad, Button):
     """A touch target of at least 60 dp (90 dp in elder mode) that wraps its label.
 
     ``label`` is the plain text (``text`` may carry markup for an icon or a note); a
@@ -177,6 +209,7 @@ class BigButton(Button):
     """
 
     _resetting = False
+    centred = True
     _words = ""
     _mark = ""
     _body = 0.0
@@ -193,6 +226,7 @@ class BigButton(Button):
             self._bg = BorderImage(texture=rounded_texture(), border=(corner, corner, corner, corner))
             self._line_colour = Color(0, 0, 0, 0)
             self._line = Line(width=dp(1.5))
+        self._add_text_quad()
         self.bind(pos=self._redraw, size=self._redraw, state=self._pressed, width=self._wrap, text=self._wrap,
                   font_size=self._wrap, texture_size=self._grow)
         self.reset(text, on_press, style, enabled, scale, note, action_id, kw.get("size_hint_x", 1.0), icon)

@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.app import kivy_post
     from kiosk.runtime import Runtime
 
-    runtime = Runtime(cfg, kivy_post, work_dir=state).start()
+    # as `kiosk run`: the window first, the devices after its first frame, the platform booting meanwhile
+    runtime = Runtime(cfg, kivy_post, work_dir=state).start(devices_later=True)
     matrix = None
     if args.audit:
         from devtools.layout_audit import LayoutMatrix

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
     rt = Runtime(cfg, kivy_post)
     try:
-        rt.start()
+        rt.start(devices_later=True)  # the window's first frame comes first; the app opens them after it
     except config.ConfigError as exc:
         rt.stop()
         return refuse(str(exc), notifier)

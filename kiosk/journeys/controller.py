@@ -25,7 +25,7 @@ from kiosk import i18n
 from kiosk.bus import VisitEnded
 from kiosk.journeys.base import Finished, Journey, Outcome
 from kiosk.journeys.clock import VisitClock
-from kiosk.journeys.factories import JourneyFactories, TechnicianMode
+from kiosk.journeys.factories import DeferredFactories, JourneyFactories, TechnicianMode
 from kiosk.journeys.help import HOLD_S, HelpDesk
 from kiosk.journeys.leaving import LeaveGuard, VisitExits
 from kiosk.journeys.screen import VisitScreen
@@ -46,7 +46,7 @@ NEXT_LANGUAGE = {"zh_CN": "en", "en": "zh_TW", "zh_TW": "zh_CN"}
 class VisitController(VisitExits):
     """Attract <-> visit; ``frame()`` is what the screen shows, ``act()`` is every touch."""
 
-    def __init__(self, rt: Runtime, journeys: JourneyFactories) -> None:
+    def __init__(self, rt: Runtime, journeys: JourneyFactories | DeferredFactories) -> None:
         super().__init__(rt)
         self.journeys = journeys
         self.clock = VisitClock(lambda: rt.cfg.kiosk)

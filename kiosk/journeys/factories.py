@@ -7,6 +7,7 @@ journey modules form no import cycle.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -49,3 +50,27 @@ class JourneyFactories:
     goodbye: Callable[[JourneyContext], Journey]
     technician: Callable[[TechnicianContext], TechnicianMode]
     capabilities: Mapping[KioskCapability, CapabilityFactory]
+
+
+class DeferredFactories:
+    """``JourneyFactories`` built on first use (``resolve``), with the same attributes.
+
+    The attract screen opens no journey, and the journey modules import OpenCV, NumPy and
+    the platform's models (~0.8 s here, several seconds on a Pi): a kiosk's first frame
+    does not wait for them. The app resolves them on a background thread after that frame
+    (``kiosk.app.warm_in_background``), so the first touch does not wait either.
+    """
+
+    def __init__(self, build: Callable[[], JourneyFactories]) -> None:
+        self._build = build
+        self._built: JourneyFactories | None = None
+        self._lock = threading.Lock()
+
+    def resolve(self) -> JourneyFactories:
+        with self._lock:
+            if self._built is None:
+                self._built = self._build()
+            return self._built
+
+    def __getattr__(self, name: str):
+        return getattr(self.resolve(), name)

@@ -15,6 +15,7 @@ platform behind.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import socket
@@ -66,6 +67,24 @@ class PlatformProcess:
     url: str
     db_path: str
     process: subprocess.Popen
+    log_path: str = ""
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> bool:
+        """Wait until the platform answers HTTP; False when it exited or did not answer in ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(self.url + "/openapi.json", timeout=2) as resp:
+                    if resp.status == 200:
+                        return True
+            time.sleep(0.05)
+        return False
+
+    def failure(self, host: str = "127.0.0.1") -> str:
+        """Why it did not come up, as far as its log says."""
+        where = f"; see {self.log_path}" if self.log_path else ""
+        said = _last_line(self.log_path) if self.log_path else ""
+        return f"the reference platform did not start on {host}{where}" + (f": {said}" if said else "")
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process.poll() is None:
@@ -83,6 +102,32 @@ class PlatformProcess:
         self.stop()
 
 
+def launch_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_open: bool = False,
+                      log_path: str | Path | None = None) -> PlatformProcess:
+    """Start ``kiosk platform serve --demo`` on a free loopback port and return at once.
+
+    Its URL is known before it answers, so a client can be built on it while the platform
+    boots (a few seconds of imports and seeding): the kiosk's window does not wait for it.
+    ``PlatformProcess.wait_ready`` says when (and whether) it came up. Call this from the
+    main thread: the child's death signal follows the thread that started it. Raises
+    ``PlatformStartError`` at once where the platform is not installed (it would only fail later).
+    """
+    missing = [name for name in ("reference_platform", "fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise PlatformStartError(f"the reference platform cannot run here: {', '.join(missing)} not installed "
+                                 "(pip install 'kiosk[platform]')")
+    port = free_port(host)
+    cmd = [sys.executable, "-m", "kiosk", "platform", "serve", "--host", host, "--port", str(port),
+           "--db", str(db_path), "--demo"] + (["--always-open"] if always_open else [])
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=_platform_child)
+    finally:
+        if log is not subprocess.DEVNULL:
+            log.close()
+    return PlatformProcess(f"http://{host}:{port}", str(db_path), proc, str(log_path) if log_path else "")
+
+
 def serve_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_open: bool = False,
                      log_path: str | Path | None = None, start_timeout: float = START_TIMEOUT_S) -> PlatformProcess:
     """Start ``kiosk platform serve --demo`` on a free loopback port; return once it answers HTTP.
@@ -91,29 +136,12 @@ def serve_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_ope
     it exited, such as a missing ``platform`` extra) when it exits or does not answer in
     time; a port taken between choosing and binding it is retried.
     """
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    try:
-        for _attempt in range(3):
-            port = free_port(host)
-            cmd = [sys.executable, "-m", "kiosk", "platform", "serve", "--host", host, "--port", str(port),
-                   "--db", str(db_path), "--demo"] + (["--always-open"] if always_open else [])
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    preexec_fn=_platform_child)
-            handle = PlatformProcess(f"http://{host}:{port}", str(db_path), proc)
-            deadline = time.monotonic() + start_timeout
-            while proc.poll() is None and time.monotonic() < deadline:
-                with contextlib.suppress(OSError):
-                    with urllib.request.urlopen(handle.url + "/openapi.json", timeout=2) as resp:
-                        if resp.status == 200:
-                            return handle
-                time.sleep(0.05)
-            handle.stop()
-    finally:
-        if log is not subprocess.DEVNULL:
-            log.close()
-    where = f"; see {log_path}" if log_path else ""
-    said = _last_line(log_path) if log_path else ""
-    raise PlatformStartError(f"the reference platform did not start on {host}{where}" + (f": {said}" if said else ""))
+    for _attempt in range(3):
+        handle = launch_in_process(db_path, host, always_open=always_open, log_path=log_path)
+        if handle.wait_ready(start_timeout):
+            return handle
+        handle.stop()
+    raise PlatformStartError(handle.failure(host))
 
 
 def _last_line(path: str | Path) -> str:

@@ -56,3 +56,19 @@ def test_work_that_outlasts_the_drain_is_recorded_and_reported_at_the_next_start
         assert not (runtime.state_dir / INTERRUPTED_FILE).exists()  # reported once
     finally:
         again.stop(drain_s=0)
+
+
+def test_a_window_waits_for_neither_the_devices_nor_the_demo_platform(tmp_path: Path) -> None:
+    """``kiosk run``'s order: start, first frame, then the devices; a demo platform boots meanwhile."""
+    rt = Runtime(demo_config(tmp_path / "state"), HeadlessLoop().post, work_dir=tmp_path / "state")
+    rt.start(devices_later=True)
+    try:
+        assert rt.devices_deferred and rt.devices.printer is None  # nothing opened before the first frame
+        assert rt.server is not None and rt.client.transport.base_url == rt.server.url  # known before it answers
+        called = threading.Event()
+        rt.on_platform_ready(called.set)
+        rt.start_devices().join(60)
+        assert rt.devices.printer is not None and not rt.devices_deferred
+        assert called.wait(60) and rt.platform_ready.is_set() and not rt.platform_failed
+    finally:
+        rt.stop(drain_s=0)

@@ -100,7 +100,7 @@ class KioskUI:
         return self.controller.frame().view.screen if self.controller.active else "attract"
 
     def wait_screen(self, name: str, timeout: float = 15.0) -> None:
-        ok = self.wait(lambda: self.screen() == name and not self.controller.current.busy and not self.journey.building,
+        ok = self.wait(lambda: self.screen() == name and not self.controller.current.busy and not self.app.settling,
                        timeout)
         assert ok, f"waited for {name!r}, on {self.screen()!r}"
         self.frames(2)

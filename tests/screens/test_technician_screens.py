@@ -113,7 +113,7 @@ def _screen(kiosk_ui) -> str:
 
 def _wait_page(kiosk_ui, name: str) -> None:
     tech = kiosk_ui.controller.technician
-    ok = kiosk_ui.wait(lambda: _screen(kiosk_ui) == name and not tech.busy and not kiosk_ui.journey.building)
+    ok = kiosk_ui.wait(lambda: _screen(kiosk_ui) == name and not tech.busy and not kiosk_ui.app.settling)
     assert ok, f"waited for {name!r}, on {_screen(kiosk_ui)!r}"
     kiosk_ui.frames(3)
 
