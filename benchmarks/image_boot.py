@@ -73,7 +73,8 @@ def publish(images: Path, version: str, serve: Path) -> None:
 
 def run_update(vm: Vm, log: list[str]) -> bool:
     """One boot that runs systemd-sysupdate and powers off; True when it succeeded."""
-    extra = ("systemd.run=/lib/systemd/systemd-sysupdate systemd.run_success_action=poweroff "
+    # Without a verb systemd-sysupdate 254 only lists versions; "update" installs the newest.
+    extra = ('systemd.run="/usr/lib/systemd/systemd-sysupdate update" systemd.run_success_action=poweroff '
              "systemd.run_failure_action=poweroff")
     vm.start(cmdline_extra=extra)
     vm.wait_exit(timeout=900)
@@ -95,9 +96,13 @@ def main() -> int:
     parser.add_argument("--phases", default="boot,update,rollback")
     parser.add_argument("--ready-timeout", type=float, default=1800,
                         help="seconds to wait for the app's READY after power-on (TCG on a busy machine is slow)")
+    parser.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto",
+                        help="QEMU accelerator (auto: KVM when /dev/kvm can run the firmware, else TCG)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (disk, serial logs, platform db)")
     args = parser.parse_args()
     phases = args.phases.split(",")
+    if args.accel != "auto":
+        Vm.accel = args.accel
 
     base = (ROOT / "systemd/image/mkosi.version").read_text("utf-8").strip()
     good, broken = f"{base}.1", f"{base}.2"

@@ -167,8 +167,13 @@ class Vm:
         self.runs = 0
         self.monitor = work / "monitor.sock"
 
-    accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
-    """KVM when usable; ``start`` falls back to TCG when KVM cannot run the firmware."""
+    accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) and not Path("/sys/module/kvm_pvm").exists() else "tcg"
+    """KVM when usable; ``start`` falls back to TCG when KVM cannot run the firmware. A
+    PVM host's KVM (kvm_pvm module) runs only PVM-enabled guest kernels, never firmware."""
+    console_logs = "systemd.journald.forward_to_console=1 systemd.journald.max_level_console=info"
+    """Every boot puts the journal on the serial console too: the app's own log lines (cage,
+    Xwayland, Kivy, the heartbeat) and the reasons of a failed unit end up in serial-N.log,
+    which is all there is to read when a boot goes wrong in a read-only image."""
 
     def command(self, cmdline_extra: str | None) -> list[str]:
         cmd = ["qemu-system-x86_64", "-machine", f"q35,accel={self.accel}",
@@ -178,13 +183,15 @@ class Vm:
                "-drive", f"if=virtio,format=raw,file={self.disk}",
                "-device", "virtio-vga", "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
                "-serial", f"file:{self.serial}", "-monitor", f"unix:{self.monitor},server,nowait"]
-        # QEMU's default CPU model: "-cpu host" and "max" fail under nested KVM (the machine
-        # this was measured on refuses IA32_ARCH_CAPABILITIES, and OVMF then stops on an
-        # emulation failure); the default model boots.
+        # QEMU's default CPU model. Where /dev/kvm is a paravirtualised nested KVM (kvm_pvm,
+        # as on the cloud VM this was measured on) it cannot run OVMF at all: it stops on the
+        # firmware's first x87 instruction ("KVM internal error", "emulation failure"), and
+        # even a direct kernel boot stalls in the decompressor; ``start`` then uses TCG.
         for name, value in self.credentials.items():
             cmd += ["-smbios", f"type=11,value=io.systemd.credential.binary:{name}={base64.b64encode(value).decode()}"]
-        if cmdline_extra:
-            cmd += ["-smbios", "type=11,value=io.systemd.stub.kernel-cmdline-extra=" + cmdline_extra.replace(",", ",,")]
+        extra = " ".join(x for x in (self.console_logs, cmdline_extra) if x)
+        # systemd-stub appends this to the UKI's built-in command line (no Secure Boot here).
+        cmd += ["-smbios", "type=11,value=io.systemd.stub.kernel-cmdline-extra=" + extra.replace(",", ",,")]
         return cmd
 
     def start(self, cmdline_extra: str | None = None) -> float:

@@ -99,7 +99,7 @@ def test_only_missing_binaries_without_the_stubs(tmp_path: Path) -> None:
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert lines and all("is not executable" in ln for ln in lines), res.stderr
     assert any("/opt/kiosk/.venv/bin/kiosk" in ln for ln in lines)
-    assert any("/usr/bin/cage" in ln for ln in lines)
+    assert any("/usr/bin/env" in ln for ln in lines)  # cage@'s ExecStart= (env XDG_RUNTIME_DIR=... cage)
 
 
 def _keys(name: str) -> dict[str, list[str]]:
@@ -141,7 +141,9 @@ def test_kms_and_cage_variants() -> None:
     assert kms["NotifyAccess"] == ["main"] and "SDL_VIDEODRIVER=kmsdrm" in kms["Environment"]
     # cage is the main PID there, so the app's notifications need NotifyAccess=all.
     assert cage["NotifyAccess"] == ["all"] and cage["PAMName"] == ["cage"]
-    assert cage["ExecStart"][0].startswith("/usr/bin/cage ")
+    # The Wayland socket goes to the unit's own runtime directory (ProtectHome=yes hides /run/user).
+    assert cage["ExecStart"][0].startswith("/usr/bin/env XDG_RUNTIME_DIR=%t/kiosk-ui /usr/bin/cage ")
+    assert cage["RuntimeDirectory"] == ["kiosk-ui"] and cage["ProtectHome"] == ["yes"]
     assert "cage@tty1.service" in kms["Conflicts"][0] and "kiosk.service" in cage["Conflicts"][0]
     # Found by running the unit (devtools/guide_walk.py): Xwayland's xkbcomp helper needs setuid(getuid()),
     # and cage 0.1.4 aborts on SIGTERM, so the app is stopped first and cage ends with it.
