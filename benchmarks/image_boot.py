@@ -7,8 +7,9 @@ What a kiosk does in the field, end to end on one machine (docs/image.md):
    credentials (SMBIOS type 11): a kiosk.toml and secret that ``kiosk provision``
    enrolled at a reference platform running on this host (user-mode networking: the
    guest reaches the host's loopback as 10.0.2.2). Measured: power-on to the app's
-   READY (systemd's "Started cage@tty1.service" on the serial console, which for a
-   ``Type=notify`` unit means READY=1) and to its first heartbeat in the platform's
+   READY (systemd's "Started cage@tty1.service" on the serial console: the unit is active
+   once its ExecStartPost= saw the app's ready file, written when the attract screen shows)
+   and to its first heartbeat in the platform's
    database.
 2. **update**: a second image version's sysupdate artifacts are signed with the build's
    key and served over HTTP from this host; ``systemd-sysupdate`` runs in the guest

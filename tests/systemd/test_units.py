@@ -124,7 +124,7 @@ def test_app_unit_policy(name: str) -> None:
     else:
         # PAMName= moves the app out of the unit's cgroup (its READY=1 would be lost): the unit
         # is active only once ExecStartPost= saw the ready file the app writes.
-        assert k["Type"] == ["exec"] and "WatchdogSec" not in k and k["PAMName"] == ["cage"]
+        assert k["Type"] == ["simple"] and "WatchdogSec" not in k and k["PAMName"] == ["cage"]
         assert k["Environment"].count("KIOSK_READY_FILE=%t/kiosk-ui/ready") == 1
         assert '"$KIOSK_READY_FILE"' in k["ExecStartPost"][0] and k["RuntimeDirectory"] == ["kiosk-ui"]
     assert k["Restart"] == ["always"] and k["StartLimitAction"] == ["reboot"]
