@@ -63,8 +63,16 @@ def build(version: str, out: Path, extra_tree: Path | None) -> float:
     return time.monotonic() - start
 
 
-def publish(images: Path, version: str, serve: Path) -> None:
-    """Put one version's update artifacts in the served directory, signed like a release."""
+def publish(images: Path, version: str, serve: Path, wait_s: float = 0.0) -> None:
+    """Put one version's update artifacts in the served directory, signed like a release.
+
+    ``wait_s``: how long to wait for a build of ``version`` still running beside this one
+    (``--no-build --wait-build S``); mkosi moves its outputs into place only at its end, and
+    the disk image last.
+    """
+    deadline = time.monotonic() + wait_s
+    while not (images / f"kiosk_{version}.raw").exists() and time.monotonic() < deadline:
+        time.sleep(5)
     for old in serve.iterdir():
         old.unlink()
     for name in (f"kiosk_{version}.root-x86-64.raw", f"kiosk_{version}.efi"):
@@ -95,6 +103,8 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path(cache), help="scripts/build-image's cache (images, work)")
     parser.add_argument("--no-build", action="store_true", help="use the images already in CACHE/output")
     parser.add_argument("--phases", default="boot,update,rollback")
+    parser.add_argument("--wait-build", type=float, default=0.0, metavar="S",
+                        help="with --no-build: wait up to S seconds for a version another build is still making")
     parser.add_argument("--ready-timeout", type=float, default=1800,
                         help="seconds to wait for the app's READY after power-on (TCG on a busy machine is slow)")
     parser.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto",
@@ -139,7 +149,7 @@ def main() -> int:
             vm.power_off()
 
             if "update" in phases:
-                publish(images, good, serve)
+                publish(images, good, serve, args.wait_build)
                 t1 = time.time()
                 ok = run_update(vm, log)
                 vm.start()
@@ -154,7 +164,7 @@ def main() -> int:
                 vm.power_off()
 
             if "rollback" in phases:
-                publish(images, broken, serve)
+                publish(images, broken, serve, args.wait_build)
                 t2 = time.time()
                 ok = run_update(vm, log)
                 vm.start()
