@@ -127,6 +127,8 @@ def test_app_unit_policy(name: str) -> None:
         assert k["Type"] == ["simple"] and "WatchdogSec" not in k and k["PAMName"] == ["cage"]
         assert k["Environment"].count("KIOSK_READY_FILE=%t/kiosk-ui/ready") == 1
         assert '"$KIOSK_READY_FILE"' in k["ExecStartPost"][0] and k["RuntimeDirectory"] == ["kiosk-ui"]
+        # "+": no PAM session for the waiter (it would take the session before cage does).
+        assert k["ExecStartPost"][0].startswith("+/bin/sh ")
     assert k["Restart"] == ["always"] and k["StartLimitAction"] == ["reboot"]
     # The start limit must outlast burst x (watchdog + restart delay) or a hang loop never reboots.
     assert int(k["StartLimitIntervalSec"][0]) >= int(k["StartLimitBurst"][0]) * (30 + 2)
