@@ -7,9 +7,8 @@ What a kiosk does in the field, end to end on one machine (docs/image.md):
    credentials (SMBIOS type 11): a kiosk.toml and secret that ``kiosk provision``
    enrolled at a reference platform running on this host (user-mode networking: the
    guest reaches the host's loopback as 10.0.2.2). Measured: power-on to the app's
-   READY (systemd's "Started cage@tty1.service" on the serial console: the unit is active
-   once its ExecStartPost= saw the app's ready file, written when the attract screen shows)
-   and to its first heartbeat in the platform's
+   READY (systemd's "Started cage@tty1.service" on the serial console, which for a
+   ``Type=notify`` unit means READY=1) and to its first heartbeat in the platform's
    database.
 2. **update**: a second image version's sysupdate artifacts are signed with the build's
    key and served over HTTP from this host; ``systemd-sysupdate`` runs in the guest
@@ -178,6 +177,13 @@ def main() -> int:
         except (TimeoutError, subprocess.CalledProcessError) as exc:
             result["error"] = str(exc)
             result["serial_tail"] = vm.serial_text()[-3000:]
+            # What did reach the platform, READY or not (the app heartbeats before READY).
+            beats = platform.heartbeats(after=vm.first_start)
+            if beats:
+                result["heartbeats_before_error"] = {
+                    "count": len(beats), "first_s": round(beats[0].received - vm.first_start, 1),
+                    "image_versions": sorted({str(b.body.get("image_version")) for b in beats}),
+                    "rolled_back": sorted({bool(b.body.get("rolled_back")) for b in beats})}
         finally:
             vm.kill()
     result["accel"] = Vm.accel

@@ -166,6 +166,8 @@ class Vm:
         self.serial = work / "serial-0.log"
         self.runs = 0
         self.monitor = work / "monitor.sock"
+        self.first_start = time.time()
+        """Wall-clock time of the first power-on (set by ``start``)."""
 
     accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) and not Path("/sys/module/kvm_pvm").exists() else "tcg"
     """KVM when usable; ``start`` falls back to TCG when KVM cannot run the firmware. A
@@ -207,6 +209,8 @@ class Vm:
     def start(self, cmdline_extra: str | None = None) -> float:
         """Power on; the wall-clock time of power-on."""
         self.runs += 1
+        if self.runs == 1:
+            self.first_start = time.time()
         self.serial = self.work / f"serial-{self.runs}.log"
         self.monitor.unlink(missing_ok=True)
         started = time.time()

@@ -3,8 +3,8 @@
 An A/B update is only final once systemd-bless-boot marks the new boot entry good, which
 happens when boot-complete.target is reached; kiosk-boot-ok.service stands before that
 target and runs ``kiosk selfcheck --boot-ok SECONDS``. "Up" means the app unit is active:
-active means the attract screen was shown (kiosk.service is Type=notify and gets READY=1;
-cage@.service waits in ExecStartPost= for the ready file the app writes). "Stays up" means the same activation is still running ``SECONDS`` later (no
+both app units are Type=notify, so active means the app sent READY=1 (the attract screen
+was shown). "Stays up" means the same activation is still running ``SECONDS`` later (no
 restart in between, which a crash loop or a watchdog kill would show). A boot that is not
 good is not blessed; the unit then reboots into the next try, and after the last try
 systemd-boot starts the previous version (docs/updates.md).
@@ -26,7 +26,7 @@ READY_TIMEOUT_S = 300.0
 @dataclass(frozen=True)
 class UnitState:
     active: str
-    """ActiveState: "active" once the app showed its attract screen."""
+    """ActiveState: "active" once a Type=notify unit sent READY=1."""
     activated_at: int
     """ActiveEnterTimestampMonotonic (µs): changes with every (re)start."""
     restarts: int

@@ -11,7 +11,7 @@ another process: we read ``WATCHDOG_USEC`` directly and leave the PID check to
 A unit with ``PAMName=`` (cage@.service) loses every datagram: logind moves cage and the
 app into the session's scope, outside the unit's cgroup, where ``NotifyAccess=all`` no
 longer reaches. Such a unit names a file in ``$KIOSK_READY_FILE`` instead: ``ready`` writes
-it (the status text in it) and the unit's ``ExecStartPost=`` waits for it.
+it (the status text in it), a readiness sign that does not depend on the cgroup.
 """
 
 from __future__ import annotations
