@@ -62,8 +62,16 @@ def build(version: str, out: Path, extra_tree: Path | None) -> float:
     return time.monotonic() - start
 
 
-def publish(images: Path, version: str, serve: Path) -> None:
-    """Put one version's update artifacts in the served directory, signed like a release."""
+def publish(images: Path, version: str, serve: Path, wait_s: float = 0.0) -> None:
+    """Put one version's update artifacts in the served directory, signed like a release.
+
+    ``wait_s``: how long to wait for a build of ``version`` still running beside this one
+    (``--no-build --wait-build S``); mkosi moves its outputs into place only at its end, and
+    the disk image last.
+    """
+    deadline = time.monotonic() + wait_s
+    while not (images / f"kiosk_{version}.raw").exists() and time.monotonic() < deadline:
+        time.sleep(5)
     for old in serve.iterdir():
         old.unlink()
     for name in (f"kiosk_{version}.root-x86-64.raw", f"kiosk_{version}.efi"):
@@ -73,7 +81,8 @@ def publish(images: Path, version: str, serve: Path) -> None:
 
 def run_update(vm: Vm, log: list[str]) -> bool:
     """One boot that runs systemd-sysupdate and powers off; True when it succeeded."""
-    extra = ("systemd.run=/lib/systemd/systemd-sysupdate systemd.run_success_action=poweroff "
+    # Without a verb systemd-sysupdate 254 only lists versions; "update" installs the newest.
+    extra = ('systemd.run="/usr/lib/systemd/systemd-sysupdate update" systemd.run_success_action=poweroff '
              "systemd.run_failure_action=poweroff")
     vm.start(cmdline_extra=extra)
     vm.wait_exit(timeout=900)
@@ -93,11 +102,17 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path(cache), help="scripts/build-image's cache (images, work)")
     parser.add_argument("--no-build", action="store_true", help="use the images already in CACHE/output")
     parser.add_argument("--phases", default="boot,update,rollback")
+    parser.add_argument("--wait-build", type=float, default=0.0, metavar="S",
+                        help="with --no-build: wait up to S seconds for a version another build is still making")
     parser.add_argument("--ready-timeout", type=float, default=1800,
                         help="seconds to wait for the app's READY after power-on (TCG on a busy machine is slow)")
+    parser.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto",
+                        help="QEMU accelerator (auto: KVM when /dev/kvm can run the firmware, else TCG)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (disk, serial logs, platform db)")
     args = parser.parse_args()
     phases = args.phases.split(",")
+    if args.accel != "auto":
+        Vm.accel = args.accel
 
     base = (ROOT / "systemd/image/mkosi.version").read_text("utf-8").strip()
     good, broken = f"{base}.1", f"{base}.2"
@@ -133,7 +148,7 @@ def main() -> int:
             vm.power_off()
 
             if "update" in phases:
-                publish(images, good, serve)
+                publish(images, good, serve, args.wait_build)
                 t1 = time.time()
                 ok = run_update(vm, log)
                 vm.start()
@@ -148,7 +163,7 @@ def main() -> int:
                 vm.power_off()
 
             if "rollback" in phases:
-                publish(images, broken, serve)
+                publish(images, broken, serve, args.wait_build)
                 t2 = time.time()
                 ok = run_update(vm, log)
                 vm.start()
@@ -162,6 +177,13 @@ def main() -> int:
         except (TimeoutError, subprocess.CalledProcessError) as exc:
             result["error"] = str(exc)
             result["serial_tail"] = vm.serial_text()[-3000:]
+            # What did reach the platform, READY or not (the app heartbeats before READY).
+            beats = platform.heartbeats(after=vm.first_start)
+            if beats:
+                result["heartbeats_before_error"] = {
+                    "count": len(beats), "first_s": round(beats[0].received - vm.first_start, 1),
+                    "image_versions": sorted({str(b.body.get("image_version")) for b in beats}),
+                    "rolled_back": sorted({bool(b.body.get("rolled_back")) for b in beats})}
         finally:
             vm.kill()
     result["accel"] = Vm.accel

@@ -166,30 +166,51 @@ class Vm:
         self.serial = work / "serial-0.log"
         self.runs = 0
         self.monitor = work / "monitor.sock"
+        self.first_start = time.time()
+        """Wall-clock time of the first power-on (set by ``start``)."""
 
-    accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
-    """KVM when usable; ``start`` falls back to TCG when KVM cannot run the firmware."""
+    accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) and not Path("/sys/module/kvm_pvm").exists() else "tcg"
+    """KVM when usable; ``start`` falls back to TCG when KVM cannot run the firmware. A
+    PVM host's KVM (kvm_pvm module) runs only PVM-enabled guest kernels, never firmware."""
+    console_logs = "systemd.journald.forward_to_console=1 systemd.journald.max_level_console=info"
+    vm_only = ("systemd.setenv=WLR_BACKENDS=headless systemd.setenv=WLR_RENDERER=pixman "
+               "systemd.setenv=WLR_LIBINPUT_NO_DEVICES=1")
+    """What only this VM needs: cage draws on wlroots' headless backend with the pixman
+    renderer, as in the guide walk (docs/technician.md). On QEMU's virtio-vga (no 3D) Mesa
+    falls back to kms_swrast and wlroots 0.15's GLES2 renderer crashed cage at start (SIGSEGV,
+    as in swaywm/sway#6809); the DRM backend with pixman is not yet tried with the CPU model
+    below (docs/updates.md, "Status"). A kiosk's own GPU and panel keep the DRM backend.
+    systemd.setenv= reaches every unit; nobody watches this VM's screen."""
 
     def command(self, cmdline_extra: str | None) -> list[str]:
-        cmd = ["qemu-system-x86_64", "-machine", f"q35,accel={self.accel}",
+        # TCG: "max" gives the guest every instruction TCG emulates (SSE4.2, POPCNT, AVX2 in QEMU
+        # 7.2). The default qemu64 model stops at SSE3, and the image's numpy (x86-64-v2
+        # baseline) then dies on an illegal instruction at import, taking the app down before
+        # READY. Any x86 kiosk built this decade has those instructions.
+        cpu = ["-cpu", "max"] if self.accel == "tcg" else []
+        cmd = ["qemu-system-x86_64", "-machine", f"q35,accel={self.accel}", *cpu,
                "-m", "2048", "-smp", "2", "-nodefaults", "-display", "none",
                "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
                "-drive", f"if=pflash,format=raw,file={self.vars}",
                "-drive", f"if=virtio,format=raw,file={self.disk}",
                "-device", "virtio-vga", "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
                "-serial", f"file:{self.serial}", "-monitor", f"unix:{self.monitor},server,nowait"]
-        # QEMU's default CPU model: "-cpu host" and "max" fail under nested KVM (the machine
-        # this was measured on refuses IA32_ARCH_CAPABILITIES, and OVMF then stops on an
-        # emulation failure); the default model boots.
+        # KVM: QEMU's default CPU model. Where /dev/kvm is a paravirtualised nested KVM (kvm_pvm,
+        # as on the cloud VM this was measured on) it cannot run OVMF at all: it stops on the
+        # firmware's first x87 instruction ("KVM internal error", "emulation failure"), and
+        # even a direct kernel boot stalls in the decompressor; ``start`` then uses TCG.
         for name, value in self.credentials.items():
             cmd += ["-smbios", f"type=11,value=io.systemd.credential.binary:{name}={base64.b64encode(value).decode()}"]
-        if cmdline_extra:
-            cmd += ["-smbios", "type=11,value=io.systemd.stub.kernel-cmdline-extra=" + cmdline_extra.replace(",", ",,")]
+        extra = " ".join(x for x in (self.console_logs, self.vm_only, cmdline_extra) if x)
+        # systemd-stub appends this to the UKI's built-in command line (no Secure Boot here).
+        cmd += ["-smbios", "type=11,value=io.systemd.stub.kernel-cmdline-extra=" + extra.replace(",", ",,")]
         return cmd
 
     def start(self, cmdline_extra: str | None = None) -> float:
         """Power on; the wall-clock time of power-on."""
         self.runs += 1
+        if self.runs == 1:
+            self.first_start = time.time()
         self.serial = self.work / f"serial-{self.runs}.log"
         self.monitor.unlink(missing_ok=True)
         started = time.time()
@@ -233,8 +254,8 @@ class Vm:
         return self.proc.wait(timeout=timeout)
 
     def boots_since(self, _t: float) -> int:
-        """systemd's greeting on the console, once per boot of the installed system (not the initrd)."""
-        return len(re.findall(r"Welcome to Debian", self.serial_text()))
+        """Boots on this power-on's console: OVMF starts a boot option once per (re)boot."""
+        return len(re.findall(r"BdsDxe: starting Boot", self.serial_text()))
 
     def power_off(self) -> None:
         """ACPI power button (logind powers off cleanly), then wait; kill after 90 s."""

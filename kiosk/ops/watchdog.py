@@ -7,6 +7,11 @@ systemd (``NOTIFY_SOCKET`` unset) every call is a no-op, so the demo and tests
 run unchanged. Under cage the main PID is cage, so ``WATCHDOG_PID`` names
 another process: we read ``WATCHDOG_USEC`` directly and leave the PID check to
 ``NotifyAccess=all`` in the unit.
+
+A unit with ``PAMName=`` (cage@.service) loses every datagram: logind moves cage and the
+app into the session's scope, outside the unit's cgroup, where ``NotifyAccess=all`` no
+longer reaches. Such a unit names a file in ``$KIOSK_READY_FILE`` instead: ``ready`` writes
+it (the status text in it), a readiness sign that does not depend on the cgroup.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
+from pathlib import Path
 
 
 class Notifier:
@@ -29,6 +35,8 @@ class Notifier:
         elif raw.startswith("/"):
             self._address = raw
         self._watchdog_usec = _positive_int(env.get("WATCHDOG_USEC", ""))
+        ready_file = env.get("KIOSK_READY_FILE", "")
+        self._ready_file = Path(ready_file) if ready_file.startswith("/") else None
 
     @property
     def enabled(self) -> bool:
@@ -61,8 +69,21 @@ class Notifier:
         return True
 
     def ready(self, status: str = "") -> bool:
-        """Start-up finished: the attract screen is interactive."""
-        return self.notify("READY=1", *([f"STATUS={_one_line(status)}"] if status else []))
+        """Start-up finished: the attract screen is interactive (datagram and/or ready file)."""
+        sent = self.notify("READY=1", *([f"STATUS={_one_line(status)}"] if status else []))
+        return self._write_ready_file(_one_line(status)) or sent
+
+    def _write_ready_file(self, status: str) -> bool:
+        """Written whole under a temporary name, then renamed: a waiter never sees half a file."""
+        if self._ready_file is None:
+            return False
+        tmp = self._ready_file.with_name(f".{self._ready_file.name}.{os.getpid()}")
+        try:
+            tmp.write_text(status + "\n", encoding="utf-8")
+            os.replace(tmp, self._ready_file)
+        except OSError:
+            return False
+        return True
 
     def ping(self) -> bool:
         """The main loop is alive (call every ``watchdog_interval_s``)."""
@@ -74,6 +95,8 @@ class Notifier:
 
     def stopping(self) -> bool:
         """Clean shutdown has begun; a missing ping after this is not a hang."""
+        if self._ready_file is not None:
+            self._ready_file.unlink(missing_ok=True)
         return self.notify("STOPPING=1")
 
 

@@ -194,7 +194,15 @@ def test_var_partition_is_mounted_by_label() -> None:
     label = one(var[0], "Partition", "Label")
     fstab = [ln.split() for ln in (EXTRA / "etc/fstab").read_text(encoding="utf-8").splitlines()
              if ln.strip() and not ln.startswith("#")]
-    assert [f[:3] for f in fstab] == [[f"PARTLABEL={label}", "/var", one(var[0], "Partition", "Format")]]
+    var_lines = [f[:3] for f in fstab if f[1] == "/var"]
+    assert var_lines == [[f"PARTLABEL={label}", "/var", one(var[0], "Partition", "Format")]]
+
+
+def test_tmp_is_a_tmpfs_on_the_read_only_root() -> None:
+    """Xwayland's sockets and the namespaces of PrivateTmp=/PrivateDevices= units need a writable /tmp."""
+    fstab = [ln.split() for ln in (EXTRA / "etc/fstab").read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    assert [f[:3] for f in fstab if f[1] == "/tmp"] == [["tmpfs", "/tmp", "tmpfs"]]
 
 
 def test_repart_keys_are_known() -> None:

@@ -99,7 +99,7 @@ def test_only_missing_binaries_without_the_stubs(tmp_path: Path) -> None:
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert lines and all("is not executable" in ln for ln in lines), res.stderr
     assert any("/opt/kiosk/.venv/bin/kiosk" in ln for ln in lines)
-    assert any("/usr/bin/cage" in ln for ln in lines)
+    assert any("/usr/bin/env" in ln for ln in lines)  # cage@'s ExecStart= (env XDG_RUNTIME_DIR=... cage)
 
 
 def _keys(name: str) -> dict[str, list[str]]:
@@ -120,6 +120,9 @@ DEVICE_CLASSES = {"char-ttyUSB", "char-ttyACM", "char-ttyS", "char-usb", "char-u
 def test_app_unit_policy(name: str) -> None:
     k = _keys(name)
     assert k["Type"] == ["notify"] and k["WatchdogSec"] == ["30"]
+    if name == "cage@.service":
+        # The app also writes a ready file there (PAMName= moves it out of the unit's cgroup).
+        assert "KIOSK_READY_FILE=%t/kiosk-ui/ready" in k["Environment"] and k["RuntimeDirectory"] == ["kiosk-ui"]
     assert k["Restart"] == ["always"] and k["StartLimitAction"] == ["reboot"]
     # The start limit must outlast burst x (watchdog + restart delay) or a hang loop never reboots.
     assert int(k["StartLimitIntervalSec"][0]) >= int(k["StartLimitBurst"][0]) * (30 + 2)
@@ -141,7 +144,9 @@ def test_kms_and_cage_variants() -> None:
     assert kms["NotifyAccess"] == ["main"] and "SDL_VIDEODRIVER=kmsdrm" in kms["Environment"]
     # cage is the main PID there, so the app's notifications need NotifyAccess=all.
     assert cage["NotifyAccess"] == ["all"] and cage["PAMName"] == ["cage"]
-    assert cage["ExecStart"][0].startswith("/usr/bin/cage ")
+    # The Wayland socket goes to the unit's own runtime directory (ProtectHome=yes hides /run/user).
+    assert cage["ExecStart"][0].startswith("/usr/bin/env XDG_RUNTIME_DIR=%t/kiosk-ui /usr/bin/cage ")
+    assert cage["RuntimeDirectory"] == ["kiosk-ui"] and cage["ProtectHome"] == ["yes"]
     assert "cage@tty1.service" in kms["Conflicts"][0] and "kiosk.service" in cage["Conflicts"][0]
     # Found by running the unit (devtools/guide_walk.py): Xwayland's xkbcomp helper needs setuid(getuid()),
     # and cage 0.1.4 aborts on SIGTERM, so the app is stopped first and cage ends with it.

@@ -65,3 +65,26 @@ def test_rejects_malformed_field(listener) -> None:
     _, path = listener
     with pytest.raises(ValueError):
         Notifier({"NOTIFY_SOCKET": path}).notify("READY")
+
+
+def test_ready_file_for_a_unit_whose_notifications_are_lost(tmp_path: Path, listener) -> None:
+    """cage@.service: logind moved the app out of the unit's cgroup; ExecStartPost= waits for this file."""
+    sock, path = listener
+    ready = tmp_path / "run" / "ready"
+    ready.parent.mkdir()
+    n = Notifier({"NOTIFY_SOCKET": path, "KIOSK_READY_FILE": str(ready)})
+    assert not ready.exists()
+    assert n.ready("attract screen shown")
+    assert ready.read_text(encoding="utf-8") == "attract screen shown\n"
+    assert sock.recv(4096) == b"READY=1\nSTATUS=attract screen shown"
+    assert [p.name for p in ready.parent.iterdir()] == ["ready"]  # no temporary file left
+    n.stopping()
+    assert not ready.exists()
+
+
+def test_ready_file_alone_and_unwritable(tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    assert Notifier({"KIOSK_READY_FILE": str(ready)}).ready("up")
+    assert ready.exists()
+    assert not Notifier({"KIOSK_READY_FILE": str(tmp_path / "missing-dir" / "ready")}).ready("up")
+    assert not Notifier({"KIOSK_READY_FILE": "relative/ready"}).ready("up")
