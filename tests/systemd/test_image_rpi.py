@@ -131,7 +131,27 @@ def test_partition_numbers_are_the_ones_autoboot_names(tmp_path: Path) -> None:
     assert [booted[n] for n in (1, 2, 3)] == built, "first boot must keep the image's partitions"
     assert int(AUTOBOOT["all"]["boot_partition"]) == 2
     slot_b_boot = booted[int(AUTOBOOT["tryboot"]["boot_partition"])]
-    assert (slot_b_boot["type"], slot_b_boot["label"]) == (basic, "_empty-boot")
+    assert (slot_b_boot["type"], slot_b_boot["label"]) == (basic, "_empty")
     assert slot_b_boot["size"] == booted[2]["size"]
     assert (booted[5]["type"], booted[5]["label"], booted[5]["size"]) == (root_arm64, "_empty", booted[3]["size"])
     assert booted[6]["label"] == "kiosk-var" and booted[6]["size"] > 2 * 1024**3
+
+
+def test_transfers_match_the_labels_and_split_artifacts_the_build_makes() -> None:
+    from tests.systemd.test_image import ini, one
+
+    build = {p.name: ini(p) for p in sorted((RPI / "repart").glob("*.conf"))}
+    transfers = {p.name: ini(p) for p in sorted((EXTRA / "usr/lib/sysupdate.d").glob("*.conf"))}
+    assert set(transfers) == {"10-root.conf", "20-boot.conf"}  # systemd 254 reads *.conf only
+    pairs = {"10-root.conf": "20-root-a.conf", "20-boot.conf": "10-boot-a.conf"}
+    for name, part in pairs.items():
+        t, d = transfers[name], build[part]
+        label = one(d, "Partition", "Label").replace("%M", "kiosk").replace("%A", "@v")
+        assert one(t, "Target", "MatchPattern") == label
+        split = one(d, "Partition", "SplitName")
+        assert f"kiosk_@v.{split}.raw" in one(t, "Source", "MatchPattern").split()
+        assert one(t, "Transfer", "ProtectVersion") == "%A" and one(t, "Transfer", "Verify") == "yes"
+        assert int(one(t, "Target", "InstancesMax")) == 2
+    assert one(transfers["20-boot.conf"], "Target", "MatchPartitionType") == str(check.BASIC_DATA)
+    # The bootloader's own partition has the same type but a label no pattern matches.
+    assert not re.fullmatch(r"kiosk-boot_.+", one(build["00-bootconfig.conf"], "Partition", "Label"))
