@@ -155,3 +155,79 @@ def test_transfers_match_the_labels_and_split_artifacts_the_build_makes() -> Non
     assert one(transfers["20-boot.conf"], "Target", "MatchPartitionType") == str(check.BASIC_DATA)
     # The bootloader's own partition has the same type but a label no pattern matches.
     assert not re.fullmatch(r"kiosk-boot_.+", one(build["00-bootconfig.conf"], "Partition", "Label"))
+
+
+# -- tryboot: the Pi's switch and bless (systemd/image-rpi/extra/usr/lib/kiosk/tryboot) -----------
+
+TRYBOOT = EXTRA / "usr/lib/kiosk/tryboot"
+
+
+def run_tryboot(tmp_path: Path, tryboot: int | None, partition: int, *args: str) -> subprocess.CompletedProcess:
+    dt = tmp_path / "dt"
+    dt.mkdir(exist_ok=True)
+    if tryboot is not None:
+        (dt / "tryboot").write_bytes(tryboot.to_bytes(4, "big"))
+    (dt / "partition").write_bytes(partition.to_bytes(4, "big"))
+    env = {"PATH": "/usr/bin:/bin", "KIOSK_TRYBOOT_DT": str(dt), "KIOSK_AUTOBOOT": str(tmp_path / "autoboot.txt")}
+    return subprocess.run(["sh", str(TRYBOOT), *args], env=env, capture_output=True, text=True, timeout=30)
+
+
+@pytest.fixture
+def bootconfig(tmp_path: Path) -> Path:
+    shutil.copy(EXTRA / "usr/lib/kiosk/rpi-bootconfig/autoboot.txt", tmp_path / "autoboot.txt")
+    return tmp_path / "autoboot.txt"
+
+
+@pytest.mark.parametrize(("tryboot", "partition"), [(None, 2), (0, 2), (1, 2)])
+def test_only_a_try_of_the_tryboot_partition_is_checked(tmp_path: Path, bootconfig: Path, tryboot: int | None,
+                                                        partition: int) -> None:
+    """A normal boot, or a try flag on the default partition, is not put to the test."""
+    flag = tmp_path / "run/kiosk-tryboot"
+    res = run_tryboot(tmp_path, tryboot, partition, "state", str(flag))
+    assert res.returncode == 0, res.stderr
+    assert not flag.exists()
+
+
+def test_a_try_that_passes_becomes_the_default_and_the_old_slot_takes_the_next_update(
+        tmp_path: Path, bootconfig: Path) -> None:
+    flag = tmp_path / "run/kiosk-tryboot"
+    res = run_tryboot(tmp_path, 1, 4, "state", str(flag))
+    assert res.returncode == 0, res.stderr
+    assert flag.read_text().strip() == "4"
+
+    res = run_tryboot(tmp_path, 1, 4, "bless")
+    assert res.returncode == 0, res.stderr
+    blessed = check.autoboot(bootconfig.read_text())
+    assert blessed == {"all": {"tryboot_a_b": "1", "boot_partition": "4"}, "tryboot": {"boot_partition": "2"}}
+    assert len(bootconfig.read_bytes()) <= 512 and not (tmp_path / "autoboot.txt.new").exists()
+
+    # The next update goes to slot A and is tried the same way.
+    flag.unlink()
+    assert run_tryboot(tmp_path, 1, 2, "state", str(flag)).returncode == 0 and flag.read_text().strip() == "2"
+    assert run_tryboot(tmp_path, 1, 2, "bless").returncode == 0
+    assert check.autoboot(bootconfig.read_text()) == AUTOBOOT
+
+
+def test_bless_refuses_an_unreadable_autoboot(tmp_path: Path, bootconfig: Path) -> None:
+    bootconfig.write_text("[all]\ntryboot_a_b=1\n")
+    res = run_tryboot(tmp_path, 1, 4, "bless")
+    assert res.returncode == 1 and "cannot read" in res.stderr
+    assert bootconfig.read_text() == "[all]\ntryboot_a_b=1\n"
+
+
+def test_tryboot_units_gate_kiosk_boot_ok() -> None:
+    from tests.systemd.test_image import ini, one
+
+    units = EXTRA / "usr/lib/systemd/system"
+    dropin = ini(units / "kiosk-boot-ok.service.d/10-rpi-tryboot.conf")
+    # The empty assignment drops x86's LoaderBootCountPath condition; the flag replaces it.
+    assert dropin["Unit"]["ConditionPathExists"] == ["", "/run/kiosk-tryboot"]
+    state = ini(units / "kiosk-tryboot.service")
+    assert one(state, "Service", "ExecStart") == "/usr/lib/kiosk/tryboot state /run/kiosk-tryboot"
+    bless = ini(units / "kiosk-tryboot-bless.service")
+    assert one(bless, "Unit", "Requires") == "kiosk-boot-ok.service" == one(bless, "Unit", "After")
+    assert one(bless, "Service", "ExecStart") == "/usr/lib/kiosk/tryboot bless"
+    preset = (EXTRA / "usr/lib/systemd/system-preset/05-kiosk-rpi.preset").read_text(encoding="utf-8")
+    assert "enable kiosk-tryboot.service" in preset and "enable kiosk-tryboot-bless.service" in preset
+    # kiosk-boot-ok.service reboots on failure: the firmware then starts the old slot.
+    assert "FailureAction=reboot" in (REPO / "systemd/kiosk-boot-ok.service").read_text(encoding="utf-8")
