@@ -231,3 +231,18 @@ def test_tryboot_units_gate_kiosk_boot_ok() -> None:
     assert "enable kiosk-tryboot.service" in preset and "enable kiosk-tryboot-bless.service" in preset
     # kiosk-boot-ok.service reboots on failure: the firmware then starts the old slot.
     assert "FailureAction=reboot" in (REPO / "systemd/kiosk-boot-ok.service").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not (shutil.which("mkfs.vfat") and shutil.which("mcopy")), reason="dosfstools/mtools missing")
+def test_fat_reader_lists_long_and_short_names(tmp_path: Path) -> None:
+    """The checker reads the boot partition with mtools, as the firmware reads FAT: by name."""
+    fat = tmp_path / "boot.vfat"
+    subprocess.run(["mkfs.vfat", "-C", str(fat), "16384"], check=True, capture_output=True)
+    files = {"initrd.img-6.12.95+deb12-arm64": 3000, "config.txt": 12, "bcm2712-rpi-5-b.dtb": 700, "START4.ELF": 5}
+    for name, size in files.items():
+        (tmp_path / name).write_bytes(b"k" * size)
+        subprocess.run(["mcopy", "-i", str(fat), str(tmp_path / name), "::"], check=True)
+    listed = check.fat_files(fat, 0)
+    assert listed == {"initrd.img-6.12.95+deb12-arm64": 3000, "config.txt": 12, "bcm2712-rpi-5-b.dtb": 700,
+                      "start4.elf": 5}
+    assert check.fat_read(fat, 0, "config.txt") == "k" * 12
