@@ -78,6 +78,12 @@ def boot_files(image: Path, work: Path) -> tuple[Path, Path, str]:
     return work / kernel.group(1), work / initrd.group(1), " ".join([*args, "console=ttyAMA0,115200"])
 
 
+def console_text(serial: Path) -> str:
+    """The serial log without the colour escapes systemd puts around unit names."""
+    raw = serial.read_bytes().decode("utf-8", "replace") if serial.exists() else ""
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", raw)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cache = Path(os.environ.get("KIOSK_IMAGE_CACHE", "/var/cache/kiosk-image")) / "arm64/output"
@@ -113,7 +119,7 @@ def main() -> int:
             beat_at = None
             try:
                 while time.time() - started < args.timeout and proc.poll() is None:
-                    text = serial.read_bytes().decode("utf-8", "replace") if serial.exists() else ""
+                    text = console_text(serial)
                     for key, pattern in MILESTONES.items():
                         if seen[key] is None and re.search(pattern, text):
                             seen[key] = round(time.time() - started, 1)
@@ -129,7 +135,7 @@ def main() -> int:
                 proc.wait()
             result.update(seen)
             result["first_heartbeat_s"] = beat_at
-            text = serial.read_bytes().decode("utf-8", "replace") if serial.exists() else ""
+            text = console_text(serial)
             result["failed_units"] = sorted(set(re.findall(r"Failed to start (\S+)", text)))
             result["serial_tail"] = text.strip().splitlines()[-8:]
     finally:
