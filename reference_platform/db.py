@@ -137,27 +137,16 @@ CREATE TABLE IF NOT EXISTS visit_service_uses (
     service_code TEXT, journey TEXT NOT NULL, last_step TEXT NOT NULL, completed INTEGER NOT NULL,
     abandoned_at TEXT, duration_s REAL NOT NULL, PRIMARY KEY (kiosk_id, visit_id, seq));
 CREATE INDEX IF NOT EXISTS visit_service_uses_day ON visit_service_uses (day, kiosk_id);
--- Any change to the catalogue's rows (by the platform or by hand) moves catalog_rev, so the
--- served catalogue is rebuilt only then (routes.catalog) without reading every row per request.
-CREATE TRIGGER IF NOT EXISTS categories_insert_rev AFTER INSERT ON categories BEGIN
-    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
-    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
-CREATE TRIGGER IF NOT EXISTS categories_update_rev AFTER UPDATE ON categories BEGIN
-    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
-    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
-CREATE TRIGGER IF NOT EXISTS categories_delete_rev AFTER DELETE ON categories BEGIN
-    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
-    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
-CREATE TRIGGER IF NOT EXISTS services_insert_rev AFTER INSERT ON services BEGIN
-    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
-    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
-CREATE TRIGGER IF NOT EXISTS services_update_rev AFTER UPDATE ON services BEGIN
-    INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
-    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
-CREATE TRIGGER IF NOT EXISTS services_delete_rev AFTER DELETE ON services BEGIN
+"""
+
+# Any change to the catalogue's rows (by the platform or by hand) moves catalog_rev, so the
+# served catalogue is rebuilt only then (routes.catalog) without reading every row per request.
+SCHEMA += "".join(
+    f"""CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_rev AFTER {event} ON {table} BEGIN
     INSERT INTO meta (key, value) VALUES ('catalog_rev', '1')
     ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
 """
+    for table in ("categories", "services") for event in ("INSERT", "UPDATE", "DELETE"))
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a connection waits for another writer before giving up with ``database is locked``."""
