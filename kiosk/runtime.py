@@ -139,8 +139,10 @@ class Runtime:
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self, *, devices_later: bool = False) -> Runtime:
-        """Open everything; ``devices_later``: the caller opens the devices with ``start_devices`` (a window
-        shows its first frame first: opening them imports Pillow, NumPy and OpenCV, seconds on a Pi)."""
+        """Open everything; ``devices_later``: a window shows its first frame first, so the caller opens the
+        devices with ``start_devices`` (opening them imports Pillow, NumPy and OpenCV, seconds on a Pi) and
+        a demo platform is left booting (``platform_ready``). Without a window (tests, headless runs) start
+        returns once the demo platform answers, as the journeys expect a platform from their first step."""
         self.field.start(self.bus)
         removed = remove_stale_visit_dirs()
         if removed:
@@ -148,6 +150,12 @@ class Runtime:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         report_interrupted(self.state_dir / INTERRUPTED_FILE)
         self._start_platform()
+        if not devices_later:
+            self.platform_ready.wait()
+            if self.platform_failed:
+                from kiosk.platform.process import PlatformStartError
+
+                raise PlatformStartError(self.platform_failed)
         self._start_journal()
         self._start_speech()
         self._start_fleet_health()
