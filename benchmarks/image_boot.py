@@ -82,8 +82,13 @@ def publish(images: Path, version: str, serve: Path, wait_s: float = 0.0) -> Non
 def run_update(vm: Vm, log: list[str]) -> bool:
     """One boot that runs systemd-sysupdate and powers off; True when it succeeded."""
     # Without a verb systemd-sysupdate 254 only lists versions; "update" installs the newest.
-    extra = ('systemd.run="/usr/lib/systemd/systemd-sysupdate update" systemd.run_success_action=poweroff '
-             "systemd.run_failure_action=poweroff")
+    # systemd.run= makes its unit the default target only through a generator symlink, which the
+    # image's own /etc/systemd/system/default.target outranks: systemd.wants= pulls it in. It
+    # then needs the network and the site's transfers (kiosk-update-source), hence systemd-run.
+    run = ("/usr/bin/systemd-run --wait -p Wants=network-online.target -p After=network-online.target "
+           "-p After=kiosk-update-source.service /usr/lib/systemd/systemd-sysupdate update")
+    extra = (f'systemd.run="{run}" systemd.wants=kernel-command-line.service '
+             "systemd.run_success_action=poweroff systemd.run_failure_action=poweroff")
     vm.start(cmdline_extra=extra)
     vm.wait_exit(timeout=900)
     text = vm.serial_text()

@@ -66,7 +66,7 @@ CD = f"cd {GUEST_SRC} && "
 APT = ("sudo apt-get install python3 python3-venv python3-dev gcc linux-libc-dev fonts-wqy-microhei espeak-ng cups "
        "polkitd curl "
        "libgl1 libgl1-mesa-dri libegl1 libgles2 libgbm1 libmtdev1 libzbar0 tesseract-ocr-osd "
-       "librime1 rime-data-pinyin-simp libzinnia0 tegaki-zinnia-simplified-chinese cage xwayland")
+       "librime1 rime-data-pinyin-simp libzinnia0 tegaki-zinnia-simplified-chinese cage seatd xwayland")
 
 # The container has no VT, no seat and no DRM device: cage runs on wlroots' headless backend
 # with the pixman renderer, Kivy on Xwayland with Mesa's llvmpipe. Everything else of the unit
@@ -74,7 +74,6 @@ APT = ("sudo apt-get install python3 python3-venv python3-dev gcc linux-libc-dev
 HEADLESS = """[Unit]
 ConditionPathExists=
 [Service]
-PAMName=
 TTYPath=
 StandardInput=null
 TTYReset=no

@@ -8,10 +8,11 @@ run unchanged. Under cage the main PID is cage, so ``WATCHDOG_PID`` names
 another process: we read ``WATCHDOG_USEC`` directly and leave the PID check to
 ``NotifyAccess=all`` in the unit.
 
-A unit with ``PAMName=`` (cage@.service) loses every datagram: logind moves cage and the
-app into the session's scope, outside the unit's cgroup, where ``NotifyAccess=all`` no
-longer reaches. Such a unit names a file in ``$KIOSK_READY_FILE`` instead: ``ready`` writes
-it (the status text in it), a readiness sign that does not depend on the cgroup.
+A unit with ``PAMName=`` loses every datagram: logind moves its processes into the
+session's scope, outside the unit's cgroup, where ``NotifyAccess=all`` no longer reaches
+(why cage@.service takes its seat from seatd instead). ``$KIOSK_READY_FILE`` names a file
+``ready`` also writes (the status text in it), a readiness sign that does not depend on the
+cgroup.
 """
 
 from __future__ import annotations

@@ -310,7 +310,7 @@ def test_image_units_verify(tmp_path: Path) -> None:
 
 FROM_DEBIAN = {"systemd-sysupdate.timer", "systemd-sysupdate-reboot.timer", "systemd-boot-update.service",
                "systemd-timesyncd.service", "systemd-resolved.service", "systemd-networkd.service", "cups.service",
-               "getty@tty1.service"}
+               "getty@tty1.service", "seatd.service"}
 
 
 def test_preset_names_real_units() -> None:
@@ -325,6 +325,8 @@ def test_preset_names_real_units() -> None:
     # Exactly one app unit, the boot check that gates A/B fallback, the sysupdate timer.
     assert len(enabled & {"kiosk.service", "cage@tty1.service"}) == 1
     assert {"kiosk-boot-ok.service", "systemd-sysupdate.timer", "etc-kiosk.mount"} <= enabled
+    # cage@ takes its seat from seatd (no logind session, whose scope would swallow READY=1).
+    assert "cage@tty1.service" not in enabled or "seatd.service" in enabled
 
 
 def test_one_cjk_font_and_the_same_packages_everywhere() -> None:
@@ -338,8 +340,9 @@ def test_one_cjk_font_and_the_same_packages_everywhere() -> None:
     [install] = [ln for ln in guide.splitlines() if ln.startswith("sudo apt-get install")]
     bootstrap = (REPO / "scripts/bootstrap.sh").read_text(encoding="utf-8")
     packages = set(MKOSI["Content"]["Packages"])
-    assert {"fonts-wqy-microhei", "xwayland", "cage"} <= set(install.split()) and "noto" not in install
-    assert "fonts-wqy-microhei" in bootstrap and {"fonts-wqy-microhei", "xwayland", "cage"} <= packages
+    # cage@.service gets the seat from seatd: the guide's install line and the image both carry it.
+    assert {"fonts-wqy-microhei", "xwayland", "cage", "seatd"} <= set(install.split()) and "noto" not in install
+    assert "fonts-wqy-microhei" in bootstrap and {"fonts-wqy-microhei", "xwayland", "cage", "seatd"} <= packages
     owner = subprocess.run(["dpkg", "-S", APP_FONT], capture_output=True, text=True)
     if owner.returncode == 0:  # on Debian: the path is the one that package installs
         assert owner.stdout.startswith("fonts-wqy-microhei:")

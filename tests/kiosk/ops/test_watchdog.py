@@ -68,7 +68,7 @@ def test_rejects_malformed_field(listener) -> None:
 
 
 def test_ready_file_for_a_unit_whose_notifications_are_lost(tmp_path: Path, listener) -> None:
-    """cage@.service: logind moved the app out of the unit's cgroup; ExecStartPost= waits for this file."""
+    """The ready file is written beside READY=1, for a check that cannot read the notify socket."""
     sock, path = listener
     ready = tmp_path / "run" / "ready"
     ready.parent.mkdir()
