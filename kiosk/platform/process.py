@@ -114,8 +114,8 @@ def launch_in_process(db_path: str | Path, host: str = "127.0.0.1", *, always_op
     """
     missing = [name for name in ("reference_platform", "fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
     if missing:
-        raise PlatformStartError(f"the reference platform cannot run here: {', '.join(missing)} not installed "
-                                 "(pip install 'kiosk[platform]')")
+        raise PlatformStartError(f"the reference platform needs the `platform` extra, which this install does not "
+                                 f"have ({', '.join(missing)} missing): pip install 'gov-kiosk[platform]'")
     port = free_port(host)
     cmd = [sys.executable, "-m", "kiosk", "platform", "serve", "--host", host, "--port", str(port),
            "--db", str(db_path), "--demo"] + (["--always-open"] if always_open else [])
