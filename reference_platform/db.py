@@ -213,13 +213,8 @@ class Database:
             if "expires_at" not in {row["name"] for row in c.execute("PRAGMA table_info(enrolment_codes)")}:
                 c.execute("ALTER TABLE enrolment_codes ADD COLUMN expires_at REAL")
 
-    def begin_request(self) -> sqlite3.Connection:
-        """Open a request transaction (BEGIN IMMEDIATE on a connection of its own).
-
-        Blocks until no other writer holds the database; call it off the event loop.
-        Hand the connection to ``bind_request`` in the request's context, and end it
-        with ``end_request``.
-        """
+    def _request_connection(self) -> _Connection:
+        """A spare write connection, or a new one (a :memory: database has only its one)."""
         if self.path == ":memory:":
             raise RuntimeError("request transactions need a database file (a :memory: database is one connection)")
         with self._lock:
@@ -227,6 +222,16 @@ class Database:
         if conn is None:
             conn = self._connect()
             conn.home = self
+        return conn
+
+    def begin_request(self) -> sqlite3.Connection:
+        """Open a request transaction (BEGIN IMMEDIATE on a connection of its own).
+
+        Blocks until no other writer holds the database; call it off the event loop.
+        Hand the connection to ``bind_request`` in the request's context, and end it
+        with ``end_request``.
+        """
+        conn = self._request_connection()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except BaseException:
@@ -240,13 +245,7 @@ class Database:
         Safe on the event loop: BEGIN IMMEDIATE touches only the WAL index in shared memory, and
         with no busy handler it answers at once instead of sleeping while someone else writes.
         """
-        if self.path == ":memory:":
-            raise RuntimeError("request transactions need a database file (a :memory: database is one connection)")
-        with self._lock:
-            conn = self._spare.pop() if self._spare else None
-        if conn is None:
-            conn = self._connect()
-            conn.home = self
+        conn = self._request_connection()
         try:
             conn.execute("PRAGMA busy_timeout=0")
             try:
