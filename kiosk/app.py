@@ -310,7 +310,7 @@ def make_app_class() -> type:
                                                             FRAME_METRIC_S))
             self.heap.start()
             Clock.schedule_once(lambda _dt: warm_in_background(self.heap, self.journeys.resolve), WARM_AFTER_S)
-            self.notifier.ready("attract screen shown")
+            self.notifier.status("starting: drawing the attract screen")
 
         def _warm_up(self, _dt: float = 0.0) -> None:
             """What the first visit would otherwise pay for, done in the frames after the first one."""
@@ -318,6 +318,10 @@ def make_app_class() -> type:
 
             log.info("fonts ready in %.2f s, image loader in %.2f s", warm_fonts(), warm_images())
             undo_warm = warm_renderer(Window)
+            # READY only now: systemd arms WatchdogSec= at READY, and the first frame and these warm-ups
+            # hold the main loop for seconds on a slow kiosk (over 30 s on llvmpipe under QEMU), which
+            # TimeoutStartSec= is meant to bound, not the watchdog. The next tick proves the loop runs.
+            Clock.schedule_once(lambda _dt: self.notifier.ready("attract screen shown"), 0)
 
             def warmed(*_a) -> None:
                 Window.unbind(on_flip=warmed)

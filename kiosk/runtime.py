@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 STOP_DRAIN_S = 1.0
 """How long ``stop`` lets work in flight (a slip half-printed, a submission on the wire) finish.
 With the rest of the stop this keeps ``systemctl stop kiosk`` under 2 s."""
-DEVICES_START_WAIT_S = 15.0
-"""How long ``stop`` waits for devices still being opened (``start_devices``) before closing them."""
+DEVICES_START_WAIT_S = 0.5
+"""How long ``stop`` waits for devices still being opened (``start_devices``) before closing those that
+are open; one still opening closes itself when it is (``DeviceManager.stop``)."""
 INTERRUPTED_FILE = "interrupted-at-stop.json"
 """What the last stop could not finish, in the state folder; logged as a warning at the next start."""
 

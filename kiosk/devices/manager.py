@@ -11,6 +11,7 @@ backend that fails to start is reported ``hardware_error``, so start-up never st
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -121,10 +122,14 @@ class DeviceManager:
         self.work_dir = Path(work_dir)
         self.devices = Devices()
         self._closers: list[Callable[[], None]] = []
+        self._stopped = threading.Event()
+        self._closing = threading.Lock()
 
     def start(self, only: Collection[str] | None = None) -> Devices:
         """Open every device (``only``: those and what they need); one broken backend can't stop the others."""
         for spec in registry.start_order(only):
+            if self._stopped.is_set():  # a stop came while earlier devices opened: open no more
+                break
             section = self.sections.section(spec.name)
             if section.backend == "none":
                 self.publish(DeviceStatusChanged(spec.name, DeviceState.OFFLINE, detail="not configured"))
@@ -138,12 +143,23 @@ class DeviceManager:
                                                  detail=f"start failed: {exc}"))
                 continue
             self.devices.add(spec.name, started.driver, started.emulator)
+            if self._stopped.is_set():  # it finished opening after the stop: close what it opened
+                self._close_opened()
         return self.devices
 
     def stop(self) -> None:
-        for close in reversed(self._closers):
+        """Close what is open, without waiting for a device still being opened on ``start``'s thread
+        (a camera's start takes seconds of imports, and a stop must not): that one closes itself
+        when its start returns, and no device after it is opened."""
+        self._stopped.set()
+        self._close_opened()
+
+    def _close_opened(self) -> None:
+        with self._closing:  # stop() and a start finishing after it may both get here
+            taken = list(self._closers)
+            del self._closers[:len(taken)]  # closers a start appends meanwhile stay for its own call
+        for close in reversed(taken):
             try:
                 close()
             except Exception:
                 log.exception("stopping %r failed", close)
-        self._closers.clear()

@@ -224,3 +224,34 @@ def test_names_are_unique_identifiers() -> None:
         with pytest.raises(ValueError, match="cannot name a device"):
             registry.register(DeviceSpec(name=bad, label="x", section=LampSection, start=start_lamp))
     assert registry.register(registry.get("printer")) is registry.get("printer")
+
+
+def test_a_stop_during_a_slow_start_returns_at_once_and_the_late_device_closes_itself(lamp, tmp_path: Path) -> None:
+    """A camera's start takes seconds of imports: SIGTERM must not wait for it (stop deadline 2 s)."""
+    import threading
+
+    opening, release = threading.Event(), threading.Event()
+    opened: list[Lamp] = []
+
+    def slow_start(section: LampSection, ctx: StartContext) -> Started:
+        opening.set()
+        assert release.wait(10)
+        lamp_driver = ctx.started(Lamp(ctx.name, section.device, section.colour, ctx.publish))
+        opened.append(lamp_driver)
+        return Started(lamp_driver)
+
+    registry.unregister("lamp")
+    registry.register(DeviceSpec(name="lamp", label=N_("指示灯"), section=LampSection, start=slow_start, order=5))
+    cfg = config.demo_config(tmp_path, **{**NOTHING_ELSE, "a4printer": {"backend": "emulator"}}, lamp={})
+    manager = DeviceManager(cfg.devices, lambda _e: None, tmp_path)
+    assert [s.name for s in registry.start_order(None)].index("lamp") < [
+        s.name for s in registry.start_order(None)].index("a4printer"), "the lamp must open before the A4 printer"
+    starting = threading.Thread(target=manager.start)
+    starting.start()
+    assert opening.wait(10)
+    manager.stop()  # returns while the lamp is still opening
+    assert starting.is_alive()
+    release.set()
+    starting.join(10)
+    assert opened and opened[0].status.state is DeviceState.OFFLINE, "the late lamp was left open"
+    assert manager.devices.a4printer is None, "a device was opened after the stop"
