@@ -11,6 +11,19 @@ answers, so nothing is acknowledged before it is on disk, and a crash before the
 loses only requests that were never answered (the kiosks resend them with the same
 idempotency keys).
 
+The commit itself is split in two (``Database.begin_request``): the batch's COMMIT runs on the
+event loop and only writes its WAL frames (``synchronous=NORMAL`` on the request connections:
+``write()`` into the page cache, tens of microseconds, and the write lock is free again at
+once), then ``Database.sync_wal`` fsyncs the WAL on a worker thread while the next batch
+already runs. One fsync covers every batch written before it started, and nobody is answered
+before an fsync that covers their batch: an acknowledged write survives a crash of the process
+(it is in the kernel once COMMIT returns) and a power cut (it is on disk before the answer).
+Committed-but-not-yet-synced rows are visible to other connections for the length of one
+fsync, but never acknowledged: a GET's answer waits for its nonce, written after the route
+read, so the fsync that covers the nonce covers whatever the route saw. If an fsync fails,
+what is on disk is unknown: every later wait fails too (500) until the process restarts and
+SQLite recovers the WAL.
+
 Short synchronous work that needs no turn of its own (a GET's nonce: ``GroupCommit.run``)
 rides along: while someone holds the write connection it is queued, and the holder runs it
 in its batch before that batch may commit. Handing the connection from task to task costs a
@@ -54,7 +67,12 @@ class Batch:
     started: float
     members: int = 0
     committed: anyio.Event = field(default_factory=anyio.Event)
+    """Set once the batch's COMMIT ran (or failed): its frames are written, not yet on disk."""
     error: BaseException | None = None
+    seq: int = 0
+    """Its place in the order of writes (``GroupCommit._written``), for the fsync that covers it."""
+    result: Any = None
+    """What the work of a batch of one (``GroupCommit._alone``) returned."""
 
 
 @dataclass
@@ -78,6 +96,13 @@ class GroupCommit:
         self._writer = anyio.Lock(fast_acquire=True)
         self._batch: Batch | None = None
         self._riders: list[_Rider[Any]] = []
+        self._written = 0
+        """Batches committed so far (their frames in the WAL)."""
+        self._synced = 0
+        """Batches known to be on disk: every one up to this ``seq``."""
+        self._syncing: anyio.Event | None = None
+        """Set when the fsync in flight ends; None when no fsync is in flight."""
+        self._sync_error: BaseException | None = None
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[Batch]:
@@ -98,14 +123,20 @@ class GroupCommit:
                     await self._commit(batch)
                     await self._carry_riders()
 
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """Run ``work`` (short and synchronous) on the write connection in a savepoint of a batch and
-        return its result once that batch is on disk: ``BatchFailed`` if the commit failed,
-        whatever ``work`` raised (its changes undone) if it failed."""
+        return its result once that batch is on disk (``durable``; else once it is committed, which a
+        crash of the process does not undo): ``BatchFailed`` if the commit failed, whatever ``work``
+        raised (its changes undone) if it failed."""
+        if not self._writer.locked() and not self.commit_delay_s:
+            batch = self._alone(work)
+            if batch is not None:  # nobody else was writing: done without a turn (the usual GET)
+                await self.committed(batch, durable=durable)
+                return batch.result
         if not self._writer.locked():
             async with self.turn() as batch:
                 result = _in_savepoint(batch.conn, work)
-            await self.committed(batch)
+            await self.committed(batch, durable=durable)
             return result
         rider: _Rider[T] = _Rider(work)
         self._riders.append(rider)
@@ -122,11 +153,35 @@ class GroupCommit:
         if rider.error is not None:
             raise rider.error
         assert rider.batch is not None
-        await self.committed(rider.batch)
+        await self.committed(rider.batch, durable=durable)
         return rider.result
 
-    async def committed(self, batch: Batch) -> None:
-        """Wait until ``batch`` is on disk; ``BatchFailed`` if its commit failed."""
+    def _alone(self, work: Callable[[sqlite3.Connection], Any]) -> Batch | None:
+        """``work`` in a batch of its own, opened and committed without yielding to the event loop
+        (so nobody can join or interleave, and no lock or savepoint is needed); None when another
+        connection holds the database (then ``run`` takes a turn and waits). The result is the
+        batch's ``result``; what ``work`` raises is raised, its changes rolled back."""
+        conn = self.db.try_begin_request()
+        if conn is None:
+            return None
+        try:
+            result = work(conn)
+        except BaseException:
+            Database.end_request(conn, commit=False)
+            raise
+        batch = Batch(conn, time.monotonic(), members=1, result=result)
+        try:
+            Database.end_request(conn, commit=True)
+            self._written += 1
+            batch.seq = self._written
+        except Exception as exc:
+            batch.error = exc
+        batch.committed.set()
+        return batch
+
+    async def committed(self, batch: Batch, *, durable: bool = True) -> None:
+        """Wait until ``batch`` is on disk (or only committed: ``durable=False``); ``BatchFailed`` if
+        its commit or the fsync failed."""
         while not batch.committed.is_set():
             with anyio.move_on_after(STUCK_CHECK_S):
                 await batch.committed.wait()
@@ -137,6 +192,34 @@ class GroupCommit:
                     await self._carry_riders()
         if batch.error is not None:
             raise BatchFailed("the request's transaction did not commit") from batch.error
+        if durable:
+            await self._durable(batch.seq)
+        elif self._sync_error is not None:
+            raise BatchFailed("the write-ahead log could not be synced to disk") from self._sync_error
+
+    async def _durable(self, seq: int) -> None:
+        """Return once the batch numbered ``seq`` is on disk. One fsync at a time: whoever finds
+        none in flight runs the next one, which covers every batch written before it started."""
+        while self._synced < seq and self._sync_error is None:
+            if self._syncing is not None:
+                await self._syncing.wait()
+                continue
+            self._syncing = anyio.Event()
+            target = self._written
+            try:
+                # Shielded: a cancelled waiter must not leave the fsync half-way (the next one covers
+                # it anyway) nor the flag set, which would leave every later member waiting.
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(self.db.sync_wal, target - self._synced)
+                self._synced = max(self._synced, target)
+            except Exception as exc:
+                log.critical("fsync of the WAL failed; every write from now on answers 500: %s", exc)
+                self._sync_error = exc
+            finally:
+                done, self._syncing = self._syncing, None
+                done.set()
+        if self._synced < seq:
+            raise BatchFailed("the write-ahead log could not be synced to disk") from self._sync_error
 
     async def _open(self) -> Batch:
         """The open batch, opened if there is none (call holding the writer lock)."""
@@ -170,15 +253,18 @@ class GroupCommit:
             await self._commit(batch)
 
     async def _commit(self, batch: Batch) -> None:
-        """Commit ``batch``, shielded: a cancelled committer would otherwise leave the write
-        transaction open and the database locked for every later writer."""
+        """Commit ``batch`` on the event loop (its frames are written, not synced: ``committed``
+        syncs), shielded: a cancelled committer would otherwise leave the write transaction open
+        and the database locked for every later writer."""
         self._batch = None
         with anyio.CancelScope(shield=True):
             try:
                 if self.commit_delay_s > 0:
                     log.warning("fault injection: holding the request transaction open %.2f s", self.commit_delay_s)
                     await anyio.sleep(self.commit_delay_s)
-                await anyio.to_thread.run_sync(lambda: Database.end_request(batch.conn, commit=True))
+                Database.end_request(batch.conn, commit=True)
+                self._written += 1
+                batch.seq = self._written
             except BaseException as exc:
                 batch.error = exc
                 if not isinstance(exc, Exception):
