@@ -292,15 +292,17 @@ class Database:
         """Make every request commit so far durable: fsync the write-ahead log (blocking; off the loop).
 
         A committed transaction's frames are in the WAL file once its COMMIT returned (SQLite
-        writes them with ``pwrite``, no buffering of its own); fsync on any descriptor of that
-        file flushes all of it. SQLite keeps the WAL file while a connection is open, so the
+        writes them with ``pwrite``, no buffering of its own); ``fdatasync`` on any descriptor of
+        that file flushes all of its data and the size when it grew, which is what SQLite's own
+        ``synchronous=FULL`` does on Linux (a full ``fsync`` would also wait to journal the changed
+        modification time, queueing behind every other process's metadata on the same file system). SQLite keeps the WAL file while a connection is open, so the
         path names the file the commits went to. ``commits``: how many request commits this sync
         covers; every ``CHECKPOINT_EVERY`` of them the WAL is also copied back into the database,
         on a thread of its own so no later fsync waits for it (``_checkpoint``).
         """
         fd = os.open(self.path + "-wal", os.O_RDONLY)
         try:
-            os.fsync(fd)
+            os.fdatasync(fd)
         finally:
             os.close(fd)
         with self._lock:
