@@ -295,8 +295,10 @@ class Database:
         writes them with ``pwrite``, no buffering of its own); ``fdatasync`` on any descriptor of
         that file flushes all of its data and the size when it grew, which is what SQLite's own
         ``synchronous=FULL`` does on Linux (a full ``fsync`` would also wait to journal the changed
-        modification time, queueing behind every other process's metadata on the same file system). SQLite keeps the WAL file while a connection is open, so the
-        path names the file the commits went to. ``commits``: how many request commits this sync
+        modification time, queueing behind every other process's metadata on the same file system).
+        A sync started while another is in flight still covers everything written before it (it
+        waits for the pages the other is writing). SQLite keeps the WAL file while a connection is
+        open, so the path names the file the commits went to. ``commits``: how many request commits this sync
         covers; every ``CHECKPOINT_EVERY`` of them the WAL is also copied back into the database,
         on a thread of its own so no later fsync waits for it (``_checkpoint``).
         """

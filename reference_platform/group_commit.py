@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 MAX_MEMBERS = 64
 MAX_AGE_S = 0.05
 """A batch is committed once it holds this many requests or is this old, even with more queued."""
+MAX_SYNCS = 2
+"""fsyncs of the WAL in flight at once (``GroupCommit._durable``)."""
 STUCK_CHECK_S = 0.5
 """A member waiting this long for its batch commits it itself (the one meant to may have been cancelled)."""
 
@@ -100,8 +102,10 @@ class GroupCommit:
         """Batches committed so far (their frames in the WAL)."""
         self._synced = 0
         """Batches known to be on disk: every one up to this ``seq``."""
-        self._syncing: anyio.Event | None = None
-        """Set when the fsync in flight ends; None when no fsync is in flight."""
+        self._syncs: list[tuple[int, anyio.Event]] = []
+        """The fsyncs in flight: the last batch each covers, and an event set when it ends."""
+        self._sync_counted = 0
+        """Batches already counted towards the next checkpoint (``Database.sync_wal``)."""
         self._sync_error: BaseException | None = None
 
     @asynccontextmanager
@@ -198,26 +202,29 @@ class GroupCommit:
             raise BatchFailed("the write-ahead log could not be synced to disk") from self._sync_error
 
     async def _durable(self, seq: int) -> None:
-        """Return once the batch numbered ``seq`` is on disk. One fsync at a time: whoever finds
-        none in flight runs the next one, which covers every batch written before it started."""
+        """Return once the batch numbered ``seq`` is on disk. A sync covers every batch written before
+        it started; one that started too early for ``seq`` is not waited for: a second one starts
+        beside it (at most ``MAX_SYNCS`` in flight), so a write waits for one fsync, not for the rest
+        of another one and then its own."""
         while self._synced < seq and self._sync_error is None:
-            if self._syncing is not None:
-                await self._syncing.wait()
+            covering = next((done for target, done in self._syncs if target >= seq), None)
+            if covering is not None or len(self._syncs) >= MAX_SYNCS:
+                await (covering or self._syncs[0][1]).wait()
                 continue
-            self._syncing = anyio.Event()
-            target = self._written
+            sync = (self._written, anyio.Event())
+            self._syncs.append(sync)
             try:
-                # Shielded: a cancelled waiter must not leave the fsync half-way (the next one covers
-                # it anyway) nor the flag set, which would leave every later member waiting.
+                # Shielded: a cancelled waiter must not leave the fsync half-way nor its entry behind.
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(self.db.sync_wal, target - self._synced)
-                self._synced = max(self._synced, target)
+                    await anyio.to_thread.run_sync(self.db.sync_wal, sync[0] - self._sync_counted)
+                self._sync_counted = max(self._sync_counted, sync[0])
+                self._synced = max(self._synced, sync[0])
             except Exception as exc:
                 log.critical("fsync of the WAL failed; every write from now on answers 500: %s", exc)
                 self._sync_error = exc
             finally:
-                done, self._syncing = self._syncing, None
-                done.set()
+                self._syncs.remove(sync)
+                sync[1].set()
         if self._synced < seq:
             raise BatchFailed("the write-ahead log could not be synced to disk") from self._sync_error
 
