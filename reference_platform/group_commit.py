@@ -1,6 +1,6 @@
 """Group commit: the writes of requests that arrive together share one SQLite transaction and one fsync.
 
-With ``synchronous=FULL`` every commit waits for the disk (a few ms on a busy machine), and
+Every acknowledged commit waits for the disk (a few ms on a busy machine), and
 SQLite has one writer at a time, so committing each request on its own caps the platform at
 one request per fsync. Here the requests of this process take turns on one write connection
 (``GroupCommit.turn``): each runs inside a savepoint of the open *batch* transaction (its
@@ -15,14 +15,14 @@ The commit itself is split in two (``Database.begin_request``): the batch's COMM
 event loop and only writes its WAL frames (``synchronous=NORMAL`` on the request connections:
 ``write()`` into the page cache, tens of microseconds, and the write lock is free again at
 once), then ``Database.sync_wal`` fsyncs the WAL on a worker thread while the next batch
-already runs. One fsync covers every batch written before it started, and nobody is answered
-before an fsync that covers their batch: an acknowledged write survives a crash of the process
-(it is in the kernel once COMMIT returns) and a power cut (it is on disk before the answer).
-Committed-but-not-yet-synced rows are visible to other connections for the length of one
-fsync, but never acknowledged: a GET's answer waits for its nonce, written after the route
-read, so the fsync that covers the nonce covers whatever the route saw. If an fsync fails,
-what is on disk is unknown: every later wait fails too (500) until the process restarts and
-SQLite recovers the WAL.
+already runs (up to ``MAX_SYNCS`` at once). One fsync covers every batch written before it
+started, and no write is answered before an fsync that covers its batch: an acknowledged write
+survives a crash of the process (it is in the kernel once COMMIT returns) and a power cut (it
+is on disk before the answer). Committed-but-not-yet-synced rows are visible to other
+connections for the length of one fsync, but not acknowledged to their writers. A GET, which
+acknowledges no write, is answered once its nonce is committed (``run(..., durable=False)``),
+which a crash of the process does not undo. If an fsync fails, what is on disk is unknown:
+every later wait fails too (500) until the process restarts and SQLite recovers the WAL.
 
 Short synchronous work that needs no turn of its own (a GET's nonce: ``GroupCommit.run``)
 rides along: while someone holds the write connection it is queued, and the holder runs it
