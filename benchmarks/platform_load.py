@@ -51,6 +51,7 @@ from reference_platform.seed.operations import DEMO_ENROLMENT_CODE  # noqa: E402
 from reference_platform.seed.persons import APP_TOKENS, CITIZENS  # noqa: E402
 
 BUDGET_RATIO = 0.6
+PDF_DOWNLOAD_BUDGET_MS = 60.0
 CITIZENS_BY_APP = [(token, next(c for c in CITIZENS if c.person_id == pid))
                    for pid, token in sorted(APP_TOKENS.items())]
 """Demo citizens who log in with their government-service app's QR code, and their (ID number, name)."""
@@ -126,6 +127,7 @@ class Kiosk:
     secret: bytes
     conn: Conn
     latencies: list[float] = field(default_factory=list)
+    by_label: dict[str, list[float]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     etag: str = ""
@@ -149,8 +151,12 @@ class Kiosk:
         except (ConnectionError, asyncio.IncompleteReadError) as exc:  # a failure, counted; the kiosk reconnects
             self.conn.writer = None
             status, got, payload = 599, {}, repr(exc).encode()
-        self.latencies.append(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        self.latencies.append(took)
         label = f"{method} {path.split('/')[2] if path.count('/') > 1 else path}"
+        if path.endswith("/pdf"):
+            label += " pdf"
+        self.by_label.setdefault(label, []).append(took)
         self.counts[label] = self.counts.get(label, 0) + 1
         if status >= 400:
             self.failures.append(f"{method} {path} -> {status} {payload[:120]!r}")
@@ -218,6 +224,9 @@ async def load(port: int, creds: list[tuple[str, bytes]], seconds: float, pdf: b
             k.conn.writer.close()
     latencies = sorted(x for k in kiosks for x in k.latencies)
     failures = [f for k in kiosks for f in k.failures]
+    labels = sorted({label for k in kiosks for label in k.by_label})
+    p50_by_label = {label: round(statistics.median(x for k in kiosks for x in k.by_label.get(label, [])) * 1000, 1)
+                    for label in labels}
     return {
         "requests": len(latencies),
         "visits": sum(k.visits for k in kiosks),
@@ -226,6 +235,7 @@ async def load(port: int, creds: list[tuple[str, bytes]], seconds: float, pdf: b
         "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
         "failures": len(failures),
         "failure_sample": failures[:3],
+        "p50_ms_by_request": p50_by_label,
     }
 
 
@@ -246,6 +256,22 @@ def cpu_s(pid: int) -> float:
     return total
 
 
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds the threads of ``pid`` (and its children) spent runnable but waiting for a CPU
+    (``/proc/<pid>/task/*/schedstat``, second field): time the shared machine, not the server, took."""
+    total = 0.0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                total += int((task / "schedstat").read_text().split()[1]) / 1e9
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def settle(pid: int, timeout: float = 60.0) -> None:
     """Wait until the server (and its PDF worker) is idle: under 20 ms of CPU in half a second."""
     deadline = time.monotonic() + timeout
@@ -260,9 +286,11 @@ def settle(pid: int, timeout: float = 60.0) -> None:
 
 def measured(pid: int, port: int, creds: list[tuple[str, bytes]], seconds: float, pdf: bool) -> dict[str, Any]:
     """``load`` plus the server's CPU per request: what throughput a server with a core of its own would see."""
-    before = cpu_s(pid)
+    before, waited = cpu_s(pid), runqueue_wait_s(pid)
     result = asyncio.run(load(port, creds, seconds, pdf))
     result["server_cpu_ms_per_request"] = round((cpu_s(pid) - before) * 1000 / max(1, result["requests"]), 3)
+    result["server_runqueue_wait_ms_per_request"] = round(
+        (runqueue_wait_s(pid) - waited) * 1000 / max(1, result["requests"]), 3)
     return result
 
 
@@ -333,17 +361,27 @@ def main(argv: list[str]) -> int:
                 runs["platform"].append(measured(platform.pid, pport, creds[:n], args.seconds, pdf=False))
             best = {k: max(v, key=lambda r: r["req_per_s"]) for k, v in runs.items()}
             ratio = round(best["platform"]["req_per_s"] / best["bare"]["req_per_s"], 3)
-            result["kiosks"][n] = {**best, "ratio": ratio, "rounds": runs}
+            # Each platform round against the bare round run just before it: how stable the figure is.
+            paired = [round(p["req_per_s"] / b["req_per_s"], 3)
+                      for b, p in zip(runs["bare"], runs["platform"], strict=True)]
+            result["kiosks"][n] = {**best, "ratio": ratio, "round_ratios": paired, "rounds": runs}
             table.append({"figure": f"req_per_s_{n}_kiosks", "value": best["platform"]["req_per_s"],
                           "baseline": best["bare"]["req_per_s"], "ratio": ratio, "budget": BUDGET_RATIO,
                           "ok": ratio >= BUDGET_RATIO and best["platform"]["failures"] == 0,
-                          "note": f"ratio >= {BUDGET_RATIO}; p99 {best['platform']['p99_ms']} ms"
-                                  f" (bare {best['bare']['p99_ms']} ms); {best['platform']['failures']} failures"})
+                          "rounds": {k: [r["req_per_s"] for r in v] for k, v in runs.items()},
+                          "round_ratios": paired,
+                          "note": f"ratio >= {BUDGET_RATIO} (best rounds); each round against the bare one before it:"
+                                  f" {paired}; p50 {best['platform']['p50_ms']} ms (bare {best['bare']['p50_ms']}),"
+                                  f" p99 {best['platform']['p99_ms']} ms (bare {best['bare']['p99_ms']} ms);"
+                                  f" {best['platform']['failures']} failures"})
             cpu = {k: statistics.median(r["server_cpu_ms_per_request"] for r in v) for k, v in runs.items()}
+            waits = {k: statistics.median(r["server_runqueue_wait_ms_per_request"] for r in v) for k, v in runs.items()}
             table.append({"figure": f"server_cpu_ms_per_request_{n}_kiosks", "value": cpu["platform"],
                           "baseline": cpu["bare"], "ratio": round(cpu["platform"] / cpu["bare"], 2), "budget": None,
                           "ok": None, "note": "reported: CPU the server spends per request (median of the rounds);"
-                                              " bare / platform is the throughput ratio of a CPU-bound server"})
+                                              " bare / platform is the throughput ratio of a CPU-bound server;"
+                                              " runnable but waiting for a CPU, ms per request (median):"
+                                              f" {waits['platform']} (bare {waits['bare']})"})
         n = min(args.kiosks)
         bare_pdf = measured(bare.pid, bport, creds[:n], args.seconds, pdf=True)
         with_pdf = measured(platform.pid, pport, creds[:n], args.seconds, pdf=True)
@@ -355,6 +393,14 @@ def main(argv: list[str]) -> int:
                       "note": f"the visit also downloads the certificate PDF; p99 {with_pdf['p99_ms']} ms; server CPU"
                               f" {with_pdf['server_cpu_ms_per_request']} ms/request incl. the PDF worker"
                               f" (bare {bare_pdf['server_cpu_ms_per_request']})"})
+        pdf_p50 = with_pdf["p50_ms_by_request"].get("GET certificates pdf")
+        table.append({"figure": f"certificate_pdf_download_p50_ms_{n}_kiosks", "value": pdf_p50,
+                      "baseline": with_pdf["p50_ms"], "budget": PDF_DOWNLOAD_BUDGET_MS,
+                      "ratio": round(pdf_p50 / with_pdf["p50_ms"], 2) if pdf_p50 and with_pdf["p50_ms"] else None,
+                      "ok": pdf_p50 is not None and pdf_p50 <= PDF_DOWNLOAD_BUDGET_MS,
+                      "note": "off the request path: the PDF is rendered when the certificates are listed, so its"
+                              " download (baseline: p50 of every request of the same run) waits for no render;"
+                              f" budget {PDF_DOWNLOAD_BUDGET_MS} ms (the render budget)"})
         after = db_figures(db_path)
         visits = sum(r["visits"] for k in result["kiosks"].values() for r in k["rounds"]["platform"])
         visits += with_pdf["visits"]

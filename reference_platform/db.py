@@ -9,15 +9,20 @@ and an effect never outlives a crash without its answer. Inside a request transa
 through a context variable that follows the request into its worker thread.
 
 Reads outside a request transaction go through one connection per thread (WAL: readers
-never wait for the writer), so a read never queues behind a write's fsync. Every
-connection commits with ``synchronous=FULL``: a commit is on disk before anything is
-answered, which is what an acknowledged request promises the kiosk.
+never wait for the writer), so a read never queues behind a write's fsync. Nothing is
+answered before its commit is on disk, which is what an acknowledged request promises the
+kiosk: the shared connection commits with ``synchronous=FULL`` (fsync in the COMMIT); a
+request transaction's COMMIT only writes its WAL frames (``synchronous=NORMAL``) and its
+owner (``reference_platform.group_commit``) calls ``sync_wal`` before answering, so the
+write lock is not held through the fsync and one fsync covers every commit before it.
 """
 
 from __future__ import annotations
 
 import contextvars
 import json
+import logging
+import os
 import sqlite3
 import threading
 import weakref
@@ -26,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS kiosks (
@@ -148,6 +154,11 @@ SCHEMA += "".join(
 """
     for table in ("categories", "services") for event in ("INSERT", "UPDATE", "DELETE"))
 
+CHECKPOINT_EVERY = 200
+"""Request commits between two checkpoints, run by ``sync_wal`` off the event loop (the request
+connections do not checkpoint on their own: a COMMIT that did would stall the loop for two fsyncs).
+A request commit writes a handful of pages: this keeps the WAL near SQLite's default 1,000 pages."""
+
 BUSY_TIMEOUT_MS = 10_000
 """How long a connection waits for another writer before giving up with ``database is locked``."""
 
@@ -178,6 +189,9 @@ class Database:
         """Read connections, to close with the store (a thread's own goes with the thread)."""
         self._spare: list[_Connection] = []
         self._closed = False
+        self._commits_since_checkpoint = 0
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpointing: threading.Thread | None = None
 
     def _connect(self) -> _Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, factory=_Connection)
@@ -221,6 +235,9 @@ class Database:
             conn = self._spare.pop() if self._spare else None
         if conn is None:
             conn = self._connect()
+            # Its COMMIT writes the WAL frames and returns; the fsync is ``sync_wal``'s, and so are checkpoints.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
             conn.home = self
         return conn
 
@@ -229,7 +246,8 @@ class Database:
 
         Blocks until no other writer holds the database; call it off the event loop.
         Hand the connection to ``bind_request`` in the request's context, and end it
-        with ``end_request``.
+        with ``end_request``. Its commit is written but not on disk until ``sync_wal``
+        returns: answer nobody before that.
         """
         conn = self._request_connection()
         try:
@@ -269,6 +287,51 @@ class Database:
                 conn.close()
             else:
                 self._spare.append(conn)
+
+    def sync_wal(self, commits: int = 1) -> None:
+        """Make every request commit so far durable: fsync the write-ahead log (blocking; off the loop).
+
+        A committed transaction's frames are in the WAL file once its COMMIT returned (SQLite
+        writes them with ``pwrite``, no buffering of its own); ``fdatasync`` on any descriptor of
+        that file flushes all of its data and the size when it grew, which is what SQLite's own
+        ``synchronous=FULL`` does on Linux (a full ``fsync`` would also wait to journal the changed
+        modification time, queueing behind every other process's metadata on the same file system).
+        A sync started while another is in flight still covers everything written before it (it
+        waits for the pages the other is writing). SQLite keeps the WAL file while a connection is
+        open, so the path names the file the commits went to. ``commits``: how many request commits this sync
+        covers; every ``CHECKPOINT_EVERY`` of them the WAL is also copied back into the database,
+        on a thread of its own so no later fsync waits for it (``_checkpoint``).
+        """
+        fd = os.open(self.path + "-wal", os.O_RDONLY)
+        try:
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
+        with self._lock:
+            self._commits_since_checkpoint += commits
+            if self._commits_since_checkpoint < CHECKPOINT_EVERY or self._closed:
+                return
+            if self._checkpointing is not None and self._checkpointing.is_alive():
+                return
+            self._commits_since_checkpoint = 0
+            self._checkpointing = threading.Thread(target=self._checkpoint, name="wal-checkpoint", daemon=True)
+            self._checkpointing.start()
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL back into the database (passive: writers and readers go on). On a connection
+        with ``synchronous=FULL`` SQLite syncs the WAL before and the database after, as its own
+        automatic checkpoints do, so the WAL may then be reused from its start."""
+        with self._lock:
+            if self._closed:
+                return
+            if self._checkpointer is None:
+                self._checkpointer = self._connect()
+                self._opened.add(self._checkpointer)
+            checkpointer = self._checkpointer
+        try:
+            checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # closed meanwhile, or busy: the next one catches up
+            log.warning("WAL checkpoint did not run", exc_info=True)
 
     @staticmethod
     def bind_request(conn: sqlite3.Connection | None) -> contextvars.Token:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import anyio
 import pytest
 
@@ -19,7 +21,7 @@ def store(tmp_path):
     db.close()
 
 
-def _run(store: Database, n: int, seen: list[int]) -> list[BaseException | None]:
+def _run(store: Database, n: int, seen: list[int], told: list[int] | None = None) -> list[BaseException | None]:
     writes = GroupCommit(store)
     outcomes: list[BaseException | None] = [None] * n
 
@@ -28,6 +30,8 @@ def _run(store: Database, n: int, seen: list[int]) -> list[BaseException | None]
             async with writes.turn() as batch:
                 batch.conn.execute("INSERT INTO t VALUES (?)", (i,))
             await writes.committed(batch)
+            if told is not None:
+                told.append(i)
             # once told it committed, a fresh connection sees the row
             seen.append(store.one("SELECT COUNT(*) AS n FROM t WHERE n = ?", (i,))["n"])
         except BatchFailed as exc:
@@ -42,20 +46,64 @@ def _run(store: Database, n: int, seen: list[int]) -> list[BaseException | None]
     return outcomes
 
 
-def test_requests_queued_together_share_one_commit(store, monkeypatch) -> None:
-    commits = []
-    real = Database.end_request
+def test_requests_queued_together_share_one_fsync_and_nobody_goes_on_before_it(store, monkeypatch) -> None:
+    syncs: list[int] = []
+    on_disk: set[int] = set()
+    real = Database.sync_wal
 
-    def counting(conn, *, commit):
-        commits.append(commit)
-        real(conn, commit=commit)
+    def counting(self, commits=1):
+        with sqlite3.connect(self.path) as other:  # what is committed when this fsync starts
+            rows = {n for (n,) in other.execute("SELECT n FROM t")}
+        real(self, commits)
+        syncs.append(commits)
+        on_disk.update(rows)
 
-    monkeypatch.setattr(Database, "end_request", staticmethod(counting))
+    monkeypatch.setattr(Database, "sync_wal", counting)
     seen: list[int] = []
-    assert _run(store, 20, seen) == [None] * 20
+    told: list[int] = []
+    assert _run(store, 20, seen, told) == [None] * 20
     assert seen == [1] * 20
     assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 20
-    assert 1 <= len(commits) < 20
+    assert 1 <= len(syncs) < 20 and sum(syncs) >= 1
+    assert sorted(told) == list(range(20)) and on_disk >= set(told)  # each was told after an fsync covering it
+
+
+def test_request_commits_leave_the_fsync_to_sync_wal(store) -> None:
+    conn = store.begin_request()
+    try:
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: COMMIT writes the WAL, no fsync
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    finally:
+        Database.end_request(conn, commit=False)
+    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL elsewhere
+
+
+def test_a_failed_fsync_fails_its_members_and_every_later_write(store, monkeypatch) -> None:
+    def failing(self, commits=1):
+        raise OSError("EIO")
+
+    monkeypatch.setattr(Database, "sync_wal", failing)
+    writes = GroupCommit(store)
+    outcomes: list[object] = []
+
+    async def one(i: int) -> None:
+        try:
+            async with writes.turn() as batch:
+                batch.conn.execute("INSERT INTO t VALUES (?)", (i,))
+            await writes.committed(batch)
+            outcomes.append("ok")
+        except BatchFailed as exc:
+            outcomes.append(exc)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            for i in range(3):
+                tg.start_soon(one, i)
+        monkeypatch.setattr(Database, "sync_wal", lambda self, commits=1: None)  # the disk "recovers"
+        await one(99)
+
+    anyio.run(main)
+    assert len(outcomes) == 4 and all(isinstance(o, BatchFailed) for o in outcomes)
 
 
 def test_a_failed_commit_fails_every_member_and_keeps_nothing(store, monkeypatch) -> None:
