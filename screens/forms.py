@@ -25,7 +25,7 @@ from kiosk.views import Form, View
 from screens.keyboard import TextKeyboard
 from screens.keypad import Keypad
 from screens.theme import CJK_FONT, THEME
-from screens.widgets import BigButton, Panel, Recycler, WrapLabel, font
+from screens.widgets import BigButton, Panel, Recycler, WrapLabel, font, grow_down
 
 TYPED = ("text", "code")
 """Field kinds typed on the text keyboard rather than the numeric keypad."""
@@ -78,7 +78,8 @@ class Forms:
             self._defer(lambda f=f: self._field(panel, f), 3 + len(f.choices))
         if keypad_kind:
             self._defer(lambda: panel.add_widget(Keypad(keypad_kind, self._key, self.scale, self.pool)), 12)
-        self._values = {f.name: f.value for f in block.fields}
+        for f in block.fields:  # a value typed since the page was started is newer
+            self._values.setdefault(f.name, f.value)
         return panel
 
     def _field(self, panel: Panel, f) -> None:
@@ -86,7 +87,7 @@ class Forms:
                                          THEME["text_dim"]))
         if f.choices:
             entry = GridLayout(cols=2 if self.scale > 1 else 3, spacing=dp(8), size_hint_y=None)
-            entry.bind(minimum_height=entry.setter("height"))
+            grow_down(entry)
             for choice in f.choices:
                 entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
                                                                                                  value=c),
