@@ -40,6 +40,8 @@ from screens.theme import THEME
 from screens.widgets import Panel, Recycler, WrapLabel
 
 Act = Callable[..., None]
+BLANK_BUDGET_S = 0.002
+"""CPU per frame for emptying kept widgets after a visit (all of them within a few frames)."""
 
 
 def shape_of(view: View) -> View:
@@ -211,12 +213,17 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         elif not shown and aside.parent is not None:
             column.remove_widget(aside)
 
+    def _blank_some(self, _dt: float = 0.0) -> None:
+        """Empty the kept widgets' texts a few milliseconds per frame after a visit (``Recycler.blank_some``)."""
+        if not self.pool.blank_some(BLANK_BUDGET_S):
+            Clock.schedule_once(self._blank_some, 0)
+
     def clear(self) -> None:
         """Blank the screen when the visit ends: nothing of it stays drawn or kept with text."""
         self._forget_pages()
         self._fields = {}
         self._reset_keyboard()
-        self.pool.blank()
+        self._blank_some()
         self.pictures.clear()
         self._shape = None
         self._frame = None

@@ -181,24 +181,24 @@ class Pages:
             self._swap(page)
             return
         started = time.thread_time()
-        spent = 0.0
-        while page.pending or not page.aside_ready:
-            if not page.pending:
-                if spent and spent + 2 * self._per_label > BUILD_BUDGET_S:
-                    break
-                self._prepare_aside(page)
-                page.aside_ready = True
-                break
+        expected = 0.0
+        added = 0
+        while page.pending:
             build, labels = page.pending[0]
-            # a row whose labels would take the frame over its budget waits for the next frame
-            if spent and spent + labels * self._per_label > BUILD_BUDGET_S:
+            # rows whose labels would take the frame over its budget wait for the next frame
+            if added and expected + labels * self._per_label > BUILD_BUDGET_S:
                 break
             page.pending.popleft()
             build()
-            settle(page.body)
-            took = time.thread_time() - started - spent
-            spent += took
-            self._per_label = 0.8 * self._per_label + 0.2 * took / max(1, labels)
+            added += labels
+            expected += labels * self._per_label
+        if added:
+            settle(page.body)  # once for all rows added: a grid is laid out once per frame, not once per row
+            took = time.thread_time() - started
+            self._per_label = 0.7 * self._per_label + 0.3 * took / added
+        elif not page.aside_ready:
+            self._prepare_aside(page)
+            page.aside_ready = True
         self._page_event = Clock.schedule_once(self._build_some, 0)
 
     def _cancel_page(self) -> None:
@@ -247,14 +247,20 @@ class Pages:
         self._old.append(old_body)
         old_buttons = list(self.actions.children)
         self.actions.clear_widgets()
-        self.pool.keep(old_buttons)
+        self._old.extend(old_buttons)
         self.actions.cols = self._action_cols()
         for b in page.buttons:
             self.actions.add_widget(b)
         self._shown = page
         self.scroll.to_top()
         self._dock_keyboard(page.view)
+        # Laid out here, parents before children, rather than in the order Kivy's triggers fire
+        # (a child laid out before its parent moves it is laid out again); then the help panel
+        # takes the room now known, and what that changes is laid out once more.
+        settle(self, fill=False)
         self._page_shown(page.view)
+        settle(self, fill=False)
+        self._fit_aside_soon.cancel()
         self._put_away_event = Clock.schedule_once(self._put_away, 0)
 
     def _put_away(self, _dt: float = 0.0) -> None:
@@ -263,7 +269,11 @@ class Pages:
             self._put_away_event.cancel()
             self._put_away_event = None
         while self._old:
-            self._recycle(self._old.pop())
+            old = self._old.pop()
+            if type(old) is BigButton:
+                self.pool.keep([old])
+            else:
+                self._recycle(old)
 
     def _hold_pressed(self) -> None:
         """Keep the button whose tap made this page lit while the page is built."""
@@ -314,7 +324,7 @@ class Pages:
         self._shown = Page(View("", ""), skeleton(View("", "")), self.title, self.body)
 
 
-def settle(root) -> None:
+def settle(root, fill: bool = True) -> None:
     """Lay out and render now what ``root`` (off the tree) would in this frame's clock passes.
 
     The same work Kivy's triggers would do before the frame is drawn, done inside the
@@ -325,22 +335,25 @@ def settle(root) -> None:
     """
     for _ in range(SETTLE_PASSES):
         done = True
-        for w in root.walk(restrict=True):
+        stack = [root]  # parents before their children (Kivy's ``walk`` is a generator per level: slower)
+        while stack:
+            w = stack.pop()
             layout = getattr(w, "_trigger_layout", None)
             if layout is not None and layout.is_triggered:
                 layout.cancel()
                 w.do_layout()
                 done = False
             texture = getattr(w, "_trigger_texture", None)
-            if texture is not None and texture.is_triggered:
-                texture.cancel()
-                w.texture_update()
-                done = False
+            if texture is not None:
+                if texture.is_triggered:
+                    texture.cancel()
+                    w.texture_update()
+                    done = False
+                if fill and w.texture is not None:
+                    w.texture.bind()  # its pixels now (a no-op once they are there)
+            stack.extend(w.children)
         if done:
             break
-    for w in root.walk(restrict=True):
-        if getattr(w, "_trigger_texture", None) is not None and w.texture is not None:
-            w.texture.bind()
 
 
 def _cost(block) -> int:

@@ -85,6 +85,7 @@ def test_screens_reuse_widgets_and_a_finished_visit_leaves_no_text(kiosk_ui):
         kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
     journey = kiosk_ui.journey
+    assert kiosk_ui.wait(lambda: not journey.pool.blanking, 5), "kept widgets still being emptied"
     kept = journey.pool._labels + journey.pool._buttons
     shown = [w for box in (journey.body, journey.actions) for w in box.walk(restrict=True) if isinstance(w, Label)]
     texts = [w.text for w in shown + kept + [journey.title, journey.ident]]
