@@ -78,7 +78,7 @@ class Forms:
             self._defer(lambda f=f: self._field(panel, f), 3 + len(f.choices))
         if keypad_kind:
             self._defer(lambda: panel.add_widget(Keypad(keypad_kind, self._key, self.scale, self.pool)), 12)
-        for f in block.fields:  # a value typed since the page was started is newer
+        for f in block.fields:  # a value typed since the page was started is newer (``Pages._stage``)
             self._values.setdefault(f.name, f.value)
         return panel
 

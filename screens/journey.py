@@ -116,6 +116,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         self.overlay: Panel | None = None
         self.shape: Shape | None = None
         self._frame: Frame | None = None
+        self._resized = False
         self._page_key: tuple | None = None
         """Language and elder mode of the page shown or being built (another one: build the page anew)."""
         Window.bind(size=self._window_resized)
@@ -142,6 +143,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         if not first and self._frame is not None:
             self._shape = None
             self._page_key = None  # built anew at the new width
+            self._resized = True
             self._chrome_key = None
             self._bar_key = None
             self.render(self._frame)
@@ -174,7 +176,8 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
                 self._update_fields(frame.view)
             else:
                 self._page_key = chrome_key[:2]
-                self._stage(frame.view, shape)
+                self._stage(frame.view, shape, urgent=self._resized)
+                self._resized = False
         else:
             self._update_fields(frame.view)
         if self._page is None and chrome_key != getattr(self, "_aside_key", None):
@@ -221,6 +224,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
     def clear(self) -> None:
         """Blank the screen when the visit ends: nothing of it stays drawn or kept with text."""
         self._forget_pages()
+        self._resized = False
         self._fields = {}
         self._reset_keyboard()
         self._blank_some()

@@ -11,8 +11,9 @@ one frame: its widgets already have their sizes and, the body standing where the
 will put it, their positions, so the swap lays out the column once and draws once.
 
 While a page is being built the page on screen stays, its pressed button held lit; a tap
-on it is taken but does nothing (its buttons belong to the step before: a second tap on
-"next" must not act on the step it led to). The bar stays live. A new view of the same
+on its content or actions is taken but does nothing (its buttons belong to the step
+before: a second tap on "next" must not act on the step it led to). The bar and the
+docked keyboard stay live (a key types into the field by name, on whichever page). A new view of the same
 skeleton (a countdown's seconds, a camera preview, a form's values) changes the widgets
 in place, on screen or in the page being built, instead of building a page.
 """
@@ -27,13 +28,15 @@ from dataclasses import replace
 from kivy.clock import Clock
 from kivy.uix.gridlayout import GridLayout
 
-from kiosk.views import Picture, Progress, Text, View
+from kiosk.views import Form, Picture, Progress, Text, View
 from screens.theme import THEME
 from screens.widgets import BigButton, Recycler, WrapLabel, set_height_keep_top
 
-BUILD_BUDGET_S = 0.004
+BUILD_BUDGET_S = 0.003
 """CPU time per frame for adding rows, their labels' wrapping and textures and the page's layout included."""
 SETTLE_PASSES = 4
+MAX_REPLACED = 3
+"""Pages replaced by a newer view before they were shown, after which one is built in a single frame."""
 HOLD_PRESSED_S = 1.0
 """A tap this recent made the new page: its button stays lit until the page is shown."""
 
@@ -99,6 +102,7 @@ class Pages:
         self._old: list = []
         """Widgets of the page swapped out, given back to the pool in the next frame."""
         self._last_up = (-10.0, (0.0, 0.0))
+        self._replaced = 0
         self._per_label = 0.0005
         """What one label has cost to build, wrap, render and lay out lately (CPU seconds)."""
 
@@ -114,25 +118,38 @@ class Pages:
         return self._page is not None or bool(self._old)
 
     # -- building -------------------------------------------------------------------------------
-    def _stage(self, view: View, shape: View) -> None:
-        """Start building ``view`` off the tree; the page on screen stays until it is complete."""
+    def _stage(self, view: View, shape: View, urgent: bool = False) -> None:
+        """Start building ``view`` off the tree (from the next frame on: this one may have drawn a new
+        bar); the page on screen stays until the new one is complete. ``urgent``: in one frame (the
+        window changed shape: the page shown is being laid out anew anyway)."""
+        if self._page is not None:
+            self._replaced += 1  # the view changed again before its page was shown
+        if urgent:
+            self._replaced = MAX_REPLACED
         self._cancel_page()
         self._put_away()  # the spare body may still hold the page swapped out in this frame
         title = self._titles[1] if self.title is self._titles[0] else self._titles[0]
         body = self._bodies[1] if self.body is self._bodies[0] else self._bodies[0]
+        page = self._page = Page(view, skeleton(shape), title, body)
+        self._fields = {}
+        # the view's values; a value typed while the page is built (the keyboard stays live) is newer
+        self._values = {f.name: f.value for b in view.blocks if isinstance(b, Form) for f in b.fields}
+        page.pending.append((lambda: self._start_page(page), 1))
+        self._hold_pressed()
+        self._page_event = Clock.schedule_once(self._build_some, 0)
+
+    def _start_page(self, page: Page) -> None:
+        """The page's title, at its final width (its height places the body), and its rows queued."""
+        view, title, body = page.view, page.title, page.body
         x, top, width = self._page_frame()
-        s = self.scale
         title.width = width
-        title.reset(view.title + (f"   ({view.step[0]}/{view.step[1]})" if view.step else ""), "title", s,
+        title.reset(view.title + (f"   ({view.step[0]}/{view.step[1]})" if view.step else ""), "title", self.scale,
                     THEME["accent"])
-        settle(title)  # now, at its final width: its height places the body
+        settle(title)
         title.pos = (x, top - title.height)
         body.width = width
         body.height = 0
         body.pos = (x, top - title.height - self.column.spacing[1])
-        page = self._page = Page(view, skeleton(shape), title, body)
-        self._fields = {}
-        self._values = {}
         for i, block in enumerate(view.blocks):
             page.pending.append((lambda i=i: self._build_block(page, i), _cost(block)))
         cols = self._action_cols()
@@ -140,8 +157,6 @@ class Pages:
         button_width = (self.actions.width - spacing * (cols - 1)) / cols if self.actions.width > 1 else 0
         for a in view.actions:
             page.pending.append((lambda a=a: self._build_action(page, a, button_width), 1))
-        self._hold_pressed()
-        self._page_event = Clock.schedule_once(self._build_some, 0)
 
     def _page_frame(self) -> tuple[float, float, float]:
         """Where the column will put the page: its left, its top and its width."""
@@ -185,8 +200,9 @@ class Pages:
         added = 0
         while page.pending:
             build, labels = page.pending[0]
-            # rows whose labels would take the frame over its budget wait for the next frame
-            if added and expected + labels * self._per_label > BUILD_BUDGET_S:
+            # rows whose labels would take the frame over its budget wait for the next frame; a view
+            # that keeps changing faster than its pages are built gets its page in one frame
+            if added and expected + labels * self._per_label > BUILD_BUDGET_S and self._replaced < MAX_REPLACED:
                 break
             page.pending.popleft()
             build()
@@ -236,12 +252,14 @@ class Pages:
     def _swap(self, page: Page) -> None:
         """Put the built page on screen in one frame; the page before goes back to the pool in the next."""
         self._page = None
+        self._replaced = 0
         column = self.column
         old_title, old_body = self.title, self.body
         column.remove_widget(old_title)
         column.remove_widget(old_body)
         self.title, self.body = page.title, page.body
         set_height_keep_top(page.body, page.body.minimum_height)
+        page.body._trigger_layout.cancel()  # its top is where it was built: its rows stand where they are
         column.add_widget(page.body, index=len(column.children))
         column.add_widget(page.title, index=len(column.children))
         self._old.append(old_body)
@@ -301,8 +319,9 @@ class Pages:
                 widget.image.texture = self._picture_texture(block.png)
 
     def on_touch_down(self, touch) -> bool:
-        if self._page is not None and self.main.collide_point(*touch.pos) \
-                and (self.overlay is None or not self.overlay.collide_point(*touch.pos)):
+        if self._page is not None and (self.overlay is None or not self.overlay.collide_point(*touch.pos)) \
+                and any(box.parent is not None and box.collide_point(*touch.pos)
+                        for box in (self.viewport, self.actions)):
             return True  # the page shown is being replaced: its buttons belong to the step before
         return super().on_touch_down(touch)
 
