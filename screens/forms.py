@@ -64,6 +64,9 @@ class Forms:
     _keyboard_key: tuple = ()
     _keyboard_row: BoxLayout | None = None
     """Landscape: the row that holds the body and the keyboard side by side."""
+    _revealing = False
+    """The focused field is about to be scrolled into view."""
+    _page: object
     _kinds: dict[str, str]
     """Each field's keyboard kind ("text", "digits", ..., "choices"), by name."""
 
@@ -187,13 +190,21 @@ class Forms:
     def _reveal_focus(self) -> None:
         """Scroll the focused field into view once the smaller body is laid out."""
         def reveal(_dt: float) -> None:
-            if getattr(self, "building", False):  # the field's row is still queued: once the rows are in
+            if self._page is not None:  # the field's page is still being built: once it is shown
                 Clock.schedule_once(reveal, 0.05)
                 return
-            widgets = self._fields.get(self._focus)
-            if widgets is not None and widgets[0].parent is not None and self.scroll.parent is not None:
-                self.scroll.scroll_to(widgets[0], padding=dp(24), animate=False)
+            self._revealing = False
+            self._reveal_now()
+        self._revealing = True  # the screen is not settled until then (``Pages.building``)
         Clock.schedule_once(reveal, 0.05)
+
+    def _reveal_now(self) -> None:
+        """Scroll the focused field into view now, if the keyboard is docked (the layout is done)."""
+        if self._keyboard is None or self._keyboard.parent is None:
+            return
+        widgets = self._fields.get(self._focus)
+        if widgets is not None and widgets[0].parent is not None and self.scroll.parent is not None:
+            self.scroll.scroll_to(widgets[0], padding=dp(24), animate=False)
 
     def _reset_keyboard(self) -> None:
         """At the end of a visit: no pinyin or strokes of it stay in the keyboard."""

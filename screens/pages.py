@@ -115,7 +115,7 @@ class Pages:
     @property
     def building(self) -> bool:
         """A page is being built (what a driver or test waits out before it reads or touches the screen)."""
-        return self._page is not None or bool(self._old)
+        return self._page is not None or bool(self._old) or self._revealing
 
     # -- building -------------------------------------------------------------------------------
     def _stage(self, view: View, shape: View, urgent: bool = False) -> None:
@@ -278,7 +278,6 @@ class Pages:
         settle(self, fill=False)
         self._page_shown(page.view)
         settle(self, fill=False)
-        self._fit_aside_soon.cancel()
         self._put_away_event = Clock.schedule_once(self._put_away, 0)
 
     def _put_away(self, _dt: float = 0.0) -> None:
