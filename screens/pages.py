@@ -14,8 +14,8 @@ While a page is being built the page on screen stays, its pressed button held li
 on its content or actions is taken but does nothing (its buttons belong to the step
 before: a second tap on "next" must not act on the step it led to). The bar and the
 docked keyboard stay live (a key types into the field by name, on whichever page). A new view of the same
-skeleton (a countdown's seconds, a camera preview, a form's values) changes the widgets
-in place, on screen or in the page being built, instead of building a page.
+skeleton (a camera preview's picture, a form's values) changes the widgets in place, on
+screen or in the page being built, instead of building a page.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import replace
 from kivy.clock import Clock
 from kivy.uix.gridlayout import GridLayout
 
-from kiosk.views import Form, Picture, Progress, Text, View
+from kiosk.views import Form, Picture, Progress, View
 from screens.theme import THEME
 from screens.widgets import BigButton, Recycler, WrapLabel, set_height_keep_top
 
@@ -42,16 +42,11 @@ HOLD_PRESSED_S = 1.0
 
 
 def skeleton(shape: View) -> View:
-    """A view's shape with the texts of its text and progress blocks and its pictures blanked: equal
-    skeletons mean "change those widgets in place"."""
+    """A view's shape with its pictures blanked: equal skeletons mean "show the new pictures in place"
+    (a camera preview, four times a second). A new text may need another height, and with it
+    another layout of the page and of the help panel under it: that page is built anew."""
     def blank(block):
-        if isinstance(block, Text):
-            return replace(block, text="")
-        if isinstance(block, Progress):
-            return replace(block, message="", seconds_left=None)
-        if isinstance(block, Picture):
-            return replace(block, png=b"")
-        return block
+        return replace(block, png=b"") if isinstance(block, Picture) else block
     return replace(shape, blocks=tuple(blank(b) for b in shape.blocks))
 
 
@@ -304,17 +299,11 @@ class Pages:
                     return
 
     def _changed_in_place(self, view: View) -> None:
-        """Same skeleton: new texts and pictures into the widgets shown (or already built)."""
+        """Same skeleton: the new pictures into the widgets shown (or already built)."""
         page = self._page or self._shown
         page.view = view
         for block, widget in zip(view.blocks, page.blocks, strict=False):
-            if widget is None:
-                continue
-            if isinstance(block, Text):
-                _set_text(widget, block.text)
-            elif isinstance(block, Progress):
-                _set_text(widget, progress_text(block))
-            elif isinstance(block, Picture):
+            if widget is not None and isinstance(block, Picture):
                 widget.image.texture = self._picture_texture(block.png)
 
     def on_touch_down(self, touch) -> bool:
@@ -380,7 +369,3 @@ def _cost(block) -> int:
     return len(levels) if levels else 1
 
 
-def _set_text(label: WrapLabel, text: str) -> None:
-    label.text = text
-    if not text:
-        label.height = label.reserve
