@@ -13,9 +13,9 @@ will put it, their positions, so the swap lays out the column once and draws onc
 While a page is being built the page on screen stays, its pressed button held lit; a tap
 on its content or actions is taken but does nothing (its buttons belong to the step
 before: a second tap on "next" must not act on the step it led to). The bar and the
-docked keyboard stay live (a key types into the field by name, on whichever page). A new view of the same
-skeleton (a camera preview's picture, a form's values) changes the widgets in place, on
-screen or in the page being built, instead of building a page.
+docked keyboard stay live (a key types into the field by name, on whichever page). A new
+view of the same skeleton (a camera preview's picture, a form's values) changes the
+widgets in place, on screen or in the page being built, instead of building a page.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from screens.widgets import BigButton, Recycler, WrapLabel, set_height_keep_top
 BUILD_BUDGET_S = 0.003
 """CPU time per frame for adding rows, their labels' wrapping and textures and the page's layout included."""
 SETTLE_PASSES = 4
+"""Rounds of layouts and renders ``settle`` runs at most (a height that changes lays its box out again)."""
 MAX_REPLACED = 3
 """Pages replaced by a newer view before they were shown, after which one is built in a single frame."""
 HOLD_PRESSED_S = 1.0
@@ -63,7 +64,7 @@ class Page:
         self.title = title
         self.body = body
         self.blocks: list = [None] * len(view.blocks)
-        """The widget of each block once built (text, progress and pictures are changed in place)."""
+        """The widget of each block once built (a picture is changed in place)."""
         self.buttons: list[BigButton] = []
         self.pending: deque[tuple[Callable[[], None], int]] = deque()
         self.aside_ready = False
