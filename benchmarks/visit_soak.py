@@ -260,6 +260,8 @@ def soak(app, runtime, visits: int, probe: bool = False) -> dict:
     return extra | {"rss_kb": rss, "peak_rss_kb": peak_rss_kb(), "failed_visits": failed,
             "frames": len(cpu), "cpu_ms_p50": round(percentile(cpu[warm_frames:], 0.5), 2),
             "cpu_ms_p99": round(percentile(cpu[warm_frames:], 0.99), 2),
+            "cpu_frames_over_budget": sum(1 for c in cpu[warm_frames:] if c > CPU_P99_BUDGET_MS),
+            "cpu_frames_measured": len(cpu) - warm_frames,
             "slowest_frame_ms": round(max(wall), 1), "gc": pauses.summary(),
             "gc_objects_after_visits": len(gc.get_objects()) + gc.get_freeze_count()}
 
@@ -335,7 +337,8 @@ def main() -> int:
         row("cpu_ms_per_frame_p50", kio["cpu_ms_p50"], base["cpu_ms_p50"], None, None,
             "main-thread CPU per frame; baseline: bare Kivy list scroll"),
         row("cpu_ms_per_frame_p99", kio["cpu_ms_p99"], base["cpu_ms_p99"], CPU_P99_BUDGET_MS,
-            kio["cpu_ms_p99"] <= CPU_P99_BUDGET_MS, "main-thread CPU per frame; baseline: bare Kivy list scroll"),
+            kio["cpu_ms_p99"] <= CPU_P99_BUDGET_MS, "main-thread CPU per frame; baseline: bare Kivy list scroll; "
+            f"{kio['cpu_frames_over_budget']} of {kio['cpu_frames_measured']} frames over {CPU_P99_BUDGET_MS:g} ms"),
         row("startup_first_frame_s", kio["first_frame_s"], base["first_frame_s"], STARTUP_RATIO_BUDGET,
             start_ratio <= STARTUP_RATIO_BUDGET, "platform already up; baseline: bare Kivy CJK label; budget: ratio"),
         row("failed_visits", len(kio["failed_visits"]), None, 0, not kio["failed_visits"], "; ".join(

@@ -11,8 +11,13 @@ itself. The layout audit's ``band`` check (screens/audit.py) holds every screen 
 
 from __future__ import annotations
 
-from kivy.graphics import BorderImage, Color
+from collections import OrderedDict
+
+from kivy.core.text.markup import MarkupLabel
+from kivy.graphics import BorderImage, Color, Rectangle
+from kivy.graphics.texture import Texture
 from kivy.metrics import dp
+from kivy.properties import ListProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
@@ -25,8 +30,63 @@ ICON_FOR_SCREEN = {"identify": "household", "pay": "payments", "home": "help", "
 """The pictogram of a step, by the first part of its screen name; others show the help icon."""
 
 
+GLYPHS_KEPT = 8
+"""Rendered pictograms kept (by icon, size and colour): a step shown again finds its pictogram drawn."""
+_glyphs: OrderedDict[tuple, Texture] = OrderedDict()
+
+
 def _hex(rgba) -> str:
     return "".join(f"{round(c * 255):02x}" for c in rgba[:3])
+
+
+def glyph_texture(name: str, px: int, colour: str) -> Texture | None:
+    """The pictogram ``name`` at ``px`` in ``colour`` (hex), rendered once and kept among the latest few."""
+    key = (name, px, colour)
+    tex = _glyphs.get(key)
+    if tex is None:
+        markup = icon_markup(name, px, colour)
+        if not markup:
+            return None
+        label = MarkupLabel(text=markup, font_size=px, line_height=1.3)
+        label.refresh()
+        tex = label.texture
+        tex.bind()  # its pixels now, not in the frame that first draws it
+        if len(_glyphs) >= GLYPHS_KEPT:
+            _glyphs.popitem(last=False)
+        _glyphs[key] = tex
+    else:
+        _glyphs.move_to_end(key)
+    return tex
+
+
+class Glyph(Widget):
+    """The panel's pictogram: a texture from ``glyph_texture``, centred.
+
+    Not a label: its size follows the room the step leaves, and a label would render its
+    markup again for every new size, in the frame that shows the step (2-6 ms a time on a
+    CPU renderer). The page being built asks for it beforehand (``Aside.prepare``).
+    """
+
+    texture_size = ListProperty([0, 0])
+
+    def __init__(self) -> None:
+        super().__init__(size_hint_y=None, height=0)
+        self.text = ""
+        """The icon's name ("" while none is shown): what the panel's levels test, as a label's text."""
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            self._quad = Rectangle()
+        self.bind(pos=self._place, size=self._place, texture_size=self._place)
+
+    def show(self, name: str, texture: Texture | None) -> None:
+        self.text = name if texture is not None else ""
+        self._quad.texture = texture
+        self.texture_size = list(texture.size) if texture is not None else [0, 0]
+
+    def _place(self, *_a) -> None:
+        tw, th = self.texture_size
+        self._quad.size = (tw, th)
+        self._quad.pos = (int(self.center_x - tw / 2.0), int(self.center_y - th / 2.0))
 
 
 class Aside(BoxLayout):
@@ -53,8 +113,7 @@ class Aside(BoxLayout):
             corner = max(2, int(dp(8)))
             self._bg = BorderImage(texture=rounded_texture(), border=(corner, corner, corner, corner))
         self.bind(pos=self._redraw, size=self._redraw)
-        self.icon = WrapLabel("", "title", halign="center")
-        self.icon.markup = True
+        self.icon = Glyph()
         self.heading = WrapLabel("", "title", colour=THEME["accent"], halign="center")
         self.text = WrapLabel("", "body", halign="center")
         self.short = WrapLabel("", "body", halign="center")
@@ -79,18 +138,25 @@ class Aside(BoxLayout):
         self._key = key
         self._icon_name = name
         self._icon_base = font("headline_en", scale) * 2.2
-        self._icon_px = round(self._icon_base)
-        self.icon.reset(self._icon_text(), "title", scale, halign="center")
-        self.icon.markup = True
+        self._icon_px = 0
         self.heading.reset(heading, "title", scale, THEME["accent"], "center")
         self.text.reset(text, "body", scale, THEME["text"], "center")
         self.short.reset(short, "body", scale, THEME["text"], "center")
 
-    def _icon_text(self) -> str:
-        return icon_markup(self._icon_name, self._icon_px, _hex(THEME["accent"]))
+    def _icon_size(self, base: float, room: float) -> int:
+        """The pictogram's size for ``room``: about a quarter of it, in steps of an eighth of its
+        smallest size ``base`` (a few sizes, each rendered once)."""
+        step = max(4.0, base / 8)
+        px = min(max(base, room * self.ICON_SHARE), base * self.ICON_GROWTH)
+        return int(round(px / step) * step)
+
+    def prepare(self, screen: str, room: float, scale: float) -> None:
+        """Render the pictogram a step ``screen`` will show in ``room`` now (a page being built asks)."""
+        name = ICON_FOR_SCREEN.get(screen.split(".")[0], "help")
+        glyph_texture(name, self._icon_size(font("headline_en", scale) * 2.2, room), _hex(THEME["accent"]))
 
     @staticmethod
-    def _height(label: WrapLabel) -> float:
+    def _height(label: WrapLabel | Glyph) -> float:
         return label.texture_size[1] + dp(4) if label.text else 0.0
 
     def needs(self, parts: tuple[WrapLabel, ...]) -> float:
@@ -99,10 +165,10 @@ class Aside(BoxLayout):
 
     def fit(self, room: float) -> bool:
         """Take ``room`` px showing as much as fits in it, or hide. Returns whether it is shown."""
-        px = round(min(max(self._icon_base, room * self.ICON_SHARE), self._icon_base * self.ICON_GROWTH))
+        px = self._icon_size(self._icon_base, room)
         if px != self._icon_px and self._icon_name:
-            self._icon_px = px  # the new texture's size comes back through ``texture_size``: fitted again then
-            self.icon.text = self._icon_text()
+            self._icon_px = px
+            self.icon.show(self._icon_name, glyph_texture(self._icon_name, px, _hex(THEME["accent"])))
         levels = ((self.icon, self.heading, self.text), (self.heading, self.text), (self.text,), (self.short,))
         chosen = next((parts for parts in levels if all(p.text for p in parts) and room >= self.needs(parts)), ())
         self.shown = bool(chosen)

@@ -2,8 +2,9 @@
 choices, pictures and rating levels (forms: screens/forms.py).
 
 Rows of pairs, tables and choices are not added at once but queued (``_defer``) and
-added a few per frame, so no frame carries a whole screen of labels; labels and buttons
-come from the screen's ``Recycler`` pool.
+added a few per frame to the page being built off the tree (screens/pages.py), so no
+frame carries a whole screen of labels; labels and buttons come from the screen's
+``Recycler`` pool.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from kivy.uix.image import Image
 
 from kiosk.views import Choices, Form, Pairs, Picture, Progress, Rating, Table, Text
 from screens.layout import Shape
+from screens.pages import progress_text
 from screens.theme import THEME
-from screens.widgets import TEXT_COLOURS, TEXT_SIZES, Panel, Recycler, type_scale
+from screens.widgets import TEXT_COLOURS, TEXT_SIZES, Panel, Recycler, grow_down, type_scale
 
 PICTURES_KEPT = 4
 """Decoded pictures kept for the visit (``Blocks.pictures``); emptied when it ends (they may show a face)."""
@@ -45,8 +47,7 @@ class Blocks:
         if isinstance(block, Text):
             return self.pool.label(block.text, TEXT_SIZES.get(block.style, "body"), s, TEXT_COLOURS.get(block.style))
         if isinstance(block, Progress):
-            text = block.message + (f"  {block.seconds_left}s" if block.seconds_left is not None else "")
-            return self.pool.label(text, "title", s, THEME["accent"], halign="center")
+            return self.pool.label(progress_text(block), "title", s, THEME["accent"], halign="center")
         if isinstance(block, Pairs):
             return self._pairs(block)
         if isinstance(block, Table):
@@ -66,7 +67,7 @@ class Blocks:
         if block.title:
             panel.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
         grid = GridLayout(cols=1 if self.scale > 1 else 2, spacing=(dp(16), dp(6)), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
+        grow_down(grid)
         split = self.scale <= 1
 
         def row(label: str, value: str) -> None:
@@ -86,7 +87,7 @@ class Blocks:
             panel.add_widget(self.pool.label(block.empty, "body", self.scale, THEME["text_dim"]))
             return panel
         grid = GridLayout(cols=len(block.columns), spacing=(dp(10), dp(6)), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
+        grow_down(grid)
         for col in block.columns:
             grid.add_widget(self.pool.label(col, "small", self.scale, THEME["accent"]))
 
@@ -104,7 +105,7 @@ class Blocks:
 
     def _choices(self, block: Choices) -> GridLayout:
         box = GridLayout(cols=1, spacing=dp(8), size_hint_y=None)
-        box.bind(minimum_height=box.setter("height"))
+        grow_down(box)
         if block.title:
             box.add_widget(self.pool.label(block.title, "body", self.scale, THEME["accent"]))
         # As many of the journey's columns as fit tiles of a readable width on this window.
@@ -114,7 +115,7 @@ class Blocks:
         wide = any(dict(a.args).get("icon") for a in block.items) and self.shape is not None and self.shape.landscape
         cols = max(1, min(max(block.columns, 5) if wide else block.columns, fit))
         grid = GridLayout(cols=cols, spacing=dp(10), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
+        grow_down(grid)
 
         def button(a) -> None:
             args = a.kwargs()
@@ -137,14 +138,10 @@ class Blocks:
 
     def _picture(self, block: Picture) -> BoxLayout:
         box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(6))
-        tex = self.pictures.get(block.png)
-        if tex is None:  # a step with a countdown is drawn again every second: its QR code is decoded once
-            tex = CoreImage(io.BytesIO(block.png), ext="png").texture
-            if len(self.pictures) >= PICTURES_KEPT:
-                del self.pictures[next(iter(self.pictures))]
-            self.pictures[block.png] = tex
-        img = Image(texture=tex, size_hint_y=None, height=dp(block.height) * min(self.scale, 1.2),
-                    fit_mode="contain")
+        img = Image(texture=self._picture_texture(block.png), size_hint_y=None,
+                    height=dp(block.height) * min(self.scale, 1.2), fit_mode="contain")
+        box.image = img
+        # a new picture of the same step (a camera preview) is shown in ``box.image``
         box.add_widget(img)
         height = img.height
         if block.caption:
@@ -154,9 +151,18 @@ class Blocks:
         box.height = height
         return box
 
+    def _picture_texture(self, png: bytes):
+        tex = self.pictures.get(png)
+        if tex is None:  # a step with a countdown is drawn again every second: its QR code is decoded once
+            tex = CoreImage(io.BytesIO(png), ext="png").texture
+            if len(self.pictures) >= PICTURES_KEPT:
+                del self.pictures[next(iter(self.pictures))]
+            self.pictures[png] = tex
+        return tex
+
     def _rating(self, block: Rating) -> GridLayout:
         grid = GridLayout(cols=1, spacing=dp(10), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
+        grow_down(grid)
         for i, label in enumerate(block.levels):
             style = "primary" if block.selected is None else "selected" if block.selected == i else "secondary"
             grid.add_widget(self.pool.button(label, lambda i=i: self.act("level", index=str(i)), style,

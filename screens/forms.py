@@ -25,7 +25,7 @@ from kiosk.views import Form, View
 from screens.keyboard import TextKeyboard
 from screens.keypad import Keypad
 from screens.theme import CJK_FONT, THEME
-from screens.widgets import BigButton, Panel, Recycler, WrapLabel, font
+from screens.widgets import BigButton, Panel, Recycler, WrapLabel, font, grow_down
 
 TYPED = ("text", "code")
 """Field kinds typed on the text keyboard rather than the numeric keypad."""
@@ -64,6 +64,9 @@ class Forms:
     _keyboard_key: tuple = ()
     _keyboard_row: BoxLayout | None = None
     """Landscape: the row that holds the body and the keyboard side by side."""
+    _revealing = False
+    """The focused field is about to be scrolled into view."""
+    _page: object
     _kinds: dict[str, str]
     """Each field's keyboard kind ("text", "digits", ..., "choices"), by name."""
 
@@ -78,7 +81,8 @@ class Forms:
             self._defer(lambda f=f: self._field(panel, f), 3 + len(f.choices))
         if keypad_kind:
             self._defer(lambda: panel.add_widget(Keypad(keypad_kind, self._key, self.scale, self.pool)), 12)
-        self._values = {f.name: f.value for f in block.fields}
+        for f in block.fields:  # a value typed since the page was started is newer (``Pages._stage``)
+            self._values.setdefault(f.name, f.value)
         return panel
 
     def _field(self, panel: Panel, f) -> None:
@@ -86,7 +90,7 @@ class Forms:
                                          THEME["text_dim"]))
         if f.choices:
             entry = GridLayout(cols=2 if self.scale > 1 else 3, spacing=dp(8), size_hint_y=None)
-            entry.bind(minimum_height=entry.setter("height"))
+            grow_down(entry)
             for choice in f.choices:
                 entry.add_widget(self.pool.button(choice, lambda c=choice, name=f.name: self.act("field", name=name,
                                                                                                  value=c),
@@ -186,13 +190,21 @@ class Forms:
     def _reveal_focus(self) -> None:
         """Scroll the focused field into view once the smaller body is laid out."""
         def reveal(_dt: float) -> None:
-            if getattr(self, "building", False):  # the field's row is still queued: once the rows are in
+            if self._page is not None:  # the field's page is still being built: once it is shown
                 Clock.schedule_once(reveal, 0.05)
                 return
-            widgets = self._fields.get(self._focus)
-            if widgets is not None and widgets[0].parent is not None and self.scroll.parent is not None:
-                self.scroll.scroll_to(widgets[0], padding=dp(24), animate=False)
+            self._revealing = False
+            self._reveal_now()
+        self._revealing = True  # the screen is not settled until then (``Pages.building``)
         Clock.schedule_once(reveal, 0.05)
+
+    def _reveal_now(self) -> None:
+        """Scroll the focused field into view now, if the keyboard is docked (the layout is done)."""
+        if self._keyboard is None or self._keyboard.parent is None:
+            return
+        widgets = self._fields.get(self._focus)
+        if widgets is not None and widgets[0].parent is not None and self.scroll.parent is not None:
+            self.scroll.scroll_to(widgets[0], padding=dp(24), animate=False)
 
     def _reset_keyboard(self) -> None:
         """At the end of a visit: no pinyin or strokes of it stay in the keyboard."""

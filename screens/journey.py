@@ -10,13 +10,14 @@ scrolls; the actions never leave the screen. The 20-second timeout warning cover
 body with a countdown and "I need more time".
 
 Rebuilding is done only when the view's shape changes; typing into a form only
-updates the field, so the keypad never loses its place and a frame stays cheap. Rows
-are added a few per frame (``_defer``, ``_drain``) so that no frame builds a whole screen.
+updates the field, so the keypad never loses its place and a frame stays cheap. A new
+page is built off the widget tree, a few rows per frame, and swapped in whole when it is
+complete (screens/pages.py), so no frame builds a whole screen and no half-built page is
+ever shown.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -34,14 +35,13 @@ from screens.blocks import Blocks
 from screens.chrome import Chrome
 from screens.forms import Forms
 from screens.layout import FitScroll, Shape, apply_shape
+from screens.pages import Pages, skeleton
 from screens.theme import THEME
-from screens.widgets import Panel, Recycler, WrapLabel, font
+from screens.widgets import Panel, Recycler, WrapLabel
 
 Act = Callable[..., None]
-BUILD_BUDGET_S = 0.008
-"""Python time per frame for adding rows; label textures and the raster come on top."""
-LABELS_PER_FRAME = 8
-"""Labels are laid out and rendered (CJK wrapping is costly) in the frame after they are added."""
+BLANK_BUDGET_S = 0.002
+"""CPU per frame for emptying kept widgets after a visit (all of them within a few frames)."""
 
 
 def shape_of(view: View) -> View:
@@ -53,13 +53,13 @@ def shape_of(view: View) -> View:
     return replace(view, blocks=blocks)
 
 
-class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
+class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
     """Renders frames; ``act(action_id, **args)`` is the visit controller's ``act``.
 
     What each part looks like is drawn by the mixins: ``Chrome`` (screens/chrome.py) the bar
     and the timeout warning, ``Blocks`` (screens/blocks.py) the body's blocks, ``Forms``
-    (screens/forms.py) forms and the keypad; this class lays the screen out and decides what
-    to rebuild.
+    (screens/forms.py) forms and the keypad, ``Pages`` (screens/pages.py) builds a new page off
+    the tree and swaps it in; this class lays the screen out and decides what to rebuild.
     """
 
     def __init__(self, act: Act, **kw) -> None:
@@ -70,8 +70,7 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self._chrome_key: tuple | None = None
         self._fields: dict[str, tuple[TextInput | WrapLabel, WrapLabel]] = {}
         self._focus = ""
-        self._pending: list[tuple[Callable[[], None], int]] = []
-        self._drain_event = None
+        self._values: dict[str, str] = {}
         self.pictures = {}
         self.pool = Recycler()
         """Labels and buttons of the body and the actions, reused from screen to screen."""
@@ -84,9 +83,8 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self.bar.bind(width=self._fit_bar)
         self.banner = WrapLabel("", "small", colour=(1, 1, 1, 1), halign="center")
         self.help_line = WrapLabel("", "small", colour=THEME["accent"], halign="center")
-        self.title = WrapLabel("", "title", colour=THEME["accent"])
-        self.body = GridLayout(cols=1, spacing=dp(14), size_hint_y=None, padding=(0, dp(4)))
-        self.body.bind(minimum_height=self.body.setter("height"))
+        self._init_pages(lambda: WrapLabel("", "title", colour=THEME["accent"]),
+                         lambda: GridLayout(cols=1, spacing=dp(14), size_hint_y=None, padding=(0, dp(4))))
         self.column = GridLayout(cols=1, spacing=dp(10), size_hint_y=None, padding=(0, 0, dp(14), 0))
         """The step's title and body: they scroll together, so a long step still starts with its title."""
         self.column.bind(minimum_height=self.column.setter("height"))
@@ -95,14 +93,17 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self.aside = Aside()
         """Fills what the step leaves of the content's height; in the column only while shown."""
         self.aside.size_hint_x = None
-        self._fit_aside_soon = Clock.create_trigger(self._fit_aside, 0)
+        self._fit_aside_soon = Clock.create_trigger(self._fit_aside, -1)
+        """In the same frame as the layout that changed the room (a fit in the next frame was one more
+        layout pass and redraw)."""
         # Top-anchored: a screen's rows are added over a few frames, and content anchored at the
         # bottom slid up under the finger with every row added below it.
         self.viewport = FitScroll(self.column, anchor_y="top")
         self.viewport.audit_role = "content"
         """What the layout audit measures the empty band under (screens/audit.py ``band``)."""
-        for w, prop in ((self.viewport, "height"), (self.title, "height"), (self.body, "height"),
-                        (self.column, "width"), *((part, "texture_size") for part in self.aside.parts)):
+        for w, prop in ((self.viewport, "height"), *((t, "height") for t in self._titles),
+                        *((b, "height") for b in self._bodies), (self.column, "width"),
+                        *((part, "texture_size") for part in self.aside.parts)):
             w.bind(**{prop: self._fit_aside_soon})
         self.scroll = self.viewport.scroll
         self.actions = GridLayout(cols=2, spacing=dp(12), size_hint_y=None)
@@ -115,6 +116,9 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         self.overlay: Panel | None = None
         self.shape: Shape | None = None
         self._frame: Frame | None = None
+        self._resized = False
+        self._page_key: tuple | None = None
+        """Language and elder mode of the page shown or being built (another one: build the page anew)."""
         Window.bind(size=self._window_resized)
         self._window_resized(Window, Window.size)
 
@@ -138,6 +142,8 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
             self.main.add_widget(self.actions)
         if not first and self._frame is not None:
             self._shape = None
+            self._page_key = None  # built anew at the new width
+            self._resized = True
             self._chrome_key = None
             self._bar_key = None
             self.render(self._frame)
@@ -157,48 +163,45 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
                       chrome.can_go_home, chrome.labels)
         rebuild_all = scale != self.scale
         self.scale = scale
-        bar_built = False
         if chrome_key != self._chrome_key or rebuild_all:
             self._chrome_key = chrome_key
-            bar_built = self._render_chrome(frame)
+            self._render_chrome(frame)
         shape = shape_of(frame.view)
-        new_view = False
         if rebuild_all or shape != self._shape or chrome_key[:2] != getattr(self, "_lang_key", None):
             self._lang_key = chrome_key[:2]
             self._shape = shape
-            # A new bar (language or elder mode switched) is a frame's worth of labels itself:
-            # the body's rows start in the next frame.
-            self._render_view(frame.view, drain_now=not bar_built)
-            new_view = True
+            page = self._page or self._shown
+            if not rebuild_all and self._page_key == chrome_key[:2] and skeleton(shape) == page.skeleton:
+                self._changed_in_place(frame.view)
+                self._update_fields(frame.view)
+            else:
+                self._page_key = chrome_key[:2]
+                self._stage(frame.view, shape, urgent=self._resized)
+                self._resized = False
         else:
             self._update_fields(frame.view)
-        if new_view or chrome_key != getattr(self, "_aside_key", None):
-            self._aside_key = chrome_key
-            self.aside.reset(frame.view.screen, chrome.label("aside_title"), chrome.label("aside_text"),
-                             chrome.label("aside_short"), scale)
-            self._fit_aside_soon()
+        if self._page is None and chrome_key != getattr(self, "_aside_key", None):
+            self._show_aside()
         self._render_overlay(frame)
 
-    def _render_view(self, view: View, drain_now: bool = True) -> None:
-        s = self.scale
-        self.title.text = view.title + (f"   ({view.step[0]}/{view.step[1]})" if view.step else "")
-        self.title.font_size = font("title", s)
-        self._clear_body()
-        for block in view.blocks:
-            widget = self._block(block)
-            if widget is not None:
-                self.body.add_widget(widget)
-        if drain_now:
-            self._drain()
-        elif self._pending:
-            self._drain_event = Clock.schedule_once(self._drain, 0)
-        self.scroll.to_top()
+    def _page_shown(self, view: View) -> None:
+        """A built page was swapped in: the help panel for its step, fitted in this frame."""
+        self._aside_key = None
+        self._show_aside()
+        self._fit_aside()
+
+    def _show_aside(self) -> None:
+        if self._frame is None:
+            return
+        chrome = self._frame.chrome
+        self._aside_key = self._chrome_key
+        self.aside.reset(self._shown.view.screen, chrome.label("aside_title"), chrome.label("aside_text"),
+                         chrome.label("aside_short"), self.scale)
+        self._fit_aside_soon()
+
+    def _action_cols(self) -> int:
         landscape = self.shape is not None and self.shape.landscape
-        self.actions.cols = 1 if s > 1 or landscape else 2
-        for a in view.actions:
-            self.actions.add_widget(self.pool.button(a.label, lambda a=a: self.act(a.id, **a.kwargs()), a.style,
-                                                     a.enabled, scale=s, action_id=a.id, icon=a.id))
-        self._dock_keyboard(view)
+        return 1 if self.scale > 1 or landscape else 2
 
     def _fit_aside(self, _dt: float = 0.0) -> None:
         """Give the help panel the height the title and body leave in the viewport (or take it away)."""
@@ -213,47 +216,20 @@ class JourneyScreen(Chrome, Blocks, Forms, FloatLayout):
         elif not shown and aside.parent is not None:
             column.remove_widget(aside)
 
-    def _clear_body(self) -> None:
-        """Take the body's and the actions' widgets back into the pool; rows still queued are dropped."""
-        self._pending.clear()
-        if self._drain_event is not None:
-            self._drain_event.cancel()
-        self._fields = {}
-        for box in (self.body, self.actions):
-            old = list(box.children)
-            box.clear_widgets()
-            self.pool.keep(old)
+    def _blank_some(self, _dt: float = 0.0) -> None:
+        """Empty the kept widgets' texts a few milliseconds per frame after a visit (``Recycler.blank_some``)."""
+        if not self.pool.blank_some(BLANK_BUDGET_S):
+            Clock.schedule_once(self._blank_some, 0)
 
     def clear(self) -> None:
         """Blank the screen when the visit ends: nothing of it stays drawn or kept with text."""
-        self._clear_body()
+        self._forget_pages()
+        self._resized = False
+        self._fields = {}
         self._reset_keyboard()
-        self.pool.blank()
+        self._blank_some()
         self.pictures.clear()
         self._shape = None
         self._frame = None
-        self.title.text = ""
         if getattr(self, "ident", None) is not None:
             self.ident.text = ""
-
-    # -- progressive building -----------------------------------------------------------------
-    def _defer(self, build: Callable[[], None], labels: int = 1) -> None:
-        """Queue a row of ``labels`` labels; rows are added a few per frame so no frame carries a whole screen."""
-        self._pending.append((build, labels))
-
-    @property
-    def building(self) -> bool:
-        return bool(self._pending)
-
-    def _drain(self, _dt: float = 0.0) -> None:
-        started = time.perf_counter()
-        added = 0
-        while self._pending and time.perf_counter() - started < BUILD_BUDGET_S:
-            build, labels = self._pending[0]
-            if added and added + labels > LABELS_PER_FRAME:
-                break
-            self._pending.pop(0)
-            build()
-            added += labels
-        if self._pending:
-            self._drain_event = Clock.schedule_once(self._drain, 0)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from kivy.metrics import dp
 from kivy.uix.gridlayout import GridLayout
 
-from screens.widgets import BigButton, Recycler
+from screens.widgets import BigButton, Recycler, grow_down
 
 KEYPADS = {
     "digits": "123456789←0✓",
@@ -24,7 +24,7 @@ class Keypad(GridLayout):
                  pool: Recycler | None = None) -> None:
         super().__init__(cols=3, spacing=dp(8), size_hint_y=None)
         make = pool.button if pool is not None else BigButton
-        self.bind(minimum_height=self.setter("height"))
+        grow_down(self)
         for key in KEYPADS.get(keyboard, KEYPADS["digits"]):
             if key == "✓":
                 continue

@@ -110,6 +110,7 @@ class FitScroll(AnchorLayout):
         self.scroll = ClipScrollView(do_scroll_x=False, bar_width=8)
         self.add_widget(content)
         content.bind(height=self._place)
+        content.bind(height=self._keep_edge)
         self.bind(height=self._place)
 
     @property
@@ -128,6 +129,21 @@ class FitScroll(AnchorLayout):
         self.release()
         self.add_widget(self.content)
         self._place()
+
+    def _keep_edge(self, *_a) -> None:
+        """Content that grows or shrinks keeps its anchored edge at once, not after the next layout pass.
+
+        Otherwise the content lays its children out once from where its old height put its
+        top, and again when this box has anchored it: everything in it moves twice.
+        """
+        content = self.content
+        if content.parent is self and self.height > 2:
+            if self.anchor_y == "top":
+                content.top = self.top - self.padding[1]
+            elif self.anchor_y == "bottom":
+                content.y = self.y + self.padding[3]
+        elif content.parent is self.scroll and self.scroll.scroll_y >= 1 and self.anchor_y == "top":
+            content.top = self.scroll.top
 
     def _place(self, *_a) -> None:
         if self.content.parent not in (self, self.scroll):

@@ -19,7 +19,8 @@ SCALES = (1.0, THEME["elder_scale"])
 
 
 def warm_fonts() -> float:
-    """Open the CJK face at every size the theme uses; returns the seconds it took.
+    """Open the CJK face at every size the theme uses (and make a first text input); returns the seconds
+    it took.
 
     SDL_ttf opens the 5 MB collection once per size (~100 ms each on a Pi-class CPU);
     doing it at start-up keeps that out of the first frame of a visit.
@@ -32,7 +33,19 @@ def warm_fonts() -> float:
     for kind in THEME["font_sp"]:
         for scale in SCALES:
             CoreLabel(text="政务 Ab", font_size=font(kind, scale)).refresh()
+    warm_text_input()
     return time.perf_counter() - started
+
+
+def warm_text_input() -> None:
+    """Make one text input and drop it: the first one of the process costs ~15 ms (its class
+    rules, the clipboard provider's lookup), the next ones ~1 ms; the first form of a visit
+    would otherwise pay it in one frame."""
+    from kivy.uix.textinput import TextInput
+
+    from screens.theme import CJK_FONT
+
+    TextInput(text="", multiline=False, font_name=CJK_FONT, keyboard_mode="managed")
 
 
 def warm_images() -> float:

@@ -7,9 +7,10 @@ width and grow in height, so no translation can be clipped.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
-from kivy.graphics import BorderImage, Color, Line, Rectangle
+from kivy.graphics import BorderImage, Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.metrics import dp, sp
@@ -18,6 +19,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
 from screens.icons import icon_markup
+from screens.lines import break_lines
 from screens.theme import THEME
 
 TEXT_SIZES = {"big": "headline_en", "lead": "title", "body": "body", "note": "small", "error": "body",
@@ -90,6 +92,23 @@ def fit_text(label: Label, width: float) -> None:
     label.text_size = (None, None) if one_line else (width, None)
 
 
+def set_height_keep_top(widget, height: float) -> None:
+    """Change ``widget``'s height with its top where it is: it grows downwards.
+
+    Every box on the journey screen is laid out from the top. A box that grew upwards (Kivy
+    keeps ``y``) laid its children out from a top that its parent then moved back: each
+    child moved twice, and every label's text quad and every nested grid with it.
+    """
+    top = widget.top
+    widget.height = height
+    widget.y = top - height
+
+
+def grow_down(box) -> None:
+    """Give a layout the height its children need, growing downwards (``set_height_keep_top``)."""
+    box.bind(minimum_height=set_height_keep_top)
+
+
 _type_scale = [1.0]
 """The window's type scale (``screens.layout.apply_shape``): 1.0 on a reference panel, less on small ones."""
 
@@ -151,8 +170,21 @@ class WrapLabel(TextQuad, Label):
         if not self._resetting:
             fit_text(self, self.width)
 
+    def texture_update(self, *largs) -> None:
+        """Kivy's rendering, given the line breaks of a long run of Chinese (``break_lines``)."""
+        core, text, width = self._label, self.text, self.text_size[0]
+        broken = break_lines(core, text, width) if width and not self.markup and text else None
+        if broken is None:
+            super().texture_update(*largs)
+            return
+        core.text = broken
+        try:
+            super().texture_update(*largs)
+        finally:
+            core.text = text
+
     def _grow(self, _w, size) -> None:
-        self.height = max(self.reserve, size[1] + dp(4) if self.text else 0)
+        set_height_keep_top(self, max(self.reserve, size[1] + dp(4) if self.text else 0))
 
 
 _rounded: Texture | None = None
@@ -220,12 +252,17 @@ class BigButton(TextQuad, Button):
                  scale: float = 1.0, note: str = "", action_id: str = "", icon: str = "", **kw) -> None:
         super().__init__(color=THEME["text"], background_normal="", background_down="",
                          background_color=(0, 0, 0, 0), size_hint_y=None, halign="center", valign="middle", **kw)
+        # The outline is the same rounded nine-patch in the outline's colour, with the fill drawn
+        # over it inset by the line's width: a Kivy Line of that width round the corners is a
+        # mesh of hundreds of thin triangles, ~0.27 ms per button per redrawn frame on a CPU
+        # renderer (llvmpipe sets triangles up on the main thread) against ~0.02 ms for this.
+        corner = max(2, int(dp(8)))
         with self.canvas.before:
-            self._bg_colour = Color()
-            corner = max(2, int(dp(8)))
-            self._bg = BorderImage(texture=rounded_texture(), border=(corner, corner, corner, corner))
             self._line_colour = Color(0, 0, 0, 0)
-            self._line = Line(width=dp(1.5))
+            self._line = BorderImage(texture=rounded_texture(), border=(corner, corner, corner, corner))
+            self._bg_colour = Color()
+            self._bg = BorderImage(texture=rounded_texture(), border=(corner, corner, corner, corner))
+        self._line_width = 0.0
         self._add_text_quad()
         self.bind(pos=self._redraw, size=self._redraw, state=self._pressed, width=self._wrap, text=self._wrap,
                   font_size=self._wrap, texture_size=self._grow)
@@ -275,7 +312,8 @@ class BigButton(TextQuad, Button):
         self._colour = _theme_colour(bg)
         self._bg_colour.rgba = self._colour
         self._line_colour.rgba = _theme_colour(outline) if outline else (0, 0, 0, 0)
-        self._line.width = dp(3) if style == "field_focus" else dp(1.5)
+        self._line_width = (dp(3) if style == "field_focus" else dp(1.5)) if outline else 0.0
+        self._redraw()
 
     @property
     def background(self) -> tuple:
@@ -341,13 +379,16 @@ class BigButton(TextQuad, Button):
         return wrap
 
     def _grow(self, _w, size) -> None:
-        self.height = max(self.min_height, size[1] + dp(24))
+        set_height_keep_top(self, max(self.min_height, size[1] + dp(24)))
 
     def _redraw(self, *_a) -> None:
-        self._bg.pos, self._bg.size = self.pos, self.size
-        inset = dp(1)
-        self._line.rounded_rectangle = (self.x + inset, self.y + inset, max(0, self.width - 2 * inset),
-                                        max(0, self.height - 2 * inset), dp(8))
+        w = self._line_width
+        if w:
+            self._line.pos, self._line.size = self.pos, self.size
+        else:
+            self._line.size = (0, 0)
+        self._bg.pos = (self.x + w, self.y + w)
+        self._bg.size = (max(0, self.width - 2 * w), max(0, self.height - 2 * w))
 
     def _pressed(self, _w, state: str) -> None:
         k = 1.3 if state == "down" else 1.0
@@ -372,11 +413,14 @@ class Recycler:
         self.limit = limit
         self._labels: list[WrapLabel] = []
         self._buttons: list[BigButton] = []
+        self._unblanked: list = []
+        """Kept widgets that may still show a text of the visit (``blank_some`` empties them)."""
 
     def label(self, text: str = "", kind: str = "body", scale: float = 1.0, colour=None, halign: str = "left",
               valign: str = "top", size_hint_x: float | None = 1.0) -> WrapLabel:
         if self._labels:
             w = self._labels.pop()
+            w._in_pool = False
             w.reset(text, kind, scale, colour, halign, valign, size_hint_x)
             return w
         return WrapLabel(text, kind, scale, colour, halign, valign, size_hint_x)
@@ -385,6 +429,7 @@ class Recycler:
                scale: float = 1.0, note: str = "", action_id: str = "", icon: str = "") -> BigButton:
         if self._buttons:
             w = self._buttons.pop()
+            w._in_pool = False
             w.reset(text, on_press, style, enabled, scale, note, action_id, icon=icon)
             return w
         return BigButton(text, on_press, style, enabled, scale, note, action_id, icon=icon)
@@ -400,11 +445,15 @@ class Recycler:
         if type(w) is WrapLabel:
             if len(self._labels) < self.limit:
                 self._labels.append(w)
+                w._in_pool = True
+                self._unblanked.append(w)
             return
         if type(w) is BigButton:
             if len(self._buttons) < self.limit:
                 w._callback = _nothing
                 self._buttons.append(w)
+                w._in_pool = True
+                self._unblanked.append(w)
             return
         for child in list(w.children):
             w.remove_widget(child)
@@ -416,6 +465,30 @@ class Recycler:
             w.text = ""
         for b in self._buttons:
             b.forget()
+        self._unblanked.clear()
+
+    def blank_some(self, budget_s: float) -> bool:
+        """Empty kept widgets' texts for about ``budget_s`` of CPU; returns whether all are empty.
+
+        The end of a visit empties up to 480 widgets, ~0.1 ms each (the texture, the text's
+        quad and the height each change): a frame's worth spread over a few frames.
+        """
+        started = time.thread_time()
+        while self._unblanked:
+            w = self._unblanked.pop()
+            if getattr(w, "_in_pool", False):  # not taken out for a new page meanwhile
+                if type(w) is BigButton:
+                    w.forget()
+                else:
+                    w.text = ""
+            if time.thread_time() - started > budget_s:
+                break
+        return not self._unblanked
+
+    @property
+    def blanking(self) -> bool:
+        """Kept widgets may still carry a text of the visit just ended."""
+        return bool(self._unblanked)
 
     def __len__(self) -> int:
         return len(self._labels) + len(self._buttons)
@@ -433,7 +506,7 @@ class Panel(GridLayout):
         kw.setdefault("padding", dp(16))
         kw.setdefault("spacing", dp(8))
         super().__init__(size_hint_y=None, **kw)
-        self.bind(minimum_height=self.setter("height"))
+        grow_down(self)
         self.background = tuple(THEME["panel"])
         """The colour behind the panel's texts (the layout audit's contrast check reads it)."""
         with self.canvas.before:

@@ -67,11 +67,12 @@ def test_screens_reuse_widgets_and_a_finished_visit_leaves_no_text(kiosk_ui):
                  for w in box.walk(restrict=True) if isinstance(w, Label)}
         kiosk_ui.press("社保医保")
         kiosk_ui.wait_screen("home.category")
-        second = {id(w) for box in (kiosk_ui.journey.body, kiosk_ui.journey.actions)
-                  for w in box.walk(restrict=True) if isinstance(w, Label)}
-        assert first & second, "the category page was built from new widgets only"
+        # a page is built while the one before is still shown: the page after next reuses its widgets
         kiosk_ui.press("个人社会保险参保缴费查询")
         kiosk_ui.wait_screen("guide")
+        second = {id(w) for box in (kiosk_ui.journey.body, kiosk_ui.journey.actions)
+                  for w in box.walk(restrict=True) if isinstance(w, Label)}
+        assert first & second, "the guide was built from new widgets only"
         kiosk_ui.press("查询")
         kiosk_ui.wait_screen("identify")
         reader = kiosk_ui.runtime.devices.emulators.idreader
@@ -84,6 +85,7 @@ def test_screens_reuse_widgets_and_a_finished_visit_leaves_no_text(kiosk_ui):
         kiosk_ui.controller.end_visit("test")
         kiosk_ui.frames(3)
     journey = kiosk_ui.journey
+    assert kiosk_ui.wait(lambda: not journey.pool.blanking, 5), "kept widgets still being emptied"
     kept = journey.pool._labels + journey.pool._buttons
     shown = [w for box in (journey.body, journey.actions) for w in box.walk(restrict=True) if isinstance(w, Label)]
     texts = [w.text for w in shown + kept + [journey.title, journey.ident]]
