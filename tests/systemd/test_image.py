@@ -188,6 +188,35 @@ def test_transfers_name_the_partitions_repart_creates() -> None:
     assert all(p.startswith(f"{IMAGE_ID}_@v") for p in one(uki_t, "Target", "MatchPattern").split())
 
 
+def sysupdate_regex(pattern: str) -> str:
+    """A sysupdate MatchPattern as a regex: @v the version, @l/@d the tries left/done."""
+    out = re.escape(pattern)
+    for spec, rx in (("@v", r"(?P<v>[^/+]+)"), ("@l", r"(?P<l>\d+)"), ("@d", r"(?P<d>\d+)")):
+        out = out.replace(re.escape(spec), rx)
+    return out
+
+
+def test_installed_uki_is_named_as_the_transfer_names_it() -> None:
+    """The image's own UKI must match 20-uki.conf's target patterns with the image's version.
+
+    mkosi's default name (&e-&k: kiosk-6.1.0-57-amd64.efi, seen on the first built image)
+    matches none, so sysupdate would not see the installed version on the ESP at all.
+    UnifiedKernelImageFormat= takes mkosi's %i (ImageId) and %v (version) specifiers; with an
+    explicit format mkosi appends no roothash or tries, so the first entry is already "good".
+    """
+    fmt = one(MKOSI, "Content", "UnifiedKernelImageFormat")
+    assert "&" not in fmt, "kernel version or boot counting in the name would break the match"
+    installed = fmt.replace("%i", IMAGE_ID).replace("%v", VERSION) + ".efi"
+    patterns = one(TRANSFERS["20-uki.conf"], "Target", "MatchPattern").split()
+    matches = [m for p in patterns if (m := re.fullmatch(sysupdate_regex(p), installed))]
+    assert matches and matches[0].group("v") == VERSION, (installed, patterns)
+    # A counted entry as sysupdate writes it, and the same entry once blessed, match too.
+    for name in (f"{IMAGE_ID}_{VERSION}+3-0.efi", f"{IMAGE_ID}_{VERSION}+0-3.efi"):
+        assert any(re.fullmatch(sysupdate_regex(p), name) for p in patterns), name
+    # mkosi's default name does not: the check can fail.
+    assert not any(re.fullmatch(sysupdate_regex(p), f"{IMAGE_ID}-6.1.0-57-amd64.efi") for p in patterns)
+
+
 def test_var_partition_is_mounted_by_label() -> None:
     var = [d for d in RUNTIME if one(d, "Partition", "Type") == "linux-generic"]
     assert len(var) == 1

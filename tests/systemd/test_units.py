@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
+import socket
 import stat
 import subprocess
 from pathlib import Path
@@ -160,6 +162,32 @@ def test_kms_and_cage_variants() -> None:
     assert "@setuid" in cage["SystemCallFilter"] and "~@privileged @resources" in cage["SystemCallFilter"]
     assert 'pkill -TERM -P "$MAINPID" -f "kiosk --config"' in cage["ExecStop"][0]
 
+
+
+def test_cage_waits_for_the_seatd_socket(tmp_path: Path) -> None:
+    """Debian's seatd.service is Type=simple (started before its socket exists): cage@ waits for it.
+
+    The unit's own ExecStartPre= runs with the socket path moved into tmp_path: it keeps
+    waiting while there is no socket (a plain file does not count) and ends once seatd's
+    socket is there.
+    """
+    pre = _keys("cage@.service")["ExecStartPre"]
+    assert len(pre) == 1 and "/run/seatd.sock" in pre[0]
+    sock = tmp_path / "seatd.sock"
+    proc = subprocess.Popen(shlex.split(pre[0].replace("/run/seatd.sock", str(sock))))
+    try:
+        sock.write_text("not a socket", encoding="utf-8")
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=1.0)
+        sock.unlink()
+        with socket.socket(socket.AF_UNIX) as listener:
+            listener.bind(str(sock))
+            assert proc.wait(timeout=5) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    # systemd's start timeout bounds the wait (a seatd that never comes fails the start).
+    assert int(_keys("cage@.service")["TimeoutStartSec"][0]) <= 300
 
 def test_boot_ok_gates_boot_complete() -> None:
     k = _keys("kiosk-boot-ok.service")
