@@ -9,15 +9,16 @@ ship in no registry package, which is why dlib is used.
 
 Both the kiosk (quality, head-turn liveness) and the reference platform (comparing the
 live capture with the registered photo) use this module, so the two sides measure the
-same thing. The models load once per process (about 0.5 s, 33 MB) on first use.
+same thing. The models load once per process (about 0.5 s, 33 MB) on first use; the kiosk
+keeps them in a child process (``drivers.camera.face_worker``, ``install``), out of its UI process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -116,7 +117,16 @@ def _rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
 
 
+class FaceFinder(Protocol):
+    """What the face step and the emulator need of the models: ``FaceModels``, or ``FaceWorker`` in a child."""
+
+    def find(self, bgr: np.ndarray, upsample: int = 0) -> list[FoundFace]: ...
+
+    def embed(self, bgr: np.ndarray, face: FoundFace) -> np.ndarray: ...
+
+
 _LOADING = threading.Lock()
+_installed: FaceFinder | None = None
 
 
 @lru_cache(maxsize=1)
@@ -124,19 +134,17 @@ def _load() -> FaceModels:
     return FaceModels()
 
 
-def face_models() -> FaceModels:
-    """The process's models, loaded on first use (one load even when threads ask at once)."""
+def face_models() -> FaceFinder:
+    """The process's models: the installed ones (``install``), else loaded here on first use (once)."""
     with _LOADING:
-        return _load()
+        return _installed if _installed is not None else _load()
 
 
-def warm_up() -> None:
-    """Load the models on a background thread: the detector alone takes seconds to build on a small CPU."""
-    def load() -> None:
-        with contextlib.suppress(FaceModelsUnavailable):  # reported where the face step needs them
-            face_models()
-
-    threading.Thread(target=load, name="face-models", daemon=True).start()
+def install(finder: FaceFinder | None) -> None:
+    """Make ``face_models()`` answer with ``finder`` (the kiosk's child process); None goes back to in-process."""
+    global _installed
+    with _LOADING:
+        _installed = finder
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
