@@ -140,6 +140,11 @@ def face_models() -> FaceFinder:
         return _installed if _installed is not None else _load()
 
 
+def loaded_here() -> bool:
+    """True once this process has built the models itself (or inherited them from a fork server)."""
+    return _load.cache_info().currsize > 0
+
+
 def install(finder: FaceFinder | None) -> None:
     """Make ``face_models()`` answer with ``finder`` (the kiosk's child process); None goes back to in-process."""
     global _installed

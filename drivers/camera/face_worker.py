@@ -32,7 +32,7 @@ import time
 
 import numpy as np
 
-from drivers.camera.face_model import FaceModels, FaceModelsUnavailable, FoundFace, install
+from drivers.camera.face_model import FaceModels, FaceModelsUnavailable, FoundFace, install, loaded_here
 
 log = logging.getLogger(__name__)
 
@@ -183,10 +183,16 @@ _SHARED: FaceWorker | None = None
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_worker() -> FaceWorker:
-    """The process's one worker, started (in the background) and installed for ``face_models()`` on first call."""
+def shared_worker() -> FaceWorker | None:
+    """The process's one worker, started (in the background) and installed for ``face_models()`` on first call.
+
+    None where this process holds the models already: a fork server (``devtools.chaos``)
+    loaded them before forking its kiosks, which share that copy; a child each would not.
+    """
     global _SHARED
     with _SHARED_LOCK:
+        if _SHARED is None and loaded_here():
+            return None
         if _SHARED is None:
             _SHARED = FaceWorker()
             install(_SHARED)

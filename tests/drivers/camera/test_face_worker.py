@@ -135,3 +135,12 @@ def test_installed_worker_answers_face_models(worker: FaceWorker) -> None:
     finally:
         face_model.install(None)
     assert isinstance(face_models(), FaceModels)
+
+
+def test_a_process_that_holds_the_models_already_keeps_them(monkeypatch) -> None:
+    """A chaos fork server's kiosks share the models it loaded: no child each."""
+    from drivers.camera import face_worker
+
+    monkeypatch.setattr(face_worker, "_SHARED", None)
+    face_models()  # loaded in this process (nothing installed)
+    assert face_worker.shared_worker() is None and face_worker._SHARED is None
