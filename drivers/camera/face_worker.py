@@ -8,8 +8,9 @@ sending the frame to a child (``python -m drivers.camera.face_worker``) that hol
 models, so a frame goes out and a few numbers come back.
 
 The child is the UI process's own: it ends when the parent's end of the socket closes
-(the parent exited or was killed: no orphan), and on Linux it also asks the kernel for a
-``SIGTERM`` when its parent dies. A child that dies, hangs past ``CALL_TIMEOUT_S`` or
+(the parent exited or was killed: no orphan). (Linux's parent-death signal is not used:
+it fires when the *thread* that started the child ends, and the child is started from a
+short-lived background thread.) A child that dies, hangs past ``CALL_TIMEOUT_S`` or
 answers garbage is killed and started again by the next call (which is retried once);
 only a child that cannot load the models at all makes a call raise
 ``FaceModelsUnavailable``, which the face step reports.
@@ -18,11 +19,9 @@ only a child that cannot load the models at all makes a call raise
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import os
 import pickle
-import signal
 import socket
 import struct
 import subprocess
@@ -40,7 +39,6 @@ LOAD_TIMEOUT_S = 60.0
 """Importing dlib and building the detector: about a second here, several on a small CPU under load."""
 CALL_TIMEOUT_S = 20.0
 """One ``find`` or ``embed`` on one frame takes tens of ms; this long means the child hangs."""
-PR_SET_PDEATHSIG = 1
 _LENGTH = struct.Struct("!Q")
 
 
@@ -200,13 +198,6 @@ def shared_worker() -> FaceWorker | None:
         return _SHARED
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGTERM when the parent dies, even before the socket's end-of-file is read."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def serve(conn: _Channel) -> None:
     """The child's loop: load the models, then answer until the parent closes the socket."""
     try:
@@ -234,9 +225,6 @@ def serve(conn: _Channel) -> None:
 
 
 def main(argv: list[str]) -> int:
-    _die_with_parent()
-    if os.getppid() == 1:  # the parent died before the line above
-        return 1
     serve(_Channel(socket.socket(fileno=int(argv[1]))))
     return 0
 

@@ -57,6 +57,20 @@ def test_the_child_finds_and_describes_the_same_faces_as_in_process(worker: Face
     assert "dlib" not in sys.modules or worker.pid != os.getpid()
 
 
+def test_a_child_started_from_a_passing_thread_outlives_that_thread(worker: FaceWorker) -> None:
+    """The camera starts it from a short-lived thread; the face step calls from others."""
+    import threading
+
+    starter = threading.Thread(target=worker.start)
+    starter.start()
+    starter.join()
+    pid = worker.pid
+    time.sleep(1.0)
+    assert pid is not None and alive(pid)
+    assert len(worker.find(photo("obama-0"), upsample=1)) == 1
+    assert worker.pid == pid and worker.starts == 1
+
+
 def test_a_killed_child_is_replaced_by_the_next_call(worker: FaceWorker) -> None:
     worker.start()
     first = worker.pid
