@@ -30,7 +30,8 @@ per-frame Python work, with llvmpipe's rasterising threads not counted), p50/p99
 frames after the first fifth of the visits; start-up to first frame: ``--starts`` more pairs
 of start-only processes (a bare one and a kiosk one, alternating which goes first) besides
 the two soak processes, and the ratio of the medians (a single pair swung 1.1x-4.2x here
-with the machine's load).
+with the machine's load). The project's modules are byte-compiled first, as an install
+does (``compile_sources``).
 
 Run: .venv/bin/python benchmarks/visit_soak.py [--visits 24] [--starts 4] [--size 1080x1920]
      .venv/bin/python benchmarks/visit_soak.py --probe --visits 24   # kiosk only: what grows, per visit
@@ -304,6 +305,20 @@ def face_worker_figures() -> dict:
             "face_worker_peak_rss_kb": int(status["VmHWM"].split()[0])}
 
 
+def compile_sources() -> None:
+    """Byte-code for the project's modules, as an install writes it (``pip install``, the OS image).
+
+    Without it a shell with ``PYTHONDONTWRITEBYTECODE=1`` (this dev box's) compiles the ~180
+    kiosk modules from source at every start: ~0.6 s of the kiosk's start-up that a field
+    kiosk never spends, against a bare app that imports a handful of them.
+    """
+    import compileall
+
+    root = Path(__file__).resolve().parents[1]
+    for package in ("kiosk", "screens", "drivers", "devtools"):
+        compileall.compile_dir(root / package, quiet=1)
+
+
 # -- the parent ------------------------------------------------------------------------------
 def child(role: str, size: str, visits: int, platform: str = "", probe: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
@@ -341,6 +356,7 @@ def main() -> int:
         else:
             print(json.dumps(kiosk(args.size, args.visits, args.launched, args.platform, args.probe)))
         return 0
+    compile_sources()
     warm = warm_up_visits()
     if args.visits < 2 * warm:
         ap.error(f"--visits: at least {2 * warm} (the first {warm}, one round of every scripted visit, are warm-up; "

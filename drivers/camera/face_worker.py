@@ -199,29 +199,29 @@ def shared_worker() -> FaceWorker | None:
 
 
 def serve(conn: _Channel) -> None:
-    """The child's loop: load the models, then answer until the parent closes the socket."""
+    """The child's loop: load the models, then answer until the parent closes the socket (or is gone)."""
     try:
-        models = FaceModels()
-    except FaceModelsUnavailable as exc:
-        conn.send((False, str(exc)))
-        return
-    conn.send((True, None))
-    while True:
         try:
-            op, args = conn.recv()
-        except (EOFError, OSError):
+            models = FaceModels()
+        except FaceModelsUnavailable as exc:
+            conn.send((False, str(exc)))
             return
-        try:
-            if op == "find":
-                value: object = models.find(*args)
-            elif op == "embed":
-                value = models.embed(*args)
-            else:
-                raise ValueError(f"unknown operation {op!r}")
-        except Exception as exc:  # dlib's or OpenCV's error on a bad image: the caller's, reported to it
-            conn.send((False, f"{op}: {exc}"))
-            continue
-        conn.send((True, value))
+        conn.send((True, None))
+        while True:
+            op, args = conn.recv()
+            try:
+                if op == "find":
+                    value: object = models.find(*args)
+                elif op == "embed":
+                    value = models.embed(*args)
+                else:
+                    raise ValueError(f"unknown operation {op!r}")
+            except Exception as exc:  # dlib's or OpenCV's error on a bad image: the caller's, reported to it
+                conn.send((False, f"{op}: {exc}"))
+                continue
+            conn.send((True, value))
+    except (EOFError, OSError):  # the parent closed its end or exited: nothing left to serve
+        return
 
 
 def main(argv: list[str]) -> int:
