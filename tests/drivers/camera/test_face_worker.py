@@ -158,3 +158,17 @@ def test_a_process_that_holds_the_models_already_keeps_them(monkeypatch) -> None
     monkeypatch.setattr(face_worker, "_SHARED", None)
     face_models()  # loaded in this process (nothing installed)
     assert face_worker.shared_worker() is None and face_worker._SHARED is None
+
+
+def test_the_model_files_are_found_without_importing_their_package() -> None:
+    """That package's __init__ imports pkg_resources (~10 MB) only to name the files."""
+    script = ("import sys; from drivers.camera.face_model import FaceModels; FaceModels(); "
+              "print('face_recognition_models' in sys.modules, 'pkg_resources' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env=os.environ | {"PYTHONPATH": str(ROOT)}).stdout.split()
+    assert out == ["False", "False"]
+
+
+def test_a_missing_model_file_is_reported(monkeypatch) -> None:
+    with pytest.raises(FaceModelsUnavailable, match="missing"):
+        face_model.model_file("no-such-model.dat")
