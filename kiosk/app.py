@@ -19,7 +19,7 @@ from pathlib import Path
 
 from kiosk import i18n
 from kiosk.config import Config
-from kiosk.ops.heap import IDLE_WHOLE_HEAP_S, Heap, limit_malloc_arenas
+from kiosk.ops.heap import IDLE_WHOLE_HEAP_S, Heap, fix_mmap_threshold, limit_malloc_arenas
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,11 @@ def configure_kivy(cfg: Config, windowed: bool = False, size: tuple[int, int] | 
 
     ``paced=False`` turns Kivy's fps limiter off, for a caller that paces frames itself
     (the demo driver: the limiter's sleep would be counted in every measured frame).
-    Also caps the process's malloc arenas (``kiosk.ops.heap``): this runs before any thread starts.
+    Also caps the process's malloc arenas and fixes its mmap threshold (``kiosk.ops.heap``): this
+    runs before any thread starts.
     """
     limit_malloc_arenas()
+    fix_mmap_threshold()
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # one log stream (stdlib -> journald)

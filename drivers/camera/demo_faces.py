@@ -20,6 +20,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -38,6 +39,8 @@ A person holds a pose for a while; the face step judges the newest frame wheneve
 done with the last one, so on a busy CPU it sees one frame in several. With each pose held
 for a single frame its sampling could fall in step with the clip's loop and never land on a
 turned frame."""
+JPEG_QUALITY = 95
+"""The emulator keeps its clip as JPEG (``encoded_clip``); at 95 the liveness measures match the raw frames'."""
 TURN_TARGET = 0.19
 """How much more yaw (``FoundFace.yaw``) a turned frame measures than the photo: past the liveness threshold."""
 
@@ -96,18 +99,41 @@ def plan_clip(photo: np.ndarray) -> ClipPlan:
     return ClipPlan(roll, centre, face.box, nose, face.eye_distance, turns)
 
 
-def render_clip(photo: np.ndarray, plan: ClipPlan) -> list[np.ndarray]:
-    """Frames: facing, turned to the citizen's left, facing, turned right, facing (no detection needed)."""
+def _poses(photo: np.ndarray, plan: ClipPlan) -> Iterator[tuple[np.ndarray, int]]:
+    """Each distinct frame of the clip once, with how many clip frames in a row it stands for."""
     level = _level(photo, plan.roll, plan.centre)
     nose = np.array(plan.nose, np.float32)
-    frames = [_placed(level, plan.box, (i % 2 * 3, 0)) for i in range(3)]
+    for i in range(3):
+        yield _placed(level, plan.box, (i % 2 * 3, 0)), 1
     for sign in (1, -1):
         amount = plan.turns[str(sign)]
         turned = (np.ascontiguousarray(level[:, ::-1]) if amount is None
                   else _turned(level, nose, plan.eye_distance, sign * amount))
-        frames += [_placed(turned, plan.box)] * 3
-        frames += [_placed(level, plan.box)] * 2
+        yield _placed(turned, plan.box), 3
+        yield _placed(level, plan.box), 2
+
+
+def render_clip(photo: np.ndarray, plan: ClipPlan) -> list[np.ndarray]:
+    """Frames: facing, turned to the citizen's left, facing, turned right, facing (no detection needed)."""
+    frames: list[np.ndarray] = []
+    for frame, count in _poses(photo, plan):
+        frames += [frame] * count
     return frames
+
+
+def encoded_clip(photo: np.ndarray, plan: ClipPlan) -> list[bytes]:
+    """``render_clip``'s frames as JPEG, made one at a time: a camera hands out one decoded frame per read.
+
+    Held decoded, the clip kept seven 1280x720 frames (19 MB) in the kiosk's UI process for
+    the whole face step, on top of the frames in flight (docs/performance.md).
+    """
+    clip: list[bytes] = []
+    for frame, count in _poses(photo, plan):
+        ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        if not ok:
+            raise SourceError("cannot encode a face clip frame")
+        clip += [jpeg.tobytes()] * count
+    return clip
 
 
 def face_clip(photo: np.ndarray) -> list[np.ndarray]:
@@ -153,7 +179,7 @@ class SceneSource:
         self._default = default
         self._hold = hold
         self._plans = cache_dir / "face-clips.json" if cache_dir is not None else None
-        self._clip: list[np.ndarray] = []
+        self._clip: list[bytes] = []
         self._index = 0
         self._lock = threading.Lock()
         self._fps = fps
@@ -164,7 +190,7 @@ class SceneSource:
         image = photo if isinstance(photo, np.ndarray) else cv2.imread(str(photo))
         if image is None:
             raise SourceError(f"cannot read photo {photo}")
-        clip = render_clip(image, self._plan(image))
+        clip = encoded_clip(image, self._plan(image))
         with self._lock:
             self._clip, self._index = clip, 0
 
@@ -208,9 +234,12 @@ class SceneSource:
             time.sleep(delay)
         self._next_at = max(self._next_at + 1.0 / self._fps, time.monotonic() - 1.0 / self._fps)
         with self._lock:
-            frame = clip[self._index // self._hold % len(clip)]
+            jpeg = clip[self._index // self._hold % len(clip)]
             self._index += 1
-        return frame.copy()
+        frame = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        if frame is None:
+            raise SourceError("cannot decode a face clip frame")
+        return frame
 
     def close(self) -> None:
         self._default.close()

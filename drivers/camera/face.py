@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from drivers.camera.face_model import Box, FaceModels, FoundFace, face_models
+from drivers.camera.face_model import Box, FaceFinder, FoundFace, face_models
 
 MIN_FACE_FRACTION = 0.18  # face width / frame width
 MAX_FACE_FRACTION = 0.80
@@ -106,7 +106,7 @@ def judge_face(gray: np.ndarray, faces: Sequence[FoundFace], *, frontal: bool = 
                         "roll": face.roll_degrees, "brightness": brightness})
 
 
-def assess_face(image: np.ndarray, models: FaceModels | None = None, *, frontal: bool = True) -> FaceQuality:
+def assess_face(image: np.ndarray, models: FaceFinder | None = None, *, frontal: bool = True) -> FaceQuality:
     """Judge one BGR (or grey) frame with the bundled models."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     return judge_face(gray, (models or face_models()).find(image), frontal=frontal)

@@ -9,15 +9,18 @@ ship in no registry package, which is why dlib is used.
 
 Both the kiosk (quality, head-turn liveness) and the reference platform (comparing the
 live capture with the registered photo) use this module, so the two sides measure the
-same thing. The models load once per process (about 0.5 s, 33 MB) on first use.
+same thing. The models load once per process (about 0.5 s, 33 MB) on first use; the kiosk
+keeps them in a child process (``drivers.camera.face_worker``, ``install``), out of its UI process.
 """
 
 from __future__ import annotations
 
-import contextlib
+import importlib.util
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -31,6 +34,25 @@ citizen at the kiosk fills a good part of the frame."""
 
 class FaceModelsUnavailable(Exception):
     """dlib or the model files are missing: the install is broken, the face step cannot run."""
+
+
+FIVE_POINT_FILE = "shape_predictor_5_face_landmarks.dat"
+RECOGNITION_FILE = "dlib_face_recognition_resnet_model_v1.dat"
+
+
+def model_file(name: str) -> str:
+    """One of ``face_recognition_models``' trained files, found without importing that package.
+
+    Its ``__init__`` only names the files, through ``pkg_resources``, whose import costs
+    ~10 MB and a few tenths of a second in every process that loads the models.
+    """
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise FaceModelsUnavailable("face models not installed: no face_recognition_models package")
+    path = Path(next(iter(spec.submodule_search_locations))) / "models" / name
+    if not path.is_file():
+        raise FaceModelsUnavailable(f"face models not installed: {path} is missing")
+    return str(path)
 
 
 @dataclass(frozen=True)
@@ -70,15 +92,13 @@ class FaceModels:
     def __init__(self) -> None:
         try:
             import dlib
-            import face_recognition_models as files
-        except ImportError as exc:  # the wheel pins both: only a broken install gets here
+        except ImportError as exc:  # the wheel pins it: only a broken install gets here
             raise FaceModelsUnavailable(f"face models not installed: {exc}") from exc
         try:
             self._detector = dlib.get_frontal_face_detector()
-            self._shape = dlib.shape_predictor(files.pose_predictor_five_point_model_location())
+            self._shape = dlib.shape_predictor(model_file(FIVE_POINT_FILE))
         except RuntimeError as exc:
             raise FaceModelsUnavailable(f"cannot load the face models: {exc}") from exc
-        self._files = files
         self._recognise: object | None = None  # the kiosk never describes faces: loaded on first ``embed``
         self._dlib = dlib
         self._lock = threading.Lock()
@@ -105,7 +125,7 @@ class FaceModels:
         x, y, w, h = face.box
         with self._lock:
             if self._recognise is None:
-                self._recognise = self._dlib.face_recognition_model_v1(self._files.face_recognition_model_location())
+                self._recognise = self._dlib.face_recognition_model_v1(model_file(RECOGNITION_FILE))
             shape = self._shape(rgb, self._dlib.rectangle(x, y, x + w, y + h))
             return np.asarray(self._recognise.compute_face_descriptor(rgb, shape), np.float32)  # type: ignore[attr-defined]
 
@@ -116,7 +136,16 @@ def _rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
 
 
+class FaceFinder(Protocol):
+    """What the face step and the emulator need of the models: ``FaceModels``, or ``FaceWorker`` in a child."""
+
+    def find(self, bgr: np.ndarray, upsample: int = 0) -> list[FoundFace]: ...
+
+    def embed(self, bgr: np.ndarray, face: FoundFace) -> np.ndarray: ...
+
+
 _LOADING = threading.Lock()
+_installed: FaceFinder | None = None
 
 
 @lru_cache(maxsize=1)
@@ -124,19 +153,22 @@ def _load() -> FaceModels:
     return FaceModels()
 
 
-def face_models() -> FaceModels:
-    """The process's models, loaded on first use (one load even when threads ask at once)."""
+def face_models() -> FaceFinder:
+    """The process's models: the installed ones (``install``), else loaded here on first use (once)."""
     with _LOADING:
-        return _load()
+        return _installed if _installed is not None else _load()
 
 
-def warm_up() -> None:
-    """Load the models on a background thread: the detector alone takes seconds to build on a small CPU."""
-    def load() -> None:
-        with contextlib.suppress(FaceModelsUnavailable):  # reported where the face step needs them
-            face_models()
+def loaded_here() -> bool:
+    """True once this process has built the models itself (or inherited them from a fork server)."""
+    return _load.cache_info().currsize > 0
 
-    threading.Thread(target=load, name="face-models", daemon=True).start()
+
+def install(finder: FaceFinder | None) -> None:
+    """Make ``face_models()`` answer with ``finder`` (the kiosk's child process); None goes back to in-process."""
+    global _installed
+    with _LOADING:
+        _installed = finder
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:

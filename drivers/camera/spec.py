@@ -28,10 +28,10 @@ class CameraSection(SectionModel):
 
 def start(section: CameraSection, ctx: StartContext) -> Started:
     from drivers.camera.camera import Camera
-    from drivers.camera.face_model import warm_up
+    from drivers.camera.face_worker import shared_worker
     from drivers.camera.source import FileSource, FrameSource, OpenCvSource
 
-    warm_up()  # the face step should not wait for the models
+    shared_worker()  # the models load in their child process now: the face step should not wait for them
 
     if section.backend == "emulator":
         from drivers.camera.demo_faces import SceneSource

@@ -22,7 +22,11 @@ So the collector works in two sizes:
 The C heap is kept small the same way: the UI process uses at most ``MALLOC_ARENAS`` glibc
 malloc arenas (``limit_malloc_arenas``, before any thread starts; by default every thread
 that allocates may get one of up to 8 per core, each keeping its freed pages), and each
-between-visit pass hands the pages freed by the visit back to the system (``trim``).
+between-visit pass hands the pages freed by the visit back to the system (``trim``). Big
+blocks (camera frames, decoded pictures, pixel buffers of a few MB) always get their own
+``mmap`` and go back to the system the moment they are freed (``fix_mmap_threshold``):
+glibc's default raises that threshold after each such block is freed, up to 32 MB, so
+the next frames came from the heap and the visit's peak stayed in it as free holes.
 
 Objects are still freed by reference counting the moment they are unreferenced; this
 concerns only reference cycles. Personal data never relies on it: sessions wipe their
@@ -55,6 +59,9 @@ without a one-minute pause, or a few MB."""
 MALLOC_ARENAS = 2
 M_ARENA_MAX = -8
 """glibc's ``mallopt`` parameter number for the arena limit (malloc.h)."""
+MMAP_THRESHOLD = 128 * 1024
+"""glibc's initial threshold, kept fixed (setting it turns off the dynamic raise)."""
+M_MMAP_THRESHOLD = -3
 
 
 @functools.cache
@@ -71,6 +78,12 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     """Cap glibc's malloc arenas for threads started from now on; False where that is not glibc."""
     libc = _libc()
     return bool(libc is not None and libc.mallopt(M_ARENA_MAX, arenas))
+
+
+def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
+    """Serve blocks of ``threshold`` bytes or more from their own mappings for good; False where not glibc."""
+    libc = _libc()
+    return bool(libc is not None and libc.mallopt(M_MMAP_THRESHOLD, threshold))
 
 
 def trim() -> bool:

@@ -59,3 +59,17 @@ def test_each_pose_of_a_face_clip_is_held_for_several_reads(tmp_path) -> None:
     assert all(np.array_equal(frames[i], frames[i - i % 4]) for i in range(len(frames)))
     with pytest.raises(ValueError):
         SceneSource(FileSource(write_demo_frames(tmp_path), fps=100.0), hold=0)
+
+
+def test_the_clip_is_held_as_jpeg_and_read_as_full_frames(tmp_path) -> None:
+    """Seven decoded 1280x720 poses were 19 MB held by the UI process for the whole face step."""
+    source = SceneSource(FileSource(write_demo_frames(tmp_path), fps=1000.0), fps=1000.0)
+    source.open()
+    try:
+        source.present_face(FACES / "P002.jpg")
+        held = {id(jpeg): len(jpeg) for jpeg in source._clip}
+        frame = source.read()
+    finally:
+        source.close()
+    assert len(held) == 7 and sum(held.values()) < 2_000_000
+    assert frame.shape == (720, 1280, 3) and frame.dtype == np.uint8

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kiosk.ops.heap import GEN2_THRESHOLD, Heap, limit_malloc_arenas, trim
+from kiosk.ops.heap import GEN2_THRESHOLD, MMAP_THRESHOLD, Heap, fix_mmap_threshold, limit_malloc_arenas, trim
 
 
 class Node:
@@ -86,6 +86,7 @@ def test_the_c_heap_is_capped_and_trimmed_on_glibc() -> None:
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt and malloc_trim are glibc's")
     assert limit_malloc_arenas(8)  # glibc accepts the limit (its default is 8 per core)
+    assert fix_mmap_threshold(MMAP_THRESHOLD)
     blocks = [bytearray(64 * 1024) for _ in range(200)]  # below mmap's threshold: on the heap
     del blocks
     trim()  # True or False by what was free at the top of the heap; it must not fail
@@ -117,3 +118,36 @@ def test_what_start_up_loads_late_is_frozen_and_not_counted_as_growth(heap: Heap
     heap.adopt_loaded()
     assert not any(o is loaded for o in gc.get_objects())
     assert heap.frozen_since_whole < len(loaded)  # not growth: a whole pass is not brought forward
+
+
+MMAP_PROBE = """
+import ctypes, sys
+from kiosk.ops.heap import fix_mmap_threshold
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                               "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+if sys.argv[1] == "fixed":
+    assert fix_mmap_threshold()
+big = bytearray(8 << 20)  # a large frame, mmapped either way; freeing it raises glibc's default threshold
+del big
+frame = bytearray(3 << 20)
+print(libc.mallinfo2().hblkhd >= 3 << 20)
+"""
+
+
+@pytest.mark.parametrize(("mode", "own_mapping"), [("fixed", "True"), ("default", "False")])
+def test_big_blocks_keep_their_own_mapping_once_the_threshold_is_fixed(mode: str, own_mapping: str) -> None:
+    """With glibc's default the second frame lands in the heap (and its pages stay there when freed)."""
+    import platform
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", MMAP_PROBE, mode], capture_output=True, text=True, cwd=root,
+                         env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, check=True).stdout.strip()
+    assert out == own_mapping
