@@ -103,10 +103,11 @@ def kivy_counts() -> dict[str, int]:
     gc.unfreeze()  # frozen objects are not listed by gc.get_objects()
     try:
         objects = gc.get_objects()
-        textures = [o for o in objects if isinstance(o, Texture)]
+        # type(), not isinstance(): a dead weakref.proxy among the objects raises on isinstance
+        textures = [o for o in objects if issubclass(type(o), Texture)]
         out["textures"] = len(textures)
         out["texture_kpx"] = sum(t.width * t.height for t in textures) // 1000
-        out["fbos"] = sum(1 for o in objects if isinstance(o, Fbo))
+        out["fbos"] = sum(1 for o in objects if issubclass(type(o), Fbo))
         now = {id(t): f"{t.width}x{t.height}" for t in textures}
         new_textures[:] = [size for key, size in now.items() if key not in _seen_textures][:12]
         _seen_textures.clear()
@@ -175,6 +176,9 @@ class Probe:
             collected = gc.collect()
             kinds = Counter(type(o).__qualname__ for o in gc.garbage)
             widgets = Counter(type(o).__qualname__ for o in gc.garbage if issubclass(type(o), Widget))
+            # a bound method names the callback that was bound: the code whose bindings outlived it
+            methods = Counter(getattr(o.__func__, "__qualname__", "?") for o in gc.garbage
+                              if type(o).__name__ == "method")
         finally:
             gc.set_debug(0)
             gc.garbage.clear()
@@ -185,7 +189,8 @@ class Probe:
         delta = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
         self.out.write(json.dumps({"whole_pass_collected": collected, "delta": delta,
                                    "garbage_kinds": dict(kinds.most_common(25)),
-                                   "garbage_widgets": dict(widgets.most_common(25))}) + "\n")
+                                   "garbage_widgets": dict(widgets.most_common(25)),
+                                   "garbage_methods": dict(methods.most_common(25))}) + "\n")
         self.out.flush()
         return delta | {"collected": collected}
 

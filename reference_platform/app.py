@@ -74,8 +74,9 @@ def create_app(
     store = db if isinstance(db, Database) else Database(db)
     if seed_if_empty:
         seed(store, now=clock(), demo=demo)
+    demo_day = None
     if demo:
-        refresh_demo_dates(store, clock())
+        demo_day = refresh_demo_dates(store, clock())
     else:
         found = demo_credentials(store)
         if found:
@@ -86,6 +87,7 @@ def create_app(
     app = FastAPI(title="Government service platform (reference)", version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.db = store
     app.state.demo = demo
+    app.state.demo_day = demo_day
     app.state.code_lookups = MissLimiter()
     app.state.clock = clock
     app.state.always_open = always_open

@@ -44,6 +44,7 @@ from reference_platform.routes._deps import (
     require_available,
     service_or_404,
 )
+from reference_platform.seed.appointments import refresh_demo_dates
 from reference_platform.seed.common import LOCAL_TZ
 
 router = APIRouter(tags=["appointments and queue"])
@@ -55,6 +56,17 @@ WINDOWS = {
 }
 DEFAULT_WINDOW = ("综合窗口 1-6号", "General windows 1-6", "A")
 PRIORITY_WINDOW = ("优先窗口 8号", "Priority window 8", "Y")
+
+
+def keep_demo_day(request: Request) -> None:
+    """On a demo platform, move the demo bookings and queue to the new day once the hall's day changes.
+
+    Done here, where they are read, rather than by a timer: a demo that ran past midnight
+    refused every demo check-in as "not today" until it was restarted.
+    """
+    state = request.app.state
+    if state.demo and local_date(now(request)) != state.demo_day:
+        state.demo_day = refresh_demo_dates(db(request), now(request))
 
 
 def _appointment(request: Request, code: str) -> Appointment:
@@ -184,6 +196,7 @@ def my_appointments(
     request: Request, x_person_token: str | None = Header(None, alias=paths.PERSON_TOKEN_HEADER)
 ) -> AppointmentList:
     person_id = person_for_token(request, x_person_token)
+    keep_demo_day(request)
     rows = db(request).all("SELECT code FROM appointments WHERE person_id = ? ORDER BY code", (person_id,))
     return AppointmentList(appointments=[_appointment(request, r["code"]) for r in rows])
 
@@ -193,6 +206,7 @@ def my_appointments(
 )
 def check_in(body: CheckInRequest, request: Request) -> CheckInResult:
     require_available(request, service_or_404(request, CHECK_IN_SERVICE))
+    keep_demo_day(request)
     today = local_date(now(request)).isoformat()
     if body.appointment_code:
         code = body.appointment_code.strip()
@@ -214,7 +228,9 @@ def check_in(body: CheckInRequest, request: Request) -> CheckInResult:
     if appt.day.isoformat() != today:
         raise PlatformProblem(409, codes.CONFLICT, f"the appointment is for {appt.day.isoformat()}, not today")
     if appt.status == "checked_in":
-        existing = db(request).one("SELECT * FROM queue_tickets WHERE appointment_code = ?", (code,))
+        existing = db(request).one(
+            "SELECT * FROM queue_tickets WHERE appointment_code = ? ORDER BY issued_at DESC", (code,)
+        )
         if existing is not None:
             return CheckInResult(appointment=appt, ticket=_ticket(request, existing))
     elif appt.status != "booked":
@@ -232,6 +248,7 @@ def check_in(body: CheckInRequest, request: Request) -> CheckInResult:
 def take_ticket(body: QueueTicketRequest, request: Request) -> QueueTicket:
     svc = service_or_404(request, body.service_code)
     require_available(request, service_or_404(request, "440100-ZW-0903"))
+    keep_demo_day(request)
     if svc.kiosk_capability == [KioskCapability.GUIDE_ONLY] and svc.visits_needed == 0:
         raise PlatformProblem(409, codes.CONFLICT, f"{svc.code} is not handled at a window")
     person_id = person_for_token(request, body.person_token) if body.person_token else None

@@ -43,16 +43,25 @@ def seed_appointments(c: sqlite3.Connection, today: date) -> None:
         )
 
 
-def refresh_demo_dates(db: Database, now: float) -> None:
-    """Keep the demo appointments and the queue ahead of the citizen on whatever day the demo runs."""
+def refresh_demo_dates(db: Database, now: float) -> date:
+    """Keep the demo appointments and the queue ahead of the citizen on whatever day the demo runs.
+
+    Returns that day. A demo platform runs for days (a showroom kiosk, a soak): on a new day
+    the demo bookings are booked again, as a new day's bookings would be, instead of staying
+    checked in (or on yesterday, where every check-in is refused as "not today").
+    """
+    today = datetime.fromtimestamp(now, LOCAL_TZ).date().isoformat()
     with db.tx() as c:
-        c.execute(
-            "UPDATE appointment_slots SET day = ? WHERE slot_id LIKE 'DEMO-%'",
-            (datetime.fromtimestamp(now, LOCAL_TZ).date().isoformat(),),
-        )
+        moved = c.execute(
+            "UPDATE appointment_slots SET day = ? WHERE slot_id LIKE 'DEMO-%' AND day != ?", (today, today)
+        ).rowcount
+        if moved:
+            marks = ",".join("?" * len(DEMO_APPOINTMENT_CODES))
+            c.execute(f"UPDATE appointments SET status = 'booked' WHERE code IN ({marks})", DEMO_APPOINTMENT_CODES)
         for n in range(1, 6):
             c.execute("UPDATE queue_tickets SET issued_at = ? WHERE ticket_id = ?", (_ahead_since(now) + n,
                                                                                       f"T-SEED-{n}"))
+    return date.fromisoformat(today)
 
 
 def _ahead_since(now: float) -> float:

@@ -146,6 +146,29 @@ def test_the_seeded_queue_is_ahead_just_after_midnight(tmp_path):
         assert r.json()["position"] >= 5
 
 
+def test_a_demo_running_past_midnight_books_its_demo_appointments_again_for_the_new_day(tmp_path):
+    """The demo bookings follow the hall's day while the platform runs, not only at its start."""
+    evening = datetime(2026, 11, 24, 23, 50, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    clock = [evening]
+    with serve_in_thread(tmp_path / "p.db", clock=lambda: clock[0], always_open=True) as handle:
+        api = Signed(handle.url)
+
+        def check_in() -> dict:
+            r = api.post(paths.APPOINTMENT_CHECK_IN, {"appointment_code": DEMO_APPOINTMENT_CODES[0]}, now=clock[0])
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        first = check_in()
+        assert first["appointment"]["day"] == "2026-11-24" and first["appointment"]["status"] == "checked_in"
+        assert check_in()["ticket"]["ticket_id"] == first["ticket"]["ticket_id"]  # the same evening: same ticket
+        clock[0] = evening + 20 * 60  # 00:10 the next day
+        second = check_in()
+        assert second["appointment"]["day"] == "2026-11-25"
+        assert second["ticket"]["ticket_id"] != first["ticket"]["ticket_id"]
+        assert second["ticket"]["number"] == "V001"  # the first check-in of the new day
+        assert check_in()["ticket"]["ticket_id"] == second["ticket"]["ticket_id"]  # today's ticket, not yesterday's
+
+
 def test_ratings(api):
     good = api.post(paths.RATINGS, {"service_code": "440100-ZW-0901", "level": "very_satisfied"})
     assert good.status_code == 201 and good.json()["follow_up"] is False

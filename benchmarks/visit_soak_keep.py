@@ -1,0 +1,440 @@
+"""Benchmark: the kiosk UI process over many citizen visits, against a bare Kivy app in the same run.
+
+Each side runs in its own process on its own virtual display (Xvfb) of the same size,
+configured the same way (``kiosk.app.configure_kivy``), and is timed from the moment the
+parent launches it:
+
+- **kiosk**: ``kiosk run``'s start-up with the demo configuration (emulated devices)
+  against a reference platform already running on loopback (started by the parent before
+  either side, as a field kiosk's platform is up before it; ``kiosk demo`` would add the
+  platform's own boot), the window's first frame, then ``--visits`` scripted visits
+  (``devtools.demo_script.VISITS`` in turn) touched through the real screens by
+  ``devtools.demo_driver``. Screenshots are not taken; printed pages are taken off the
+  emulator after every visit (they are the emulator's paper, not the kiosk's memory).
+- **bare** (the baseline): a bare Kivy window showing one CJK label (its first frame is
+  the start-up baseline), then a list of 40 CJK labels scrolled top to bottom once per
+  "visit", 30 frames each (the per-frame and memory baselines).
+
+Figures: resident memory (RSS, read after each visit's between-visit collection) slope per
+visit after warm-up and peak (``VmHWM``). Warm-up is the first complete round of every
+scripted visit (``len(VISITS)`` visits, both sides): each kind of visit loads what it needs
+the first time it runs (the material photo its page finder, the payment its QR code, ...),
+so the slope is fitted (least squares) over the whole rounds after that one only (a
+trailing part of a round is left out), and a run needs at least two rounds. The face models run in their own child
+process (``drivers/camera/face_worker.py``); its RSS and peak are reported beside the UI
+process's, and the UI's peak alone is the budgeted figure; garbage-collection pauses
+(``gc.callbacks``): the longest, and the longest while a visit was on screen; the slowest
+frame (wall time, until the renderer finished it);
+main-thread CPU per frame (``time.thread_time`` around ``EventLoop.idle()``: Kivy's whole
+per-frame Python work, with llvmpipe's rasterising threads not counted), p50/p99 over the
+frames after the first fifth of the visits; start-up to first frame: ``--starts`` more pairs
+of start-only processes (a bare one and a kiosk one, alternating which goes first) besides
+the two soak processes, and the ratio of the medians (a single pair swung 1.1x-4.2x here
+with the machine's load). The project's modules are byte-compiled first, as an install
+does (``compile_sources``).
+
+Run: .venv/bin/python benchmarks/visit_soak.py [--visits 24] [--starts 4] [--size 1080x1920]
+     .venv/bin/python benchmarks/visit_soak.py --probe --visits 24   # kiosk only: what grows, per visit
+     .venv/bin/python benchmarks/visit_soak.py --visits 1000      # the full figure (~2 h)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SLOPE_BUDGET_KB = 20.0
+PEAK_RATIO_BUDGET = 1.6
+GC_PAUSE_BUDGET_MS = 50.0
+CPU_P99_BUDGET_MS = 8.0
+STARTUP_RATIO_BUDGET = 2.0
+BARE_SCROLL_FRAMES = 30
+CJK_TEXT = "政务服务自助终端"
+
+
+# -- measuring (in the child) ---------------------------------------------------------------
+def rss_kb() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def peak_rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+class GcPauses:
+    """Every collection's wall and CPU time, and whether it ran while ``busy()`` said a visit was on screen.
+
+    The CPU time (``time.thread_time`` of the collecting thread) tells a collection's own cost
+    from the time the scheduler gave other processes in the middle of it on a busy machine.
+    """
+
+    def __init__(self, busy) -> None:
+        self.busy = busy
+        self.pauses: list[tuple[float, float, int, bool]] = []
+        self._started = (0.0, 0.0)
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = (time.perf_counter(), time.thread_time())
+        else:
+            wall, cpu = self._started
+            self.pauses.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000,
+                                info["generation"], self.busy()))
+
+    def summary(self) -> dict:
+        during = [p for p in self.pauses if p[3]]
+        return {"count": len(self.pauses), "max_ms": round(max((p[0] for p in self.pauses), default=0.0), 1),
+                "max_cpu_ms": round(max((p[1] for p in self.pauses), default=0.0), 1),
+                "max_ms_during_visit": round(max((p[0] for p in during), default=0.0), 1),
+                "max_cpu_ms_during_visit": round(max((p[1] for p in during), default=0.0), 1),
+                "full_during_visit": sum(1 for p in during if p[2] == 2),
+                "over_budget": sum(1 for p in self.pauses if p[0] > GC_PAUSE_BUDGET_MS),
+                "by_generation": {g: sum(1 for p in self.pauses if p[2] == g) for g in (0, 1, 2)},
+                "max_cpu_ms_by_generation_during_visit": {
+                    g: round(max((p[1] for p in during if p[2] == g), default=0.0), 1) for g in (0, 1, 2)},
+                "max_ms_by_generation_during_visit": {
+                    g: round(max((p[0] for p in during if p[2] == g), default=0.0), 1) for g in (0, 1, 2)}}
+
+
+def warm_up_visits() -> int:
+    """Visits counted as warm-up: one complete round of every scripted visit."""
+    from devtools.demo_script import VISITS
+
+    return len(VISITS)
+
+
+def slope_kb(samples: list[int], warm: int) -> float:
+    """Least-squares KB per visit over the whole rounds after the first ``warm`` samples (warm-up = one round).
+
+    A trailing part of a round is left out: the visits differ in what they hold at their end
+    (the English elder guide ~10 MB more than its neighbours), so a fit that ended on such
+    a visit, or began a round it did not finish, would read a rise that is only the order.
+    """
+    whole = (len(samples) - warm) // warm * warm if warm else len(samples)
+    tail = samples[warm:warm + whole]
+    if len(tail) < 3:
+        return float("nan")
+    xs = range(len(tail))
+    return statistics.linear_regression(xs, tail).slope
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def open_window(size: str) -> tuple[int, int]:
+    from devtools.commands.demo import start_xvfb
+    from kiosk.app import configure_kivy
+    from kiosk.config import demo_config
+
+    state = Path(tempfile.mkdtemp(prefix="kiosk-soak-"))
+    os.environ["KIVY_HOME"] = str(state / "kivy")
+    start_xvfb(size)
+    width, height = (int(v) for v in size.split("x"))
+    configure_kivy(demo_config(state), windowed=True, size=(width, height), paced=False)
+    return width, height
+
+
+def bare(size: str, visits: int, launched: float) -> dict:
+    """The baseline: a bare Kivy app with a CJK label, then scrolled lists of labels (none: start only)."""
+    open_window(size)
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import glFinish
+    from kivy.uix.gridlayout import GridLayout
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.app import CJK_FONT
+
+    pauses = GcPauses(lambda: True)
+    EventLoop.ensure_window()
+    Window.add_widget(Label(text=CJK_TEXT, font_name=CJK_FONT, font_size=48))
+    EventLoop.idle()
+    glFinish()
+    first_frame_s = time.time() - launched
+    if not visits:
+        return {"first_frame_s": round(first_frame_s, 3)}
+    grid = GridLayout(cols=1, size_hint_y=None, spacing=8)
+    grid.bind(minimum_height=grid.setter("height"))
+    for i in range(40):
+        grid.add_widget(Label(text=f"{CJK_TEXT} {i}", font_name=CJK_FONT, font_size=36, size_hint_y=None, height=90))
+    scroll = ScrollView()
+    scroll.add_widget(grid)
+    Window.add_widget(scroll)
+    cpu: list[float] = []
+    wall: list[float] = []
+    rss: list[int] = []
+    for _visit in range(visits):
+        for frame in range(BARE_SCROLL_FRAMES):
+            scroll.scroll_y = 1 - frame / (BARE_SCROLL_FRAMES - 1)
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            EventLoop.idle()
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            glFinish()
+            wall.append((time.perf_counter() - started) * 1000)
+        rss.append(rss_kb())
+    warm = max(1, len(cpu) // 5)
+    return {"first_frame_s": round(first_frame_s, 3), "rss_kb": rss, "peak_rss_kb": peak_rss_kb(),
+            "cpu_ms_p50": round(percentile(cpu[warm:], 0.5), 2), "cpu_ms_p99": round(percentile(cpu[warm:], 0.99), 2),
+            "slowest_frame_ms": round(max(wall[warm:]), 1), "gc": pauses.summary()}
+
+
+def kiosk(size: str, visits: int, launched: float, platform: str, probe: bool = False) -> dict:
+    """The kiosk: demo start-up to first frame, then ``visits`` scripted visits (none: start only)."""
+    open_window(size)
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    from kiosk.privacy import install_log_masking
+
+    install_log_masking()
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import glFinish
+
+    from kiosk.app import kivy_post, make_app_class
+    from kiosk.config import demo_config
+    from kiosk.runtime import Runtime
+
+    state = Path(os.environ["KIVY_HOME"]).parent
+    runtime = Runtime(demo_config(state), kivy_post, platform_url=platform, work_dir=state)
+    runtime.start(devices_later=True)  # as `kiosk run`: the devices open after the first frame
+    app = make_app_class()(runtime)
+    EventLoop.ensure_window()
+    root = app.build()
+    app.root = root
+    Window.add_widget(root)
+    app.on_start()
+    EventLoop.idle()
+    glFinish()
+    first_frame_s = time.time() - launched
+    try:
+        if not visits:
+            return {"first_frame_s": round(first_frame_s, 3)}
+        return soak(app, runtime, visits, probe) | {"first_frame_s": round(first_frame_s, 3)}
+    finally:
+        app.on_stop()
+        runtime.stop()
+
+
+def soak(app, runtime, visits: int, probe: bool = False) -> dict:
+    from kivy.base import EventLoop
+    from kivy.graphics.opengl import glFinish
+
+    from devtools.demo_driver import DemoDriver
+    from devtools.demo_script import VISITS
+
+    cpu: list[float] = []
+    wall: list[float] = []
+
+    class SoakDriver(DemoDriver):
+        def frame(self) -> None:
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            EventLoop.idle()
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            glFinish()
+            wall.append((time.perf_counter() - started) * 1000)
+
+        def shoot(self) -> None:  # the same frames as a screenshot's, without the picture
+            self.frames(3)
+
+    pauses = GcPauses(lambda: app.controller.active)
+    driver = SoakDriver(app, Path(tempfile.mkdtemp(prefix="kiosk-soak-out-")))
+    driver.frames(5)
+    driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None
+                      and "unknown" not in app.status.snapshot().devices.values(), 30)  # opened after frame 1
+    peak_before_visits = peak_rss_kb()  # start-up, devices opened, attract screen
+    rss: list[int] = []
+    failed: list[str] = []
+    warm_frames = 0
+    probing = None
+    if probe:
+        from devtools.mem_probe import Probe
+
+        probing = Probe()
+    for n in range(visits):
+        visit = VISITS[n % len(VISITS)]
+        result = driver.run_visit(visit)
+        if result.outcome != "ok":
+            failed.append(f"{n}:{visit.name}: {result.detail}"[:300])
+        for emu in (runtime.devices.emulators.printer,):
+            if emu is not None:
+                emu.pages.clear()
+                emu.partial_pages.clear()
+        rss.append(rss_kb())
+        if probing is not None:
+            probing.visit_done(n, visit.name)
+        if n + 1 == max(2, visits // 5):
+            warm_frames = len(cpu)
+    extra = face_worker_figures()
+    if probing is not None:
+        extra |= {"growth_per_visit": probing.growth(min(warm_up_visits(), visits - 1)),
+                 "whole_pass_frees": probing.whole_pass(lambda: driver.frames(3))}
+    return extra | {"rss_kb": rss, "peak_rss_kb": peak_rss_kb(), "peak_rss_kb_before_visits": peak_before_visits,
+                    "failed_visits": failed,
+            "frames": len(cpu), "cpu_ms_p50": round(percentile(cpu[warm_frames:], 0.5), 2),
+            "cpu_ms_p99": round(percentile(cpu[warm_frames:], 0.99), 2),
+            "cpu_frames_over_budget": sum(1 for c in cpu[warm_frames:] if c > CPU_P99_BUDGET_MS),
+            "cpu_frames_measured": len(cpu) - warm_frames,
+            "slowest_frame_ms": round(max(wall), 1), "gc": pauses.summary(),
+            "gc_objects_after_visits": len(gc.get_objects()) + gc.get_freeze_count()}
+
+
+def face_worker_figures() -> dict:
+    """The face models' child process (``drivers/camera/face_worker.py``): its RSS and peak, for the total."""
+    from drivers.camera import face_worker
+
+    pid = face_worker._SHARED.pid if face_worker._SHARED is not None else None
+    if pid is None:
+        return {"face_worker_rss_kb": 0, "face_worker_peak_rss_kb": 0}
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {"face_worker_rss_kb": int(status["VmRSS"].split()[0]),
+            "face_worker_peak_rss_kb": int(status["VmHWM"].split()[0])}
+
+
+def compile_sources() -> None:
+    """Byte-code for the project's modules, as an install writes it (``pip install``, the OS image).
+
+    Without it a shell with ``PYTHONDONTWRITEBYTECODE=1`` (this dev box's) compiles the ~180
+    kiosk modules from source at every start: ~0.6 s of the kiosk's start-up that a field
+    kiosk never spends, against a bare app that imports a handful of them.
+    """
+    import compileall
+
+    root = Path(__file__).resolve().parents[1]
+    for package in ("kiosk", "screens", "drivers", "devtools"):
+        compileall.compile_dir(root / package, quiet=1)
+
+
+# -- the parent ------------------------------------------------------------------------------
+def child(role: str, size: str, visits: int, platform: str = "", probe: bool = False) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    argv = [sys.executable, __file__, "--role", role, "--size", size, "--visits", str(visits),
+            "--platform", platform, "--launched", repr(time.time())] + (["--probe"] if probe else [])
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=None if probe else subprocess.PIPE, text=True,
+                          env=env, timeout=4 * 3600)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = ((done.stderr or "").strip().splitlines() or ["no output"])[-3:]
+        raise SystemExit(f"visit_soak {role}: exit {done.returncode}: {' | '.join(tail)}")
+    return json.loads(lines[-1])
+
+
+def row(figure: str, value: float, baseline: float | None, budget: float, ok: bool, note: str) -> dict:
+    return {"figure": f"visit_soak.{figure}", "value": value, "baseline": baseline, "budget": budget, "ok": ok,
+            "note": note}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--visits", type=int, default=24, help="visits on each side (1000 for the full figure)")
+    ap.add_argument("--starts", type=int, default=4,
+                    help="extra start-only pairs (bare, kiosk) for the start-up medians")
+    ap.add_argument("--size", default="1080x1920")
+    ap.add_argument("--probe", action="store_true",
+                    help="kiosk side only: print per-visit memory figures (devtools/mem_probe.py) on stderr")
+    ap.add_argument("--role", choices=("bare", "kiosk"), help=argparse.SUPPRESS)
+    ap.add_argument("--launched", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--platform", default="", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.role:
+        if args.role == "bare":
+            print(json.dumps(bare(args.size, args.visits, args.launched)))
+        else:
+            print(json.dumps(kiosk(args.size, args.visits, args.launched, args.platform, args.probe)))
+        return 0
+    compile_sources()
+    warm = warm_up_visits()
+    if args.visits < 2 * warm:
+        ap.error(f"--visits: at least {2 * warm} (the first {warm}, one round of every scripted visit, are warm-up; "
+                 "the slope is fitted over whole rounds after it)")
+    from kiosk.platform.process import serve_in_process
+
+    if True:
+        folder = tempfile.mkdtemp(prefix="kiosk-probe-platform-")
+        server = serve_in_process(Path(folder) / "platform.sqlite3", always_open=True)
+        try:
+            if args.probe:
+                kio = child("kiosk", args.size, args.visits, server.url, probe=True)
+                print(json.dumps({k: v for k, v in kio.items() if k != "rss_kb"}, ensure_ascii=False))
+                return 0
+            starts: dict[str, list[float]] = {"bare": [], "kiosk": []}
+            for i in range(args.starts):  # alternate which side starts first: the load drifts
+                for role in (("bare", "kiosk") if i % 2 == 0 else ("kiosk", "bare")):
+                    starts[role].append(child(role, args.size, 0, server.url)["first_frame_s"])
+            base = child("bare", args.size, args.visits)
+            kio = child("kiosk", args.size, args.visits, server.url)
+        finally:
+            server.stop()
+    starts["bare"].append(base["first_frame_s"])
+    starts["kiosk"].append(kio["first_frame_s"])
+    start_kiosk, start_bare = statistics.median(starts["kiosk"]), statistics.median(starts["bare"])
+    slope, base_slope = slope_kb(kio["rss_kb"], warm), slope_kb(base["rss_kb"], warm)
+    peak_ratio = kio["peak_rss_kb"] / base["peak_rss_kb"]
+    start_ratio = start_kiosk / start_bare
+    total_peak = kio["peak_rss_kb"] + kio["face_worker_peak_rss_kb"]
+    table = [
+        row("rss_slope_kb_per_visit", round(slope, 1), round(base_slope, 1), SLOPE_BUDGET_KB,
+            slope <= SLOPE_BUDGET_KB, f"over visits {warm + 1}-{warm + (args.visits - warm) // warm * warm} (whole "
+            f"rounds after the first {warm}, one round of every scripted visit, the warm-up); baseline: bare Kivy "
+            "list visits"),
+        row("peak_rss_mb", round(kio["peak_rss_kb"] / 1024, 1), round(base["peak_rss_kb"] / 1024, 1),
+            PEAK_RATIO_BUDGET, peak_ratio <= PEAK_RATIO_BUDGET,
+            "UI process; budget is the ratio to the bare Kivy app's peak"),
+        row("peak_rss_mb_ui_and_face_worker", round(total_peak / 1024, 1), round(base["peak_rss_kb"] / 1024, 1),
+            None, None, "UI process's peak plus the face models' child process's peak, for information"),
+        row("gc_pause_max_ms", kio["gc"]["max_ms"], base["gc"]["max_ms"], GC_PAUSE_BUDGET_MS,
+            kio["gc"]["max_ms"] <= GC_PAUSE_BUDGET_MS,
+            f"longest collection anywhere in the run, wall time (its CPU time: {kio['gc'].get('max_cpu_ms')} ms)"),
+        row("gc_full_collections_during_visit", kio["gc"]["full_during_visit"], None, 0,
+            kio["gc"]["full_during_visit"] == 0, "whole-heap (generation 2) passes while a visit is on screen"),
+        row("gc_pause_max_ms_during_visit", kio["gc"]["max_ms_during_visit"], None, GC_PAUSE_BUDGET_MS,
+            kio["gc"]["max_ms_during_visit"] <= GC_PAUSE_BUDGET_MS,
+            f"any collection while a visit is on screen (CPU: {kio['gc'].get('max_cpu_ms_during_visit')} ms)"),
+        row("slowest_frame_ms", kio["slowest_frame_ms"], base["slowest_frame_ms"], None, None,
+            "wall time until the renderer finished; no budget of its own (see the CPU and gc rows)"),
+        row("cpu_ms_per_frame_p50", kio["cpu_ms_p50"], base["cpu_ms_p50"], None, None,
+            "main-thread CPU per frame; baseline: bare Kivy list scroll"),
+        row("cpu_ms_per_frame_p99", kio["cpu_ms_p99"], base["cpu_ms_p99"], CPU_P99_BUDGET_MS,
+            kio["cpu_ms_p99"] <= CPU_P99_BUDGET_MS, "main-thread CPU per frame; baseline: bare Kivy list scroll; "
+            f"{kio['cpu_frames_over_budget']} of {kio['cpu_frames_measured']} frames over {CPU_P99_BUDGET_MS:g} ms"),
+        row("startup_first_frame_s", round(start_kiosk, 3), round(start_bare, 3), STARTUP_RATIO_BUDGET,
+            start_ratio <= STARTUP_RATIO_BUDGET,
+            f"medians of {len(starts['kiosk'])} starts each, alternating (kiosk {starts['kiosk']}, bare "
+            f"{starts['bare']}); platform already up; baseline: bare Kivy CJK label; budget: ratio of the medians"),
+        row("failed_visits", len(kio["failed_visits"]), None, 0, not kio["failed_visits"], "; ".join(
+            kio["failed_visits"][:3])),
+    ]
+    for r in table:
+        if r["figure"].endswith(("peak_rss_mb", "peak_rss_mb_ui_and_face_worker", "startup_first_frame_s")):
+            r["ratio"] = round(r["value"] / r["baseline"], 2)
+    result = {"benchmark": "visit_soak", "visits": args.visits, "warm_up_visits": warm, "size": args.size,
+              "load_average": [round(x, 2) for x in os.getloadavg()],
+              "kiosk": {k: v for k, v in kio.items() if k != "rss_kb"} | {
+                  "rss_mb_first_last": [round(kio["rss_kb"][0] / 1024, 1), round(kio["rss_kb"][-1] / 1024, 1)],
+                  "rss_mb_per_visit": [round(v / 1024, 1) for v in kio["rss_kb"]]},
+              "bare": {k: v for k, v in base.items() if k != "rss_kb"} | {
+                  "rss_mb_first_last": [round(base["rss_kb"][0] / 1024, 1), round(base["rss_kb"][-1] / 1024, 1)]},
+              "table": table}
+    ok = all(r["ok"] is not False for r in table)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
