@@ -27,6 +27,7 @@ import gc
 import json
 import re
 import sys
+import weakref
 from collections import Counter
 from typing import TextIO
 
@@ -179,6 +180,9 @@ class Probe:
             # a bound method names the callback that was bound: the code whose bindings outlived it
             methods = Counter(getattr(o.__func__, "__qualname__", "?") for o in gc.garbage
                               if type(o).__name__ == "method")
+            # a weak reference names what it watched (or "dead"): Kivy's property callbacks keep one
+            referents = Counter(type(o()).__qualname__ if o() is not None else "dead" for o in gc.garbage
+                                if type(o) is weakref.ReferenceType)
         finally:
             gc.set_debug(0)
             gc.garbage.clear()
@@ -190,7 +194,8 @@ class Probe:
         self.out.write(json.dumps({"whole_pass_collected": collected, "delta": delta,
                                    "garbage_kinds": dict(kinds.most_common(25)),
                                    "garbage_widgets": dict(widgets.most_common(25)),
-                                   "garbage_methods": dict(methods.most_common(25))}) + "\n")
+                                   "garbage_methods": dict(methods.most_common(25)),
+                                   "garbage_weakref_referents": dict(referents.most_common(25))}) + "\n")
         self.out.flush()
         return delta | {"collected": collected}
 
