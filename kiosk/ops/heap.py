@@ -28,6 +28,15 @@ blocks (camera frames, decoded pictures, pixel buffers of a few MB) always get t
 glibc's default raises that threshold after each such block is freed, up to 32 MB, so
 the next frames came from the heap and the visit's peak stayed in it as free holes.
 
+A pass collects until nothing more is found (``collect_until_clean``) before it freezes:
+a collection calls the weak-reference callbacks of the objects it frees, and Kivy's
+callbacks make new garbage there. Every ``NumericProperty`` of every widget registers a
+callback on Kivy's pixel-scale observers, held by a weak reference whose callback unlinks
+it; when the widget is collected, the unlinked callback, its weak reference and their
+bound methods are a fresh cycle that the *same* pass cannot see. Frozen at once, they
+stayed until a whole-heap pass: ~950 objects per visit, the whole of the slope and the
+reason whole passes (~150 ms) came every few dozen visits.
+
 Objects are still freed by reference counting the moment they are unreferenced; this
 concerns only reference cycles. Personal data never relies on it: sessions wipe their
 buffers explicitly (``kiosk/visit.py``).
@@ -44,6 +53,9 @@ import time
 
 log = logging.getLogger(__name__)
 
+COLLECT_PASSES = 4
+"""Most collections in one between-visit pass: the second frees what the first's weak-reference
+callbacks made garbage; more are only needed for callbacks that make garbage of their own."""
 GEN2_THRESHOLD = 1_000_000
 """Effectively never by allocation count: full passes happen at the moments chosen here."""
 IDLE_WHOLE_HEAP_S = 60.0
@@ -86,6 +98,17 @@ def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
     return bool(libc is not None and libc.mallopt(M_MMAP_THRESHOLD, threshold))
 
 
+def collect_until_clean(passes: int = COLLECT_PASSES) -> int:
+    """Collect the unfrozen generations until a pass finds nothing (at most ``passes``); the objects freed."""
+    freed = 0
+    for _ in range(passes):
+        found = gc.collect()
+        freed += found
+        if not found:
+            break
+    return freed
+
+
 def trim() -> bool:
     """Return freed heap pages to the system; True when glibc released any."""
     libc = _libc()
@@ -113,7 +136,7 @@ class Heap:
     def after_visit(self) -> float:
         """Collect what the last visit left; returns the milliseconds (a whole pass's included)."""
         started = time.perf_counter()
-        gc.collect()
+        collect_until_clean()
         self._frozen_bound += len(gc.get_objects())  # what the freeze below takes: the visit's survivors
         gc.freeze()
         trim()
@@ -142,7 +165,7 @@ class Heap:
         """Collect the whole heap, frozen part included; returns the pass's milliseconds."""
         started = time.perf_counter()
         gc.unfreeze()
-        gc.collect()
+        collect_until_clean()
         gc.freeze()
         self._frozen_after_whole = gc.get_freeze_count()
         self._frozen_bound = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -52,6 +53,35 @@ def test_a_visits_garbage_cycles_are_freed_after_the_visit(heap: Heap) -> None:
     heap.after_visit()
     assert ref() is None
     assert heap.after_visit_passes == 1 and heap.whole_passes == 1
+
+
+class Registration:
+    """Kivy's pattern: a callback held in a live registry until a weak reference to its owner dies.
+
+    The weak reference's callback is a bound method of the registration: a cycle that is
+    reachable while registered and garbage once ``unlink`` ran, inside the collection that
+    freed the owner.
+    """
+
+    registry: ClassVar[set[Registration]] = set()
+
+    def __init__(self, owner: Node) -> None:
+        self.watch = weakref.ref(owner, self.unlink)
+        self.registry.add(self)
+
+    def unlink(self, _ref: weakref.ref) -> None:
+        self.registry.discard(self)
+
+
+def test_garbage_made_by_weak_reference_callbacks_is_freed_in_the_same_pass_not_frozen(heap: Heap) -> None:
+    owner, other = Node(), Node()
+    owner.other, other.other = other, owner  # the owner dies only in a collection, as a widget does
+    registration = weakref.ref(Registration(owner))
+    owner = other = None
+    heap.after_visit()
+    assert not Registration.registry
+    assert registration() is None, "the unlinked registration was frozen as garbage"
+    assert heap.whole_passes == 1
 
 
 def test_survivors_are_frozen_and_not_walked_again(heap: Heap) -> None:
