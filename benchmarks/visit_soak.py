@@ -58,6 +58,8 @@ CPU_P99_BUDGET_MS = 8.0
 STARTUP_RATIO_BUDGET = 2.0
 BARE_SCROLL_FRAMES = 30
 CJK_TEXT = "政务服务自助终端"
+LEFT_RUNNING: list = []
+"""The kiosk side's device thread, for its process's exit (``kiosk.ops.process_exit.leave``)."""
 
 
 # -- measuring (in the child) ---------------------------------------------------------------
@@ -230,6 +232,7 @@ def kiosk(size: str, visits: int, launched: float, platform: str, probe: bool = 
     finally:
         app.on_stop()
         runtime.stop()
+        LEFT_RUNNING.append(runtime.devices_thread)  # a camera still opening closes itself: the exit waits
 
 
 def soak(app, runtime, visits: int, probe: bool = False) -> dict:
@@ -357,6 +360,9 @@ def main() -> int:
             print(json.dumps(bare(args.size, args.visits, args.launched)))
         else:
             print(json.dumps(kiosk(args.size, args.visits, args.launched, args.platform, args.probe)))
+            from kiosk.ops.process_exit import leave
+
+            leave(0, wait_for=LEFT_RUNNING)  # as `kiosk run` ends
         return 0
     compile_sources()
     warm = warm_up_visits()

@@ -167,6 +167,11 @@ class Runtime:
             self.heartbeat.start()
         return self
 
+    @property
+    def devices_thread(self) -> threading.Thread | None:
+        """The thread opening the devices (None before ``start_devices``): the process's exit waits for it."""
+        return self._devices_thread
+
     def start_devices(self) -> threading.Thread:
         """Open the devices on a thread of their own; until each has, the board shows it as unknown."""
         self.devices_deferred = False

@@ -98,4 +98,7 @@ def run(args: argparse.Namespace) -> int:
                      {"journeys": [(j["name"], j["outcome"], j["detail"]) for j in summary["journeys"]]},
                      ensure_ascii=False, indent=1))
     print(f"screenshots, prints and summary.json in {out}", file=sys.stderr)
-    return 0 if summary["ok"] else 1
+    from kiosk.ops.process_exit import leave
+
+    leave(0 if summary["ok"] else 1, wait_for=(runtime.devices_thread,))  # as `kiosk run` ends
+    return 1  # pragma: no cover

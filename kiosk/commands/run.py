@@ -130,4 +130,7 @@ def run(args: argparse.Namespace) -> int:
         app.run()
     finally:
         rt.stop()
-    return 0
+    from kiosk.ops.process_exit import leave
+
+    leave(0, wait_for=(rt.devices_thread,))  # never returns: no interpreter teardown under C++ threads
+    return 0  # pragma: no cover
