@@ -88,6 +88,9 @@ def mallinfo_kb() -> dict[str, int]:
 
 _seen_textures: dict[int, str] = {}
 """id -> "WxH" of the textures alive at the last sample (to name the new ones)."""
+_seen_kinds: Counter[str] = Counter()
+type_growth: list[tuple[str, int]] = []
+"""The object types whose count changed most since the previous sample (at most 12)."""
 new_textures: list[str] = []
 """Sizes of the textures alive now that were not at the previous sample (at most 12)."""
 
@@ -114,6 +117,13 @@ def kivy_counts() -> dict[str, int]:
         _seen_textures.clear()
         _seen_textures.update(now)
         out["gc_objects"] = len(objects)
+        kinds = Counter(type(o).__qualname__ for o in objects)
+        type_growth[:] = [(k, n - _seen_kinds.get(k, 0)) for k, n in kinds.most_common()
+                          if n != _seen_kinds.get(k, 0)]
+        type_growth.sort(key=lambda kv: -abs(kv[1]))
+        del type_growth[12:]
+        _seen_kinds.clear()
+        _seen_kinds.update(kinds)
         del objects, textures
     finally:
         if was_frozen:
@@ -155,6 +165,7 @@ class Probe:
         now = sample()
         delta = {k: v - self.previous.get(k, 0) for k, v in now.items() if v != self.previous.get(k, 0)}
         self.out.write(json.dumps({"visit": n, "name": name, "delta": delta, "new_textures": new_textures,
+                                   "type_growth": dict(type_growth),
                                    "now": now}) + "\n")
         self.out.flush()
         self.previous = now
