@@ -72,8 +72,10 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         self._focus = ""
         self._values: dict[str, str] = {}
         self.pictures = {}
+        self.decoding = {}
         self.pool = Recycler()
         """Labels and buttons of the body and the actions, reused from screen to screen."""
+        self._blank_soon = Clock.create_trigger(self._blank_some, 0)
         # No full-screen background quad: the window's clear colour is the background (one
         # blended 1080x1920 layer less per frame, ~15 ms on a GPU-less CPU renderer).
         Window.clearcolor = THEME["background"]
@@ -81,6 +83,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         self.add_widget(self.root_box)
         self.bar = BoxLayout(size_hint_y=None, height=dp(72), spacing=dp(10))
         self.bar.bind(width=self._fit_bar)
+        self._init_bar()
         self.banner = WrapLabel("", "small", colour=(1, 1, 1, 1), halign="center")
         self.help_line = WrapLabel("", "small", colour=THEME["accent"], halign="center")
         self._init_pages(lambda: WrapLabel("", "title", colour=THEME["accent"]),
@@ -180,6 +183,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
                 self._resized = False
         else:
             self._update_fields(frame.view)
+        self._render_bar(chrome)
         if self._page is None and chrome_key != getattr(self, "_aside_key", None):
             self._show_aside()
         self._render_overlay(frame)
@@ -219,7 +223,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
     def _blank_some(self, _dt: float = 0.0) -> None:
         """Empty the kept widgets' texts a few milliseconds per frame after a visit (``Recycler.blank_some``)."""
         if not self.pool.blank_some(BLANK_BUDGET_S):
-            Clock.schedule_once(self._blank_some, 0)
+            self._blank_soon()
 
     def clear(self) -> None:
         """Blank the screen when the visit ends: nothing of it stays drawn or kept with text."""
@@ -227,9 +231,9 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         self._resized = False
         self._fields = {}
         self._reset_keyboard()
-        self._blank_some()
+        self._blank_soon()  # from the next frame on: this one draws the attract screen
         self.pictures.clear()
+        self.decoding.clear()
         self._shape = None
         self._frame = None
-        if getattr(self, "ident", None) is not None:
-            self.ident.text = ""
+        self._blank_bar()
