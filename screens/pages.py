@@ -70,6 +70,8 @@ class Page:
         """Rows still to add: how to build each, the labels it renders, and whether it can be built yet."""
         self.aside_ready = False
         """The help panel's pictogram for the room this page leaves is rendered."""
+        self.aside = None
+        """The help panel with this page's texts, rendered off the screen (shown with the page)."""
         self.bar = None
         """The chrome whose bar is filled in this page's rows and shown with it (None: the bar stays)."""
 
@@ -91,6 +93,8 @@ class Pages:
     _spare_bar: Callable
     _bar_state: Callable
     _frame: object
+    _spare_aside: Callable
+    _use_aside: Callable
     _fields: dict
     _values: dict
 
@@ -254,7 +258,8 @@ class Pages:
             viewport += actions.height - height  # portrait: the actions are under the content
         room = viewport - page.title.height - page.body.minimum_height - 2 * column.spacing[1] \
             - column.padding[1] - column.padding[3] - 2
-        self.aside.prepare(page.view.screen, room, self.scale)
+        page.aside = self._spare_aside(page.view.screen)
+        page.aside.prepare(page.view.screen, room, self.scale)
 
     # -- showing --------------------------------------------------------------------------------
     def _swap(self, page: Page) -> None:
@@ -285,6 +290,8 @@ class Pages:
         self._shown = page
         self.scroll.to_top()
         self._dock_keyboard(page.view)
+        if page.aside is not None:
+            self._use_aside(page.aside)
         # Laid out here, parents before children, rather than in the order Kivy's triggers fire
         # (a child laid out before its parent moves it is laid out again). The boxes that give the
         # content its height first; then the help panel takes the room now known, before the

@@ -80,9 +80,10 @@ def test_a_page_is_swapped_in_with_one_layout_of_the_column_and_its_rows(kiosk_u
         kiosk_ui.frames(3)
 
 
-def test_a_language_or_elder_switch_renders_the_bar_off_the_screen(kiosk_ui):
-    """The bar's six texts for the new language (or type size) are rendered in the frames that build
-    the next page, into the bar set not shown, and shown with that page: none is rendered on screen."""
+def test_a_language_or_elder_switch_renders_the_bar_and_help_panel_off_the_screen(kiosk_ui):
+    """The bar's six texts and the help panel's three for the new language (or type size) are rendered
+    in the frames that build the next page, into the set not shown, and shown with that page: none is
+    rendered on screen."""
     journey = kiosk_ui.journey
     kiosk_ui.controller.act("start")
     try:
@@ -94,6 +95,8 @@ def test_a_language_or_elder_switch_renders_the_bar_off_the_screen(kiosk_ui):
                 kiosk_ui.wait_screen("home")
             bar = [w for w, shown in renders if shown and w.parent is journey.bar]
             assert bar == [], f"{action}: bar labels rendered on screen: {[w.action_id for w in bar]}"
+            panel = [w.text[:20] for w, shown in renders if shown and w.parent in journey._asides]
+            assert panel == [], f"{action}: help panel texts rendered on screen: {panel}"
             assert any(w in journey.bar_buttons.values() for w, _ in renders), "the new bar was not rendered at all"
             chrome = kiosk_ui.controller.frame().chrome
             shown = {k: b.label for k, b in journey.bar_buttons.items()}
