@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from kivy.core.image import Image as CoreImage
+from kivy.graphics.texture import Texture
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -26,6 +28,28 @@ from screens.widgets import TEXT_COLOURS, TEXT_SIZES, Panel, Recycler, grow_down
 
 PICTURES_KEPT = 4
 """Decoded pictures kept for the visit (``Blocks.pictures``); emptied when it ends (they may show a face)."""
+_decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picture-decode")
+"""Decodes a page's pictures off the main thread while its rows are built (an A4 preview: ~15 ms of
+CPU that held one frame); only the texture's upload is left to the main thread."""
+
+
+def decode_png(png: bytes, room: tuple[float, float] = (0.0, 0.0)) -> tuple[tuple[int, int], bytes]:
+    """A PNG's size and RGBA pixels, top row first (runs on the decoder's thread).
+
+    A picture at least twice as large as the ``room`` it is shown in (an A4 preview) is first
+    reduced by a whole factor, never below the size shown: a quarter of the pixels to upload on
+    the main thread, and the screen shows the same (it was scaled down at draw time anyway).
+    """
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(png)) as image:
+        rgba = image.convert("RGBA")
+    width, height = rgba.size
+    if room[0] > 1 and room[1] > 1:
+        factor = int(max(width / room[0], height / room[1]))
+        if factor >= 2:
+            rgba = rgba.reduce(factor)
+    return rgba.size, rgba.tobytes()
 
 
 class Blocks:
@@ -33,6 +57,8 @@ class Blocks:
 
     pictures: dict[bytes, object]
     """Textures of the visit's latest pictures by their PNG, oldest first."""
+    decoding: dict[bytes, Future]
+    """Pictures of the page being built, being decoded off the main thread."""
 
     act: Callable[..., None]
     scale: float
@@ -139,7 +165,7 @@ class Blocks:
     def _picture(self, block: Picture) -> BoxLayout:
         box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(6))
         img = Image(texture=self._picture_texture(block.png), size_hint_y=None,
-                    height=dp(block.height) * min(self.scale, 1.2), fit_mode="contain")
+                    height=self._picture_height(block), fit_mode="contain")
         box.image = img
         # a new picture of the same step (a camera preview) is shown in ``box.image``
         box.add_widget(img)
@@ -151,10 +177,31 @@ class Blocks:
         box.height = height
         return box
 
+    def _decode_later(self, block: Picture) -> Future | None:
+        """Start decoding ``block``'s picture on the decoder's thread (None: already decoded)."""
+        png = block.png
+        if png in self.pictures:
+            return None
+        job = self.decoding.get(png)
+        if job is None:
+            room = (self.content_width(), self._picture_height(block))
+            job = self.decoding[png] = _decoder.submit(decode_png, png, room)
+        return job
+
+    def _picture_height(self, block: Picture) -> float:
+        return dp(block.height) * min(self.scale, 1.2)
+
     def _picture_texture(self, png: bytes):
         tex = self.pictures.get(png)
+        job = self.decoding.pop(png, None)
+        if tex is None and job is not None:  # decoded off the main thread: only the upload is left
+            size, pixels = job.result()
+            tex = Texture.create(size=size, colorfmt="rgba")
+            tex.blit_buffer(pixels, colorfmt="rgba", bufferfmt="ubyte")
+            tex.flip_vertical()  # as Kivy's image loaders do: the first row is the top
         if tex is None:  # a step with a countdown is drawn again every second: its QR code is decoded once
             tex = CoreImage(io.BytesIO(png), ext="png").texture
+        if png not in self.pictures:
             if len(self.pictures) >= PICTURES_KEPT:
                 del self.pictures[next(iter(self.pictures))]
             self.pictures[png] = tex

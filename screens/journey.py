@@ -35,7 +35,7 @@ from screens.blocks import Blocks
 from screens.chrome import Chrome
 from screens.forms import Forms
 from screens.layout import FitScroll, Shape, apply_shape
-from screens.pages import Pages, skeleton
+from screens.pages import Pages, settle, skeleton
 from screens.theme import THEME
 from screens.widgets import Panel, Recycler, WrapLabel
 
@@ -72,8 +72,10 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         self._focus = ""
         self._values: dict[str, str] = {}
         self.pictures = {}
+        self.decoding = {}
         self.pool = Recycler()
         """Labels and buttons of the body and the actions, reused from screen to screen."""
+        self._blank_soon = Clock.create_trigger(self._blank_some, 0)
         # No full-screen background quad: the window's clear colour is the background (one
         # blended 1080x1920 layer less per frame, ~15 ms on a GPU-less CPU renderer).
         Window.clearcolor = THEME["background"]
@@ -81,6 +83,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         self.add_widget(self.root_box)
         self.bar = BoxLayout(size_hint_y=None, height=dp(72), spacing=dp(10))
         self.bar.bind(width=self._fit_bar)
+        self._init_bar()
         self.banner = WrapLabel("", "small", colour=(1, 1, 1, 1), halign="center")
         self.help_line = WrapLabel("", "small", colour=THEME["accent"], halign="center")
         self._init_pages(lambda: WrapLabel("", "title", colour=THEME["accent"]),
@@ -90,9 +93,12 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         self.column.bind(minimum_height=self.column.setter("height"))
         self.column.add_widget(self.title)
         self.column.add_widget(self.body)
-        self.aside = Aside()
+        self._asides = (Aside(), Aside())
+        """Two help panels: the one not shown gets the next page's texts in that page's build frames."""
+        self.aside = self._asides[0]
         """Fills what the step leaves of the content's height; in the column only while shown."""
-        self.aside.size_hint_x = None
+        for aside in self._asides:
+            aside.size_hint_x = None
         self._fit_aside_soon = Clock.create_trigger(self._fit_aside, -1)
         """In the same frame as the layout that changed the room (a fit in the next frame was one more
         layout pass and redraw)."""
@@ -103,7 +109,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         """What the layout audit measures the empty band under (screens/audit.py ``band``)."""
         for w, prop in ((self.viewport, "height"), *((t, "height") for t in self._titles),
                         *((b, "height") for b in self._bodies), (self.column, "width"),
-                        *((part, "texture_size") for part in self.aside.parts)):
+                        *((part, "texture_size") for aside in self._asides for part in aside.parts)):
             w.bind(**{prop: self._fit_aside_soon})
         self.scroll = self.viewport.scroll
         self.actions = GridLayout(cols=2, spacing=dp(12), size_hint_y=None)
@@ -180,6 +186,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
                 self._resized = False
         else:
             self._update_fields(frame.view)
+        self._render_bar(chrome)
         if self._page is None and chrome_key != getattr(self, "_aside_key", None):
             self._show_aside()
         self._render_overlay(frame)
@@ -193,11 +200,33 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
     def _show_aside(self) -> None:
         if self._frame is None:
             return
-        chrome = self._frame.chrome
         self._aside_key = self._chrome_key
-        self.aside.reset(self._shown.view.screen, chrome.label("aside_title"), chrome.label("aside_text"),
-                         chrome.label("aside_short"), self.scale)
+        self._reset_aside(self.aside, self._shown.view.screen)
         self._fit_aside_soon()
+
+    def _reset_aside(self, aside: Aside, screen: str) -> None:
+        chrome = self._frame.chrome
+        aside.reset(screen, chrome.label("aside_title"), chrome.label("aside_text"), chrome.label("aside_short"),
+                    self.scale)
+
+    def _spare_aside(self, screen: str) -> Aside:
+        """The help panel not shown, with the texts of a page ``screen`` being built, rendered off the screen
+        at the width it will have (the panel shown keeps its texts until that page is shown)."""
+        column = self.column
+        spare = self._asides[1] if self.aside is self._asides[0] else self._asides[0]
+        spare.width = max(0.0, column.width - column.padding[0] - column.padding[2])
+        if self._frame is not None:
+            self._reset_aside(spare, screen)
+        settle(spare)
+        return spare
+
+    def _use_aside(self, aside: Aside) -> None:
+        """Show ``aside`` (prepared for the page being swapped in) instead of the panel shown."""
+        if aside is self.aside:
+            return
+        if self.aside.parent is not None:
+            self.column.remove_widget(self.aside)
+        self.aside = aside
 
     def _action_cols(self) -> int:
         landscape = self.shape is not None and self.shape.landscape
@@ -219,7 +248,7 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
     def _blank_some(self, _dt: float = 0.0) -> None:
         """Empty the kept widgets' texts a few milliseconds per frame after a visit (``Recycler.blank_some``)."""
         if not self.pool.blank_some(BLANK_BUDGET_S):
-            Clock.schedule_once(self._blank_some, 0)
+            self._blank_soon()
 
     def clear(self) -> None:
         """Blank the screen when the visit ends: nothing of it stays drawn or kept with text."""
@@ -227,9 +256,9 @@ class JourneyScreen(Pages, Chrome, Blocks, Forms, FloatLayout):
         self._resized = False
         self._fields = {}
         self._reset_keyboard()
-        self._blank_some()
+        self._blank_soon()  # from the next frame on: this one draws the attract screen
         self.pictures.clear()
+        self.decoding.clear()
         self._shape = None
         self._frame = None
-        if getattr(self, "ident", None) is not None:
-            self.ident.text = ""
+        self._blank_bar()

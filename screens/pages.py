@@ -66,9 +66,14 @@ class Page:
         self.blocks: list = [None] * len(view.blocks)
         """The widget of each block once built (a picture is changed in place)."""
         self.buttons: list[BigButton] = []
-        self.pending: deque[tuple[Callable[[], None], int]] = deque()
+        self.pending: deque[tuple[Callable[[], None], int, Callable[[], bool] | None]] = deque()
+        """Rows still to add: how to build each, the labels it renders, and whether it can be built yet."""
         self.aside_ready = False
         """The help panel's pictogram for the room this page leaves is rendered."""
+        self.aside = None
+        """The help panel with this page's texts, rendered off the screen (shown with the page)."""
+        self.bar = None
+        """The chrome whose bar is filled in this page's rows and shown with it (None: the bar stays)."""
 
 
 class Pages:
@@ -81,6 +86,15 @@ class Pages:
     body: GridLayout
     actions: GridLayout
     _block: Callable
+    _decode_later: Callable
+    _bar_next: object
+    _queue_bar: Callable
+    _show_bar: Callable
+    _spare_bar: Callable
+    _bar_state: Callable
+    _frame: object
+    _spare_aside: Callable
+    _use_aside: Callable
     _fields: dict
     _values: dict
 
@@ -130,7 +144,9 @@ class Pages:
         self._fields = {}
         # the view's values; a value typed while the page is built (the keyboard stays live) is newer
         self._values = {f.name: f.value for b in view.blocks if isinstance(b, Form) for f in b.fields}
-        page.pending.append((lambda: self._start_page(page), 1))
+        page.pending.append((lambda: self._start_page(page), 1, None))
+        if self._bar_next is not None:
+            self._queue_bar(page)
         self._hold_pressed()
         self._page_event = Clock.schedule_once(self._build_some, 0)
 
@@ -147,12 +163,15 @@ class Pages:
         body.height = 0
         body.pos = (x, top - title.height - self.column.spacing[1])
         for i, block in enumerate(view.blocks):
-            page.pending.append((lambda i=i: self._build_block(page, i), _cost(block)))
+            # a picture is decoded on another thread meanwhile; its row waits for it
+            job = self._decode_later(block) if isinstance(block, Picture) and block.png else None
+            ready = job.done if job is not None else None
+            page.pending.append((lambda i=i: self._build_block(page, i), _cost(block), ready))
         cols = self._action_cols()
         spacing = self.actions.spacing[0]
         button_width = (self.actions.width - spacing * (cols - 1)) / cols if self.actions.width > 1 else 0
         for a in view.actions:
-            page.pending.append((lambda a=a: self._build_action(page, a, button_width), 1))
+            page.pending.append((lambda a=a: self._build_action(page, a, button_width), 1, None))
 
     def _page_frame(self) -> tuple[float, float, float]:
         """Where the column will put the page: its left, its top and its width."""
@@ -181,7 +200,7 @@ class Pages:
         if self._page is None:
             build()
         else:
-            self._page.pending.append((build, labels))
+            self._page.pending.append((build, labels, None))
 
     def _build_some(self, _dt: float = 0.0) -> None:
         self._page_event = None
@@ -195,10 +214,12 @@ class Pages:
         expected = 0.0
         added = 0
         while page.pending:
-            build, labels = page.pending[0]
-            # rows whose labels would take the frame over its budget wait for the next frame; a view
-            # that keeps changing faster than its pages are built gets its page in one frame
-            if added and expected + labels * self._per_label > BUILD_BUDGET_S and self._replaced < MAX_REPLACED:
+            build, labels, ready = page.pending[0]
+            # rows whose labels would take the frame over its budget wait for the next frame, as does a
+            # picture still being decoded; a view that keeps changing faster than its pages are built
+            # gets its page in one frame
+            if self._replaced < MAX_REPLACED and (
+                    (added and expected + labels * self._per_label > BUILD_BUDGET_S) or (ready and not ready())):
                 break
             page.pending.popleft()
             build()
@@ -208,7 +229,7 @@ class Pages:
             settle(page.body)  # once for all rows added: a grid is laid out once per frame, not once per row
             took = time.thread_time() - started
             self._per_label = 0.7 * self._per_label + 0.3 * took / added
-        elif not page.aside_ready:
+        elif not page.pending and not page.aside_ready:
             self._prepare_aside(page)
             page.aside_ready = True
         self._page_event = Clock.schedule_once(self._build_some, 0)
@@ -231,18 +252,14 @@ class Pages:
     def _prepare_aside(self, page: Page) -> None:
         """Render the help panel's pictogram at the size the room under this page will give it."""
         actions, column = self.actions, self.column
-        height = 0.0
-        cols = self._action_cols()
-        for row in range(0, len(page.buttons), cols):
-            height += max(b.height for b in page.buttons[row:row + cols])
-        if page.buttons:
-            height += actions.spacing[1] * ((len(page.buttons) - 1) // cols)
+        height = self._actions_height(page.buttons)
         viewport = self.viewport.height
         if self.shape is not None and not self.shape.landscape:
             viewport += actions.height - height  # portrait: the actions are under the content
         room = viewport - page.title.height - page.body.minimum_height - 2 * column.spacing[1] \
             - column.padding[1] - column.padding[3] - 2
-        self.aside.prepare(page.view.screen, room, self.scale)
+        page.aside = self._spare_aside(page.view.screen)
+        page.aside.prepare(page.view.screen, room, self.scale)
 
     # -- showing --------------------------------------------------------------------------------
     def _swap(self, page: Page) -> None:
@@ -265,16 +282,34 @@ class Pages:
         self.actions.cols = self._action_cols()
         for b in page.buttons:
             self.actions.add_widget(b)
+        # the height the actions' grid will take: the boxes around it are laid out once, not again after it
+        self.actions.height = self._actions_height(page.buttons)
+        if page.bar is not None:
+            self._show_bar(self._spare_bar())
+            self._bar_state(self._frame.chrome if self._frame is not None else page.bar)
         self._shown = page
         self.scroll.to_top()
         self._dock_keyboard(page.view)
+        if page.aside is not None:
+            self._use_aside(page.aside)
         # Laid out here, parents before children, rather than in the order Kivy's triggers fire
-        # (a child laid out before its parent moves it is laid out again); then the help panel
-        # takes the room now known, and what that changes is laid out once more.
-        settle(self, fill=False)
+        # (a child laid out before its parent moves it is laid out again). The boxes that give the
+        # content its height first; then the help panel takes the room now known, before the
+        # column is laid out: the column and every row in it move once.
+        settle(self, fill=False, below=self.viewport)
         self._page_shown(page.view)
         settle(self, fill=False)
         self._put_away_event = Clock.schedule_once(self._put_away, 0)
+
+    def _actions_height(self, buttons: list[BigButton]) -> float:
+        """The height the actions' grid gives ``buttons`` (its ``minimum_height``), known before it is laid out."""
+        cols = self._action_cols()
+        height = 0.0
+        for row in range(0, len(buttons), cols):
+            height += max(b.height for b in buttons[row:row + cols])
+        if buttons:
+            height += self.actions.spacing[1] * ((len(buttons) - 1) // cols)
+        return height + self.actions.padding[1] + self.actions.padding[3]
 
     def _put_away(self, _dt: float = 0.0) -> None:
         """The page swapped out: its labels and buttons back to the pool (a frame after the swap)."""
@@ -332,24 +367,30 @@ class Pages:
         self._shown = Page(View("", ""), skeleton(View("", "")), self.title, self.body)
 
 
-def settle(root, fill: bool = True) -> None:
+def settle(root, fill: bool = True, below=None) -> None:
     """Lay out and render now what ``root`` (off the tree) would in this frame's clock passes.
 
     The same work Kivy's triggers would do before the frame is drawn, done inside the
     build's time budget so that the budget counts it: layouts give labels their widths,
     labels wrap and render, their heights lay their boxes out again. A label's pixels are
     filled in when its texture is first bound, which Kivy leaves to the first frame that
-    draws it (the swap); binding it here fills it now.
+    draws it (the swap); binding it here fills it now. ``below``: a widget whose own
+    layout and descendants are left for later (one pass over the boxes around it).
     """
     for _ in range(SETTLE_PASSES):
         done = True
         stack = [root]  # parents before their children (Kivy's ``walk`` is a generator per level: slower)
         while stack:
             w = stack.pop()
+            if w is below:
+                continue
             layout = getattr(w, "_trigger_layout", None)
             if layout is not None and layout.is_triggered:
                 layout.cancel()
                 w.do_layout()
+                # Setting its children's sizes triggered it again; that second pass would find them as it
+                # left them. A child that changes its own size later (its text, its own rows) triggers it anew.
+                layout.cancel()
                 done = False
             texture = getattr(w, "_trigger_texture", None)
             if texture is not None:

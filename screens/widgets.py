@@ -481,6 +481,11 @@ class Recycler:
                     w.forget()
                 else:
                     w.text = ""
+                # its empty texture now, inside the budget: left to Kivy's trigger, every label emptied
+                # here rendered in this frame's draw, outside any budget (~60 labels after a visit)
+                if w._trigger_texture.is_triggered:
+                    w._trigger_texture.cancel()
+                    w.texture_update()
             if time.thread_time() - started > budget_s:
                 break
         return not self._unblanked

@@ -1,4 +1,4 @@
-"""The journey screen's bar: built once, changed in place when the language or elder mode switches."""
+"""The journey screen's bar: two sets built once, the one not shown filled when the language or elder mode switches."""
 
 from __future__ import annotations
 
@@ -22,7 +22,12 @@ def test_switching_language_and_elder_mode_keeps_the_bar_widgets(kiosk_ui):
         left = widgets_left_frozen(kiosk_ui, switch)
         # the body's containers are rebuilt for the new type size (not kept: few); labels and buttons are kept
         assert [name for name in left if name in ("WrapLabel", "BigButton")] == []
-        assert journey.bar_buttons == before
+        # the set shown before is kept as the spare, filled for the next switch
+        assert journey.bar_buttons != before and journey._spare_bar().buttons == before
+        kept = set(before.values()) | set(journey.bar_buttons.values())
+        kiosk_ui.controller.act("lang")
+        kiosk_ui.wait_screen("home")
+        assert set(journey.bar_buttons.values()) <= kept and journey.bar_buttons == before
         assert journey.bar_buttons["lang"].label != words["lang"] and "English" not in journey.bar_buttons["lang"].label
         assert journey.bar_buttons["home"].label != words["home"]
     finally:
