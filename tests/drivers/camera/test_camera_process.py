@@ -179,3 +179,50 @@ def test_the_child_ends_with_its_parent(tmp_path: Path) -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+FACES = ROOT / "assets" / "demo" / "faces"
+
+
+def test_the_face_step_runs_in_the_child_and_sends_previews(tmp_path: Path) -> None:
+    """The emulator's face clip, judged where the frames are: previews arrive, then the capture; no OpenCV here."""
+    script = textwrap.dedent(f"""
+        import json, sys, time
+        from drivers.camera.camera_process import CameraProcess, EmulatedScenes
+        settings = {settings("", tmp_path)!r}
+        cam = CameraProcess("camera", settings, lambda e: None).start()
+        try:
+            EmulatedScenes(cam).present_face({str(FACES / "P002.jpg")!r})
+            previews = []
+            shot = cam.face_check(None, 60.0, lambda: False, previews.append)
+            out = {{"jpeg": shot.jpeg[:2].hex(), "turn": shot.turn.value, "previews": len(previews),
+                   "png": previews[0].png[1:4].decode() if previews else "",
+                   "here": sorted(m for m in ("cv2", "numpy", "dlib") if m in sys.modules)}}
+        finally:
+            cam.stop()
+        print(json.dumps(out))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=ENV,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["jpeg"] == "ffd8" and out["turn"] in ("left", "right")
+    assert out["previews"] >= 1 and out["png"] == "PNG"
+    assert out["here"] == []
+
+
+def test_a_face_step_called_off_ends_and_the_camera_answers_again(camera: CameraProcess) -> None:
+    from drivers.camera.results import FaceCancelled
+
+    calls = {"n": 0}
+
+    def called_off() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 2  # the citizen leaves the face step after it began
+
+    started = time.monotonic()
+    with pytest.raises(FaceCancelled):
+        camera.face_check(None, 30.0, called_off, lambda p: None)
+    assert time.monotonic() - started < 10
+    seq, texts = camera.decode_next(0, 3.0)  # the next call gets its own reply, not a stale one
+    assert texts == ["GZZW-APP-7d3f9a61c2e84b0f"]
