@@ -316,8 +316,10 @@ def children_figures() -> dict:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:  # ended meanwhile
             continue
+        if command[0].decode() != sys.executable:  # this run's own Xvfb, not the kiosk's
+            continue
         name = next((c.decode() for c in command[1:] if c.startswith(b"drivers.") or c.startswith(b"kiosk.")),
-                    command[0].decode())
+                    " ".join(c.decode() for c in command[1:3]))
         rss += int(status["VmRSS"].split()[0])
         peak += int(status["VmHWM"].split()[0])
         each[name] = int(status["VmHWM"].split()[0])
