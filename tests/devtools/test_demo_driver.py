@@ -21,7 +21,7 @@ def test_importing_the_demo_driver_imports_neither_pytest_nor_unittest() -> None
 
 
 def test_the_phone_decodes_the_screens_qr_code_in_a_process_of_its_own() -> None:
-    """The citizen's phone (the ``pay_qr`` step) reads the code; OpenCV and zxing-cpp stay out of the kiosk's process."""
+    """The citizen's phone (the ``pay_qr`` step) reads the code; OpenCV and zxing-cpp stay out of the kiosk."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_NO_CONSOLELOG="1")
     code = ("import io, json, sys, qrcode; from devtools.demo_driver import phone_decode; "
             "png = io.BytesIO(); qrcode.make('https://pay.example/p/42').save(png, format='PNG'); "

@@ -1,4 +1,4 @@
-"""The camera in its own process: pictures and codes arrive, never OpenCV; a dead or hung child is replaced; no orphan."""
+"""The camera in its own process: pictures and codes arrive, never OpenCV; a dead or hung child replaced; no orphan."""
 
 from __future__ import annotations
 
@@ -224,5 +224,5 @@ def test_a_face_step_called_off_ends_and_the_camera_answers_again(camera: Camera
     with pytest.raises(FaceCancelled):
         camera.face_check(None, 30.0, called_off, lambda p: None)
     assert time.monotonic() - started < 10
-    seq, texts = camera.decode_next(0, 3.0)  # the next call gets its own reply, not a stale one
+    _seq, texts = camera.decode_next(0, 3.0)  # the next call gets its own reply, not a stale one
     assert texts == ["GZZW-APP-7d3f9a61c2e84b0f"]

@@ -1,4 +1,4 @@
-"""Big pictures are scaled down in a child process: the right size comes back, and the UI process's peak does not move."""
+"""Big pictures are scaled down in a child process: the right size comes back, the UI process's peak stays."""
 
 from __future__ import annotations
 
