@@ -21,6 +21,18 @@ class Kiosk:
         cfg = demo_config(state, metrics=metrics, platform=platform, kiosk=kiosk, **devices)
         self.runtime = Runtime(cfg, self.loop.post, platform_url=platform_url, work_dir=state).start()
         self.controller = VisitController(self.runtime, journey_factories())
+        self._camera_settled()
+
+    def _camera_settled(self, within_s: float = 30.0) -> None:
+        """Wait until the camera's process has reported (online, or why not), as a citizen arrives after start-up.
+
+        The camera opens in a child process (``drivers.camera.camera_process``): a second or
+        more after ``Runtime.start`` returns, under load several; services that need it are
+        enabled once it reports ``online``.
+        """
+        camera = self.runtime.devices.camera
+        if camera is not None:
+            self.loop.run_until(lambda: camera.status.state.value == "online" or bool(camera.status.detail), within_s)
 
     def close(self) -> None:
         self.controller.end_visit("test over")
