@@ -10,7 +10,9 @@ ship in no registry package, which is why dlib is used.
 Both the kiosk (quality, head-turn liveness) and the reference platform (comparing the
 live capture with the registered photo) use this module, so the two sides measure the
 same thing. The models load once per process (about 0.5 s, 33 MB) on first use; the kiosk
-keeps them in a child process (``drivers.camera.face_worker``, ``install``), out of its UI process.
+keeps them in its camera's process (``drivers.camera.camera_worker``, where the face step
+runs), out of its UI process; ``drivers.camera.face_worker`` (``install``) serves them from a
+child to a process that needs them without a camera.
 """
 
 from __future__ import annotations

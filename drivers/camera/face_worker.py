@@ -1,4 +1,7 @@
-"""The face models in a child process: dlib and its trained files stay out of the kiosk's UI process.
+"""The face models in a child process: dlib and its trained files out of the process that asks.
+
+(The kiosk itself now runs its face step in the camera's process, ``drivers.camera.camera_worker``,
+which loads the models; this worker serves a process that needs them without a camera.)
 
 dlib and the models it loads take ~30 MB of resident memory for good, and finding faces
 in a 1280x720 frame allocates a few MB more each time; in the UI process that is memory
