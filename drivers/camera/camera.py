@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +49,7 @@ class Camera(ReaderThread[FrameSource]):
         self._frame: Frame | None = None
         self._seq = 0
         self._delivered = False
+        self._decoders: dict[str, Any] = {}
 
     def stop(self) -> None:
         self._stop.set()
@@ -66,6 +68,21 @@ class Camera(ReaderThread[FrameSource]):
                                                                 and self._frame.seq > after_seq), timeout)
             frame = self._frame
         return frame if frame is not None and frame.seq > after_seq else None
+
+    def decode_next(self, after_seq: int, timeout: float, profile: str = "fast") -> tuple[int, list[str]]:
+        """The texts of the QR codes in the first frame after ``after_seq``, and its seq (``after_seq``: none came).
+
+        The camera scanner's one question: asked of the camera, it is answered where the
+        frames are (in the camera's process, ``drivers.camera.camera_worker``), and only
+        texts travel. A frame OpenCV cannot use raises ``ValueError``.
+        """
+        from drivers.camera.qr import QrDecoder
+
+        frame = self.wait_next(after_seq, timeout)
+        if frame is None:
+            return after_seq, []
+        decoder = self._decoders.get(profile) or self._decoders.setdefault(profile, QrDecoder(profile))
+        return frame.seq, [r.text for r in decoder.decode(frame.image)]
 
     def _open(self) -> FrameSource:
         source = self._make_source()

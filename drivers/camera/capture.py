@@ -17,13 +17,13 @@ shape, and are told apart only when the desk's scale (``px_per_mm``) is known.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from drivers.camera.orientation import upright
+from drivers.camera.results import DocumentIssue
 
 MIN_AREA_FRACTION = 0.15
 SNAP_TOLERANCE = 0.05
@@ -48,12 +48,6 @@ A5 = Paper("A5", 148, 210)
 ID_CARD = Paper("id_card", 54, 85.6)
 RECEIPT = Paper("receipt", 80, 0)
 PAPERS = (A4, A5, ID_CARD)
-
-
-class DocumentIssue(enum.StrEnum):
-    NO_PAGE = "no_page"          # no four-cornered outline found
-    TOO_SMALL = "too_small"      # the page covers too little of the picture
-    BAD_IMAGE = "bad_image"      # not an 8-bit image
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ platform is only asked about frames worth comparing.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ import cv2
 import numpy as np
 
 from drivers.camera.face_model import Box, FaceFinder, FoundFace, face_models
+from drivers.camera.results import FaceIssue
 
 MIN_FACE_FRACTION = 0.18  # face width / frame width
 MAX_FACE_FRACTION = 0.80
@@ -27,18 +27,6 @@ MAX_FRONTAL_YAW = 0.22    # nose offset in eye distances (FoundFace.yaw), about 
 MAX_ROLL_DEGREES = 15.0
 MIN_BRIGHTNESS = 60.0     # mean grey level over the face
 MAX_BRIGHTNESS = 200.0
-
-
-class FaceIssue(enum.StrEnum):
-    NO_FACE = "no_face"
-    SEVERAL_FACES = "several_faces"
-    TOO_FAR = "too_far"
-    TOO_CLOSE = "too_close"
-    NOT_CENTRED = "not_centred"
-    TURNED = "turned"
-    BLURRED = "blurred"
-    TOO_DARK = "too_dark"
-    TOO_BRIGHT = "too_bright"
 
 
 @dataclass(frozen=True)

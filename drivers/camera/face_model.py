@@ -10,7 +10,9 @@ ship in no registry package, which is why dlib is used.
 Both the kiosk (quality, head-turn liveness) and the reference platform (comparing the
 live capture with the registered photo) use this module, so the two sides measure the
 same thing. The models load once per process (about 0.5 s, 33 MB) on first use; the kiosk
-keeps them in a child process (``drivers.camera.face_worker``, ``install``), out of its UI process.
+keeps them in its camera's process (``drivers.camera.camera_worker``, where the face step
+runs), out of its UI process; ``drivers.camera.face_worker`` (``install``) serves them from a
+child to a process that needs them without a camera.
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from drivers.camera.face_slot import LOADING as _LOADING
+from drivers.camera.face_slot import FaceModelsUnavailable as FaceModelsUnavailable  # re-exported: its old home
+from drivers.camera.face_slot import install as install  # re-exported: its old home
+from drivers.camera.face_slot import installed
+
 Box = tuple[int, int, int, int]  # x, y, w, h
 
 DETECT_WIDTH = 480
 """Frames are shrunk to this width before detection: HOG cost grows with the pixels, and a
 citizen at the kiosk fills a good part of the frame."""
-
-
-class FaceModelsUnavailable(Exception):
-    """dlib or the model files are missing: the install is broken, the face step cannot run."""
 
 
 FIVE_POINT_FILE = "shape_predictor_5_face_landmarks.dat"
@@ -144,10 +147,6 @@ class FaceFinder(Protocol):
     def embed(self, bgr: np.ndarray, face: FoundFace) -> np.ndarray: ...
 
 
-_LOADING = threading.Lock()
-_installed: FaceFinder | None = None
-
-
 @lru_cache(maxsize=1)
 def _load() -> FaceModels:
     return FaceModels()
@@ -156,19 +155,13 @@ def _load() -> FaceModels:
 def face_models() -> FaceFinder:
     """The process's models: the installed ones (``install``), else loaded here on first use (once)."""
     with _LOADING:
-        return _installed if _installed is not None else _load()
+        finder = installed()
+        return finder if finder is not None else _load()
 
 
 def loaded_here() -> bool:
     """True once this process has built the models itself (or inherited them from a fork server)."""
     return _load.cache_info().currsize > 0
-
-
-def install(finder: FaceFinder | None) -> None:
-    """Make ``face_models()`` answer with ``finder`` (the kiosk's child process); None goes back to in-process."""
-    global _installed
-    with _LOADING:
-        _installed = finder
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:

@@ -1,4 +1,7 @@
-"""The face models in a child process: dlib and its trained files stay out of the kiosk's UI process.
+"""The face models in a child process: dlib and its trained files out of the process that asks.
+
+(The kiosk itself now runs its face step in the camera's process, ``drivers.camera.camera_worker``,
+which loads the models; this worker serves a process that needs them without a camera.)
 
 dlib and the models it loads take ~30 MB of resident memory for good, and finding faces
 in a 1280x720 frame allocates a few MB more each time; in the UI process that is memory
@@ -23,15 +26,19 @@ import logging
 import os
 import pickle
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import numpy as np
+from drivers.camera.channel import Channel as _Channel
+from drivers.camera.face_slot import FaceModelsUnavailable, install
 
-from drivers.camera.face_model import FaceModels, FaceModelsUnavailable, FoundFace, install, loaded_here
+if TYPE_CHECKING:
+    import numpy as np
+
+    from drivers.camera.face_model import FoundFace
 
 log = logging.getLogger(__name__)
 
@@ -39,44 +46,6 @@ LOAD_TIMEOUT_S = 60.0
 """Importing dlib and building the detector: about a second here, several on a small CPU under load."""
 CALL_TIMEOUT_S = 20.0
 """One ``find`` or ``embed`` on one frame takes tens of ms; this long means the child hangs."""
-_LENGTH = struct.Struct("!Q")
-
-
-class _Channel:
-    """Pickled messages, length first, over a stream socket; a timeout covers sending as well as waiting.
-
-    Only the kiosk's own child is at the other end (the pair is made by ``socketpair``).
-    """
-
-    def __init__(self, sock: socket.socket, timeout_s: float | None = None) -> None:
-        self._sock = sock
-        sock.settimeout(timeout_s)
-
-    def send(self, message: object, timeout_s: float | None = None) -> None:
-        if timeout_s is not None:
-            self._sock.settimeout(timeout_s)
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self._sock.sendall(_LENGTH.pack(len(data)))
-        self._sock.sendall(data)  # not joined to the length: that would copy a frame's 2.7 MB once more
-
-    def recv(self, timeout_s: float | None = None) -> object:
-        if timeout_s is not None:
-            self._sock.settimeout(timeout_s)
-        (size,) = _LENGTH.unpack(self._exactly(_LENGTH.size))
-        return pickle.loads(self._exactly(size))
-
-    def _exactly(self, size: int) -> bytes:
-        chunks, got = [], 0
-        while got < size:
-            chunk = self._sock.recv(min(size - got, 1 << 20))
-            if not chunk:
-                raise EOFError("the other side closed the socket")
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
-
-    def close(self) -> None:
-        self._sock.close()
 
 
 class FaceWorker:
@@ -113,9 +82,13 @@ class FaceWorker:
             self._kill()
 
     def find(self, bgr: np.ndarray, upsample: int = 0) -> list[FoundFace]:
+        import numpy as np  # here, not at the top: the UI process starts this worker without loading NumPy
+
         return self._call("find", np.ascontiguousarray(bgr), upsample)
 
     def embed(self, bgr: np.ndarray, face: FoundFace) -> np.ndarray:
+        import numpy as np
+
         return self._call("embed", np.ascontiguousarray(bgr), face)
 
     def _call(self, op: str, *args: object):
@@ -189,8 +162,9 @@ def shared_worker() -> FaceWorker | None:
     loaded them before forking its kiosks, which share that copy; a child each would not.
     """
     global _SHARED
+    face_model = sys.modules.get("drivers.camera.face_model")  # not imported: nothing loaded here
     with _SHARED_LOCK:
-        if _SHARED is None and loaded_here():
+        if _SHARED is None and face_model is not None and face_model.loaded_here():
             return None
         if _SHARED is None:
             _SHARED = FaceWorker()
@@ -201,6 +175,8 @@ def shared_worker() -> FaceWorker | None:
 
 def serve(conn: _Channel) -> None:
     """The child's loop: load the models, then answer until the parent closes the socket (or is gone)."""
+    from drivers.camera.face_model import FaceModels
+
     try:
         try:
             models = FaceModels()

@@ -14,7 +14,6 @@ platform.
 
 from __future__ import annotations
 
-import enum
 import secrets
 from dataclasses import dataclass
 
@@ -22,24 +21,13 @@ import numpy as np
 
 from drivers.camera.face import MAX_FRONTAL_YAW, FaceIssue, FaceQuality
 from drivers.camera.face_model import Box
+from drivers.camera.results import Step, Turn
 
 TURN_YAW = 0.15
 """How much further the nose must move off the eyes' middle (in eye distances) than in the
 frontal capture to count as a turn: roughly 15 degrees of head rotation."""
 MIN_OVERLAP = 0.3
 """Intersection over union of the face box between consecutive frames: below, the face changed or left."""
-
-
-class Turn(enum.StrEnum):
-    LEFT = "left"    # the citizen's left: nose to the image's right, unmirrored camera
-    RIGHT = "right"
-
-
-class Step(enum.StrEnum):
-    FACE_CAMERA = "face_camera"
-    TURN = "turn"
-    RETURN = "return"
-    PASSED = "passed"
 
 
 @dataclass

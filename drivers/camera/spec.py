@@ -27,28 +27,14 @@ class CameraSection(SectionModel):
 
 
 def start(section: CameraSection, ctx: StartContext) -> Started:
-    from drivers.camera.camera import Camera
-    from drivers.camera.face_worker import shared_worker
-    from drivers.camera.source import FileSource, FrameSource, OpenCvSource
+    """The camera in its own process (``drivers.camera.camera_process``), which loads the face models at its
+    start (the face step runs there); with the emulator, its scenes play there too."""
+    from drivers.camera.camera_process import CameraProcess, EmulatedScenes
 
-    shared_worker()  # the models load in their child process now: the face step should not wait for them
-
-    if section.backend == "emulator":
-        from drivers.camera.demo_faces import SceneSource
-
-        scenes = SceneSource(FileSource(section.source or _demo_folder(ctx), fps=10.0),
-                             cache_dir=ctx.work_dir / "camera")
-        return Started(ctx.started(Camera(ctx.name, lambda: scenes, ctx.publish)), emulator=scenes)
-
-    def make() -> FrameSource:
-        return OpenCvSource(section.device, section.width, section.height)
-    return Started(ctx.started(Camera(ctx.name, make, ctx.publish)))
-
-
-def _demo_folder(ctx: StartContext) -> str:
-    from drivers.camera.demo_frames import write_demo_frames
-
-    return str(write_demo_frames(ctx.work_dir / "camera"))
+    settings = {"backend": section.backend, "device": section.device, "width": section.width,
+                "height": section.height, "source": section.source, "cache_dir": str(ctx.work_dir / "camera")}
+    camera = ctx.started(CameraProcess(ctx.name, settings, ctx.publish))
+    return Started(camera, emulator=EmulatedScenes(camera) if section.backend == "emulator" else None)
 
 
 SPEC = register(DeviceSpec(name="camera", label=N_("摄像头"), section=CameraSection, start=start, order=50))

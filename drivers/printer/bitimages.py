@@ -8,10 +8,11 @@ interpreter only has to find where a command ends.
 
 from __future__ import annotations
 
-import numpy as np
 import qrcode
 import qrcode.constants
-from PIL import Image
+from PIL import Image, ImageOps
+
+from drivers.printer.raster import module_image
 
 QR_LEVELS = (qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
              qrcode.constants.ERROR_CORRECT_Q, qrcode.constants.ERROR_CORRECT_H)
@@ -36,8 +37,8 @@ def scaled_raster(mode: int, data: bytes, width: int, height: int) -> Image.Imag
 
 def column_image(data: bytes, cols: int, per_col: int) -> Image.Image:
     """``ESC *``: ``cols`` columns of ``per_col`` bytes, each byte 8 dots top to bottom."""
-    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8).reshape(cols, per_col), axis=1)
-    return Image.fromarray(np.where(bits.T.astype(bool), 0, 255).astype(np.uint8), "L")
+    lines = Image.frombytes("1", (per_col * 8, cols), bytes(data[:cols * per_col]))  # one column a row, MSB on top
+    return ImageOps.invert(lines.transpose(Image.Transpose.TRANSPOSE).convert("L"))  # a set bit is a black dot
 
 
 class StoredGraphics:
@@ -90,7 +91,5 @@ class QrSymbol:
                 q.make(fit=True)
             except ValueError:
                 return None
-            m = np.array(q.get_matrix(), dtype=bool)
-            pix = np.where(m, 0, 255).astype(np.uint8).repeat(self.size, 0).repeat(self.size, 1)
-            return Image.fromarray(pix, "L")
+            return module_image(q.get_matrix(), self.size)
         return None

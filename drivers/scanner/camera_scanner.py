@@ -2,18 +2,19 @@
 
 A code held in front of the camera is seen in many consecutive frames; the same text is
 published once and then suppressed for ``dedupe_s`` seconds after it was last seen, so
-one wave of a phone is one scan. Decoding runs on this scanner's own thread and always
-takes the newest frame, so a slow decode skips frames rather than falling behind.
+one wave of a phone is one scan. This scanner's thread asks the camera for the codes in
+its newest frame (``decode_next``); the decoding runs where the frames are, in the camera's
+process (``drivers.camera.camera_worker``), and only texts come back. It always takes the
+newest frame, so a slow decode skips frames rather than falling behind.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from typing import Protocol
 
-from drivers.base import DeviceState, Publish
-from drivers.camera.camera import Camera
-from drivers.camera.qr import Profile, QrDecoder
+from drivers.base import DeviceState, Publish, StatusTracker
 from drivers.reader import DeviceThread
 from drivers.scanner.events import CodeScanned
 
@@ -34,39 +35,47 @@ class Deduper:
         return is_new
 
 
+class DecodingCamera(Protocol):
+    """The camera (``CameraProcess``, or an in-process ``Camera``): it decodes; only texts arrive here."""
+
+    status: StatusTracker
+
+    def decode_next(self, after_seq: int, timeout: float, profile: str = "fast") -> tuple[int, list[str]]: ...
+
+
 class CameraScanner(DeviceThread):
     """``CameraScanner("scanner", camera, publish).start()``: the camera must be started separately."""
 
     THREAD = "scanner-camera"
     JOIN_S = 3.0
 
-    def __init__(self, device: str, camera: Camera, publish: Publish, *, dedupe_s: float = 3.0,
-                 profile: Profile | str = Profile.FAST) -> None:
+    def __init__(self, device: str, camera: DecodingCamera, publish: Publish, *, dedupe_s: float = 3.0,
+                 profile: str = "fast") -> None:
         super().__init__(device, publish)
         self.camera = camera
-        self._decoder = QrDecoder(profile)
+        self._profile = str(profile)
         self._dedupe = Deduper(dedupe_s)
 
     def _run(self) -> None:
         seq = 0
         while not self._stop.is_set():
-            frame = self.camera.wait_next(seq, 0.2)
+            try:
+                seq, texts = self.camera.decode_next(seq, 0.2, self._profile)
+            except ValueError as exc:
+                log.warning("camera scanner %s: unusable frame: %s", self.device, exc)
+                texts = []
+            except RuntimeError as exc:  # the camera's process failed or is restarting: its state says so
+                log.warning("camera scanner %s: %s", self.device, exc)
+                texts = []
+                self._stop.wait(0.2)
             cam_state = self.camera.status.state
             if cam_state in (DeviceState.ONLINE, DeviceState.HARDWARE_ERROR):
                 self.status.set(cam_state, detail="" if cam_state is DeviceState.ONLINE else "camera gives no frames")
             else:
                 self.status.set(DeviceState.OFFLINE, detail="camera offline")
-            if frame is None:
-                continue
-            seq = frame.seq
-            try:
-                results = self._decoder.decode(frame.image)
-            except ValueError as exc:
-                log.warning("camera scanner %s: unusable frame: %s", self.device, exc)
-                continue
             now = time.monotonic()
-            for r in results:
-                if self._dedupe.fresh(r.text, now):
-                    event = CodeScanned(self.device, r.text, "camera")
-                    log.info("scanner %s: code %s (camera, %s)", self.device, event.masked_text, r.decoder)
+            for text in texts:
+                if self._dedupe.fresh(text, now):
+                    event = CodeScanned(self.device, text, "camera")
+                    log.info("scanner %s: code %s (camera)", self.device, event.masked_text)
                     self._publish(event)

@@ -34,11 +34,11 @@ class ScannerSection(SectionModel):
 
 def start(section: ScannerSection, ctx: StartContext) -> Started:
     if section.backend == "camera":
-        from drivers.camera.camera import Camera
+        from drivers.camera.camera_process import CameraProcess
         from drivers.scanner.camera_scanner import CameraScanner
 
         camera = ctx.running.get("camera")
-        if not isinstance(camera, Camera):
+        if not isinstance(camera, CameraProcess):
             ctx.publish(DeviceStatusChanged(ctx.name, DeviceState.OFFLINE, detail="no camera"))
             return Started(None)
         return Started(ctx.started(CameraScanner(ctx.name, camera, ctx.publish)))

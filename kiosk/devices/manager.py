@@ -23,7 +23,7 @@ from drivers.registry import StartContext
 from kiosk.devices.protocols import A4Printer, Camera, IdReader, Scanner, ThermalPrinter
 
 if TYPE_CHECKING:
-    from drivers.camera.demo_faces import SceneSource
+    from drivers.camera.camera_process import EmulatedScenes
     from drivers.idreader.emulator import IdReaderEmulator
     from drivers.printer.a4 import FolderA4Printer
     from drivers.printer.emulator import PrinterEmulator
@@ -76,7 +76,7 @@ class Emulators(_ByName):
     scanner: _Slot[ScannerEmulator] = _Slot()
     printer: _Slot[PrinterEmulator] = _Slot()
     a4printer: _Slot[FolderA4Printer] = _Slot()
-    camera: _Slot[SceneSource] = _Slot()
+    camera: _Slot[EmulatedScenes] = _Slot()
 
 
 class Devices(_ByName):

@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from drivers.base import DeviceState, StatusTracker
     from drivers.camera.camera import Frame
+    from drivers.camera.results import DocumentShot, FaceProgress, FaceShot, Snapshot, Turn
     from drivers.printer.a4 import A4Job, A4JobState
     from drivers.printer.document import Document
     from drivers.printer.realtime import PrinterStatus
@@ -38,7 +41,23 @@ class Scanner(Protocol):
 
 @runtime_checkable
 class Camera(Protocol):
+    """The camera runs in its own process (``drivers.camera.camera_process``): what it hands over is
+    encoded pictures and texts; frames only for the face step."""
+
     status: StatusTracker
+
+    def document_shot(self, wait_s: float) -> DocumentShot:
+        """A material photo from a frame taken after the call (``NoFrame`` if none came)."""
+        ...
+
+    def snapshot(self, wait_s: float, side: int) -> Snapshot | None: ...
+
+    def decode_next(self, after_seq: int, timeout: float, profile: str = "fast") -> tuple[int, list[str]]: ...
+
+    def face_check(self, turn: Turn | None, timeout_s: float, cancelled: Callable[[], bool],
+                   progress: Callable[[FaceProgress], None]) -> FaceShot:
+        """The face step where the frames are: previews to ``progress``, the capture at the end."""
+        ...
 
     def latest(self) -> Frame | None: ...
 

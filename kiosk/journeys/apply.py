@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from drivers.camera.capture import DocumentIssue
+from drivers.camera.results import DocumentIssue
 from kiosk.i18n import _
 from kiosk.journeys.apply_materials import PREVIEW, STATUS_CARD, STATUS_ELECTRONIC
 from kiosk.journeys.apply_submit import SubmitStep, masked, personal

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from drivers.camera.capture import DocumentIssue
+from drivers.camera.results import DocumentIssue
 from kiosk.i18n import N_, _
 from kiosk.journeys.base import Journey, back_action, pick
 from kiosk.platform.contract.catalog import Service

@@ -9,25 +9,24 @@ so a crash between the two leaves the proof reprintable, never lost.
 On the receipt printer the proof is the document the journey built (masked holder
 data, the verification QR). On the A4 printer it is the platform's PDF, written to the
 visit's private temp folder (wiped with the visit) and submitted as a print job; the
-citizen sees its first page, scaled down by ``preview_png``, before choosing a printer.
+citizen sees its first page, scaled down by ``preview_png`` (in a short-lived child process,
+``kiosk.services.scaled``), before choosing a printer.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PIL import Image
-
 from drivers.printer.a4 import A4JobState
 from drivers.printer.document import Document
 from drivers.printer.errors import PrinterError
 from kiosk.platform.contract.certificates import Certificate
 from kiosk.services.printing import print_slip
+from kiosk.services.scaled import scaled_png
 
 if TYPE_CHECKING:
     from kiosk.devices.manager import Devices
@@ -83,15 +82,8 @@ class PrintResult:
 
 
 def preview_png(png: bytes, width: int = PREVIEW_WIDTH) -> bytes:
-    """The platform's A4 PNG (1240 px wide) scaled down for the screen."""
-    with Image.open(io.BytesIO(png)) as img:
-        img.load()
-        small = img.convert("RGB")
-    if small.width > width:
-        small = small.resize((width, round(small.height * width / small.width)), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    small.save(buf, format="PNG", optimize=False)
-    return buf.getvalue()
+    """The platform's A4 PNG (1240 px wide) scaled down for the screen, in a child (``kiosk.services.scaled``)."""
+    return scaled_png(png, width)
 
 
 def deliver_job(rt: DeliveryContext, job: PrintJob, doc: Document, token: str | None, tmp_dir: Path) -> PrintResult:

@@ -12,8 +12,6 @@ import logging
 import time
 from typing import Any
 
-import cv2
-
 from drivers.scanner.events import CodeScanned
 from kiosk.devices.board import DEVICE_LABELS, DEVICE_NAMES, STATE_LABELS
 from kiosk.i18n import N_, _
@@ -166,9 +164,8 @@ class DevicesPage(Page):
             return self._missing("camera")
 
         def grab() -> tuple[bytes, int, int] | None:
-            last = camera.latest()
-            frame = camera.wait_next(last.seq if last else 0, CAMERA_WAIT_S)
-            return _preview(frame.image) if frame is not None else None
+            shot = camera.snapshot(CAMERA_WAIT_S, PREVIEW_SIDE)  # made in the camera's process: no frame here
+            return (shot.png, shot.width, shot.height) if shot is not None else None
 
         self.run(grab, self._camera_done, _("正在从摄像头取一帧…"))
         return None
@@ -188,15 +185,3 @@ def _state(value: str) -> str:
 
 def _media(value: str) -> str:
     return _(MEDIA_LABELS.get(value, N_("未知")))
-
-
-def _preview(image: Any) -> tuple[bytes, int, int]:
-    """A camera frame (BGR) scaled down and encoded as PNG for the screen; the original size too."""
-    height, width = image.shape[:2]
-    scale = min(1.0, PREVIEW_SIDE / max(width, height))
-    small = cv2.resize(image, (max(1, int(width * scale)), max(1, int(height * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1.0 else image
-    ok, png = cv2.imencode(".png", small)
-    if not ok:
-        raise ValueError("the frame could not be encoded")
-    return png.tobytes(), width, height

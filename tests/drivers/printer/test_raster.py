@@ -84,3 +84,27 @@ def test_image_wider_than_paper_is_a_typed_error() -> None:
         job_bytes(Image.new("1", (600, 10), 1), 576)
     assert err.value.reason == "image_too_wide"
     assert job_bytes(Image.new("1", (576, 10), 1), 576).startswith(b"\x1b@\x1dv0")
+
+
+def test_printing_a_certificate_loads_no_numpy() -> None:
+    """The kiosk's UI process prints: rendering, the emulator's decoding and the QR image use Pillow alone (~8.5 MB)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    script = ("import json, sys\n"
+              "from drivers.printer.document import Document\n"
+              "from drivers.printer.raster import Renderer\n"
+              "from drivers.printer.bitimages import column_image\n"
+              "from drivers.printer import interpreter, thermal\n"
+              "doc = Document.build('certificate', '证明', [('权利人', '张*三')], qr='https://verify.example/c/1')\n"
+              "image = Renderer(576).render(doc)\n"
+              "column_image(bytes(24), 8, 3)\n"
+              "print(json.dumps('numpy' in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
+                          env=os.environ | {"PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) is False

@@ -3,6 +3,7 @@ devices on ptys, journal on disk) with the visit controller on a headless UI loo
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from kiosk.config import demo_config
@@ -16,11 +17,28 @@ class Kiosk:
     """Drive a visit the way a citizen would: look at the frame, press what is on it."""
 
     def __init__(self, state: Path, platform_url: str | None = None, metrics: dict | None = None,
-                 platform: dict | None = None, kiosk: dict | None = None, **devices: dict) -> None:
+                 platform: dict | None = None, kiosk: dict | None = None, camera_settle: bool = True,
+                 **devices: dict) -> None:
         self.loop = HeadlessLoop()
         cfg = demo_config(state, metrics=metrics, platform=platform, kiosk=kiosk, **devices)
         self.runtime = Runtime(cfg, self.loop.post, platform_url=platform_url, work_dir=state).start()
         self.controller = VisitController(self.runtime, journey_factories())
+        if camera_settle:  # False: a test that looks at the moments right after start-up
+            self._camera_settled()
+
+    def _camera_settled(self, within_s: float = 30.0) -> None:
+        """Wait until the camera's process has reported (online, or why not), as a citizen arrives after start-up.
+
+        The camera opens in a child process (``drivers.camera.camera_process``): a second or
+        more after ``Runtime.start`` returns, under load several; services that need it are
+        enabled once it reports ``online``.
+        """
+        camera = self.runtime.devices.camera
+        deadline = time.monotonic() + within_s
+        while camera is not None and time.monotonic() < deadline:  # not the loop: start-up's own work waits
+            if camera.status.state.value == "online" or camera.status.detail:
+                return
+            time.sleep(0.05)
 
     def close(self) -> None:
         self.controller.end_visit("test over")

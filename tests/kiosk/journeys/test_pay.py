@@ -341,7 +341,7 @@ def test_a_restarted_kiosk_settles_a_crashed_order_before_the_next_visit(tmp_pat
     ledger.begin_attempt(order.order_id)
     first.runtime.stop()  # the process dies: no end of visit, no cancel
 
-    second = Kiosk(tmp_path)  # same state folder, same platform database
+    second = Kiosk(tmp_path, camera_settle=False)  # same state folder, same platform database; just started
     try:
         assert second.controller.settling
         second.act("start")

@@ -1,55 +1,41 @@
-"""``take_material_photo``: a fresh frame, the page straightened or the frame kept, sized for the platform."""
+"""``take_material_photo``: the camera's document shot (made in the camera's process) as the visit's photo."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
-from drivers.camera.camera import Frame
-from drivers.camera.capture import DocumentIssue
-from kiosk.services.materials import PHOTO_MAX_SIDE, PREVIEW_MAX_SIDE, CameraUnavailable, take_material_photo
-from tests.drivers.camera.test_capture import page, photo_of
+from drivers.camera.results import DocumentIssue, DocumentShot, NoFrame
+from drivers.camera.shots import document_shot
+from kiosk.services.materials import CameraUnavailable, take_material_photo
+from tests.drivers.camera.test_shots import StillCamera
 
 
-class StillCamera:
-    """A camera holding one frame; ``wait_next`` must be asked for a frame after the latest."""
+class ShootingCamera(StillCamera):
+    """The camera's process's answer, made here from one still frame."""
 
-    def __init__(self, image: np.ndarray | None) -> None:
-        self.image = image
-        self.asked_after: int | None = None
-
-    def latest(self) -> Frame | None:
-        return Frame(7, np.zeros((4, 4, 3), np.uint8))
-
-    def wait_next(self, after_seq: int, timeout: float) -> Frame | None:
-        self.asked_after = after_seq
-        return None if self.image is None else Frame(after_seq + 1, self.image)
+    def document_shot(self, wait_s: float) -> DocumentShot:
+        return document_shot(self, wait_s)
 
 
-def decoded(data: bytes) -> np.ndarray:
-    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-
-
-def test_a_page_on_the_desk_is_straightened_and_sized() -> None:
-    corners = np.float32([[300, 60], [700, 90], [720, 660], [260, 640]])
-    camera = StillCamera(cv2.resize(photo_of(page(), corners), (2400, 1800)))
-    shot = take_material_photo(camera)
-    assert camera.asked_after == 7  # a frame taken after the tap, not the one already shown
-    assert shot.issue is None
-    jpeg, png = decoded(shot.jpeg), decoded(shot.png)
-    assert shot.jpeg[:2] == b"\xff\xd8" and max(jpeg.shape[:2]) <= PHOTO_MAX_SIDE
-    assert max(png.shape[:2]) <= PREVIEW_MAX_SIDE
-    assert jpeg.shape[0] > jpeg.shape[1]  # the portrait page, not the landscape frame
-
-
-def test_an_empty_desk_keeps_the_frame_and_says_why() -> None:
-    shot = take_material_photo(StillCamera(np.full((480, 640, 3), 45, np.uint8)))
+def test_the_shot_becomes_the_photo_and_its_preview() -> None:
+    shot = take_material_photo(ShootingCamera(np.full((480, 640, 3), 45, np.uint8)))
+    assert shot.jpeg[:2] == b"\xff\xd8" and shot.png[:4] == b"\x89PNG"
     assert shot.issue is DocumentIssue.NO_PAGE
-    assert decoded(shot.jpeg).shape[:2] == (480, 640)
 
 
-@pytest.mark.parametrize("image", [None, np.zeros((480, 640, 3), np.float32)])
-def test_no_usable_frame_is_an_error_not_a_photo(image: np.ndarray | None) -> None:
+def test_no_frame_is_camera_unavailable() -> None:
     with pytest.raises(CameraUnavailable):
-        take_material_photo(StillCamera(image), wait_s=0.01)
+        take_material_photo(ShootingCamera(None), wait_s=0.01)
+
+
+def test_the_wait_is_passed_on() -> None:
+    class Recording:
+        def document_shot(self, wait_s: float) -> DocumentShot:
+            self.wait_s = wait_s
+            raise NoFrame("none")
+
+    camera = Recording()
+    with pytest.raises(CameraUnavailable):
+        take_material_photo(camera, wait_s=1.5)
+    assert camera.wait_s == 1.5
