@@ -28,14 +28,13 @@ from typing import Any
 from drivers.base import DeviceState, DeviceStatusChanged, Event
 from drivers.camera.camera import Camera
 from drivers.camera.channel import Channel as _Channel
-from drivers.camera.face_slot import FaceModelsUnavailable
 from drivers.camera.source import FileSource, FrameSource, OpenCvSource
 
 
 def _load_face_models() -> None:
     """Load the models before the first face step needs them (a second or more); a broken install is
     reported by the face step itself."""
-    from drivers.camera.face_model import face_models
+    from drivers.camera.face_model import FaceModelsUnavailable, face_models
 
     with contextlib.suppress(FaceModelsUnavailable):
         face_models()

@@ -11,8 +11,7 @@ Both the kiosk (quality, head-turn liveness) and the reference platform (compari
 live capture with the registered photo) use this module, so the two sides measure the
 same thing. The models load once per process (about 0.5 s, 33 MB) on first use; the kiosk
 keeps them in its camera's process (``drivers.camera.camera_worker``, where the face step
-runs), out of its UI process; ``drivers.camera.face_worker`` (``install``) serves them from a
-child to a process that needs them without a camera.
+runs), out of its UI process.
 """
 
 from __future__ import annotations
@@ -27,12 +26,12 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from drivers.camera.face_slot import LOADING as _LOADING
-from drivers.camera.face_slot import FaceModelsUnavailable as FaceModelsUnavailable  # re-exported: its old home
-from drivers.camera.face_slot import install as install  # re-exported: its old home
-from drivers.camera.face_slot import installed
-
 Box = tuple[int, int, int, int]  # x, y, w, h
+_LOADING = threading.Lock()
+
+
+class FaceModelsUnavailable(Exception):
+    """dlib or the model files are missing: the install is broken, the face step cannot run."""
 
 DETECT_WIDTH = 480
 """Frames are shrunk to this width before detection: HOG cost grows with the pixels, and a
@@ -153,10 +152,9 @@ def _load() -> FaceModels:
 
 
 def face_models() -> FaceFinder:
-    """The process's models: the installed ones (``install``), else loaded here on first use (once)."""
+    """The process's models, loaded on first use (once, whichever thread asks first)."""
     with _LOADING:
-        finder = installed()
-        return finder if finder is not None else _load()
+        return _load()
 
 
 def loaded_here() -> bool:
