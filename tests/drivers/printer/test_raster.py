@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 from drivers.printer.document import Document, Kind
 from drivers.printer.errors import DocumentError
 from drivers.printer.raster import CJK_FONT, Renderer, font, qr_image, wrap
+from tests.child import python_json
 
 from .helpers import VERIFY, black_pixels, certificate, decode_qr
 
@@ -88,13 +89,6 @@ def test_image_wider_than_paper_is_a_typed_error() -> None:
 
 def test_printing_a_certificate_loads_no_numpy() -> None:
     """The kiosk's UI process prints: rendering, the emulator's decoding and the QR image use Pillow alone (~8.5 MB)."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[3]
     script = ("import json, sys\n"
               "from drivers.printer.document import Document\n"
               "from drivers.printer.raster import Renderer\n"
@@ -104,7 +98,4 @@ def test_printing_a_certificate_loads_no_numpy() -> None:
               "image = Renderer(576).render(doc)\n"
               "column_image(bytes(24), 8, 3)\n"
               "print(json.dumps('numpy' in sys.modules))\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
-                          env=os.environ | {"PYTHONPATH": str(root)})
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) is False
+    assert python_json(script) is False

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from kiosk.services import scaled
 from kiosk.services.delivery import PREVIEW_WIDTH, preview_png
+from tests.child import python_json
 
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def a4_page(mode: str = "RGB") -> bytes:
@@ -63,7 +58,4 @@ def test_making_the_preview_does_not_raise_this_processs_peak() -> None:
         "before = max(kb('VmHWM:'), kb('VmRSS:'))\n"
         "preview_png(page)\n"
         "print(json.dumps(kb('VmHWM:') - before))\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env=os.environ | {"PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) < 4 * 1024
+    assert python_json(script) < 4 * 1024
