@@ -11,7 +11,6 @@ from kiosk.services.delivery import PREVIEW_WIDTH, preview_png
 from tests.child import python_json
 
 
-
 def a4_page(mode: str = "RGB") -> bytes:
     """The platform's certificate page: 1240x1754, text on white, a red seal."""
     img = Image.new("RGB", (1240, 1754), "white")
