@@ -133,4 +133,3 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.ops.process_exit import leave
 
     leave(0, wait_for=(rt.devices_thread,))  # never returns: no interpreter teardown under C++ threads
-    return 0  # pragma: no cover

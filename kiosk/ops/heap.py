@@ -34,8 +34,8 @@ callbacks make new garbage there. Every ``NumericProperty`` of every widget regi
 callback on Kivy's pixel-scale observers, held by a weak reference whose callback unlinks
 it; when the widget is collected, the unlinked callback, its weak reference and their
 bound methods are a fresh cycle that the *same* pass cannot see. Frozen at once, they
-stayed until a whole-heap pass: ~950 objects per visit, the whole of the slope and the
-reason whole passes (~150 ms) came every few dozen visits.
+stayed until a whole-heap pass: ~950 objects per visit, and the reason whole passes
+(~150 ms) came every few dozen back-to-back visits.
 
 Objects are still freed by reference counting the moment they are unreferenced; this
 concerns only reference cycles. Personal data never relies on it: sessions wipe their

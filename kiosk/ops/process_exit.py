@@ -24,12 +24,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
+from typing import NoReturn
 
 THREADS_WAIT_S = 3.0
 """How long the threads named to ``leave`` (a device closing itself) get, together, before the process ends."""
 
 
-def leave(code: int, wait_for: Iterable[threading.Thread | None] = (), wait_s: float = THREADS_WAIT_S) -> None:
+def leave(code: int, wait_for: Iterable[threading.Thread | None] = (), wait_s: float = THREADS_WAIT_S) -> NoReturn:
     """End the process with ``code`` after the orderly stop, once ``wait_for`` ended or ``wait_s`` passed."""
     deadline = time.monotonic() + wait_s
     for thread in wait_for:
