@@ -13,17 +13,21 @@ with the face models this process loads at start) a preview PNG a few times a se
 ``("progress", FaceProgress)`` messages before the reply; a ``("cancel", ())`` from the
 parent ends that step. A frame crosses only when ``latest``/``wait_next`` are asked (tests,
 tools). It ends when the parent's end of the socket closes (the parent exited or was
-killed: no orphan), stopping the capture thread first.
+killed: no orphan), stopping the capture thread first and then leaving with ``os._exit``
+(see ``main``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import socket
 import sys
 import threading
+import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from drivers.base import DeviceState, DeviceStatusChanged, Event
 from drivers.camera.camera import Camera
@@ -142,10 +146,29 @@ def serve(conn: _Channel) -> None:
             worker.stop()
 
 
-def main(argv: list[str]) -> int:
-    serve(_Channel(socket.socket(fileno=int(argv[1]))))
-    return 0
+def main(argv: list[str]) -> NoReturn:
+    """Serve, then end the process without the interpreter's teardown.
+
+    The face-models loading thread may still be inside dlib when the parent goes (a kiosk
+    stopped a second after start). Python's teardown ends such a thread with
+    ``pthread_exit``, whose unwind through C++ frames calls ``std::terminate``: a SIGABRT
+    and a core dump after a clean stop, as the UI process had (``kiosk.ops.process_exit``,
+    which this layer cannot import). The capture thread was stopped and joined by ``serve``;
+    nothing else here holds data.
+    """
+    code = 1
+    try:
+        serve(_Channel(socket.socket(fileno=int(argv[1]))))
+        code = 0
+    except BaseException:  # a bug here: its traceback goes to the parent's log before the exit
+        traceback.print_exc()
+    finally:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    main(sys.argv)
