@@ -16,7 +16,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.views import Chrome as Chrome_
 from kiosk.views import Frame
-from screens.pages import settle
+from screens.settle import settle
 from screens.theme import THEME
 from screens.widgets import BigButton, Panel, WrapLabel, font, type_scale
 

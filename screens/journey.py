@@ -35,7 +35,8 @@ from screens.blocks import Blocks
 from screens.chrome import Chrome
 from screens.forms import Forms
 from screens.layout import FitScroll, Shape, apply_shape
-from screens.pages import Pages, settle, skeleton
+from screens.pages import Pages, skeleton
+from screens.settle import settle
 from screens.theme import THEME
 from screens.widgets import Panel, Recycler, WrapLabel
 

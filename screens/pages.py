@@ -29,13 +29,12 @@ from kivy.clock import Clock
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.views import Form, Picture, Progress, View
+from screens.settle import settle
 from screens.theme import THEME
 from screens.widgets import BigButton, Recycler, WrapLabel, set_height_keep_top
 
 BUILD_BUDGET_S = 0.003
 """CPU time per frame for adding rows, their labels' wrapping and textures and the page's layout included."""
-SETTLE_PASSES = 4
-"""Rounds of layouts and renders ``settle`` runs at most (a height that changes lays its box out again)."""
 MAX_REPLACED = 3
 """Pages replaced by a newer view before they were shown, after which one is built in a single frame."""
 HOLD_PRESSED_S = 1.0
@@ -365,44 +364,6 @@ class Pages:
         for title in self._titles:
             title.text = ""
         self._shown = Page(View("", ""), skeleton(View("", "")), self.title, self.body)
-
-
-def settle(root, fill: bool = True, below=None) -> None:
-    """Lay out and render now what ``root`` (off the tree) would in this frame's clock passes.
-
-    The same work Kivy's triggers would do before the frame is drawn, done inside the
-    build's time budget so that the budget counts it: layouts give labels their widths,
-    labels wrap and render, their heights lay their boxes out again. A label's pixels are
-    filled in when its texture is first bound, which Kivy leaves to the first frame that
-    draws it (the swap); binding it here fills it now. ``below``: a widget whose own
-    layout and descendants are left for later (one pass over the boxes around it).
-    """
-    for _ in range(SETTLE_PASSES):
-        done = True
-        stack = [root]  # parents before their children (Kivy's ``walk`` is a generator per level: slower)
-        while stack:
-            w = stack.pop()
-            if w is below:
-                continue
-            layout = getattr(w, "_trigger_layout", None)
-            if layout is not None and layout.is_triggered:
-                layout.cancel()
-                w.do_layout()
-                # Setting its children's sizes triggered it again; that second pass would find them as it
-                # left them. A child that changes its own size later (its text, its own rows) triggers it anew.
-                layout.cancel()
-                done = False
-            texture = getattr(w, "_trigger_texture", None)
-            if texture is not None:
-                if texture.is_triggered:
-                    texture.cancel()
-                    w.texture_update()
-                    done = False
-                if fill and w.texture is not None:
-                    w.texture.bind()  # its pixels now (a no-op once they are there)
-            stack.extend(w.children)
-        if done:
-            break
 
 
 def _cost(block) -> int:
