@@ -42,9 +42,11 @@ Run: .venv/bin/python benchmarks/visit_soak.py [--visits 24] [--starts 4] [--siz
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -139,12 +141,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def scratch(prefix: str) -> Path:
+    """A folder of this process (the kiosk's state: its journal, session folders, reprints), removed at its exit."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def open_window(size: str) -> tuple[int, int]:
     from devtools.commands.demo import start_xvfb
     from kiosk.app import configure_kivy
     from kiosk.config import demo_config
 
-    state = Path(tempfile.mkdtemp(prefix="kiosk-soak-"))
+    state = scratch("kiosk-soak-")
     os.environ["KIVY_HOME"] = str(state / "kivy")
     start_xvfb(size)
     width, height = (int(v) for v in size.split("x"))
@@ -258,7 +267,7 @@ def soak(app, runtime, visits: int, probe: bool = False) -> dict:
             self.frames(3)
 
     pauses = GcPauses(lambda: app.controller.active)
-    driver = SoakDriver(app, Path(tempfile.mkdtemp(prefix="kiosk-soak-out-")))
+    driver = SoakDriver(app, scratch("kiosk-soak-out-"))
     driver.frames(5)
     driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None
                       and "unknown" not in app.status.snapshot().devices.values(), 30)  # opened after frame 1
