@@ -22,3 +22,17 @@ def python_json(script: str, timeout_s: float = 120) -> Any:
                           timeout=timeout_s, env=os.environ | {"PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+THREAD_INSIDE_OPENCV = """
+import threading, time
+import cv2, numpy as np
+frame = np.zeros((720, 1280, 3), np.uint8)
+def inside_opencv():
+    while True:
+        cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
+threading.Thread(target=inside_opencv, daemon=True).start()
+time.sleep(0.3)
+"""
+"""A snippet's opening: a daemon thread busy inside OpenCV's C++ code (a capture, the face models
+loading), which Python's interpreter teardown ends with an abort (SIGABRT)."""

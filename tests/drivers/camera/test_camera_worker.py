@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
+
+from tests.child import THREAD_INSIDE_OPENCV
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -15,18 +16,8 @@ def test_the_child_ends_cleanly_when_the_parent_goes_while_a_thread_is_inside_op
     # As the face models' loading thread inside dlib: with Python's teardown after `serve`
     # this child died of SIGABRT ("terminate called without an active exception") in most runs.
     script = tmp_path / "child.py"
-    script.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent("""
-        import threading, time
-        import cv2, numpy as np
-        from drivers.camera import camera_worker
-        frame = np.zeros((720, 1280, 3), np.uint8)
-        def load_models():
-            while True:
-                cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
-        threading.Thread(target=load_models, daemon=True).start()
-        time.sleep(0.3)
-        camera_worker.main(sys.argv)
-    """), "utf-8")
+    script.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n" + THREAD_INSIDE_OPENCV
+                      + "from drivers.camera import camera_worker\ncamera_worker.main(sys.argv)\n", "utf-8")
     for _ in range(3):
         ours, theirs = socket.socketpair()
         child = subprocess.Popen([sys.executable, str(script), str(theirs.fileno())], pass_fds=(theirs.fileno(),),

@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.child import THREAD_INSIDE_OPENCV
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -20,18 +22,7 @@ def test_a_daemon_thread_inside_opencv_does_not_abort_the_exit(tmp_path: Path) -
     # With sys.exit this child died of SIGABRT ("terminate called without an active exception")
     # in 5 of 6 runs here: the thread, asking for the GIL back during teardown, is unwound
     # through OpenCV's C++ frames.
-    body = """
-        import threading, time
-        import cv2, numpy as np
-        from kiosk.ops.process_exit import leave
-        frame = np.zeros((720, 1280, 3), np.uint8)
-        def capture():
-            while True:
-                cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
-        threading.Thread(target=capture, daemon=True).start()
-        time.sleep(0.3)
-        leave(0)
-    """
+    body = THREAD_INSIDE_OPENCV + "from kiosk.ops.process_exit import leave\nleave(0)\n"
     for _ in range(3):
         done = run(body, tmp_path)
         assert done.returncode == 0, done.stderr[-500:]
