@@ -99,6 +99,20 @@ class KioskUI:
     def screen(self) -> str:
         return self.controller.frame().view.screen if self.controller.active else "attract"
 
+    def resize(self, size: tuple[int, int]) -> None:
+        """Give the window ``size`` and wait until the screens are laid out at it.
+
+        The X server's answer to a resize comes back as an event some frames later (more
+        of them on a loaded machine): a tap computed from the layout before it lands beside
+        its button.
+        """
+        size = tuple(size)
+        self.window.size = size
+        ok = self.wait(lambda: tuple(self.window.size) == size and tuple(self.root.size) == size
+                       and not self.app.settling)
+        assert ok, f"the window stayed {tuple(self.window.size)}, its screens {tuple(self.root.size)}, not {size}"
+        self.frames(2)
+
     def wait_screen(self, name: str, timeout: float = 15.0) -> None:
         ok = self.wait(lambda: self.screen() == name and not self.controller.current.busy and not self.app.settling,
                        timeout)

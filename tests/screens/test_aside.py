@@ -14,8 +14,7 @@ def _bands(kiosk_ui) -> list:
 
 def test_a_portrait_totem_has_no_empty_band_above_the_actions(kiosk_ui):
     original = tuple(kiosk_ui.window.size)
-    kiosk_ui.window.size = (1080, 1920)
-    kiosk_ui.frames(5)
+    kiosk_ui.resize((1080, 1920))
     journey = kiosk_ui.journey
     try:
         kiosk_ui.controller.act("start")
@@ -42,8 +41,7 @@ def test_a_portrait_totem_has_no_empty_band_above_the_actions(kiosk_ui):
         if kiosk_ui.controller.help.open:
             kiosk_ui.controller.act("help")
         kiosk_ui.controller.end_visit("test")
-        kiosk_ui.window.size = original
-        kiosk_ui.frames(5)
+        kiosk_ui.resize(original)
 
 
 def test_the_panel_gives_way_to_content_that_needs_the_height(kiosk_ui):

@@ -178,15 +178,13 @@ def test_every_demo_screen_in_every_shape_and_mode_passes_the_audit(kiosk_ui, tm
     from devtools.layout_audit import MODES, SHAPES, LayoutMatrix
     from kiosk.app import GC_AFTER_VISIT_S
 
-    window = kiosk_ui.window
-    original = tuple(window.size)
+    original = tuple(kiosk_ui.window.size)
     matrix = LayoutMatrix()
     started = time.perf_counter()
     try:
         summary = run_demo(kiosk_ui.app, tmp_path / "demo", inspect=matrix)
     finally:
-        window.size = original
-        kiosk_ui.frames(3)
+        kiosk_ui.resize(original)
         # a between-visits collection still scheduled must not land in the next test's count
         kiosk_ui.wait(lambda: False, GC_AFTER_VISIT_S + 1)
     report = matrix.report()

@@ -260,8 +260,7 @@ def test_a_receipt_code_is_typed_in_letters_and_digits_without_pinyin(kiosk_ui):
 
 def test_in_landscape_the_keyboard_sits_under_the_body_beside_the_actions(kiosk_ui):
     portrait = tuple(kiosk_ui.window.size)
-    kiosk_ui.window.size = (portrait[1], portrait[0])
-    kiosk_ui.frames(5)
+    kiosk_ui.resize((portrait[1], portrait[0]))
     kiosk_ui.controller.act("start")
     try:
         kiosk_ui.wait_screen("home")
@@ -281,6 +280,5 @@ def test_in_landscape_the_keyboard_sits_under_the_body_beside_the_actions(kiosk_
         assert len(_field(kiosk_ui).text) == 2
     finally:
         kiosk_ui.controller.end_visit("test")
-        kiosk_ui.window.size = portrait
-        kiosk_ui.frames(5)
+        kiosk_ui.resize(portrait)
     assert kiosk_ui.journey.viewport.parent is kiosk_ui.journey.main  # the keyboard's column is gone again

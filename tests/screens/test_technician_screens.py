@@ -203,10 +203,9 @@ def test_an_error_under_the_pin_field_moves_no_key(kiosk_ui, gesture, size):
         body = kiosk_ui.journey.body
         return {b.label: tuple(b.to_window(b.x, b.y)) for b in body.walk(restrict=True) if isinstance(b, BigButton)}
 
-    window = kiosk_ui.window
-    original = tuple(window.size)
+    original = tuple(kiosk_ui.window.size)
     if size:
-        window.size = size
+        kiosk_ui.resize(size)
     try:
         _tap_corner(kiosk_ui, CORNER_TAPS)
         _wait_page(kiosk_ui, "technician.pin")
@@ -223,5 +222,4 @@ def test_an_error_under_the_pin_field_moves_no_key(kiosk_ui, gesture, size):
         assert empty == with_error == cleared
     finally:
         rt.cfg = before
-        window.size = original
-        kiosk_ui.frames(3)
+        kiosk_ui.resize(original)
