@@ -187,22 +187,26 @@ class CameraProcess:
         """The call's reply; ``("progress", x)`` messages before it go to ``progress``, and ``cancelled()``
         turning true sends the child ``("cancel", ())`` once (the reply still follows). Silence for
         ``timeout`` (the call's own timeout) or ``CALL_TIMEOUT_S`` between progress messages means a hang."""
-        assert self._conn is not None
+        conn = self._conn
+        assert conn is not None
         sent_cancel = False
+
+        def call_off() -> None:
+            nonlocal sent_cancel
+            if cancelled is not None and not sent_cancel and cancelled():
+                conn.send(("cancel", ()), self._call_timeout_s)
+                sent_cancel = True
+
         while True:
             if cancelled is not None:
                 quiet_for = 0.0
-                while not self._conn.readable(PROGRESS_WAIT_S):
+                while not conn.readable(PROGRESS_WAIT_S):
                     quiet_for += PROGRESS_WAIT_S
-                    if not sent_cancel and cancelled():
-                        self._conn.send(("cancel", ()), self._call_timeout_s)
-                        sent_cancel = True
+                    call_off()
                     if quiet_for > self._call_timeout_s:
                         raise TimeoutError(f"no word from the camera's process in {self._call_timeout_s:.0f} s")
-                if not sent_cancel and cancelled():
-                    self._conn.send(("cancel", ()), self._call_timeout_s)
-                    sent_cancel = True
-            message = self._conn.recv(timeout)
+                call_off()
+            message = conn.recv(timeout)
             if isinstance(message, tuple) and len(message) == 2 and message[0] == "progress":
                 if progress is not None:
                     progress(message[1])
