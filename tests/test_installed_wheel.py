@@ -238,10 +238,19 @@ enabled = false
             wait_for("window", lambda: "Start application main loop" in log.read_text(errors="replace"), kiosk, log)
             wait_for("attract screen data",
                      lambda: "GET /v1/announcements" in platform_log.read_text(errors="replace"), kiosk, log)
-            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as resp:
-                metrics = resp.read().decode()
-            assert f'kiosk_id="{DEMO_KIOSK_ID}"' in metrics
-            assert 'kiosk_device_state{device="idreader",state="online"} 1.0' in metrics  # the emulator
+            def metrics() -> str:
+                with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as resp:
+                    return resp.read().decode()
+
+            assert f'kiosk_id="{DEMO_KIOSK_ID}"' in metrics()
+            # The emulated reader comes online after its own handshake, which a loaded machine can finish
+            # after the attract screen's first requests: wait for it, and show its state if it never comes.
+            online = 'kiosk_device_state{device="idreader",state="online"} 1.0'
+            try:
+                wait_for("the ID reader online", lambda: online in metrics(), kiosk, log)
+            except AssertionError:
+                states = [line for line in metrics().splitlines() if line.startswith("kiosk_device_state")]
+                raise AssertionError("\n".join(states)) from None
         finally:
             kiosk.send_signal(signal.SIGTERM)
             try:
