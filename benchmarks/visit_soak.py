@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from array import array
 from pathlib import Path
 
 SLOPE_BUDGET_KB = 20.0
@@ -78,8 +79,52 @@ def peak_rss_kb() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+class FrameTimes:
+    """Per-frame times in a fixed histogram (0.01 ms bins up to 1 s) and the longest: constant memory.
+
+    A list of every frame's time grew ~64 bytes a frame, ~17 KB a kiosk visit of ~270 frames,
+    which read as the kiosk's own growth in the RSS slope this benchmark budgets.
+    """
+
+    BINS = 100_000
+
+    def __init__(self) -> None:
+        self.counts = array("I", bytes(4 * self.BINS))
+        self.count = 0
+        self.longest = 0.0
+
+    def add(self, ms: float) -> None:
+        self.counts[min(self.BINS - 1, int(ms * 100))] += 1
+        self.count += 1
+        if ms > self.longest:
+            self.longest = ms
+
+    def reset(self) -> None:
+        """Forget the frames so far (the warm-up's)."""
+        self.counts = array("I", bytes(4 * self.BINS))
+        self.count = 0
+        self.longest = 0.0
+
+    def percentile(self, q: float) -> float:
+        """The bin's upper edge (ms) under which a ``q`` share of the frames fall (NaN with none)."""
+        if not self.count:
+            return float("nan")
+        wanted = min(self.count - 1, int(q * self.count))
+        seen = 0
+        for i, n in enumerate(self.counts):
+            seen += n
+            if seen > wanted:
+                return (i + 1) / 100
+        return self.BINS / 100
+
+    def over(self, ms: float) -> int:
+        """Frames that took longer than ``ms`` (to the bin)."""
+        return sum(self.counts[int(ms * 100) + 1:])
+
+
 class GcPauses:
-    """Every collection's wall and CPU time, and whether it ran while ``busy()`` said a visit was on screen.
+    """Every collection's wall and CPU time, and whether it ran while ``busy()`` said a visit was on screen,
+    kept as running counts and maxima (constant memory, as ``FrameTimes``).
 
     The CPU time (``time.thread_time`` of the collecting thread) tells a collection's own cost
     from the time the scheduler gave other processes in the middle of it on a busy machine.
@@ -87,31 +132,42 @@ class GcPauses:
 
     def __init__(self, busy) -> None:
         self.busy = busy
-        self.pauses: list[tuple[float, float, int, bool]] = []
-        self._started = (0.0, 0.0)
+        self.count = 0
+        self.over_budget = 0
+        self.full_during_visit = 0
+        self.by_generation = [0, 0, 0]
+        self.max_ms = [0.0, 0.0]  # wall, CPU: anywhere
+        self.max_ms_by_generation_during_visit = [0.0, 0.0, 0.0]
+        self.max_cpu_ms_by_generation_during_visit = [0.0, 0.0, 0.0]
+        self._started = [0.0, 0.0]
         gc.callbacks.append(self._callback)
 
     def _callback(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._started = (time.perf_counter(), time.thread_time())
-        else:
-            wall, cpu = self._started
-            self.pauses.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000,
-                                info["generation"], self.busy()))
+            self._started[0], self._started[1] = time.perf_counter(), time.thread_time()
+            return
+        wall = (time.perf_counter() - self._started[0]) * 1000
+        cpu = (time.thread_time() - self._started[1]) * 1000
+        generation = info["generation"]
+        self.count += 1
+        self.by_generation[generation] += 1
+        self.over_budget += wall > GC_PAUSE_BUDGET_MS
+        self.max_ms[0], self.max_ms[1] = max(self.max_ms[0], wall), max(self.max_ms[1], cpu)
+        if self.busy():
+            self.full_during_visit += generation == 2
+            during_wall, during_cpu = self.max_ms_by_generation_during_visit, self.max_cpu_ms_by_generation_during_visit
+            during_wall[generation] = max(during_wall[generation], wall)
+            during_cpu[generation] = max(during_cpu[generation], cpu)
 
     def summary(self) -> dict:
-        during = [p for p in self.pauses if p[3]]
-        return {"count": len(self.pauses), "max_ms": round(max((p[0] for p in self.pauses), default=0.0), 1),
-                "max_cpu_ms": round(max((p[1] for p in self.pauses), default=0.0), 1),
-                "max_ms_during_visit": round(max((p[0] for p in during), default=0.0), 1),
-                "max_cpu_ms_during_visit": round(max((p[1] for p in during), default=0.0), 1),
-                "full_during_visit": sum(1 for p in during if p[2] == 2),
-                "over_budget": sum(1 for p in self.pauses if p[0] > GC_PAUSE_BUDGET_MS),
-                "by_generation": {g: sum(1 for p in self.pauses if p[2] == g) for g in (0, 1, 2)},
-                "max_cpu_ms_by_generation_during_visit": {
-                    g: round(max((p[1] for p in during if p[2] == g), default=0.0), 1) for g in (0, 1, 2)},
-                "max_ms_by_generation_during_visit": {
-                    g: round(max((p[0] for p in during if p[2] == g), default=0.0), 1) for g in (0, 1, 2)}}
+        during_wall, during_cpu = self.max_ms_by_generation_during_visit, self.max_cpu_ms_by_generation_during_visit
+        return {"count": self.count, "max_ms": round(self.max_ms[0], 1), "max_cpu_ms": round(self.max_ms[1], 1),
+                "max_ms_during_visit": round(max(during_wall), 1),
+                "max_cpu_ms_during_visit": round(max(during_cpu), 1),
+                "full_during_visit": self.full_during_visit, "over_budget": self.over_budget,
+                "by_generation": dict(enumerate(self.by_generation)),
+                "max_cpu_ms_by_generation_during_visit": {g: round(v, 1) for g, v in enumerate(during_cpu)},
+                "max_ms_by_generation_during_visit": {g: round(v, 1) for g, v in enumerate(during_wall)}}
 
 
 def warm_up_visits() -> int:
@@ -134,11 +190,6 @@ def slope_kb(samples: list[int], warm: int) -> float:
         return float("nan")
     xs = range(len(tail))
     return statistics.linear_regression(xs, tail).slope
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def scratch(prefix: str) -> Path:
@@ -188,22 +239,23 @@ def bare(size: str, visits: int, launched: float) -> dict:
     scroll = ScrollView()
     scroll.add_widget(grid)
     Window.add_widget(scroll)
-    cpu: list[float] = []
-    wall: list[float] = []
-    rss: list[int] = []
-    for _visit in range(visits):
+    cpu, wall = FrameTimes(), FrameTimes()
+    rss = array("q", bytes(8 * visits))
+    for visit in range(visits):
+        if visit == max(1, visits // 5):  # the first fifth is warm-up
+            cpu.reset()
+            wall.reset()
         for frame in range(BARE_SCROLL_FRAMES):
             scroll.scroll_y = 1 - frame / (BARE_SCROLL_FRAMES - 1)
             started, started_cpu = time.perf_counter(), time.thread_time()
             EventLoop.idle()
-            cpu.append((time.thread_time() - started_cpu) * 1000)
+            cpu.add((time.thread_time() - started_cpu) * 1000)
             glFinish()
-            wall.append((time.perf_counter() - started) * 1000)
-        rss.append(rss_kb())
-    warm = max(1, len(cpu) // 5)
-    return {"first_frame_s": round(first_frame_s, 3), "rss_kb": rss, "peak_rss_kb": peak_rss_kb(),
-            "cpu_ms_p50": round(percentile(cpu[warm:], 0.5), 2), "cpu_ms_p99": round(percentile(cpu[warm:], 0.99), 2),
-            "slowest_frame_ms": round(max(wall[warm:]), 1), "gc": pauses.summary()}
+            wall.add((time.perf_counter() - started) * 1000)
+        rss[visit] = rss_kb()
+    return {"first_frame_s": round(first_frame_s, 3), "rss_kb": rss.tolist(), "peak_rss_kb": peak_rss_kb(),
+            "cpu_ms_p50": round(cpu.percentile(0.5), 2), "cpu_ms_p99": round(cpu.percentile(0.99), 2),
+            "slowest_frame_ms": round(wall.longest, 1), "gc": pauses.summary()}
 
 
 def kiosk(size: str, visits: int, launched: float, platform: str, probe: bool = False) -> dict:
@@ -252,16 +304,15 @@ def soak(app, runtime, visits: int, probe: bool = False) -> dict:
     from devtools.demo_driver import DemoDriver
     from devtools.demo_script import VISITS
 
-    cpu: list[float] = []
-    wall: list[float] = []
+    cpu, wall = FrameTimes(), FrameTimes()  # wall: every frame; cpu: after the warm-up
 
     class SoakDriver(DemoDriver):
         def frame(self) -> None:
             started, started_cpu = time.perf_counter(), time.thread_time()
             EventLoop.idle()
-            cpu.append((time.thread_time() - started_cpu) * 1000)
+            cpu.add((time.thread_time() - started_cpu) * 1000)
             glFinish()
-            wall.append((time.perf_counter() - started) * 1000)
+            wall.add((time.perf_counter() - started) * 1000)
 
         def shoot(self) -> None:  # the same frames as a screenshot's, without the picture
             self.frames(3)
@@ -272,9 +323,8 @@ def soak(app, runtime, visits: int, probe: bool = False) -> dict:
     driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None
                       and "unknown" not in app.status.snapshot().devices.values(), 30)  # opened after frame 1
     peak_before_visits = peak_rss_kb()  # start-up, devices opened, attract screen
-    rss: list[int] = []
+    rss = array("q", bytes(8 * visits))
     failed: list[str] = []
-    warm_frames = 0
     probing = None
     if probe:
         from devtools.mem_probe import Probe
@@ -289,22 +339,22 @@ def soak(app, runtime, visits: int, probe: bool = False) -> dict:
             if emu is not None:
                 emu.pages.clear()
                 emu.partial_pages.clear()
-        rss.append(rss_kb())
+                emu.page_paths.clear()
+        rss[n] = rss_kb()
         if probing is not None:
             probing.visit_done(n, visit.name)
-        if n + 1 == max(2, visits // 5):
-            warm_frames = len(cpu)
+        if n + 1 == max(2, visits // 5):  # the CPU figures are over the frames after the first fifth
+            cpu.reset()
     extra = children_figures()
     if probing is not None:
         extra |= {"growth_per_visit": probing.growth(min(warm_up_visits(), visits - 1)),
                  "whole_pass_frees": probing.whole_pass(lambda: driver.frames(3))}
-    return extra | {"rss_kb": rss, "peak_rss_kb": peak_rss_kb(), "peak_rss_kb_before_visits": peak_before_visits,
-                    "failed_visits": failed,
-            "frames": len(cpu), "cpu_ms_p50": round(percentile(cpu[warm_frames:], 0.5), 2),
-            "cpu_ms_p99": round(percentile(cpu[warm_frames:], 0.99), 2),
-            "cpu_frames_over_budget": sum(1 for c in cpu[warm_frames:] if c > CPU_P99_BUDGET_MS),
-            "cpu_frames_measured": len(cpu) - warm_frames,
-            "slowest_frame_ms": round(max(wall), 1), "gc": pauses.summary(),
+    return extra | {"rss_kb": rss.tolist(), "peak_rss_kb": peak_rss_kb(),
+                    "peak_rss_kb_before_visits": peak_before_visits, "failed_visits": failed,
+            "frames": wall.count, "cpu_ms_p50": round(cpu.percentile(0.5), 2),
+            "cpu_ms_p99": round(cpu.percentile(0.99), 2),
+            "cpu_frames_over_budget": cpu.over(CPU_P99_BUDGET_MS), "cpu_frames_measured": cpu.count,
+            "slowest_frame_ms": round(wall.longest, 1), "gc": pauses.summary(),
             "gc_objects_after_visits": len(gc.get_objects()) + gc.get_freeze_count()}
 
 
