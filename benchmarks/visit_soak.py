@@ -36,6 +36,7 @@ does (``compile_sources``).
 
 Run: .venv/bin/python benchmarks/visit_soak.py [--visits 24] [--starts 4] [--size 1080x1920]
      .venv/bin/python benchmarks/visit_soak.py --probe --visits 24   # kiosk only: what grows, per visit
+     .venv/bin/python benchmarks/visit_soak.py --probe --trace-python --visits 36   # ... and its Python call sites
      .venv/bin/python benchmarks/visit_soak.py --visits 1000      # the full figure (~2 h)
 """
 
@@ -258,7 +259,7 @@ def bare(size: str, visits: int, launched: float) -> dict:
             "slowest_frame_ms": round(wall.longest, 1), "gc": pauses.summary()}
 
 
-def kiosk(size: str, visits: int, launched: float, platform: str, probe: bool = False) -> dict:
+def kiosk(size: str, visits: int, launched: float, platform: str, probe: bool = False, trace: bool = False) -> dict:
     """The kiosk: demo start-up to first frame, then ``visits`` scripted visits (none: start only)."""
     open_window(size)
     import logging
@@ -290,14 +291,14 @@ def kiosk(size: str, visits: int, launched: float, platform: str, probe: bool = 
     try:
         if not visits:
             return {"first_frame_s": round(first_frame_s, 3)}
-        return soak(app, runtime, visits, probe) | {"first_frame_s": round(first_frame_s, 3)}
+        return soak(app, runtime, visits, probe, trace) | {"first_frame_s": round(first_frame_s, 3)}
     finally:
         app.on_stop()
         runtime.stop()
         LEFT_RUNNING.append(runtime.devices_thread)  # a camera still opening closes itself: the exit waits
 
 
-def soak(app, runtime, visits: int, probe: bool = False) -> dict:
+def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) -> dict:
     from kivy.base import EventLoop
     from kivy.graphics.opengl import glFinish
 
@@ -329,7 +330,7 @@ def soak(app, runtime, visits: int, probe: bool = False) -> dict:
     if probe:
         from devtools.mem_probe import Probe
 
-        probing = Probe()
+        probing = Probe(trace=trace)
     for n in range(visits):
         visit = VISITS[n % len(VISITS)]
         result = driver.run_visit(visit)
@@ -343,10 +344,13 @@ def soak(app, runtime, visits: int, probe: bool = False) -> dict:
         rss[n] = rss_kb()
         if probing is not None:
             probing.visit_done(n, visit.name)
+        if probing is not None and n + 1 == warm_up_visits():
+            probing.mark()
         if n + 1 == max(2, visits // 5):  # the CPU figures are over the frames after the first fifth
             cpu.reset()
     extra = children_figures()
     if probing is not None:
+        probing.python_growth(visits - warm_up_visits())
         extra |= {"growth_per_visit": probing.growth(min(warm_up_visits(), visits - 1)),
                  "whole_pass_frees": probing.whole_pass(lambda: driver.frames(3))}
     return extra | {"rss_kb": rss.tolist(), "peak_rss_kb": peak_rss_kb(),
@@ -403,10 +407,11 @@ def compile_sources() -> None:
 
 
 # -- the parent ------------------------------------------------------------------------------
-def child(role: str, size: str, visits: int, platform: str = "", probe: bool = False) -> dict:
+def child(role: str, size: str, visits: int, platform: str = "", probe: bool = False, trace: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     argv = [sys.executable, __file__, "--role", role, "--size", size, "--visits", str(visits),
-            "--platform", platform, "--launched", repr(time.time())] + (["--probe"] if probe else [])
+            "--platform", platform, "--launched", repr(time.time())] + (["--probe"] if probe else []) \
+        + (["--trace-python"] if trace else [])
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=None if probe else subprocess.PIPE, text=True,
                           env=env, timeout=4 * 3600)
     lines = done.stdout.strip().splitlines()
@@ -429,6 +434,8 @@ def main() -> int:
     ap.add_argument("--size", default="1080x1920")
     ap.add_argument("--probe", action="store_true",
                     help="kiosk side only: print per-visit memory figures (devtools/mem_probe.py) on stderr")
+    ap.add_argument("--trace-python", action="store_true",
+                    help="with --probe: trace Python's allocations (tracemalloc) and name what grew after the warm-up")
     ap.add_argument("--role", choices=("bare", "kiosk"), help=argparse.SUPPRESS)
     ap.add_argument("--launched", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--platform", default="", help=argparse.SUPPRESS)
@@ -437,7 +444,8 @@ def main() -> int:
         if args.role == "bare":
             print(json.dumps(bare(args.size, args.visits, args.launched)))
         else:
-            print(json.dumps(kiosk(args.size, args.visits, args.launched, args.platform, args.probe)))
+            print(json.dumps(kiosk(args.size, args.visits, args.launched, args.platform, args.probe,
+                                  args.trace_python)))
             from kiosk.ops.process_exit import leave
 
             leave(0, wait_for=LEFT_RUNNING)  # as `kiosk run` ends
@@ -453,7 +461,7 @@ def main() -> int:
         server = serve_in_process(Path(folder) / "platform.sqlite3", always_open=True)
         try:
             if args.probe:
-                kio = child("kiosk", args.size, args.visits, server.url, probe=True)
+                kio = child("kiosk", args.size, args.visits, server.url, probe=True, trace=args.trace_python)
                 print(json.dumps({k: v for k, v in kio.items() if k != "rss_kb"}, ensure_ascii=False))
                 return 0
             starts: dict[str, list[float]] = {"bare": [], "kiosk": []}

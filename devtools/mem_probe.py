@@ -14,7 +14,10 @@ collection this samples:
   and their pixels, scheduled ``Clock`` events, SDL_ttf fonts opened.
 
 and prints one JSON line per visit with the change since the previous sample, so a slope
-can be pinned on the part that carries it. Kivy is imported lazily: the module is plain
+can be pinned on the part that carries it. With ``trace`` (``--probe --trace-python``) it
+also traces Python's allocators (``tracemalloc``: every Python object and buffer, not the
+C libraries' own ``malloc``) and names the call sites whose memory grew after the warm-up,
+which tells the Python part of a growth from the C part. Kivy is imported lazily: the module is plain
 data until ``sample`` is called in a process whose window is open.
 """
 
@@ -27,6 +30,7 @@ import gc
 import json
 import re
 import sys
+import tracemalloc
 import weakref
 from collections import Counter
 from typing import TextIO
@@ -153,13 +157,42 @@ def sample() -> dict[str, int]:
             | {"py_blocks_k": sys.getallocatedblocks() // 1000, "peak_rss": peak_kb()})
 
 
+TRACE_FRAMES = 8
+"""Frames kept per traced allocation: enough to reach the kiosk's own code from Kivy's."""
+
+
 class Probe:
     """Prints each visit's sample and its change from the previous one as JSON lines."""
 
-    def __init__(self, out: TextIO = sys.stderr) -> None:
+    def __init__(self, out: TextIO = sys.stderr, trace: bool = False) -> None:
         self.out = out
         self.previous: dict[str, int] = {}
         self.samples: list[dict[str, int]] = []
+        self.traced: tracemalloc.Snapshot | None = None
+        if trace:
+            tracemalloc.start(TRACE_FRAMES)
+
+    def mark(self) -> None:
+        """The end of the warm-up: Python's allocations are compared with this point's by ``python_growth``."""
+        if tracemalloc.is_tracing():
+            self.traced = tracemalloc.take_snapshot()
+
+    def python_growth(self, visits: int, top: int = 25) -> list[dict]:
+        """The call sites whose traced Python memory grew most since ``mark``, per visit, as JSON lines."""
+        if self.traced is None or visits < 1:
+            return []
+        now = tracemalloc.take_snapshot()
+        rows = []
+        for stat in now.compare_to(self.traced, "traceback")[:top]:
+            rows.append({"kb_per_visit": round(stat.size_diff / 1024 / visits, 2),
+                         "blocks_per_visit": round(stat.count_diff / visits, 1),
+                         "where": [f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}"
+                                   for f in stat.traceback][:TRACE_FRAMES]})
+        total = sum(s.size_diff for s in now.compare_to(self.traced, "filename"))
+        self.out.write(json.dumps({"python_growth_kb_per_visit": round(total / 1024 / visits, 2),
+                                   "top": rows}) + "\n")
+        self.out.flush()
+        return rows
 
     def visit_done(self, n: int, name: str) -> dict[str, int]:
         now = sample()
