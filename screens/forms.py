@@ -22,6 +22,7 @@ from kivy.uix.textinput import TextInput
 
 from kiosk.i18n import _
 from kiosk.views import Form, View
+from screens.field_input import FieldInput
 from screens.keyboard import TextKeyboard
 from screens.keypad import Keypad
 from screens.theme import CJK_FONT, THEME
@@ -99,7 +100,7 @@ class Forms:
         elif f.keyboard in TYPED:
             size = font("body", self.scale)
             # "managed": Kivy's own (US QWERTY) keyboard never opens; the docked TextKeyboard types here
-            entry = TextInput(text=self._values.get(f.name, f.value), multiline=False, font_size=size,
+            entry = FieldInput(text=self._values.get(f.name, f.value), multiline=False, font_size=size,
                               font_name=CJK_FONT, size_hint_y=None, height=size * 1.5 + dp(24),
                               padding=[dp(12), dp(12)], keyboard_mode="managed")
             entry.bind(text=lambda w, v, name=f.name: self.act("field", name=name, value=v))

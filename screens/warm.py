@@ -41,11 +41,10 @@ def warm_text_input() -> None:
     """Make one text input and drop it: the first one of the process costs ~15 ms (its class
     rules, the clipboard provider's lookup), the next ones ~1 ms; the first form of a visit
     would otherwise pay it in one frame."""
-    from kivy.uix.textinput import TextInput
-
+    from screens.field_input import FieldInput
     from screens.theme import CJK_FONT
 
-    TextInput(text="", multiline=False, font_name=CJK_FONT, keyboard_mode="managed")
+    FieldInput(text="", multiline=False, font_name=CJK_FONT, keyboard_mode="managed")
 
 
 def warm_images() -> float:
