@@ -187,7 +187,7 @@ class Probe:
             rows.append({"kb_per_visit": round(stat.size_diff / 1024 / visits, 2),
                          "blocks_per_visit": round(stat.count_diff / visits, 1),
                          "where": [f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}"
-                                   for f in stat.traceback][:TRACE_FRAMES]})
+                                   for f in reversed(stat.traceback)]})  # the allocation first
         total = sum(s.size_diff for s in now.compare_to(self.traced, "filename"))
         self.out.write(json.dumps({"python_growth_kb_per_visit": round(total / 1024 / visits, 2),
                                    "top": rows}) + "\n")
