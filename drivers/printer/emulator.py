@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import tty
+from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+KEPT_PAGES = 100
+"""Pages (and torn pages, and saved paths) kept in memory, the newest: a long demo run keeps no more."""
 PRESETS = ("ok", "near_end", "out", "cover_open", "offline", "cutter_error", "stalled")
 
 
@@ -94,10 +97,13 @@ class PrinterEmulator:
         self.link = Path(link) if link else None
         self._status = EmulatedStatus.preset(status) if isinstance(status, str) else status
         self._pending: tuple[int, EmulatedStatus] | None = None
-        self.pages: list[Image.Image] = []
-        self.page_paths: list[Path] = []
-        self.partial_pages: list[Image.Image] = []
+        # The last KEPT_PAGES of each: a demo kiosk prints for weeks with its emulator in its process.
+        self.pages: deque[Image.Image] = deque(maxlen=KEPT_PAGES)
+        self.page_paths: deque[Path] = deque(maxlen=KEPT_PAGES)
+        self.partial_pages: deque[Image.Image] = deque(maxlen=KEPT_PAGES)
         """What was on paper when it ran out mid-page (a torn, unusable print)."""
+        self.pages_cut = 0
+        """Every page cut since the start (``pages`` keeps the newest)."""
         self.bytes_received = 0
         self._lock = threading.RLock()
         self._page_added = threading.Condition(self._lock)
@@ -149,6 +155,7 @@ class PrinterEmulator:
         path = self._save(page, "page")
         if path:
             self.page_paths.append(path)
+        self.pages_cut += 1
         self._page_added.notify_all()
 
     def _save(self, img: Image.Image, stem: str) -> Path | None:
@@ -160,8 +167,15 @@ class PrinterEmulator:
         log.info("printer emulator: %s", path)
         return path
 
+    def paths_since(self, seen: int) -> tuple[int, list[Path]]:
+        """The saved pages cut after the first ``seen`` (the kept ones), and the count to pass next time."""
+        with self._lock:
+            paths = list(self.page_paths)
+            return self.pages_cut, paths[len(paths) - min(self.pages_cut - seen, len(paths)):]
+
     def wait_pages(self, count: int, timeout: float = 5.0) -> list[Image.Image]:
-        """Block until at least ``count`` pages were cut (or the timeout); returns the pages."""
+        """Block until at least ``count`` pages (``KEPT_PAGES`` at most) were cut or the timeout; returns them."""
+        count = min(count, KEPT_PAGES)
         with self._page_added:
             self._page_added.wait_for(lambda: len(self.pages) >= count, timeout)
             return list(self.pages)

@@ -8,6 +8,7 @@ cut joins the strips since the last cut into one page.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 from PIL import Image, ImageDraw
@@ -17,6 +18,8 @@ from drivers.printer.raster import font
 CODEPAGES = {0: "cp437", 2: "cp850", 3: "cp860", 16: "cp1252", 17: "cp866", 19: "cp858"}
 BASE_DOTS = 24  # font A cell height (12x24 ASCII, 24x24 CJK)
 DEFAULT_LINE_SPACING = 30
+TEXT_LOG_LINES = 5000
+"""Printed text lines kept (the newest): an emulator in a long demo run keeps no more."""
 
 
 class Paper:
@@ -32,8 +35,8 @@ class Paper:
         self.on_page = on_page
         self.can_print = can_print
         self.strips: list[Image.Image] = []
-        self.text_log: list[str] = []
-        """Every text line printed, decoded (tests and the doctor read it)."""
+        self.text_log: deque[str] = deque(maxlen=TEXT_LOG_LINES)
+        """The text lines printed, decoded, the last ``TEXT_LOG_LINES`` (tests and the doctor read it)."""
         self.reset()
 
     def reset(self) -> None:

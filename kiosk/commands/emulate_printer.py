@@ -52,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: done.set())
     shown = 0
     while not done.wait(0.2):
-        while shown < len(emu.page_paths):
-            print(f"page: {emu.page_paths[shown]}", flush=True)
-            shown += 1
+        shown, paths = emu.paths_since(shown)
+        for path in paths:
+            print(f"page: {path}", flush=True)
     emu.stop()
     return 0

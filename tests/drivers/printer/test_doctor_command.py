@@ -37,7 +37,7 @@ def test_paper_out_refuses_with_nonzero_exit(cfg: str, capsys: pytest.CaptureFix
         rc = main(["--config", cfg, "doctor", "printer", "--host", emu.host, "--tcp-port", str(emu.tcp_port),
                    "--test-page", "--json"])
         out = capsys.readouterr()
-        assert emu.pages == []
+        assert not emu.pages
     report = json.loads(out.out)
     assert rc == 1
     assert report["printed"] is False

@@ -66,7 +66,7 @@ def test_chinese_text_gb18030_and_cut_pages() -> None:
     d._raw("第二页".encode("gb18030") + b"\n")
     d.cut()
     it, pages = _pages(d.output, chunk=3)  # multibyte characters split across reads
-    assert it.text_log == ["办事指南 Guide", "第二页"]
+    assert list(it.text_log) == ["办事指南 Guide", "第二页"]
     assert len(pages) == 2
     assert black_pixels(pages[0]) > 200
 
@@ -92,3 +92,30 @@ def test_garbage_never_crashes(data: bytes) -> None:
     it = Interpreter(384)
     it.feed(data)
     it.feed(b"\x1b@ok\n\x1dV\x00")
+
+
+def test_an_emulator_printing_for_weeks_keeps_only_its_newest_pages_and_lines(tmp_path) -> None:
+    """A demo kiosk runs its emulator in its own process: every slip it ever printed stayed in memory."""
+    from drivers.printer.emulator import KEPT_PAGES, PrinterEmulator
+    from drivers.printer.paper import TEXT_LOG_LINES
+
+    emu = PrinterEmulator("pty", width=384, out_dir=tmp_path)
+    slips = KEPT_PAGES + 5
+    lines_each = TEXT_LOG_LINES // KEPT_PAGES + 1
+
+    def slip(n: int) -> bytes:
+        return b"\x1b@" + b"".join(f"slip {n} line {i}\n".encode() for i in range(lines_each)) + b"\x1dV\x00"
+
+    for n in range(slips):
+        emu.feed(slip(n))
+    assert len(emu.pages) == KEPT_PAGES
+    assert emu.wait_pages(slips, timeout=0.1)  # "at least this many were cut" still holds past the kept ones
+    log = emu.interpreter.text_log
+    assert len(log) == TEXT_LOG_LINES
+    assert log[-1] == f"slip {slips - 1} line {lines_each - 1}"
+    # `kiosk emulate-printer` prints each new page's file as it comes, past the kept ones too
+    seen, paths = emu.paths_since(0)
+    assert seen == slips and len(paths) == KEPT_PAGES and paths[-1] == emu.page_paths[-1]
+    emu.feed(slip(slips))
+    seen, paths = emu.paths_since(seen)
+    assert seen == slips + 1 and paths == [emu.page_paths[-1]] and paths[0].exists()

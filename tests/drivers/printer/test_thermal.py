@@ -94,7 +94,7 @@ def test_paper_out_is_refused_and_nothing_is_sent(rig) -> None:
     assert printer.state is DeviceState.USER_ERROR
     assert printer.tracker.media is MediaStatus.OUT
     assert events.jobs()[-1].ok is False and events.jobs()[-1].reason == "paper_out"
-    assert emu.pages == []
+    assert not emu.pages
 
 
 def test_cover_open_is_user_error_and_refused(rig) -> None:
@@ -144,7 +144,7 @@ def test_paper_out_mid_job_fails_the_job(rig) -> None:
     assert events.jobs()[-1] == PrintJobFinished("printer", job_id="cert-2", ok=False, reason="paper_out",
                                                  at=events.jobs()[-1].at)
     assert printer.tracker.media is MediaStatus.OUT
-    assert emu.pages == []  # no complete page came out of the printer
+    assert not emu.pages  # no complete page came out of the printer
 
 
 def test_cable_pulled_and_replugged(rig) -> None:
@@ -231,7 +231,7 @@ def test_raster_mode_still_prints_for_printers_without_a_chinese_font(tmp_path: 
         finally:
             printer.close()
     assert data.startswith(b"\x1b@\x1dv0") and len(data) > 30_000  # every dot of every character
-    assert emu.interpreter.text_log == []  # nothing went as text
+    assert not emu.interpreter.text_log  # nothing went as text
     assert decode_qr(page) == ["RC-7F3K-9QXD"]
     assert black_pixels(page.crop((0, 0, page.width, 80))) > 500
 

@@ -105,7 +105,7 @@ def test_paper_out_mid_job_gives_a_code_that_reprints(kiosk: Kiosk) -> None:
     view = kiosk.wait("certificates.result")
     assert "打印中断" in repr(view) and "缺纸" in repr(view)
     code = shown_code(kiosk)
-    assert emu.pages == []  # nothing usable came out
+    assert not emu.pages  # nothing usable came out
     entries = kiosk.runtime.reprints.entries()
     assert [(e.code, e.cert_id) for e in entries] == [(code, kiosk.controller.current.result.job.cert.cert_id)]
     retry = next(a for a in kiosk.view.actions if a.id == "retry")
@@ -230,7 +230,7 @@ def test_a_revoked_certificate_is_not_printed(kiosk: Kiosk) -> None:
     assert not [a for a in kiosk.view.actions if a.id == "print"]
     kiosk.act("print", printer="thermal")  # a stale touch
     kiosk.settle()
-    assert kiosk.screen == "certificates.preview" and kiosk.runtime.devices.emulators.printer.pages == []
+    assert kiosk.screen == "certificates.preview" and not kiosk.runtime.devices.emulators.printer.pages
 
 
 def test_a_print_paid_for_when_the_kiosk_died_reprints_by_the_payment_receipt(tmp_path) -> None:

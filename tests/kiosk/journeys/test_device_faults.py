@@ -273,11 +273,11 @@ def test_application_receipt_paper_out_mid_job_says_what_next_and_prints_once_la
     assert "您的申请不受影响" in error and "“打印回执”" in error  # what happens next
     assert "补打" not in error  # no promise of a reprint code this slip does not have
     assert receipt_code in kiosk.text()  # the number the citizen may need is still on screen
-    assert emu.pages == []
+    assert not emu.pages
 
     kiosk.press("print")  # pressed again while the paper is still out: refused, nothing sent
     kiosk.wait("apply.receipt")
-    assert text_blocks(kiosk, "error")[0].startswith("未能打印") and emu.pages == []
+    assert text_blocks(kiosk, "error")[0].startswith("未能打印") and not emu.pages
 
     emu.set_status("ok")
     kiosk.runtime.devices.printer.status()
@@ -306,7 +306,7 @@ def test_queue_ticket_paper_out_mid_job_keeps_the_number_and_reprints_once(kiosk
     (error,) = text_blocks(kiosk, "error")
     assert error.startswith("打印中断") and "缺纸" in error and "回执码" not in error
     assert "您的号码已生效" in kiosk.text()
-    assert not enabled(kiosk, "reprint") and emu.pages == []
+    assert not enabled(kiosk, "reprint") and not emu.pages
 
     emu.set_status("ok")
     kiosk.runtime.devices.printer.status()
@@ -334,7 +334,7 @@ def test_cover_open_before_printing_is_refused_and_the_proof_prints_once_when_cl
     sent_before = emu.bytes_received
     kiosk.act("print", printer="thermal")
     assert kiosk.screen == "certificates.preview" and "盖未关闭" in text_blocks(kiosk, "error")[0]
-    assert emu.pages == [] and emu.bytes_received - sent_before < 100  # at most status requests, no job
+    assert not emu.pages and emu.bytes_received - sent_before < 100  # at most status requests, no job
 
     # the cover opens after the last status reading and before the touch: the driver's own
     # check before the job refuses it (the poller is stopped so no reading comes in between)
@@ -347,7 +347,7 @@ def test_cover_open_before_printing_is_refused_and_the_proof_prints_once_when_cl
     view = kiosk.wait("certificates.result")
     assert "未能打印" in repr(view) and "盖未关闭" in repr(view)
     code = shown_code(kiosk)
-    assert emu.pages == [] and emu.partial_pages == []
+    assert not emu.pages and not emu.partial_pages
     assert [e.code for e in kiosk.runtime.reprints.entries()] == [code]
     assert not enabled(kiosk, "retry")
     assert emu.bytes_received - sent_before < 100  # only status requests went out, no job
@@ -372,7 +372,7 @@ def test_cover_opened_while_printing_is_reported_and_the_retry_prints_once(kiosk
     view = kiosk.wait("certificates.result")
     assert "打印中断" in repr(view) and "盖未关闭" in repr(view) and "已打出的部分无效" in repr(view)
     code = shown_code(kiosk)
-    assert emu.pages == []
+    assert not emu.pages
     assert [e.code for e in kiosk.runtime.reprints.entries()] == [code]
     assert not enabled(kiosk, "retry")
 
