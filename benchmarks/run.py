@@ -8,11 +8,12 @@ baseline), ``budget`` and ``ok``. Prints ``{"ok": ..., "errors": [...], "table":
 Exit 0: every figure within budget; 1: a figure over budget; 2: a benchmark failed to run
 (crashed, printed no JSON, no data set), which is never reported as a figure.
 
-    .venv/bin/python benchmarks/run.py [--only NAME ...] [--skip NAME ...] [--visits N]
+    .venv/bin/python benchmarks/run.py [--only NAME ...] [--skip NAME ...] [--visits N] [--save DIR]
 
 ``--visits`` is passed to ``visit_soak`` (its default 24 takes a few minutes; issue 17's
 memory figures are over 1,000 visits, about an hour here), and that benchmark's time limit
-grows with it.
+grows with it. ``--save`` keeps each benchmark's whole result beside the table (the soak's
+RSS after every visit, say: whether a slope levels off is in that series, not in the table).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ SECONDS_PER_SOAK_VISIT = 12
 """visit_soak's time limit per visit on each side (~3-4 s a kiosk visit here on a quiet machine)."""
 
 
-def run_one(name: str, args: tuple[str, ...] = ()) -> tuple[list[dict], str | None, float]:
-    """(rows, error or None, seconds) for ``benchmarks/<name>.py`` run with ``args``."""
+def run_one(name: str, args: tuple[str, ...] = (), save: Path | None = None) -> tuple[list[dict], str | None, float]:
+    """(rows, error or None, seconds) for ``benchmarks/<name>.py`` run with ``args``; its whole JSON result
+    (per-visit series and all, which the table leaves out) goes to ``save``/<name>.json when given."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
     timeout = TIMEOUT
     if "--visits" in args:
@@ -55,6 +57,9 @@ def run_one(name: str, args: tuple[str, ...] = ()) -> tuple[list[dict], str | No
         result = json.loads(lines[-1])
     except json.JSONDecodeError:
         return [], f"{name}: last line is not JSON: {lines[-1][:200]}", took
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+        (save / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     rows = result.get("table")
     if not rows:
         return [], f"{name}: printed no figures", took
@@ -72,6 +77,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--only", action="append", choices=BENCHMARKS, help="run only these (repeatable)")
     ap.add_argument("--skip", action="append", choices=BENCHMARKS, default=[], help="leave these out (repeatable)")
     ap.add_argument("--visits", type=int, help="visits on each side of visit_soak (default: its own, 24)")
+    ap.add_argument("--save", type=Path, metavar="DIR",
+                    help="also write each benchmark's whole JSON result to DIR/<benchmark>.json")
     args = ap.parse_args(argv)
     names = [n for n in (args.only or BENCHMARKS) if n not in args.skip]
     table: list[dict] = []
@@ -80,7 +87,7 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         extra = ("--visits", str(args.visits)) if name == "visit_soak" and args.visits else ()
-        rows, error, took = run_one(name, extra)
+        rows, error, took = run_one(name, extra, args.save)
         seconds[name] = round(took, 1)
         table += rows
         if error:
