@@ -154,9 +154,12 @@ class Heap:
     def adopt_loaded(self) -> None:
         """Freeze what was loaded after ``start`` to stay for the process's life, as part of the start-up heap.
 
-        pypinyin's dictionaries, loaded in the background after the first frame, are about a
-        million small lists: left unfrozen, the next between-visit pass walked all of them
-        (0.3-0.8 s) and, counted as that visit's growth, triggered a whole-heap pass as well.
+        The journeys' modules and what they import, loaded in the background after the first
+        frame (``kiosk.app.warm_in_background``), stay for good: left unfrozen, the next
+        between-visit pass walked all of them and counted them as that visit's growth. (When
+        pypinyin's dictionaries, a million small lists, were still loaded here, that pass took
+        0.3-0.8 s and triggered a whole-heap pass as well; they are a child process's now,
+        ``kiosk.services.ime.search``.)
         """
         gc.freeze()
         self._frozen_after_whole = gc.get_freeze_count()
