@@ -156,10 +156,8 @@ class Heap:
 
         The journeys' modules and what they import, loaded in the background after the first
         frame (``kiosk.app.warm_in_background``), stay for good: left unfrozen, the next
-        between-visit pass walked all of them and counted them as that visit's growth. (When
-        pypinyin's dictionaries, a million small lists, were still loaded here, that pass took
-        0.3-0.8 s and triggered a whole-heap pass as well; they are a child process's now,
-        ``kiosk.services.ime.search``.)
+        between-visit pass walked all of them and counted them as that visit's growth, which
+        could trigger a whole-heap pass as well.
         """
         gc.freeze()
         self._frozen_after_whole = gc.get_freeze_count()
