@@ -44,7 +44,7 @@ class DeviceThread(ABC):
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread:
+        if self._thread and self._thread is not threading.current_thread():  # a device may stop itself
             self._thread.join(self.JOIN_S)
         self.status.set(DeviceState.OFFLINE, detail="stopped")
 

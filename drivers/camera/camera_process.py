@@ -32,7 +32,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from drivers.base import Backoff, DeviceState, Publish, StatusTracker
+from drivers.base import Backoff, DeviceState, Publish
 from drivers.camera.channel import Channel as _Channel
 from drivers.camera.results import (
     DocumentShot,
@@ -44,6 +44,7 @@ from drivers.camera.results import (
     Snapshot,
     Turn,
 )
+from drivers.reader import DeviceThread
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,24 +75,28 @@ class CameraProcessStartError(CameraProcessError):
     """The child could not set the camera up at all (a broken install, a source that cannot be read)."""
 
 
-class CameraProcess:
-    """``CameraProcess("camera", settings, publish).start()``; thread-safe, one call at a time."""
+class CameraProcess(DeviceThread):
+    """``CameraProcess("camera", settings, publish).start()``; thread-safe, one call at a time.
+
+    Its thread supervises the child process: starts it, asks its status every ``poll_s`` and
+    publishes it, starts it again after a crash (``Backoff``).
+    """
+
+    THREAD = "process"
+    JOIN_S = 5.0
 
     def __init__(self, device: str, settings: dict[str, Any], publish: Publish, *,
                  backoff: Backoff | None = None, start_timeout_s: float = START_TIMEOUT_S,
                  call_timeout_s: float = CALL_TIMEOUT_S, poll_s: float = POLL_S) -> None:
-        self.device = device
+        super().__init__(device, publish)
         self.settings = dict(settings, name=device)
-        self.status = StatusTracker(device, publish)
         self._backoff = backoff or Backoff(first=0.5, ceiling=10.0)
         self._start_timeout_s = start_timeout_s
         self._call_timeout_s = call_timeout_s
         self._poll_s = poll_s
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._proc: subprocess.Popen | None = None
         self._conn: _Channel | None = None
-        self._thread: threading.Thread | None = None
         self.starts = 0
         """Children started so far (a restart after a crash counts): for the tests."""
 
@@ -100,19 +105,14 @@ class CameraProcess:
         return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
     # -- life -------------------------------------------------------------------------------
-    def start(self) -> CameraProcess:
-        self._thread = threading.Thread(target=self._supervise, name=f"{self.device}-process", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
+        """End the child (a call waiting on it ends with ``CameraProcessError``), then the thread."""
         self._stop.set()
         with self._lock:
             self._kill()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
+        super().stop()
 
-    def _supervise(self) -> None:
+    def _run(self) -> None:
         """Keep a child running and its state published; a failed start waits ``Backoff`` before the next."""
         while not self._stop.is_set():
             try:

@@ -142,9 +142,9 @@ def test_a_child_that_cannot_set_the_camera_up_is_a_hardware_error(tmp_path: Pat
         deadline = time.monotonic() + 30
         while cam.status.state is not DeviceState.HARDWARE_ERROR and time.monotonic() < deadline:
             time.sleep(0.05)
+        changes = [e for e in events if isinstance(e, DeviceStatusChanged)]
     finally:
         cam.stop()
-    changes = [e for e in events if isinstance(e, DeviceStatusChanged)]
     assert changes and changes[-1].state is DeviceState.HARDWARE_ERROR
     assert "could not be set up: KeyError" in changes[-1].detail
 
@@ -158,9 +158,20 @@ def test_an_unreadable_source_is_reported_offline_by_the_childs_camera(tmp_path:
         while not any(isinstance(e, DeviceStatusChanged) and e.detail for e in events) \
                 and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert cam.status.state is DeviceState.OFFLINE and cam.status.detail == "camera missing"
     finally:
         cam.stop()
-    assert cam.status.state is DeviceState.OFFLINE and cam.status.detail == "camera missing"
+
+
+def test_a_stopped_camera_is_offline_and_its_child_gone(camera: CameraProcess) -> None:
+    """As every device: a stopped driver never shows as online (drivers/reader.py ``DeviceThread``)."""
+    child = camera.pid
+    assert child is not None
+    camera.stop()
+    assert camera.status.state is DeviceState.OFFLINE and camera.status.detail == "stopped"
+    assert camera.pid is None and not alive(child)
+    changes = [e for e in camera.events if isinstance(e, DeviceStatusChanged)]  # type: ignore[attr-defined]
+    assert changes[-1].state is DeviceState.OFFLINE and changes[-1].detail == "stopped"
 
 
 def test_the_child_ends_with_its_parent(tmp_path: Path) -> None:
