@@ -90,9 +90,7 @@ class FrameTimes:
     BINS = 100_000
 
     def __init__(self) -> None:
-        self.counts = array("I", bytes(4 * self.BINS))
-        self.count = 0
-        self.longest = 0.0
+        self.reset()
 
     def add(self, ms: float) -> None:
         self.counts[min(self.BINS - 1, int(ms * 100))] += 1

@@ -181,14 +181,14 @@ class Probe:
         """The call sites whose traced Python memory grew most since ``mark``, per visit, as JSON lines."""
         if self.traced is None or visits < 1:
             return []
-        now = tracemalloc.take_snapshot()
+        stats = tracemalloc.take_snapshot().compare_to(self.traced, "traceback")
         rows = []
-        for stat in now.compare_to(self.traced, "traceback")[:top]:
+        for stat in stats[:top]:
             rows.append({"kb_per_visit": round(stat.size_diff / 1024 / visits, 2),
                          "blocks_per_visit": round(stat.count_diff / visits, 1),
                          "where": [f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}"
                                    for f in reversed(stat.traceback)]})  # the allocation first
-        total = sum(s.size_diff for s in now.compare_to(self.traced, "filename"))
+        total = sum(s.size_diff for s in stats)
         self.out.write(json.dumps({"python_growth_kb_per_visit": round(total / 1024 / visits, 2),
                                    "top": rows}) + "\n")
         self.out.flush()
