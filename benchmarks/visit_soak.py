@@ -304,12 +304,16 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
     from devtools.demo_script import VISITS
 
     cpu, wall = FrameTimes(), FrameTimes()  # wall: every frame; cpu: after the warm-up
+    this_visit = [0, 0]  # its frames, those over the CPU budget: when in a long run the slow frames came
 
     class SoakDriver(DemoDriver):
         def frame(self) -> None:
             started, started_cpu = time.perf_counter(), time.thread_time()
             EventLoop.idle()
-            cpu.add((time.thread_time() - started_cpu) * 1000)
+            ms = (time.thread_time() - started_cpu) * 1000
+            cpu.add(ms)
+            this_visit[0] += 1
+            this_visit[1] += ms > CPU_P99_BUDGET_MS
             glFinish()
             wall.add((time.perf_counter() - started) * 1000)
 
@@ -323,6 +327,7 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
                       and "unknown" not in app.status.snapshot().devices.values(), 30)  # opened after frame 1
     peak_before_visits = peak_rss_kb()  # start-up, devices opened, attract screen
     rss = array("q", bytes(8 * visits))
+    frames, slow = array("I", bytes(4 * visits)), array("I", bytes(4 * visits))
     failed: list[str] = []
     probing = None
     if probe:
@@ -340,6 +345,8 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
                 emu.partial_pages.clear()
                 emu.page_paths.clear()
         rss[n] = rss_kb()
+        frames[n], slow[n] = this_visit
+        this_visit[:] = [0, 0]
         if probing is not None:
             probing.visit_done(n, visit.name)
         if probing is not None and n + 1 == warm_up_visits():
@@ -351,7 +358,8 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
         probing.python_growth(visits - warm_up_visits())
         extra |= {"growth_per_visit": probing.growth(min(warm_up_visits(), visits - 1)),
                  "whole_pass_frees": probing.whole_pass(lambda: driver.frames(3))}
-    return extra | {"rss_kb": rss.tolist(), "peak_rss_kb": peak_rss_kb(),
+    return extra | {"rss_kb": rss.tolist(), "frames_per_visit": frames.tolist(),
+                    "cpu_frames_over_budget_per_visit": slow.tolist(), "peak_rss_kb": peak_rss_kb(),
                     "peak_rss_kb_before_visits": peak_before_visits, "failed_visits": failed,
             "frames": wall.count, "cpu_ms_p50": round(cpu.percentile(0.5), 2),
             "cpu_ms_p99": round(cpu.percentile(0.99), 2),
