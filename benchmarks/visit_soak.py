@@ -446,6 +446,8 @@ def main() -> int:
     ap.add_argument("--launched", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--platform", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.trace_python and not args.probe:
+        ap.error("--trace-python: only with --probe (tracing slows every frame the soak times)")
     if args.role:
         if args.role == "bare":
             print(json.dumps(bare(args.size, args.visits, args.launched)))

@@ -105,6 +105,7 @@ class PrinterEmulator:
         self.pages_cut = 0
         """Every page cut since the start (``pages`` keeps the newest)."""
         self.bytes_received = 0
+        self._files_saved = 0
         self._lock = threading.RLock()
         self._page_added = threading.Condition(self._lock)
         self.interpreter = Interpreter(width, on_status=self._on_status, on_page=self._on_page,
@@ -162,7 +163,8 @@ class PrinterEmulator:
         if not self.out_dir:
             return None
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / f"{stem}-{len(self.pages) + len(self.partial_pages):04d}-{time.time_ns()}.png"
+        self._files_saved += 1  # counts on past the pages kept: a file's number is its place among all printed
+        path = self.out_dir / f"{stem}-{self._files_saved:04d}-{time.time_ns()}.png"
         img.save(path)
         log.info("printer emulator: %s", path)
         return path

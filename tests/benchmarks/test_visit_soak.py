@@ -78,3 +78,11 @@ def test_each_side_removes_its_folders_when_it_ends(tmp_path: Path) -> None:
             assert not [p.name for p in scratch.iterdir() if p.name.startswith("kiosk-")], role
     finally:
         platform.stop()
+
+
+def test_tracing_python_without_the_probe_is_refused() -> None:
+    """Tracing is the probe's; asked for alone it was silently ignored."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "visit_soak.py"), "--trace-python"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env=os.environ | {"PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2 and "--trace-python: only with --probe" in done.stderr

@@ -119,3 +119,7 @@ def test_an_emulator_printing_for_weeks_keeps_only_its_newest_pages_and_lines(tm
     emu.feed(slip(slips))
     seen, paths = emu.paths_since(seen)
     assert seen == slips + 1 and paths == [emu.page_paths[-1]] and paths[0].exists()
+    # a file's number counts every page printed, past the kept ones: sorted by name is printed order
+    assert paths[0].name.startswith(f"page-{slips + 1:04d}-")
+    names = sorted(p.name for p in tmp_path.glob("page-*.png"))
+    assert len(names) == slips + 1 and len({n.split("-")[1] for n in names}) == slips + 1
