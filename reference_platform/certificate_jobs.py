@@ -11,6 +11,7 @@ most ``MAX_KEPT``; a certificate whose contents change (revoked, expired) is a n
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import multiprocessing
@@ -87,22 +88,39 @@ class PdfRenderer:
             except (RuntimeError, BrokenProcessPool) as exc:  # the download renders it then
                 log.warning("certificate PDF not started ahead: %s", exc)
 
-    def pdf(self, doc: CertificateDoc) -> bytes:
-        """Wait for (or make) the PDF of ``doc``; a render that failed is not kept, so a retry renders afresh."""
+    async def pdf(self, doc: CertificateDoc) -> bytes:
+        """Wait for (or make) the PDF of ``doc``; a render that failed is not kept, so a retry renders afresh.
+
+        On the event loop: the download of a PDF made ahead (the usual case) is answered at once,
+        with no hop to a worker thread and back, which cost the server more than the download
+        itself; one still being made is awaited without holding a thread."""
         try:
-            return self.start(doc).result(RENDER_TIMEOUT_S)
+            return await self._result(self.start(doc))
         except BrokenProcessPool:
-            log.error("the PDF worker process died; starting another")
-            with self._lock:
-                self._jobs.pop(key_of(doc), None)
-                broken, self._pool = self._pool, None
-            if broken is not None:
-                broken.shutdown(wait=False, cancel_futures=True)
-            return self.start(doc).result(RENDER_TIMEOUT_S)
+            self._drop_broken_pool(doc)
+            return await self._result(self.start(doc))
         except Exception:
-            with self._lock:
-                self._jobs.pop(key_of(doc), None)
+            self._forget(doc)
             raise
+
+    @staticmethod
+    async def _result(job: Future[bytes]) -> bytes:
+        if job.done():
+            return job.result()
+        # shielded: a download given up (timeout, the kiosk gone) must not cancel the job other downloads share
+        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job)), RENDER_TIMEOUT_S)
+
+    def _drop_broken_pool(self, doc: CertificateDoc) -> None:
+        log.error("the PDF worker process died; starting another")
+        with self._lock:
+            self._jobs.pop(key_of(doc), None)
+            broken, self._pool = self._pool, None
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    def _forget(self, doc: CertificateDoc) -> None:
+        with self._lock:
+            self._jobs.pop(key_of(doc), None)
 
     def close(self) -> None:
         with self._lock:

@@ -172,7 +172,7 @@ def verify_certificate(code: str, request: Request) -> CertificateVerification:
 
 
 @router.get(paths.CERTIFICATE, response_model=Certificate, responses=ERRORS)
-def get_certificate(cert_id: str, request: Request, x_person_token: str | None = PersonHeader) -> Certificate:
+async def get_certificate(cert_id: str, request: Request, x_person_token: str | None = PersonHeader) -> Certificate:
     row = _owned(request, cert_id, x_person_token)
     request.app.state.pdf_renderer.prefetch([document(request, row)])
     return to_certificate(request, row)
@@ -189,9 +189,10 @@ def get_certificate(cert_id: str, request: Request, x_person_token: str | None =
         },
     },
 )
-def certificate_pdf(cert_id: str, request: Request, x_person_token: str | None = PersonHeader) -> Response:
+async def certificate_pdf(cert_id: str, request: Request, x_person_token: str | None = PersonHeader) -> Response:
     row = _owned(request, cert_id, x_person_token)
-    return Response(request.app.state.pdf_renderer.pdf(document(request, row)), media_type=PDF_MEDIA_TYPE)
+    pdf = await request.app.state.pdf_renderer.pdf(document(request, row))
+    return Response(pdf, media_type=PDF_MEDIA_TYPE)
 
 
 @router.get(
