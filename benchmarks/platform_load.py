@@ -10,8 +10,9 @@ certificate PDF (``--pdf`` mixes only) and the session's end. The bare app answe
 same requests (same bytes, same headers) with a small JSON body from one ``def`` route, so
 the ratio is what the platform's own work costs. Rounds alternate bare / platform so a busy
 machine slows both; each throughput row, the PDF mix's too, keeps the best round of each side and
-lists every round's ratio against the bare round just before it. Each server first gets an unmeasured warm-up (``--warmup``) and is left
-to go idle: a server that runs for months does not pay its first-use costs per request.
+lists every round's ratio against the bare round just before it. Each server first gets an
+unmeasured warm-up (``--warmup``) and is left to go idle: a server that runs for months does not
+pay its first-use costs per request.
 
 Also: SQLite bytes per visit (database + WAL after a replay of visits, checkpointed), with
 the table row counts so an unbounded table shows.
