@@ -16,6 +16,7 @@ APT_PACKAGES=(
   poppler-utils             # pdfinfo: the A4 tests check the page cups-pdf wrote
   tesseract-ocr tesseract-ocr-osd   # page orientation (OSD) for document capture
   systemd                   # systemd-analyze verify of the units
+  dosfstools mtools         # a FAT boot partition for the Raspberry Pi image checker's test (mkfs.vfat, mcopy)
   espeak-ng                 # spoken prompts (Mandarin and English voices)
   librime1 rime-data-pinyin-simp   # pinyin input: the Rime engine and its simplified pinyin dictionary
   libzinnia0 tegaki-zinnia-simplified-chinese   # handwriting input: zinnia and its zh_CN model
