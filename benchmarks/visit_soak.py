@@ -24,7 +24,9 @@ trailing part of a round is left out), and a run needs at least two rounds. The 
 process (``drivers/camera/camera_process.py``: the camera, its frames, OpenCV and the face models);
 its RSS and peak (with any other child's) are reported beside the UI process's, and the UI's
 peak alone is the budgeted figure; garbage-collection pauses
-(``gc.callbacks``): the longest, and the longest while a visit was on screen; the slowest
+(``gc.callbacks``): the longest, how many ran while a visit was on screen (none: the kiosk
+holds automatic collection for a visit, ``kiosk.ops.heap``) and the longest of those, with the
+most young objects left uncollected in any frame; the slowest
 frame (wall time, until the renderer finished it);
 main-thread CPU per frame (``time.thread_time`` around ``EventLoop.idle()``: Kivy's whole
 per-frame Python work, with llvmpipe's rasterising threads not counted), p50/p99 over the
@@ -134,14 +136,19 @@ class GcPauses:
         self.count = 0
         self.over_budget = 0
         self.full_during_visit = 0
+        self.during_visit = 0
         self.by_generation = [0, 0, 0]
         self.max_ms = [0.0, 0.0]  # wall, CPU: anywhere
         self.max_ms_by_generation_during_visit = [0.0, 0.0, 0.0]
         self.max_cpu_ms_by_generation_during_visit = [0.0, 0.0, 0.0]
         self._started = [0.0, 0.0]
+        self.ignoring = False
+        """The benchmark's own passes (``objects_after_whole``) are not the kiosk's pauses."""
         gc.callbacks.append(self._callback)
 
     def _callback(self, phase: str, info: dict) -> None:
+        if self.ignoring:
+            return
         if phase == "start":
             self._started[0], self._started[1] = time.perf_counter(), time.thread_time()
             return
@@ -153,6 +160,7 @@ class GcPauses:
         self.over_budget += wall > GC_PAUSE_BUDGET_MS
         self.max_ms[0], self.max_ms[1] = max(self.max_ms[0], wall), max(self.max_ms[1], cpu)
         if self.busy():
+            self.during_visit += 1
             self.full_during_visit += generation == 2
             during_wall, during_cpu = self.max_ms_by_generation_during_visit, self.max_cpu_ms_by_generation_during_visit
             during_wall[generation] = max(during_wall[generation], wall)
@@ -163,7 +171,8 @@ class GcPauses:
         return {"count": self.count, "max_ms": round(self.max_ms[0], 1), "max_cpu_ms": round(self.max_ms[1], 1),
                 "max_ms_during_visit": round(max(during_wall), 1),
                 "max_cpu_ms_during_visit": round(max(during_cpu), 1),
-                "full_during_visit": self.full_during_visit, "over_budget": self.over_budget,
+                "during_visit": self.during_visit, "full_during_visit": self.full_during_visit,
+                "over_budget": self.over_budget,
                 "by_generation": dict(enumerate(self.by_generation)),
                 "max_cpu_ms_by_generation_during_visit": {g: round(v, 1) for g, v in enumerate(during_cpu)},
                 "max_ms_by_generation_during_visit": {g: round(v, 1) for g, v in enumerate(during_wall)}}
@@ -305,6 +314,7 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
 
     cpu, wall = FrameTimes(), FrameTimes()  # wall: every frame; cpu: after the warm-up
     this_visit = [0, 0]  # its frames, those over the CPU budget: when in a long run the slow frames came
+    young = [0]  # the most uncollected young objects any frame saw (what a visit leaves while collection is held)
 
     class SoakDriver(DemoDriver):
         def frame(self) -> None:
@@ -314,6 +324,7 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
             cpu.add(ms)
             this_visit[0] += 1
             this_visit[1] += ms > CPU_P99_BUDGET_MS
+            young[0] = max(young[0], gc.get_count()[0])
             glFinish()
             wall.add((time.perf_counter() - started) * 1000)
 
@@ -321,6 +332,17 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
             self.frames(3)
 
     pauses = GcPauses(lambda: app.controller.active)
+
+    def objects_after_whole() -> int:
+        """Python objects alive after a whole-heap pass (the kiosk's own, not counted as its pause)."""
+        pauses.ignoring = True
+        try:
+            app.heap.whole()
+        finally:
+            pauses.ignoring = False
+        return gc.get_freeze_count()
+
+    alive = [0, 0]  # after the warm-up, at the end
     driver = SoakDriver(app, scratch("kiosk-soak-out-"))
     driver.frames(5)
     driver.idle_until(lambda: app.status.snapshot().platform_reachable is not None
@@ -349,11 +371,18 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
         this_visit[:] = [0, 0]
         if probing is not None:
             probing.visit_done(n, visit.name)
-        if probing is not None and n + 1 == warm_up_visits():
-            probing.mark()
+        if n + 1 == warm_up_visits():
+            if probing is None:  # the probe's own whole pass at the end reports what it frees
+                alive[0] = objects_after_whole()
+            else:
+                probing.mark()
         if n + 1 == max(2, visits // 5):  # the CPU figures are over the frames after the first fifth
             cpu.reset()
     extra = children_figures()
+    if probing is None and visits > warm_up_visits():
+        alive[1] = objects_after_whole()
+        extra["objects_after_whole_per_visit"] = round((alive[1] - alive[0]) / (visits - warm_up_visits()), 1)
+        extra["objects_after_whole"] = alive
     if probing is not None:
         probing.python_growth(visits - warm_up_visits())
         extra |= {"growth_per_visit": probing.growth(min(warm_up_visits(), visits - 1)),
@@ -364,7 +393,8 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
             "frames": wall.count, "cpu_ms_p50": round(cpu.percentile(0.5), 2),
             "cpu_ms_p99": round(cpu.percentile(0.99), 2),
             "cpu_frames_over_budget": cpu.over(CPU_P99_BUDGET_MS), "cpu_frames_measured": cpu.count,
-            "slowest_frame_ms": round(wall.longest, 1), "gc": pauses.summary(),
+            "slowest_frame_ms": round(wall.longest, 1),
+            "gc": pauses.summary() | {"young_objects_max": young[0], "visits_let_go": app.heap.holds_let_go},
             "gc_objects_after_visits": len(gc.get_objects()) + gc.get_freeze_count()}
 
 
@@ -498,11 +528,18 @@ def main() -> int:
         row("peak_rss_mb_ui_and_children", round(total_peak / 1024, 1), round(base["peak_rss_kb"] / 1024, 1),
             None, None, "UI process's peak plus its child processes' peaks (the camera's process, which holds "
             f"the face models: {kio['children_peak_rss_kb_each']}), for information"),
+        row("objects_after_whole_per_visit", kio["objects_after_whole_per_visit"], None, None, None,
+            "Python objects alive after a whole-heap pass, per visit after the warm-up (after the warm-up "
+            f"and at the end: {kio['objects_after_whole']}); no budget: ~95 a visit was the leak's sign"),
         row("gc_pause_max_ms", kio["gc"]["max_ms"], base["gc"]["max_ms"], GC_PAUSE_BUDGET_MS,
             kio["gc"]["max_ms"] <= GC_PAUSE_BUDGET_MS,
             f"longest collection anywhere in the run, wall time (its CPU time: {kio['gc'].get('max_cpu_ms')} ms)"),
         row("gc_full_collections_during_visit", kio["gc"]["full_during_visit"], None, 0,
             kio["gc"]["full_during_visit"] == 0, "whole-heap (generation 2) passes while a visit is on screen"),
+        row("gc_collections_during_visit", kio["gc"]["during_visit"], None, 0, kio["gc"]["during_visit"] == 0,
+            f"collections of any generation while a visit is on screen (of {kio['gc']['count']} in the run; "
+            f"at most {kio['gc']['young_objects_max']} young objects uncollected, "
+            f"{kio['gc']['visits_let_go']} visits over the held limit)"),
         row("gc_pause_max_ms_during_visit", kio["gc"]["max_ms_during_visit"], None, GC_PAUSE_BUDGET_MS,
             kio["gc"]["max_ms_during_visit"] <= GC_PAUSE_BUDGET_MS,
             f"any collection while a visit is on screen (CPU: {kio['gc'].get('max_cpu_ms_during_visit')} ms)"),

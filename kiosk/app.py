@@ -294,6 +294,7 @@ def make_app_class() -> type:
             self.journey = JourneyScreen(self.controller.act)
             root.add_widget(self.attract)
             self.root_box = root
+            self.controller.on_change(self._hold_collection)
             self.controller.on_change(self.request_render)
             self.status.on_change(lambda: kivy_post(self.request_render))
             self._render(0)
@@ -301,7 +302,7 @@ def make_app_class() -> type:
 
         def on_start(self) -> None:
             self.rt.on_platform_ready(self.poller.start)  # a demo platform may still be booting
-            self._events = [Clock.schedule_interval(lambda dt: self.controller.tick(dt), TICK_S),
+            self._events = [Clock.schedule_interval(self._tick, TICK_S),
                             Clock.schedule_interval(self.meter.tick, 0)]
             interval = self.notifier.watchdog_interval_s
             if interval:
@@ -313,6 +314,15 @@ def make_app_class() -> type:
             self.heap.start()
             Clock.schedule_once(lambda _dt: warm_in_background(self.heap, self.journeys.resolve), WARM_AFTER_S)
             self.notifier.status("starting: drawing the attract screen")
+
+        def _hold_collection(self) -> None:
+            """A visit has begun: no collection at a citizen's touch; the pass after the visit does it."""
+            if self.controller.active:
+                self.heap.hold()
+
+        def _tick(self, dt: float) -> None:
+            self.controller.tick(dt)
+            self.heap.check_hold()
 
         def _warm_up(self, _dt: float = 0.0) -> None:
             """What the first visit would otherwise pay for, done in the frames after the first one."""

@@ -140,6 +140,22 @@ def test_back_to_back_visits_still_get_their_garbage_collected(kiosk_ui):
     assert app.collections == done + 1 and app.skipped_collections == 0
 
 
+def test_collection_is_held_from_a_visits_first_touch_to_the_pass_after_it(kiosk_ui):
+    import gc
+
+    app = kiosk_ui.app
+    app._collect()
+    assert gc.isenabled()
+    kiosk_ui.controller.act("start")
+    assert not gc.isenabled(), "held at the touch that starts the visit, before its first frame"
+    kiosk_ui.wait_screen("home")
+    kiosk_ui.controller.end_visit("test")
+    kiosk_ui.frames(2)
+    assert not gc.isenabled(), "the attract screen's first frames come before the pass"
+    app._collect()
+    assert gc.isenabled()
+
+
 def test_the_whole_heap_is_collected_when_nobody_comes(kiosk_ui):
     """Between visits only the visit's objects are walked; the whole heap waits for an idle minute."""
     from kiosk.ops.heap import IDLE_WHOLE_HEAP_S

@@ -36,6 +36,7 @@ def heap() -> Iterator[Heap]:
     h = Heap()
     h.start()
     yield h
+    gc.enable()
     gc.unfreeze()
     gc.set_threshold(*threshold)
     gc.collect()
@@ -53,6 +54,43 @@ def test_a_visits_garbage_cycles_are_freed_after_the_visit(heap: Heap) -> None:
     heap.after_visit()
     assert ref() is None
     assert heap.after_visit_passes == 1 and heap.whole_passes == 1
+
+
+def test_no_collection_runs_while_a_visit_holds_it_and_the_pass_after_frees_its_cycles(heap: Heap) -> None:
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        heap.hold()
+        refs = [garbage_cycle() for _ in range(5 * gc.get_threshold()[0])]  # five young passes' worth
+        assert collections == [] and not gc.isenabled()
+        assert all(ref() is not None for ref in refs)
+        heap.after_visit()
+    finally:
+        gc.callbacks.remove(seen)
+    assert all(ref() is None for ref in refs)
+    assert gc.isenabled() and not heap.in_visit
+
+
+def test_a_visit_over_the_held_limit_gets_collection_back_for_its_rest(heap: Heap) -> None:
+    heap.held_limit = 2_000
+    heap.hold()
+    kept = [Node() for _ in range(1_000)]
+    assert not heap.check_hold() and not gc.isenabled()
+    kept += [Node() for _ in range(2_000)]
+    assert heap.check_hold() and gc.isenabled() and heap.holds_let_go == 1
+    heap.hold()  # the same visit, a later step: it stays let go
+    assert gc.isenabled()
+    assert not heap.check_hold()
+    heap.after_visit()
+    heap.hold()  # the next visit is held again
+    assert not gc.isenabled()
+    heap.after_visit()
+    del kept
 
 
 class Registration:
