@@ -313,7 +313,7 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
     from devtools.demo_script import VISITS
 
     cpu, wall = FrameTimes(), FrameTimes()  # wall: every frame; cpu: after the warm-up
-    this_visit = [0, 0]  # its frames, those over the CPU budget: when in a long run the slow frames came
+    this_visit = [0, 0, 0.0]  # its frames, those over the CPU budget, its slowest (wall ms): when the slow ones came
     young = [0]  # the most uncollected young objects any frame saw (what a visit leaves while collection is held)
 
     class SoakDriver(DemoDriver):
@@ -326,7 +326,9 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
             this_visit[1] += ms > CPU_P99_BUDGET_MS
             young[0] = max(young[0], gc.get_count()[0])
             glFinish()
-            wall.add((time.perf_counter() - started) * 1000)
+            ms = (time.perf_counter() - started) * 1000
+            wall.add(ms)
+            this_visit[2] = max(this_visit[2], ms)
 
         def shoot(self) -> None:  # the same frames as a screenshot's, without the picture
             self.frames(3)
@@ -350,6 +352,7 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
     peak_before_visits = peak_rss_kb()  # start-up, devices opened, attract screen
     rss = array("q", bytes(8 * visits))
     frames, slow = array("I", bytes(4 * visits)), array("I", bytes(4 * visits))
+    slowest = array("f", bytes(4 * visits))
     failed: list[str] = []
     probing = None
     if probe:
@@ -367,8 +370,8 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
                 emu.partial_pages.clear()
                 emu.page_paths.clear()
         rss[n] = rss_kb()
-        frames[n], slow[n] = this_visit
-        this_visit[:] = [0, 0]
+        frames[n], slow[n], slowest[n] = this_visit
+        this_visit[:] = [0, 0, 0.0]
         if probing is not None:
             probing.visit_done(n, visit.name)
         if n + 1 == warm_up_visits():
@@ -388,7 +391,8 @@ def soak(app, runtime, visits: int, probe: bool = False, trace: bool = False) ->
         extra |= {"growth_per_visit": probing.growth(min(warm_up_visits(), visits - 1)),
                  "whole_pass_frees": probing.whole_pass(lambda: driver.frames(3))}
     return extra | {"rss_kb": rss.tolist(), "frames_per_visit": frames.tolist(),
-                    "cpu_frames_over_budget_per_visit": slow.tolist(), "peak_rss_kb": peak_rss_kb(),
+                    "cpu_frames_over_budget_per_visit": slow.tolist(),
+                    "slowest_frame_ms_per_visit": [round(v, 1) for v in slowest], "peak_rss_kb": peak_rss_kb(),
                     "peak_rss_kb_before_visits": peak_before_visits, "failed_visits": failed,
             "frames": wall.count, "cpu_ms_p50": round(cpu.percentile(0.5), 2),
             "cpu_ms_p99": round(cpu.percentile(0.99), 2),

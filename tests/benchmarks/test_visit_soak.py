@@ -62,6 +62,25 @@ def test_recording_frames_and_collections_keeps_no_memory_per_frame() -> None:
     assert grown < 4096, grown
 
 
+def test_collections_during_a_visit_are_counted_and_the_benchmarks_own_are_not() -> None:
+    busy = [False]
+    pauses = visit_soak().GcPauses(lambda: busy[0])
+    gc.disable()  # only the collections below
+    try:
+        gc.collect(0)
+        busy[0] = True
+        gc.collect(1)
+        gc.collect(2)
+        pauses.ignoring = True  # objects_after_whole's pass
+        gc.collect()
+        pauses.ignoring = False
+    finally:
+        gc.enable()
+        gc.callbacks.remove(pauses._callback)
+    summary = pauses.summary()
+    assert summary["count"] == 3 and summary["during_visit"] == 2 and summary["full_during_visit"] == 1
+
+
 def test_each_side_removes_its_folders_when_it_ends(tmp_path: Path) -> None:
     platform = serve_in_process(tmp_path / "platform.sqlite3", always_open=True)
     scratch = tmp_path / "scratch"
