@@ -258,6 +258,11 @@ def cpu_s(pid: int) -> float:
     return total
 
 
+def medians(runs: dict[str, list[dict[str, Any]]], figure: str) -> dict[str, float]:
+    """Each side's median of ``figure`` over its rounds (per-request figures, to the microsecond)."""
+    return {side: round(statistics.median(r[figure] for r in rows), 3) for side, rows in runs.items()}
+
+
 def runqueue_wait_s(pid: int) -> float:
     """Seconds the threads of ``pid`` (and its children) spent runnable but waiting for a CPU
     (``/proc/<pid>/task/*/schedstat``, second field): time the shared machine, not the server, took."""
@@ -382,8 +387,8 @@ def main(argv: list[str]) -> int:
                                   f" {paired}; p50 {best['platform']['p50_ms']} ms (bare {best['bare']['p50_ms']}),"
                                   f" p99 {best['platform']['p99_ms']} ms (bare {best['bare']['p99_ms']} ms);"
                                   f" {best['platform']['failures']} failures"})
-            cpu = {k: statistics.median(r["server_cpu_ms_per_request"] for r in v) for k, v in runs.items()}
-            waits = {k: statistics.median(r["server_runqueue_wait_ms_per_request"] for r in v) for k, v in runs.items()}
+            cpu = medians(runs, "server_cpu_ms_per_request")
+            waits = medians(runs, "server_runqueue_wait_ms_per_request")
             table.append({"figure": f"server_cpu_ms_per_request_{n}_kiosks", "value": cpu["platform"],
                           "baseline": cpu["bare"], "ratio": round(cpu["platform"] / cpu["bare"], 2), "budget": None,
                           "ok": None, "note": "reported: CPU the server spends per request (median of the rounds);"
@@ -395,7 +400,7 @@ def main(argv: list[str]) -> int:
         bare_pdf, with_pdf = best["bare"], best["platform"]
         result["with_pdf"] = {"bare": bare_pdf, "platform": with_pdf, "ratio": ratio, "round_ratios": paired,
                               "rounds": pdf_runs}
-        cpu = {k: statistics.median(r["server_cpu_ms_per_request"] for r in v) for k, v in pdf_runs.items()}
+        cpu = medians(pdf_runs, "server_cpu_ms_per_request")
         table.append({"figure": f"req_per_s_{n}_kiosks_with_pdf", "value": with_pdf["req_per_s"],
                       "baseline": bare_pdf["req_per_s"], "ratio": ratio, "budget": BUDGET_RATIO,
                       "ok": ratio >= BUDGET_RATIO and with_pdf["failures"] == 0,
